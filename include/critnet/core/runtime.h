@@ -1,0 +1,35 @@
+#pragma once
+/// What critnet runs on: LibTorch version, BLAS, threads, devices.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace critnet {
+
+/// Facts about the running process, for `critnet info` and for every run's resolved config.
+struct RuntimeInfo {
+  std::string critnet_version;
+  std::string torch_version;
+  /// Path of the BLAS library LibTorch resolved (e.g. .../openblas-openmp/libblas.so.3).
+  std::string blas_path;
+  /// "openblas", "mkl", "blis", "reference" or "unknown".
+  std::string blas_kind;
+  int num_threads = 1;
+  int hardware_threads = 1;
+  int cuda_devices = 0;
+  std::vector<std::string> cuda_device_names;
+};
+
+/// Gathers RuntimeInfo (runs a tiny matmul first so that the BLAS is loaded).
+RuntimeInfo runtime_info();
+
+/// Sets LibTorch's intra-op threads; threads <= 0 means all hardware threads.
+/// Debian's LibTorch starts with one thread unless OMP_NUM_THREADS is set.
+void set_threads(int threads);
+
+/// Resolves "auto" | "cpu" | "cuda" | "cuda:N"; throws InvalidArgument when CUDA is asked for
+/// but absent.
+torch::Device resolve_device(const std::string& name);
+
+}  // namespace critnet

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything critnet needs to build, test and run on Debian 12 (idempotent).
+# Run as root (or with sudo). Only Debian's packages are used; nothing is downloaded otherwise.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config git
+  libtorch-dev libopenblas0-openmp          # LibTorch, and a fast BLAS for it (else reference BLAS)
+  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libgsl-dev                                 # Hurwitz zeta, special functions for the power-law fits
+  gnuplot-nox                                # figures (SVG, PNG)
+  dataset-fashion-mnist                      # the embedded default data
+  python3 python3-torch                      # the PyTorch reference for benchmark ratios
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+else
+  echo "setup: all packages present" >&2
+fi

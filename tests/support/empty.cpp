@@ -1,0 +1,1 @@
+// Keeps critnet_test_support non-empty.
