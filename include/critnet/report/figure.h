@@ -1,0 +1,92 @@
+#pragma once
+/// Figures over gnuplot: a plain description (panels side by side, series read from CSV
+/// columns, fitted curves drawn over the data) rendered to SVG and PNG by writing a gnuplot
+/// script beside the figure and running it. The script stays, so a person can edit and re-run
+/// it (`cd DIR && gnuplot NAME.gp`); the CSVs it reads stay too.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace critnet::report {
+
+/// Axis scales of a panel.
+enum class Scale { kLinear, kLogX, kLogY, kLogLog };
+
+/// How a series is drawn.
+enum class SeriesStyle { kPoints, kLines, kLinesPoints, kSteps };
+
+/// A fitted curve drawn over the data on [x_from, x_to] (dashed, in the series' colour):
+/// kPowerLaw: y = c * x^(-exponent); kExponential: y = c * exp(-x / exponent) (exponent is
+/// the decay length ξ, in units of x).
+struct FitCurve {
+  enum class Model { kPowerLaw, kExponential };
+  Model model = Model::kPowerLaw;
+  double c = 1.0;
+  double exponent = 1.0;
+  double x_from = 0.0;
+  double x_to = 0.0;
+  /// Legend text, e.g. "α = 2.31 ± 0.05, p = 0.42" (literal text, escaped for gnuplot).
+  std::string legend;
+};
+
+/// One data series: columns `x_column` and `y_column` (header names) of a CSV file.
+struct Series {
+  std::string label;  ///< legend text (literal)
+  std::filesystem::path csv;
+  std::string x_column;
+  std::string y_column;
+  SeriesStyle style = SeriesStyle::kPoints;
+  std::string color;  ///< "#rrggbb"; empty = the next colour of the palette
+  std::vector<FitCurve> fits;
+};
+
+/// One plot of a figure; a figure's panels sit side by side (e.g. baseline | critical).
+struct Panel {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  Scale scale = Scale::kLinear;
+  std::optional<double> x_min, x_max, y_min, y_max;  ///< empty = autoscale
+  std::vector<Series> series;
+};
+
+/// A figure: `name` is the file stem (NAME.svg, NAME.png, NAME.gp); [A-Za-z0-9._-] only.
+struct Figure {
+  std::string name;
+  std::string title;    ///< above all panels (may be empty)
+  std::string caption;  ///< not drawn; carried for the report
+  std::vector<Panel> panels;
+  int panel_width_px = 560;
+  int height_px = 440;
+};
+
+/// Paths of a rendered figure.
+struct RenderedFigure {
+  std::filesystem::path svg;
+  std::filesystem::path png;
+  std::filesystem::path script;
+};
+
+/// Quotes `text` as a gnuplot single-quoted string that shows literally under the enhanced
+/// text mode: escapes ' (as ''), \ ^ _ @ & ~ { } (with \), and turns control characters
+/// (newlines, tabs) into spaces. Example: a_b -> 'a\_b'.
+std::string gnuplot_quote(const std::string& text);
+
+/// Whether a gnuplot executable is found (CRITNET_GNUPLOT, else `gnuplot` on PATH).
+bool gnuplot_available();
+
+/// The gnuplot script that draws `figure` into `dir`/NAME.svg and `dir`/NAME.png (the PNG is
+/// left out when `png` is false). CSV paths are written relative to `dir`. Reads each series'
+/// CSV to resolve column names and to leave out series with no plottable point (non-finite,
+/// or non-positive on a log axis); a panel with none left says "no data". Throws
+/// critnet::DataError naming the file when a CSV or a column is missing.
+std::string gnuplot_script(const Figure& figure, const std::filesystem::path& dir, bool png = true);
+
+/// Writes `dir`/NAME.gp and runs gnuplot on it (working directory `dir`), producing NAME.svg
+/// and NAME.png. Throws critnet::Error when gnuplot is missing ("install gnuplot-nox") or
+/// exits with an error (its stderr is in the message), critnet::InvalidArgument for a bad
+/// name or an empty figure, critnet::DataError for a missing CSV or column.
+RenderedFigure render(const Figure& figure, const std::filesystem::path& dir, bool png = true);
+
+}  // namespace critnet::report

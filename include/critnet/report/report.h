@@ -1,0 +1,49 @@
+#pragma once
+/// Builds the report of a run: figures (SVG + PNG + gnuplot script + CSV data, in
+/// RUN_DIR/figures/), report.html (self-contained), summary.md and summary.json, from
+/// RUN_DIR/results.json. Nothing is retrained or refitted: the fits are read, the verdicts
+/// computed by the rule of critnet/report/verdict.h.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "critnet/report/figure.h"
+#include "critnet/report/results.h"
+#include "critnet/report/verdict.h"
+
+namespace critnet::report {
+
+struct ReportOptions {
+  VerdictRule rule;
+  /// Also write PNGs (the HTML embeds the SVGs; the PNGs are for slides and markdown).
+  bool png = true;
+};
+
+/// What was written.
+struct ReportFiles {
+  std::filesystem::path html;
+  std::filesystem::path summary_md;
+  std::filesystem::path summary_json;
+  std::vector<RenderedFigure> figures;
+};
+
+/// The figures a results document yields (one per measure with data, panels = arms, one
+/// series per layer with its CSN fit drawn over it; plus the training curves). CSV paths in
+/// the returned figures point at the copies `build_report` places in `figures_dir`.
+std::vector<Figure> make_figures(const Results& results, const std::filesystem::path& figures_dir);
+
+/// The summary as JSON: config, arms with accuracy, the rule, and per measure and layer each
+/// arm's fit and verdict and each treatment arm's contrast with the baseline.
+nlohmann::json summary_json(const Results& results, const VerdictRule& rule = {});
+
+/// The summary as GitHub markdown.
+std::string summary_markdown(const Results& results, const VerdictRule& rule = {});
+
+/// Builds everything into `run_dir` from `results` (figures in run_dir/figures).
+ReportFiles build_report(const Results& results, const std::filesystem::path& run_dir,
+                         const ReportOptions& options = {});
+
+/// Loads run_dir/results.json and builds the report.
+ReportFiles build_report(const std::filesystem::path& run_dir, const ReportOptions& options = {});
+
+}  // namespace critnet::report

@@ -1,0 +1,117 @@
+#pragma once
+/// The results document (RUN_DIR/results.json) that `critnet report` turns into figures,
+/// report.html, summary.md and summary.json. Schema: docs/report-schema.md.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "critnet/report/figure.h"
+
+namespace critnet::report {
+
+/// The schema tag results.json must carry ("schema" field).
+inline constexpr const char* kResultsSchema = "critnet.results/1";
+
+/// One likelihood-ratio (Vuong) test of the power law against an alternative, as a
+/// Clauset-Shalizi-Newman fit reports it. R > 0 favours the power law, R < 0 the alternative;
+/// p is the two-sided significance of the sign of R.
+struct Comparison {
+  std::string alternative;  ///< "exponential", "lognormal", "truncated_power_law", ...
+  double R = 0.0;
+  double p = 1.0;
+  std::string favoured;  ///< as reported: "power_law", the alternative's name, or "neither"
+};
+
+/// A Clauset-Shalizi-Newman power-law fit of a tail: p(x) ∝ x^-alpha for x >= x_min.
+struct CsnFit {
+  double x_min = 0.0;
+  double alpha = 0.0;
+  double alpha_se = 0.0;
+  std::optional<long long> n;  ///< sample size (needed to draw a density or CCDF overlay)
+  long long n_tail = 0;        ///< points with x >= x_min
+  double ks = 0.0;             ///< KS distance of the tail from the fitted law
+  double p_value = 0.0;        ///< bootstrap goodness-of-fit p-value
+  std::vector<Comparison> comparisons;
+};
+
+/// How a measure's CSV is plotted and how its CSN fit is drawn over it:
+/// kRank: y = value against x = rank (descending), overlay y = x_min (r / n_tail)^(-1/(α-1));
+/// kDensity: y = probability density (normalised over all n points), overlay
+///   (n_tail/n) (α-1)/x_min (x/x_min)^-α; kCcdf: y = P(X >= x), overlay
+///   (n_tail/n) (x/x_min)^(1-α); kXy: plain x-y data, only explicit `curves` are drawn.
+enum class PlotKind { kRank, kDensity, kCcdf, kXy };
+
+/// What a measure is and how to draw it; built-in defaults for the known ids, overridable
+/// in results.json's "measures".
+struct MeasureSpec {
+  std::string id;  ///< e.g. "activation_frequency"
+  std::string title;
+  std::string caption;
+  PlotKind kind = PlotKind::kRank;
+  std::string x_column;
+  std::string y_column;
+  std::string x_label;
+  std::string y_label;
+  Scale scale = Scale::kLogLog;
+};
+
+/// An explicit fitted curve to draw (e.g. the two-point function's power-law and exponential
+/// regressions). "model": "power_law" (y = c x^-exponent) or "exponential" (y = c e^(-x/xi)).
+struct CurveSpec {
+  FitCurve::Model model = FitCurve::Model::kPowerLaw;
+  double c = 1.0;
+  double exponent = 1.0;  ///< the power-law exponent, or ξ for the exponential
+  double x_from = 0.0;
+  double x_to = 0.0;
+  std::string label;
+};
+
+/// One measure on one layer of one arm.
+struct MeasureResult {
+  std::string measure;        ///< a MeasureSpec id
+  std::string layer;          ///< "1".."4", or e.g. "pooled"
+  std::filesystem::path csv;  ///< absolute, resolved against the run directory
+  std::optional<CsnFit> fit;  ///< empty when no fit was made
+  std::string fit_error;      ///< why there is no fit (may be empty)
+  std::vector<CurveSpec> curves;
+};
+
+/// One arm of the experiment (e.g. "baseline", "critical").
+struct Arm {
+  std::string name;
+  std::optional<double> test_accuracy;   ///< fraction in [0, 1]
+  std::filesystem::path training_curve;  ///< absolute; empty when none
+  std::vector<MeasureResult> results;
+};
+
+/// The whole document.
+struct Results {
+  std::string title;
+  nlohmann::json config;              ///< free JSON (resolved configuration, seed, versions)
+  std::string baseline_arm;           ///< the arm the others are compared against
+  std::vector<MeasureSpec> measures;  ///< in display order: built-ins used, then extra ones
+  std::vector<Arm> arms;
+
+  /// The arm named `name`, or nullptr.
+  const Arm* arm(const std::string& name) const;
+  /// The spec of measure `id`; throws critnet::DataError when unknown.
+  const MeasureSpec& measure(const std::string& id) const;
+};
+
+/// Built-in measure specs (the paper's Fig. 3-8 and the SPEC's extra measures).
+std::vector<MeasureSpec> default_measures();
+
+/// Parses and validates a results document; relative paths are resolved against `run_dir`.
+/// Throws critnet::DataError naming the field (e.g. "arms[1].results[3].fit.alpha") when a
+/// field is missing or has the wrong type, or a referenced CSV file does not exist.
+Results parse_results(const nlohmann::json& doc, const std::filesystem::path& run_dir);
+
+/// Reads and parses RUN_DIR/results.json.
+Results load_results(const std::filesystem::path& run_dir);
+
+/// The CSN fit as JSON (the schema's field names).
+nlohmann::json to_json(const CsnFit& fit);
+
+}  // namespace critnet::report

@@ -1,0 +1,23 @@
+#pragma once
+// Text helpers of the report: HTML escaping, base64, number formatting.
+#include <string>
+#include <string_view>
+
+namespace critnet::report::detail {
+
+// Escapes & < > " ' for HTML text and attribute values.
+std::string html_escape(std::string_view text);
+
+// Standard base64 (RFC 4648, with padding).
+std::string base64(std::string_view bytes);
+
+// A number with `digits` significant digits; "–" for NaN or infinity.
+std::string number(double v, int digits = 3);
+
+// Escapes '|' and line breaks for a GitHub markdown table cell.
+std::string md_cell(std::string_view text);
+
+// Reads a whole file; throws critnet::Error when it cannot.
+std::string read_file(const std::string& path);
+
+}  // namespace critnet::report::detail

@@ -1,0 +1,286 @@
+#include "critnet/report/figure.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "critnet/core/error.h"
+#include "critnet/report/csv.h"
+#include "report/detail/process.h"
+
+namespace critnet::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A colour-blind-safe-ish palette (matplotlib's tab10 order).
+const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+constexpr int kPaletteSize = 8;
+
+std::string num(double v) {
+  return fmt::format("{:.10g}", v);
+}
+
+// A file name inside a single-quoted gnuplot string: only the quote needs doubling.
+std::string quote_path(const std::string& path) {
+  std::string out = "'";
+  for (char c : path) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+bool log_x(Scale s) {
+  return s == Scale::kLogX || s == Scale::kLogLog;
+}
+bool log_y(Scale s) {
+  return s == Scale::kLogY || s == Scale::kLogLog;
+}
+
+std::string gnuplot_program() {
+  const char* env = std::getenv("CRITNET_GNUPLOT");
+  return detail::find_program(env && *env ? env : "gnuplot");
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return name.front() != '.';
+}
+
+struct ResolvedSeries {
+  const Series* series;
+  std::string file;  // relative to the figure's directory
+  std::size_t x_index;
+  std::size_t y_index;
+  std::size_t points;
+  std::string color;
+};
+
+ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir) {
+  const fs::path csv = fs::absolute(s.csv);
+  const CsvTable table = read_csv(csv);
+  ResolvedSeries r{&s,
+                   fs::absolute(csv).lexically_proximate(fs::absolute(dir)).generic_string(),
+                   table.column(s.x_column, csv.string()),
+                   table.column(s.y_column, csv.string()),
+                   0,
+                   s.color};
+  for (const auto& row : table.rows) {
+    const double x = row[r.x_index];
+    const double y = row[r.y_index];
+    if (!std::isfinite(x) || !std::isfinite(y)) continue;
+    if (log_x(panel.scale) && x <= 0) continue;
+    if (log_y(panel.scale) && y <= 0) continue;
+    ++r.points;
+  }
+  return r;
+}
+
+std::string style_clause(SeriesStyle style, const std::string& color) {
+  switch (style) {
+    case SeriesStyle::kPoints:
+      return fmt::format("with points pt 7 ps 0.55 lc rgb '{}'", color);
+    case SeriesStyle::kLines:
+      return fmt::format("with lines lw 2 lc rgb '{}'", color);
+    case SeriesStyle::kLinesPoints:
+      return fmt::format("with linespoints lw 1.5 pt 7 ps 0.5 lc rgb '{}'", color);
+    case SeriesStyle::kSteps:
+      return fmt::format("with steps lw 2 lc rgb '{}'", color);
+  }
+  return "";
+}
+
+// The commands that draw one panel (within a multiplot).
+std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& dir,
+                           std::string& functions) {
+  std::ostringstream out;
+  out << "# --- panel " << p + 1 << ": " << panel.title << "\n";
+  // Undo what the previous panel set.
+  out << "unset label; unset logscale; set autoscale; set tics; set border; set grid\n";
+  out << "set format x '% h'; set format y '% h'\n";
+  out << "set title " << gnuplot_quote(panel.title) << "\n";
+  out << "set xlabel " << gnuplot_quote(panel.x_label) << "\n";
+  out << "set ylabel " << gnuplot_quote(panel.y_label) << "\n";
+  if (log_x(panel.scale)) out << "set logscale x 10; set format x '10^{%L}'\n";
+  if (log_y(panel.scale)) out << "set logscale y 10; set format y '10^{%L}'\n";
+  auto bound = [](const std::optional<double>& v) { return v ? num(*v) : std::string("*"); };
+  out << "set xrange [" << bound(panel.x_min) << ":" << bound(panel.x_max) << "]\n";
+  out << "set yrange [" << bound(panel.y_min) << ":" << bound(panel.y_max) << "]\n";
+
+  std::vector<ResolvedSeries> drawn;
+  int next_color = 0;
+  for (const auto& s : panel.series) {
+    ResolvedSeries r = resolve(s, panel, dir);
+    if (r.color.empty()) r.color = kPalette[next_color % kPaletteSize];
+    ++next_color;
+    if (r.points == 0) {
+      out << "# series " << gnuplot_quote(s.label) << " (" << r.file
+          << ") has no plottable point: left out\n";
+      continue;
+    }
+    drawn.push_back(r);
+  }
+  if (drawn.empty()) {
+    out << "set xrange [0:1]; set yrange [0:1]; unset logscale; unset tics; unset grid\n";
+    out << "set label 1 'no data' at graph 0.5,0.5 center font ',16' tc rgb '#888888'\n";
+    out << "plot -1 notitle\n";
+    return out.str();
+  }
+  std::vector<std::string> clauses;
+  for (std::size_t i = 0; i < drawn.size(); ++i) {
+    const auto& r = drawn[i];
+    clauses.push_back(fmt::format(
+        "{} skip 1 using {}:{} {} title {}", quote_path(r.file), r.x_index + 1, r.y_index + 1,
+        style_clause(r.series->style, r.color), gnuplot_quote(r.series->label)));
+    for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
+      const FitCurve& fit = r.series->fits[f];
+      if (!(std::isfinite(fit.c) && std::isfinite(fit.exponent) && std::isfinite(fit.x_from) &&
+            std::isfinite(fit.x_to) && fit.x_from < fit.x_to && fit.exponent != 0 &&
+            (!log_x(panel.scale) || fit.x_from > 0))) {
+        out << "# fit " << gnuplot_quote(fit.legend)
+            << " has an empty or invalid range: left out\n";
+        continue;
+      }
+      const std::string fn = fmt::format("fit_{}_{}_{}", p + 1, i + 1, f + 1);
+      const std::string body =
+          fit.model == FitCurve::Model::kPowerLaw
+              ? fmt::format("{} * x**(-{})", num(fit.c), num(fit.exponent))
+              : fmt::format("{} * exp(-x / {})", num(fit.c), num(fit.exponent));
+      functions += fmt::format("{}(x) = (x >= {} && x <= {}) ? {} : 1/0\n", fn, num(fit.x_from),
+                               num(fit.x_to), body);
+      const char* dash = fit.model == FitCurve::Model::kPowerLaw ? "2" : "4";
+      clauses.push_back(fmt::format("{}(x) with lines lw 2.5 dt {} lc rgb '{}' title {}", fn, dash,
+                                    r.color, gnuplot_quote(fit.legend)));
+    }
+  }
+  out << "plot ";
+  for (std::size_t i = 0; i < clauses.size(); ++i) {
+    out << (i ? ", \\\n     " : "") << clauses[i];
+  }
+  out << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string gnuplot_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    switch (c) {
+      case '\'':
+        out += "''";
+        break;
+      case '\\':
+      case '^':
+      case '_':
+      case '@':
+      case '&':
+      case '~':
+      case '{':
+      case '}':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+    }
+  }
+  return out + "'";
+}
+
+bool gnuplot_available() {
+  return !gnuplot_program().empty();
+}
+
+std::string gnuplot_script(const Figure& figure, const fs::path& dir, bool png) {
+  CRITNET_CHECK(valid_name(figure.name), "figure name '", figure.name,
+                "' must be non-empty and use only letters, digits, '.', '_' and '-'");
+  CRITNET_CHECK(!figure.panels.empty(), "figure '", figure.name, "' has no panel");
+  CRITNET_CHECK(figure.panel_width_px >= 100 && figure.height_px >= 100, "figure '", figure.name,
+                "': panel width and height must be >= 100 px, got ", figure.panel_width_px, "x",
+                figure.height_px);
+  std::string functions;
+  std::string body;
+  const std::size_t n = figure.panels.size();
+  body += fmt::format("set multiplot layout 1,{} title {} font ',14'\n", n,
+                      gnuplot_quote(figure.title));
+  for (std::size_t p = 0; p < n; ++p) body += panel_commands(figure.panels[p], p, dir, functions);
+  body += "unset multiplot\nset output\n";
+
+  const int width = figure.panel_width_px * static_cast<int>(n);
+  std::ostringstream s;
+  s << "# critnet figure '" << figure.name << "'";
+  if (!figure.title.empty()) s << ": " << gnuplot_quote(figure.title);
+  s << "\n# Re-run with: cd " << quote_path(fs::absolute(dir).string()) << " && gnuplot "
+    << figure.name << ".gp\n# It writes " << figure.name << ".svg" << (png ? " and " : "")
+    << (png ? figure.name + ".png" : "") << " from the CSV files it names.\n";
+  s << "set encoding utf8\nset datafile separator comma\nset samples 600\n";
+  s << "set key top right noopaque samplen 2.5 spacing 1.15 font ',10'\n";
+  s << "set grid lc rgb '#dddddd' lt 1 lw 0.8\n";
+  s << "set border lc rgb '#444444'\nset tics nomirror\nset mxtics; set mytics\n";
+  s << "\n# Fitted curves: each is drawn only on the range it was fitted on.\n" << functions;
+  s << "\n# SVG\n";
+  s << fmt::format(
+      "set terminal svg size {},{} fixed enhanced font 'sans-serif,13' background rgb 'white'\n",
+      width, figure.height_px);
+  s << "set output '" << figure.name << ".svg'\n" << body;
+  if (png) {
+    s << "\n# PNG (the same plot)\n";
+    s << fmt::format(
+        "set terminal pngcairo size {},{} enhanced font 'DejaVu Sans,10' background rgb "
+        "'white'\n",
+        width, figure.height_px);
+    s << "set output '" << figure.name << ".png'\n" << body;
+  }
+  return s.str();
+}
+
+RenderedFigure render(const Figure& figure, const fs::path& dir, bool png) {
+  const std::string gnuplot = gnuplot_program();
+  CRITNET_CHECK_AS(Error, !gnuplot.empty(), "gnuplot not found (looked for '",
+                   std::getenv("CRITNET_GNUPLOT") ? std::getenv("CRITNET_GNUPLOT") : "gnuplot",
+                   "' on PATH; set CRITNET_GNUPLOT or install it: apt-get install gnuplot-nox)");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  CRITNET_CHECK_AS(Error, fs::is_directory(dir), "cannot create figure directory ", dir.string(),
+                   ": ", ec.message());
+  const std::string script = gnuplot_script(figure, dir, png);
+  RenderedFigure out{dir / (figure.name + ".svg"), png ? dir / (figure.name + ".png") : fs::path(),
+                     dir / (figure.name + ".gp")};
+  {
+    std::ofstream f(out.script);
+    f << script;
+    f.close();
+    CRITNET_CHECK_AS(Error, f.good(), "cannot write gnuplot script ", out.script.string());
+  }
+  for (const auto& p : {out.svg, out.png}) {
+    if (!p.empty()) fs::remove(p, ec);
+  }
+  const auto result = detail::run_process({gnuplot, figure.name + ".gp"}, dir);
+  if (result.exit_code != 0) {
+    throw Error(
+        fmt::format("gnuplot failed on {} ({}): {}", out.script.string(),
+                    result.signal ? fmt::format("killed by signal {}", result.signal)
+                                  : fmt::format("exit status {}", result.exit_code),
+                    result.stderr_text.empty() ? std::string("no message") : result.stderr_text));
+  }
+  for (const auto& p : {out.svg, out.png}) {
+    if (p.empty()) continue;
+    CRITNET_CHECK_AS(Error, fs::exists(p) && fs::file_size(p) > 0, "gnuplot ran on ",
+                     out.script.string(), " but did not write ", p.string(),
+                     "; its stderr: ", result.stderr_text);
+  }
+  return out;
+}
+
+}  // namespace critnet::report

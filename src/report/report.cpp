@@ -1,0 +1,694 @@
+#include "critnet/report/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "critnet/core/error.h"
+#include "critnet/core/version.h"
+#include "critnet/report/csv.h"
+#include "report/detail/text.h"
+
+namespace critnet::report {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::html_escape;
+using detail::md_cell;
+using detail::number;
+using nlohmann::json;
+
+const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                               "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+
+// Layers sort numerically when they are numbers, then by name.
+bool layer_less(const std::string& a, const std::string& b) {
+  auto as_int = [](const std::string& s) -> std::optional<long> {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stol(s);
+  };
+  const auto ia = as_int(a), ib = as_int(b);
+  if (ia && ib) return *ia < *ib;
+  if (ia || ib) return static_cast<bool>(ia);
+  return a < b;
+}
+
+std::string layer_name(const std::string& layer) {
+  return layer.find_first_not_of("0123456789") == std::string::npos ? "layer " + layer : layer;
+}
+
+// File-name-safe version of a label.
+std::string safe(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    out += ok ? c : '_';
+  }
+  return out.empty() ? "_" : out;
+}
+
+const MeasureResult* find_result(const Arm& arm, const std::string& measure,
+                                 const std::string& layer) {
+  for (const auto& r : arm.results) {
+    if (r.measure == measure && r.layer == layer) return &r;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> layers_of(const Results& results, const std::string& measure) {
+  std::set<std::string> seen;
+  for (const auto& arm : results.arms) {
+    for (const auto& r : arm.results) {
+      if (r.measure == measure) seen.insert(r.layer);
+    }
+  }
+  std::vector<std::string> layers(seen.begin(), seen.end());
+  std::sort(layers.begin(), layers.end(), layer_less);
+  return layers;
+}
+
+std::vector<const MeasureSpec*> measures_used(const Results& results) {
+  std::vector<const MeasureSpec*> out;
+  for (const auto& m : results.measures) {
+    if (!layers_of(results, m.id).empty()) out.push_back(&m);
+  }
+  return out;
+}
+
+std::vector<const Arm*> treatments(const Results& results) {
+  std::vector<const Arm*> out;
+  for (const auto& a : results.arms) {
+    if (a.name != results.baseline_arm) out.push_back(&a);
+  }
+  return out;
+}
+
+std::string fit_legend(const CsnFit& f) {
+  return fmt::format("α = {} ± {}, p = {}", number(f.alpha, 3), number(f.alpha_se, 2),
+                     number(f.p_value, 2));
+}
+
+double max_x(const fs::path& csv, const std::string& column) {
+  const CsvTable t = read_csv(csv);
+  const std::size_t c = t.column(column, csv.string());
+  double m = -INFINITY;
+  for (const auto& row : t.rows) {
+    if (std::isfinite(row[c])) m = std::max(m, row[c]);
+  }
+  return m;
+}
+
+// The CSN fit drawn in the coordinates of the measure's plot (see PlotKind).
+std::optional<FitCurve> csn_overlay(const MeasureSpec& spec, const MeasureResult& r) {
+  if (!r.fit) return std::nullopt;
+  const CsnFit& f = *r.fit;
+  if (!(f.alpha > 1 && f.x_min > 0 && f.n_tail > 0)) return std::nullopt;
+  FitCurve c;
+  c.model = FitCurve::Model::kPowerLaw;
+  c.legend = fit_legend(f);
+  const double nt = static_cast<double>(f.n_tail);
+  switch (spec.kind) {
+    case PlotKind::kRank:
+      // rank(x) = n_tail (x / x_min)^(1 - α)  =>  x(r) = x_min (r / n_tail)^(-1 / (α - 1)).
+      c.exponent = 1.0 / (f.alpha - 1.0);
+      c.c = f.x_min * std::pow(nt, c.exponent);
+      c.x_from = 1.0;
+      c.x_to = nt;
+      return c;
+    case PlotKind::kDensity:
+    case PlotKind::kCcdf: {
+      if (!f.n) return std::nullopt;  // the tail's share of the sample is needed
+      const double share = nt / static_cast<double>(*f.n);
+      if (spec.kind == PlotKind::kDensity) {
+        c.exponent = f.alpha;
+        c.c = share * (f.alpha - 1.0) / f.x_min * std::pow(f.x_min, f.alpha);
+      } else {
+        c.exponent = f.alpha - 1.0;
+        c.c = share * std::pow(f.x_min, f.alpha - 1.0);
+      }
+      c.x_from = f.x_min;
+      c.x_to = max_x(r.csv, spec.x_column);
+      return c;
+    }
+    case PlotKind::kXy:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+struct Plan {
+  std::vector<Figure> figures;
+  std::vector<std::pair<fs::path, fs::path>> copies;  // source CSV -> beside the figure
+};
+
+Plan plan_figures(const Results& results, const fs::path& dir) {
+  Plan plan;
+  for (const MeasureSpec* spec : measures_used(results)) {
+    const auto layers = layers_of(results, spec->id);
+    Figure fig;
+    fig.name = safe(spec->id);
+    fig.title = spec->title;
+    fig.caption = spec->caption;
+    for (const auto& arm : results.arms) {
+      Panel panel;
+      panel.title = arm.name;
+      panel.x_label = spec->x_label;
+      panel.y_label = spec->y_label;
+      panel.scale = spec->scale;
+      for (std::size_t l = 0; l < layers.size(); ++l) {
+        const MeasureResult* r = find_result(arm, spec->id, layers[l]);
+        if (!r) continue;
+        Series s;
+        s.label = layer_name(layers[l]);
+        s.csv = dir / fmt::format("{}.{}.{}.csv", fig.name, safe(arm.name), safe(layers[l]));
+        plan.copies.emplace_back(r->csv, s.csv);
+        s.x_column = spec->x_column;
+        s.y_column = spec->y_column;
+        s.style = spec->kind == PlotKind::kXy ? SeriesStyle::kLinesPoints : SeriesStyle::kPoints;
+        s.color = kColors[l % 8];
+        if (auto overlay = csn_overlay(*spec, *r)) s.fits.push_back(*overlay);
+        for (const auto& cs : r->curves) {
+          s.fits.push_back(
+              FitCurve{cs.model, cs.c, cs.exponent, cs.x_from, cs.x_to,
+                       cs.label.empty()
+                           ? std::string(cs.model == FitCurve::Model::kPowerLaw ? "power-law fit"
+                                                                                : "exponential fit")
+                           : cs.label});
+        }
+        panel.series.push_back(std::move(s));
+      }
+      fig.panels.push_back(std::move(panel));
+    }
+    plan.figures.push_back(std::move(fig));
+  }
+
+  // Training curves: one panel per metric, one line per arm.
+  std::vector<std::string> metrics;
+  std::string x_name;
+  std::map<std::string, std::vector<std::string>> columns_of;
+  for (const auto& arm : results.arms) {
+    if (arm.training_curve.empty()) continue;
+    const CsvTable t = read_csv(arm.training_curve);
+    CRITNET_CHECK_DATA(t.header.size() >= 2, "training curve ", arm.training_curve.string(),
+                       " needs an x column and at least one metric column");
+    if (x_name.empty()) x_name = t.header[0];
+    CRITNET_CHECK_DATA(t.header[0] == x_name, "training curve ", arm.training_curve.string(),
+                       " starts with column '", t.header[0], "', another arm's with '", x_name,
+                       "'");
+    columns_of[arm.name] = t.header;
+    for (std::size_t i = 1; i < t.header.size(); ++i) {
+      if (std::find(metrics.begin(), metrics.end(), t.header[i]) == metrics.end()) {
+        metrics.push_back(t.header[i]);
+      }
+    }
+  }
+  if (!metrics.empty()) {
+    Figure fig;
+    fig.name = "training";
+    fig.title = "Training curves";
+    fig.caption = "Training metrics of each arm against " + x_name + ".";
+    fig.panel_width_px = metrics.size() > 2 ? 440 : 560;
+    for (const auto& metric : metrics) {
+      Panel panel;
+      panel.title = metric;
+      panel.x_label = x_name;
+      panel.y_label = metric;
+      panel.scale = Scale::kLinear;
+      for (std::size_t a = 0; a < results.arms.size(); ++a) {
+        const Arm& arm = results.arms[a];
+        const auto it = columns_of.find(arm.name);
+        if (it == columns_of.end() ||
+            std::find(it->second.begin(), it->second.end(), metric) == it->second.end()) {
+          continue;
+        }
+        Series s;
+        s.label = arm.name;
+        s.csv = dir / fmt::format("training.{}.csv", safe(arm.name));
+        s.x_column = x_name;
+        s.y_column = metric;
+        s.style = SeriesStyle::kLines;
+        s.color = kColors[a % 8];
+        panel.series.push_back(std::move(s));
+      }
+      fig.panels.push_back(std::move(panel));
+    }
+    for (const auto& arm : results.arms) {
+      if (!arm.training_curve.empty()) {
+        plan.copies.emplace_back(arm.training_curve,
+                                 dir / fmt::format("training.{}.csv", safe(arm.name)));
+      }
+    }
+    plan.figures.push_back(std::move(fig));
+  }
+  return plan;
+}
+
+// --- the verdicts, shared by the JSON, markdown and HTML writers -------------------------
+
+struct Case {
+  const MeasureSpec* spec;
+  std::string layer;
+  std::vector<const MeasureResult*> results;  // per arm, nullptr when absent
+  std::vector<ArmVerdict> verdicts;           // per arm
+  std::map<std::string, Contrast> contrasts;  // treatment arm -> contrast with the baseline
+};
+
+std::vector<Case> cases_of(const Results& results, const VerdictRule& rule) {
+  std::vector<Case> cases;
+  const Arm* base = results.arm(results.baseline_arm);
+  std::size_t base_index = 0;
+  for (std::size_t a = 0; a < results.arms.size(); ++a) {
+    if (&results.arms[a] == base) base_index = a;
+  }
+  for (const MeasureSpec* spec : measures_used(results)) {
+    for (const auto& layer : layers_of(results, spec->id)) {
+      Case c{spec, layer, {}, {}, {}};
+      for (const auto& arm : results.arms) {
+        const MeasureResult* r = find_result(arm, spec->id, layer);
+        c.results.push_back(r);
+        ArmVerdict v = assess(r ? r->fit : std::nullopt, rule);
+        if (r && !r->fit && !r->fit_error.empty()) v.reason = "no fit: " + r->fit_error;
+        if (!r) v.reason = "not measured";
+        c.verdicts.push_back(v);
+      }
+      for (std::size_t a = 0; a < results.arms.size(); ++a) {
+        if (a == base_index) continue;
+        c.contrasts[results.arms[a].name] = contrast(c.verdicts[base_index], c.verdicts[a]);
+      }
+      cases.push_back(std::move(c));
+    }
+  }
+  return cases;
+}
+
+struct Tally {
+  std::map<Contrast, std::vector<std::string>> where;  // contrast -> "measure layer" list
+  std::size_t total = 0;
+};
+
+std::map<std::string, Tally> tallies(const Results& results, const std::vector<Case>& cases) {
+  std::map<std::string, Tally> out;
+  for (const Arm* t : treatments(results)) {
+    Tally& tally = out[t->name];
+    for (const auto& c : cases) {
+      const Contrast con = c.contrasts.at(t->name);
+      if (con == Contrast::kUntested) continue;
+      tally.where[con].push_back(fmt::format("{} ({})", c.spec->title, layer_name(c.layer)));
+      ++tally.total;
+    }
+  }
+  return out;
+}
+
+std::string statement(const std::string& baseline, const std::string& treatment,
+                      const Tally& tally) {
+  auto count = [&](Contrast c) {
+    const auto it = tally.where.find(c);
+    return it == tally.where.end() ? std::size_t{0} : it->second.size();
+  };
+  const std::size_t only = count(Contrast::kTreatmentOnly);
+  std::string s = fmt::format(
+      "By the CSN tests, {} shows a power law that {} does not in {} of {} measure × layer "
+      "cases",
+      treatment, baseline, only, tally.total);
+  if (only > 0) {
+    s += ": ";
+    const auto& list = tally.where.at(Contrast::kTreatmentOnly);
+    for (std::size_t i = 0; i < list.size(); ++i) s += (i ? "; " : "") + list[i];
+  }
+  s += fmt::format(
+      ". A power law is plausible in both arms in {}, in neither in {}, in {} only in {}; "
+      "{} incomplete.",
+      count(Contrast::kBoth), count(Contrast::kNeither), baseline, count(Contrast::kBaselineOnly),
+      count(Contrast::kIncomplete));
+  return s;
+}
+
+std::string alternative_text(const ArmVerdict& v) {
+  if (!v.best_alternative) return "–";
+  const auto& b = *v.best_alternative;
+  return fmt::format("{}: R = {}, p = {}", b.alternative, number(b.R, 3), number(b.p, 2));
+}
+
+std::string accuracy_text(const Arm& arm) {
+  return arm.test_accuracy ? fmt::format("{:.2f} %", 100.0 * *arm.test_accuracy) : "–";
+}
+
+// --- HTML -------------------------------------------------------------------------------
+
+const char* const kCss = R"css(
+:root { --fg:#1d232b; --muted:#5b6573; --line:#d9dee5; --bg:#ffffff; --soft:#f5f7fa;
+        --yes:#1a7f37; --yes-bg:#e6f4ea; --no:#b42318; --no-bg:#fdecea; --na:#6b7280; --na-bg:#f1f3f5; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+       font: 16px/1.55 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 32px 28px 64px; }
+h1 { font-size: 1.9rem; margin: 0 0 4px; letter-spacing: -0.01em; }
+h2 { font-size: 1.35rem; margin: 44px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 22px 0 8px; }
+.sub { color: var(--muted); margin: 0 0 22px; }
+.verdict { border: 1px solid var(--line); border-left: 6px solid #3b6fd8; background: var(--soft);
+           border-radius: 8px; padding: 16px 20px; margin: 18px 0 26px; }
+.verdict h2 { margin: 0 0 8px; border: 0; padding: 0; font-size: 1.2rem; }
+.verdict p { margin: 6px 0; }
+.rule { color: var(--muted); font-size: 0.92rem; }
+table { border-collapse: collapse; margin: 10px 0 14px; font-size: 0.9rem;
+        font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid var(--line); padding: 5px 9px; text-align: left; vertical-align: top; }
+thead th { background: var(--soft); font-weight: 600; }
+th.arm { text-align: center; border-bottom: 2px solid #9aa5b4; }
+td.num { text-align: right; white-space: nowrap; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.82rem;
+         font-weight: 600; white-space: nowrap; }
+.yes { color: var(--yes); background: var(--yes-bg); }
+.no { color: var(--no); background: var(--no-bg); }
+.na { color: var(--na); background: var(--na-bg); }
+.why { color: var(--muted); font-size: 0.8rem; }
+figure { margin: 14px 0 8px; }
+figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
+             border-radius: 6px; background: #fff; }
+figcaption { color: var(--muted); font-size: 0.92rem; margin-top: 6px; }
+figcaption a { color: var(--muted); }
+details { margin: 10px 0; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 12px;
+      overflow-x: auto; font-size: 0.85rem; }
+.scroll { overflow-x: auto; }
+footer { color: var(--muted); font-size: 0.85rem; margin-top: 48px; }
+)css";
+
+std::string badge(const ArmVerdict& v) {
+  const char* cls = v.plausible() ? "yes" : v.plausibility == Plausibility::kNoFit ? "na" : "no";
+  const std::string text = v.plausible()                            ? "power law plausible"
+                           : v.plausibility == Plausibility::kNoFit ? "no fit"
+                                                                    : "power law rejected";
+  return fmt::format("<span class=\"badge {}\">{}</span>", cls, text);
+}
+
+std::string contrast_badge(Contrast c, const std::string& baseline, const std::string& treatment) {
+  const char* cls = c == Contrast::kTreatmentOnly                            ? "yes"
+                    : c == Contrast::kIncomplete || c == Contrast::kUntested ? "na"
+                                                                             : "no";
+  return fmt::format("<span class=\"badge {}\">{}</span>", cls,
+                     html_escape(describe(c, baseline, treatment)));
+}
+
+std::string figure_html(const Figure& fig, const RenderedFigure& r) {
+  const std::string svg = detail::read_file(r.svg.string());
+  std::string links = fmt::format("<a href=\"figures/{0}.svg\">SVG</a>", fig.name);
+  if (!r.png.empty()) links += fmt::format(" · <a href=\"figures/{0}.png\">PNG</a>", fig.name);
+  links += fmt::format(" · <a href=\"figures/{0}.gp\">gnuplot script</a> · data: figures/{0}.*.csv",
+                       fig.name);
+  return fmt::format(
+      "<figure><img alt=\"{}\" src=\"data:image/svg+xml;base64,{}\"/>\n"
+      "<figcaption>{} <span class=\"why\">({})</span></figcaption></figure>\n",
+      html_escape(fig.title), detail::base64(svg), html_escape(fig.caption), links);
+}
+
+std::string html_report(const Results& results, const VerdictRule& rule,
+                        const std::vector<Figure>& figures,
+                        const std::vector<RenderedFigure>& rendered) {
+  const auto cases = cases_of(results, rule);
+  const auto tally = tallies(results, cases);
+  const auto& base = results.baseline_arm;
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
+  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
+  h += fmt::format("<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n",
+                   html_escape(results.title), kCss);
+  h += fmt::format("<h1>{}</h1>\n<p class=\"sub\">critnet {} · baseline arm: <b>{}</b> · arms: ",
+                   html_escape(results.title), html_escape(version()), html_escape(base));
+  for (std::size_t a = 0; a < results.arms.size(); ++a) {
+    h += (a ? ", " : "") + html_escape(results.arms[a].name);
+  }
+  h += "</p>\n";
+
+  // The verdict box.
+  h += "<section class=\"verdict\" id=\"verdict\">\n<h2>Verdict</h2>\n";
+  if (cases.empty()) h += "<p>No measure was recorded: there is nothing to test.</p>\n";
+  for (const Arm* t : treatments(results)) {
+    h += "<p><b>" + html_escape(t->name) + " vs " + html_escape(base) + ":</b> " +
+         html_escape(statement(base, t->name, tally.at(t->name))) + "</p>\n";
+  }
+  h += "<p class=\"rule\"><b>Rule.</b> " + html_escape(rule.describe()) +
+       " The fits are read from the run, never judged by eye.</p>\n";
+  if (!cases.empty()) {
+    h += "<div class=\"scroll\"><table>\n<thead><tr><th>measure</th><th>layer</th>";
+    for (const auto& arm : results.arms) h += "<th>" + html_escape(arm.name) + "</th>";
+    for (const Arm* t : treatments(results)) {
+      h += "<th>" + html_escape(t->name) + " vs " + html_escape(base) + "</th>";
+    }
+    h += "</tr></thead>\n<tbody>\n";
+    for (const auto& c : cases) {
+      h += fmt::format("<tr><td><a href=\"#{}\">{}</a></td><td>{}</td>", safe(c.spec->id),
+                       html_escape(c.spec->title), html_escape(layer_name(c.layer)));
+      for (const auto& v : c.verdicts) h += "<td>" + badge(v) + "</td>";
+      for (const Arm* t : treatments(results)) {
+        h += "<td>" + contrast_badge(c.contrasts.at(t->name), base, t->name) + "</td>";
+      }
+      h += "</tr>\n";
+    }
+    h += "</tbody></table></div>\n";
+  }
+  h += "</section>\n";
+
+  // Accuracy.
+  h += "<h2 id=\"accuracy\">Accuracy</h2>\n<table><thead><tr><th>arm</th><th>test accuracy</th>"
+       "</tr></thead><tbody>\n";
+  for (const auto& arm : results.arms) {
+    h += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td></tr>\n", html_escape(arm.name),
+                     html_escape(accuracy_text(arm)));
+  }
+  h += "</tbody></table>\n";
+  for (std::size_t i = 0; i < figures.size(); ++i) {
+    if (figures[i].name == "training") h += figure_html(figures[i], rendered[i]);
+  }
+
+  // One section per measure: figure, then the fits side by side.
+  for (const MeasureSpec* spec : measures_used(results)) {
+    h += fmt::format("<h2 id=\"{}\">{}</h2>\n", safe(spec->id), html_escape(spec->title));
+    for (std::size_t i = 0; i < figures.size(); ++i) {
+      if (figures[i].name == safe(spec->id)) h += figure_html(figures[i], rendered[i]);
+    }
+    h += "<div class=\"scroll\"><table>\n<thead><tr><th rowspan=\"2\">layer</th>";
+    for (const auto& arm : results.arms) {
+      h += "<th class=\"arm\" colspan=\"6\">" + html_escape(arm.name) + "</th>";
+    }
+    if (results.arms.size() > 1) h += "<th rowspan=\"2\">verdict</th>";
+    h += "</tr>\n<tr>";
+    for (std::size_t a = 0; a < results.arms.size(); ++a) {
+      h += "<th>α ± se</th><th>x<sub>min</sub></th><th>n<sub>tail</sub></th><th>p</th>"
+           "<th>best alternative</th><th>power law?</th>";
+    }
+    h += "</tr></thead>\n<tbody>\n";
+    for (const auto& c : cases) {
+      if (c.spec != spec) continue;
+      h += "<tr><td>" + html_escape(layer_name(c.layer)) + "</td>";
+      for (std::size_t a = 0; a < results.arms.size(); ++a) {
+        const MeasureResult* r = c.results[a];
+        if (r && r->fit) {
+          const CsnFit& f = *r->fit;
+          h += fmt::format(
+              "<td class=\"num\">{} ± {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+              "<td class=\"num\">{}</td><td>{}</td>",
+              number(f.alpha, 3), number(f.alpha_se, 2), number(f.x_min, 4), f.n_tail,
+              number(f.p_value, 2), html_escape(alternative_text(c.verdicts[a])));
+        } else {
+          h += "<td colspan=\"5\" class=\"why\">" + html_escape(c.verdicts[a].reason) + "</td>";
+        }
+        h += "<td>" + badge(c.verdicts[a]) + "<br/><span class=\"why\">" +
+             html_escape(c.verdicts[a].reason) + "</span></td>";
+      }
+      if (results.arms.size() > 1) {
+        h += "<td>";
+        for (const Arm* t : treatments(results)) {
+          h += contrast_badge(c.contrasts.at(t->name), base, t->name) + " ";
+        }
+        h += "</td>";
+      }
+      h += "</tr>\n";
+    }
+    h += "</tbody></table></div>\n";
+  }
+
+  h += "<h2 id=\"config\">Configuration</h2>\n<details open><summary>results.json "
+       "<code>config</code></summary><pre>" +
+       html_escape(results.config.dump(2)) + "</pre></details>\n";
+  h += fmt::format(
+      "<footer>Built by <code>critnet report</code> (critnet {}) from results.json; the data "
+      "behind every figure, its gnuplot script, summary.md and summary.json sit beside this "
+      "file.</footer>\n",
+      html_escape(version()));
+  h += "</main>\n</body>\n</html>\n";
+  return h;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  CRITNET_CHECK_AS(Error, out.good(), "cannot write ", path.string());
+}
+
+}  // namespace
+
+std::vector<Figure> make_figures(const Results& results, const fs::path& figures_dir) {
+  return plan_figures(results, figures_dir).figures;
+}
+
+json summary_json(const Results& results, const VerdictRule& rule) {
+  const auto cases = cases_of(results, rule);
+  json j;
+  j["schema"] = "critnet.summary/1";
+  j["title"] = results.title;
+  j["critnet_version"] = version();
+  j["config"] = results.config;
+  j["baseline_arm"] = results.baseline_arm;
+  j["rule"] = {
+      {"gof_p_min", rule.gof_p_min}, {"lr_p_max", rule.lr_p_max}, {"text", rule.describe()}};
+  j["arms"] = json::array();
+  for (const auto& arm : results.arms) {
+    j["arms"].push_back({{"name", arm.name},
+                         {"test_accuracy", arm.test_accuracy ? json(*arm.test_accuracy) : json()}});
+  }
+  j["cases"] = json::array();
+  for (const auto& c : cases) {
+    json jc = {{"measure", c.spec->id}, {"title", c.spec->title}, {"layer", c.layer}};
+    jc["arms"] = json::object();
+    for (std::size_t a = 0; a < results.arms.size(); ++a) {
+      const MeasureResult* r = c.results[a];
+      const ArmVerdict& v = c.verdicts[a];
+      json ja = {{"fit", r && r->fit ? to_json(*r->fit) : json()},
+                 {"verdict", to_string(v.plausibility)},
+                 {"power_law_plausible", v.plausible()},
+                 {"reason", v.reason}};
+      if (v.best_alternative) {
+        const auto& b = *v.best_alternative;
+        ja["best_alternative"] = {{"alternative", b.alternative},
+                                  {"R", std::isfinite(b.R) ? json(b.R) : json()},
+                                  {"p", std::isfinite(b.p) ? json(b.p) : json()}};
+      } else {
+        ja["best_alternative"] = nullptr;
+      }
+      jc["arms"][results.arms[a].name] = ja;
+    }
+    jc["contrasts"] = json::object();
+    for (const auto& [name, con] : c.contrasts) {
+      jc["contrasts"][name] = {{"contrast", to_string(con)},
+                               {"text", describe(con, results.baseline_arm, name)}};
+    }
+    j["cases"].push_back(jc);
+  }
+  const auto tally = tallies(results, cases);
+  j["overall"] = json::object();
+  for (const auto& [name, t] : tally) {
+    json jt = {{"cases", t.total}, {"statement", statement(results.baseline_arm, name, t)}};
+    for (Contrast con : {Contrast::kTreatmentOnly, Contrast::kBoth, Contrast::kNeither,
+                         Contrast::kBaselineOnly, Contrast::kIncomplete, Contrast::kUntested}) {
+      const auto it = t.where.find(con);
+      jt[to_string(con)] = it == t.where.end() ? 0 : it->second.size();
+    }
+    j["overall"][name] = jt;
+  }
+  return j;
+}
+
+std::string summary_markdown(const Results& results, const VerdictRule& rule) {
+  const auto cases = cases_of(results, rule);
+  const auto tally = tallies(results, cases);
+  const auto& base = results.baseline_arm;
+  std::string m = "# " + md_cell(results.title) + "\n\n";
+  m += "## Verdict\n\n";
+  if (cases.empty()) m += "No measure was recorded: there is nothing to test.\n\n";
+  for (const Arm* t : treatments(results)) {
+    m += "**" + t->name + " vs " + base + ":** " + statement(base, t->name, tally.at(t->name)) +
+         "\n\n";
+  }
+  m += "_Rule:_ " + rule.describe() + "\n\n";
+  m += "## Accuracy\n\n| arm | test accuracy |\n|---|---:|\n";
+  for (const auto& arm : results.arms) {
+    m += "| " + md_cell(arm.name) + " | " + accuracy_text(arm) + " |\n";
+  }
+  for (const MeasureSpec* spec : measures_used(results)) {
+    m += "\n## " + md_cell(spec->title) + "\n\n";
+    m += fmt::format("![{0}](figures/{1}.png)\n\n", md_cell(spec->title), safe(spec->id));
+    m += "| layer |";
+    std::string rule_row = "|---|";
+    for (const auto& arm : results.arms) {
+      const std::string a = md_cell(arm.name);
+      m += fmt::format(" {0} α ± se | {0} x_min | {0} p | {0} best alternative | {0} power law |",
+                       a);
+      rule_row += "---:|---:|---:|---|---|";
+    }
+    if (results.arms.size() > 1) {
+      m += " verdict |";
+      rule_row += "---|";
+    }
+    m += "\n" + rule_row + "\n";
+    for (const auto& c : cases) {
+      if (c.spec != spec) continue;
+      m += "| " + md_cell(layer_name(c.layer)) + " |";
+      for (std::size_t a = 0; a < results.arms.size(); ++a) {
+        const MeasureResult* r = c.results[a];
+        const ArmVerdict& v = c.verdicts[a];
+        if (r && r->fit) {
+          m += fmt::format(" {} ± {} | {} | {} | {} |", number(r->fit->alpha, 3),
+                           number(r->fit->alpha_se, 2), number(r->fit->x_min, 4),
+                           number(r->fit->p_value, 2), md_cell(alternative_text(v)));
+        } else {
+          m += " – | – | – | – |";
+        }
+        m += " " + md_cell(v.plausible() ? "**yes**" : to_string(v.plausibility)) + " |";
+      }
+      if (results.arms.size() > 1) {
+        std::string verdicts;
+        for (const auto& [name, con] : c.contrasts) {
+          verdicts += (verdicts.empty() ? "" : "; ") + describe(con, base, name);
+        }
+        m += " " + md_cell(verdicts) + " |";
+      }
+      m += "\n";
+    }
+  }
+  if (std::any_of(results.arms.begin(), results.arms.end(),
+                  [](const Arm& a) { return !a.training_curve.empty(); })) {
+    m += "\n## Training curves\n\n![training curves](figures/training.png)\n";
+  }
+  m += "\n## Configuration\n\n```json\n" + results.config.dump(2) + "\n```\n";
+  return m;
+}
+
+ReportFiles build_report(const Results& results, const fs::path& run_dir,
+                         const ReportOptions& options) {
+  const fs::path dir = run_dir / "figures";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  CRITNET_CHECK_AS(Error, fs::is_directory(dir), "cannot create ", dir.string(), ": ",
+                   ec.message());
+  const Plan plan = plan_figures(results, dir);
+  for (const auto& [from, to] : plan.copies) {
+    if (fs::exists(to) && fs::equivalent(from, to)) continue;
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+    CRITNET_CHECK_AS(Error, !ec, "cannot copy ", from.string(), " to ", to.string(), ": ",
+                     ec.message());
+  }
+  ReportFiles files;
+  for (const auto& fig : plan.figures) files.figures.push_back(render(fig, dir, options.png));
+  files.html = run_dir / "report.html";
+  files.summary_md = run_dir / "summary.md";
+  files.summary_json = run_dir / "summary.json";
+  write_text(files.html, html_report(results, options.rule, plan.figures, files.figures));
+  write_text(files.summary_md, summary_markdown(results, options.rule));
+  write_text(files.summary_json, summary_json(results, options.rule).dump(2) + "\n");
+  return files;
+}
+
+ReportFiles build_report(const fs::path& run_dir, const ReportOptions& options) {
+  return build_report(load_results(run_dir), run_dir, options);
+}
+
+}  // namespace critnet::report

@@ -1,0 +1,316 @@
+#include "critnet/report/results.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "critnet/core/error.h"
+
+namespace critnet::report {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Field access that names the field's path in every error.
+const json& field(const json& obj, const std::string& key, const std::string& where) {
+  CRITNET_CHECK_DATA(obj.is_object(), "results: ", where, " must be an object");
+  const auto it = obj.find(key);
+  CRITNET_CHECK_DATA(it != obj.end(), "results: missing field ", where, ".", key);
+  return *it;
+}
+
+bool has(const json& obj, const std::string& key) {
+  return obj.is_object() && obj.contains(key) && !obj.at(key).is_null();
+}
+
+std::string get_string(const json& obj, const std::string& key, const std::string& where) {
+  const json& v = field(obj, key, where);
+  CRITNET_CHECK_DATA(v.is_string(), "results: ", where, ".", key, " must be a string, got ",
+                     v.dump());
+  return v.get<std::string>();
+}
+
+std::string get_string_or(const json& obj, const std::string& key, const std::string& where,
+                          const std::string& fallback) {
+  return has(obj, key) ? get_string(obj, key, where) : fallback;
+}
+
+// Numbers; JSON has no NaN/Infinity, so a fit may write null or the strings "nan", "inf".
+double get_number(const json& obj, const std::string& key, const std::string& where) {
+  const json& v = field(obj, key, where);
+  if (v.is_number()) return v.get<double>();
+  if (v.is_null()) return std::nan("");
+  if (v.is_string()) {
+    const auto s = v.get<std::string>();
+    if (s == "nan" || s == "NaN") return std::nan("");
+    if (s == "inf" || s == "Infinity") return INFINITY;
+    if (s == "-inf" || s == "-Infinity") return -INFINITY;
+  }
+  throw DataError(fmt::format("results: {}.{} must be a number, got {}", where, key, v.dump()));
+}
+
+Scale parse_scale(const std::string& s, const std::string& where) {
+  if (s == "loglog") return Scale::kLogLog;
+  if (s == "logx") return Scale::kLogX;
+  if (s == "logy") return Scale::kLogY;
+  if (s == "linear") return Scale::kLinear;
+  throw DataError(fmt::format(
+      "results: {}.scale must be one of loglog, logx, logy, linear; got '{}'", where, s));
+}
+
+PlotKind parse_kind(const std::string& s, const std::string& where) {
+  if (s == "rank") return PlotKind::kRank;
+  if (s == "density") return PlotKind::kDensity;
+  if (s == "ccdf") return PlotKind::kCcdf;
+  if (s == "xy") return PlotKind::kXy;
+  throw DataError(
+      fmt::format("results: {}.kind must be one of rank, density, ccdf, xy; got '{}'", where, s));
+}
+
+fs::path resolve_file(const std::string& rel, const fs::path& run_dir, const std::string& where) {
+  CRITNET_CHECK_DATA(!rel.empty(), "results: ", where, " is an empty path");
+  fs::path p(rel);
+  if (p.is_relative()) p = run_dir / p;
+  p = p.lexically_normal();
+  CRITNET_CHECK_DATA(fs::is_regular_file(p), "results: ", where, " names ", p.string(),
+                     ", which does not exist");
+  return p;
+}
+
+CsnFit parse_fit(const json& j, const std::string& where) {
+  CRITNET_CHECK_DATA(j.is_object(), "results: ", where, " must be an object or null");
+  CsnFit fit;
+  fit.x_min = get_number(j, "x_min", where);
+  fit.alpha = get_number(j, "alpha", where);
+  fit.alpha_se = get_number(j, "alpha_se", where);
+  fit.ks = get_number(j, "ks", where);
+  fit.p_value = get_number(j, "p_value", where);
+  const json& nt = field(j, "n_tail", where);
+  CRITNET_CHECK_DATA(nt.is_number_integer() && nt.get<long long>() >= 0, "results: ", where,
+                     ".n_tail must be a non-negative integer, got ", nt.dump());
+  fit.n_tail = nt.get<long long>();
+  if (has(j, "n")) {
+    const json& n = j.at("n");
+    CRITNET_CHECK_DATA(n.is_number_integer() && n.get<long long>() >= fit.n_tail,
+                       "results: ", where, ".n must be an integer >= n_tail, got ", n.dump());
+    fit.n = n.get<long long>();
+  }
+  if (has(j, "comparisons")) {
+    const json& cs = j.at("comparisons");
+    CRITNET_CHECK_DATA(cs.is_array(), "results: ", where, ".comparisons must be an array");
+    for (std::size_t i = 0; i < cs.size(); ++i) {
+      const std::string w = fmt::format("{}.comparisons[{}]", where, i);
+      Comparison c;
+      c.alternative = get_string(cs[i], "alternative", w);
+      c.R = get_number(cs[i], "R", w);
+      c.p = get_number(cs[i], "p", w);
+      c.favoured = get_string_or(cs[i], "favoured", w, "");
+      fit.comparisons.push_back(c);
+    }
+  }
+  return fit;
+}
+
+CurveSpec parse_curve(const json& j, const std::string& where) {
+  CurveSpec c;
+  const std::string model = get_string(j, "model", where);
+  if (model == "power_law") {
+    c.model = FitCurve::Model::kPowerLaw;
+    c.exponent = get_number(j, "exponent", where);
+  } else if (model == "exponential") {
+    c.model = FitCurve::Model::kExponential;
+    c.exponent = get_number(j, "xi", where);
+  } else {
+    throw DataError(
+        fmt::format("results: {}.model must be power_law or exponential, got '{}'", where, model));
+  }
+  c.c = get_number(j, "c", where);
+  c.x_from = get_number(j, "x_from", where);
+  c.x_to = get_number(j, "x_to", where);
+  c.label = get_string_or(j, "label", where, "");
+  return c;
+}
+
+void apply_measure_fields(MeasureSpec& m, const json& j, const std::string& where) {
+  m.title = get_string_or(j, "title", where, m.title);
+  m.caption = get_string_or(j, "caption", where, m.caption);
+  if (has(j, "kind")) m.kind = parse_kind(get_string(j, "kind", where), where);
+  m.x_column = get_string_or(j, "x", where, m.x_column);
+  m.y_column = get_string_or(j, "y", where, m.y_column);
+  m.x_label = get_string_or(j, "x_label", where, m.x_label);
+  m.y_label = get_string_or(j, "y_label", where, m.y_label);
+  if (has(j, "scale")) m.scale = parse_scale(get_string(j, "scale", where), where);
+}
+
+}  // namespace
+
+std::vector<MeasureSpec> default_measures() {
+  using K = PlotKind;
+  return {
+      {"activation_frequency", "Activation frequency ranks",
+       "Per node, the number of samples on which it is active (x > 0), sorted in descending "
+       "order and plotted against its rank (paper Fig. 3-4).",
+       K::kRank, "rank", "value", "rank", "activation count", Scale::kLogLog},
+      {"activation_pattern", "Activation pattern ranks",
+       "How often each distinct binary activation pattern (codeword) of the layer occurs, "
+       "against its rank: the Zipf plot of the population code (Mora & Bialek 2011).",
+       K::kRank, "rank", "value", "rank", "pattern count", Scale::kLogLog},
+      {"average_activation", "Average activation ranks",
+       "The layer's mean activation on each sample, sorted in descending order and plotted "
+       "against its rank (paper Fig. 5-6).",
+       K::kRank, "rank", "value", "rank", "mean activation", Scale::kLogLog},
+      {"weighted_degree", "Weighted degree distribution",
+       "Probability density (log-binned) of the nodes' weighted out-degree "
+       "d_i = sum_j |V_(l+1)[j,i]| (paper Fig. 7-8).",
+       K::kDensity, "x", "density", "weighted out-degree", "density", Scale::kLogLog},
+      {"two_point", "Two-point function",
+       "Connected correlation of unit activations against index separation, with the "
+       "power-law and exponential fits (paper eq. 31, 62-65).",
+       K::kXy, "distance", "correlation", "separation |k - l|", "connected correlation",
+       Scale::kLogLog},
+      {"spectrum", "Spectrum of a*w",
+       "Density of the eigenvalues of a*w, with w = V V^T (paper eq. 32); the CW critical "
+       "point is at 1.",
+       K::kDensity, "x", "density", "eigenvalue of a*w", "density", Scale::kLogLog},
+  };
+}
+
+const Arm* Results::arm(const std::string& name) const {
+  for (const auto& a : arms) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const MeasureSpec& Results::measure(const std::string& id) const {
+  for (const auto& m : measures) {
+    if (m.id == id) return m;
+  }
+  throw DataError("results: unknown measure '" + id + "'");
+}
+
+Results parse_results(const json& doc, const fs::path& run_dir) {
+  CRITNET_CHECK_DATA(doc.is_object(), "results: the document must be a JSON object");
+  const std::string schema = get_string(doc, "schema", "(document)");
+  CRITNET_CHECK_DATA(schema == kResultsSchema, "results: schema is '", schema,
+                     "', this critnet reads '", kResultsSchema, "'");
+  Results r;
+  r.title = get_string_or(doc, "title", "(document)", "critnet run");
+  r.config = has(doc, "config") ? doc.at("config") : json::object();
+  r.measures = default_measures();
+  if (has(doc, "measures")) {
+    const json& ms = doc.at("measures");
+    CRITNET_CHECK_DATA(ms.is_array(), "results: measures must be an array");
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+      const std::string where = fmt::format("measures[{}]", i);
+      const std::string id = get_string(ms[i], "id", where);
+      MeasureSpec* spec = nullptr;
+      for (auto& m : r.measures) {
+        if (m.id == id) spec = &m;
+      }
+      if (!spec) {
+        // A new measure must say how it is plotted.
+        field(ms[i], "kind", where);
+        field(ms[i], "x", where);
+        field(ms[i], "y", where);
+        r.measures.push_back(
+            MeasureSpec{id, id, "", PlotKind::kXy, "", "", "", "", Scale::kLogLog});
+        spec = &r.measures.back();
+      }
+      apply_measure_fields(*spec, ms[i], where);
+    }
+  }
+  const json& arms = field(doc, "arms", "(document)");
+  CRITNET_CHECK_DATA(arms.is_array() && !arms.empty(), "results: arms must be a non-empty array");
+  for (std::size_t a = 0; a < arms.size(); ++a) {
+    const std::string where = fmt::format("arms[{}]", a);
+    Arm arm;
+    arm.name = get_string(arms[a], "name", where);
+    CRITNET_CHECK_DATA(!arm.name.empty() && !r.arm(arm.name), "results: ", where,
+                       ".name must be non-empty and unique, got '", arm.name, "'");
+    if (has(arms[a], "test_accuracy")) {
+      arm.test_accuracy = get_number(arms[a], "test_accuracy", where);
+    }
+    if (has(arms[a], "training_curve")) {
+      arm.training_curve = resolve_file(get_string(arms[a], "training_curve", where), run_dir,
+                                        where + ".training_curve");
+    }
+    if (has(arms[a], "results")) {
+      const json& rs = arms[a].at("results");
+      CRITNET_CHECK_DATA(rs.is_array(), "results: ", where, ".results must be an array");
+      for (std::size_t i = 0; i < rs.size(); ++i) {
+        const std::string w = fmt::format("{}.results[{}]", where, i);
+        MeasureResult m;
+        m.measure = get_string(rs[i], "measure", w);
+        r.measure(m.measure);  // throws on an unknown id
+        const json& layer = field(rs[i], "layer", w);
+        CRITNET_CHECK_DATA(layer.is_number_integer() || layer.is_string(), "results: ", w,
+                           ".layer must be an integer or a string, got ", layer.dump());
+        m.layer =
+            layer.is_string() ? layer.get<std::string>() : std::to_string(layer.get<long long>());
+        m.csv = resolve_file(get_string(rs[i], "csv", w), run_dir, w + ".csv");
+        if (has(rs[i], "fit")) m.fit = parse_fit(rs[i].at("fit"), w + ".fit");
+        m.fit_error = get_string_or(rs[i], "fit_error", w, "");
+        if (has(rs[i], "curves")) {
+          const json& cs = rs[i].at("curves");
+          CRITNET_CHECK_DATA(cs.is_array(), "results: ", w, ".curves must be an array");
+          for (std::size_t c = 0; c < cs.size(); ++c) {
+            m.curves.push_back(parse_curve(cs[c], fmt::format("{}.curves[{}]", w, c)));
+          }
+        }
+        for (const auto& other : arm.results) {
+          CRITNET_CHECK_DATA(other.measure != m.measure || other.layer != m.layer, "results: ", w,
+                             " repeats measure '", m.measure, "' layer ", m.layer);
+        }
+        arm.results.push_back(std::move(m));
+      }
+    }
+    r.arms.push_back(std::move(arm));
+  }
+  if (has(doc, "baseline_arm")) {
+    r.baseline_arm = get_string(doc, "baseline_arm", "(document)");
+    CRITNET_CHECK_DATA(r.arm(r.baseline_arm) != nullptr, "results: baseline_arm '", r.baseline_arm,
+                       "' is not one of the arms");
+  } else {
+    r.baseline_arm = r.arm("baseline") ? "baseline" : r.arms.front().name;
+  }
+  return r;
+}
+
+Results load_results(const fs::path& run_dir) {
+  const fs::path file = run_dir / "results.json";
+  std::ifstream in(file);
+  CRITNET_CHECK_DATA(
+      in.good(), "cannot read ", file.string(),
+      fs::exists(file) ? " (unreadable)" : " (no such file; run `critnet reproduce` first)");
+  json doc;
+  try {
+    in >> doc;
+  } catch (const json::parse_error& e) {
+    throw DataError(fmt::format("{} is not valid JSON: {}", file.string(), e.what()));
+  }
+  return parse_results(doc, run_dir);
+}
+
+nlohmann::json to_json(const CsnFit& fit) {
+  auto number = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json j = {{"x_min", number(fit.x_min)},
+            {"alpha", number(fit.alpha)},
+            {"alpha_se", number(fit.alpha_se)},
+            {"n_tail", fit.n_tail},
+            {"ks", number(fit.ks)},
+            {"p_value", number(fit.p_value)}};
+  if (fit.n) j["n"] = *fit.n;
+  j["comparisons"] = json::array();
+  for (const auto& c : fit.comparisons) {
+    j["comparisons"].push_back({{"alternative", c.alternative},
+                                {"R", number(c.R)},
+                                {"p", number(c.p)},
+                                {"favoured", c.favoured}});
+  }
+  return j;
+}
+
+}  // namespace critnet::report

@@ -1,0 +1,212 @@
+#include "critnet/report/figure.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "critnet/core/error.h"
+#include "critnet/report/csv.h"
+#include "file_checks.h"
+#include "temp_dir.h"
+
+namespace critnet::report {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::TempDir;
+
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+Figure two_panel_figure(const std::filesystem::path& dir) {
+  write_csv(dir / "a.csv", {"rank", "value"}, {{1, 2, 3, 4, 5}, {100, 40, 20, 11, 7}});
+  write_csv(dir / "empty.csv", {"rank", "value"}, {{}, {}});
+  Figure f;
+  f.name = "ranks";
+  f.title = "Activation ranks";
+  Panel p1;
+  p1.title = "baseline";
+  p1.x_label = "rank";
+  p1.y_label = "count";
+  p1.scale = Scale::kLogLog;
+  Series s;
+  s.label = "layer 1";
+  s.csv = dir / "a.csv";
+  s.x_column = "rank";
+  s.y_column = "value";
+  s.fits.push_back({FitCurve::Model::kPowerLaw, 100, 1.3, 1, 5, "α = 2.31 ± 0.05, p = 0.42"});
+  p1.series.push_back(s);
+  Panel p2 = p1;
+  p2.title = "critical";
+  p2.series[0].csv = dir / "empty.csv";
+  f.panels = {p1, p2};
+  return f;
+}
+
+TEST(GnuplotQuote, EscapesQuotesAndEnhancedTextMarkup) {
+  EXPECT_EQ(gnuplot_quote("plain"), "'plain'");
+  EXPECT_EQ(gnuplot_quote("it's"), "'it''s'");
+  EXPECT_EQ(gnuplot_quote("x_min^2"), "'x\\_min\\^2'");
+  EXPECT_EQ(gnuplot_quote("{a} @b &c ~d"), "'\\{a\\} \\@b \\&c \\~d'");
+  EXPECT_EQ(gnuplot_quote("back\\slash"), "'back\\\\slash'");
+  EXPECT_EQ(gnuplot_quote("two\nlines\ttab"), "'two lines tab'");
+  EXPECT_EQ(gnuplot_quote("α = 2 ± 0.1 <svg> \"q\""), "'α = 2 ± 0.1 <svg> \"q\"'");
+  EXPECT_EQ(gnuplot_quote(""), "''");
+}
+
+TEST(GnuplotScript, LogAxesFitsAndNoDataPanel) {
+  TempDir tmp;
+  const std::string s = gnuplot_script(two_panel_figure(tmp.path()), tmp.path());
+  EXPECT_THAT(s, HasSubstr("set multiplot layout 1,2 title 'Activation ranks'"));
+  EXPECT_THAT(s, HasSubstr("set logscale x 10; set format x '10^{%L}'"));
+  EXPECT_THAT(s, HasSubstr("'a.csv' skip 1 using 1:2"));  // relative to the figure's dir
+  EXPECT_THAT(s, HasSubstr("fit_1_1_1(x) = (x >= 1 && x <= 5) ? 100 * x**(-1.3) : 1/0"));
+  EXPECT_THAT(s, HasSubstr("title 'α = 2.31 ± 0.05, p = 0.42'"));
+  EXPECT_THAT(s, HasSubstr("'no data'"));  // the critical panel's only series is empty
+  EXPECT_THAT(s, HasSubstr("set terminal svg size 1120,440"));
+  EXPECT_THAT(s, HasSubstr("set terminal pngcairo size 1120,440"));
+  EXPECT_THAT(gnuplot_script(two_panel_figure(tmp.path()), tmp.path(), false),
+              Not(HasSubstr("pngcairo")));
+}
+
+TEST(GnuplotScript, NonPositiveValuesOnLogAxesCountAsNoData) {
+  TempDir tmp;
+  Figure f = two_panel_figure(tmp.path());
+  write_csv(tmp.path() / "zeros.csv", {"rank", "value"}, {{1, 2}, {0, -1}});
+  f.panels[0].series[0].csv = tmp.path() / "zeros.csv";
+  EXPECT_THAT(gnuplot_script(f, tmp.path()), HasSubstr("has no plottable point"));
+  f.panels[0].scale = Scale::kLinear;
+  EXPECT_THAT(gnuplot_script(f, tmp.path()), HasSubstr("'zeros.csv' skip 1"));
+}
+
+TEST(GnuplotScript, MissingCsvOrColumnIsADataError) {
+  TempDir tmp;
+  Figure f = two_panel_figure(tmp.path());
+  f.panels[0].series[0].csv = tmp.path() / "missing.csv";
+  try {
+    gnuplot_script(f, tmp.path());
+    FAIL() << "no throw";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("missing.csv (no such file)"));
+  }
+  f = two_panel_figure(tmp.path());
+  f.panels[0].series[0].y_column = "count";
+  try {
+    gnuplot_script(f, tmp.path());
+    FAIL() << "no throw";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("has no column 'count' (columns: rank, value)"));
+  }
+}
+
+TEST(GnuplotScript, BadNamesAndEmptyFiguresAreRejected) {
+  TempDir tmp;
+  Figure f = two_panel_figure(tmp.path());
+  f.name = "../evil name";
+  try {
+    gnuplot_script(f, tmp.path());
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("figure name '../evil name' must be non-empty"));
+  }
+  f = two_panel_figure(tmp.path());
+  f.panels.clear();
+  try {
+    gnuplot_script(f, tmp.path());
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("figure 'ranks' has no panel"));
+  }
+}
+
+TEST(Render, WritesParsableSvgAndPngAndKeepsTheScript) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TempDir tmp;
+  Figure f = two_panel_figure(tmp.path());
+  f.title = "odd: it's a_b {x} ^ @ & ~ \\ <svg> α";
+  const RenderedFigure r = render(f, tmp.path() / "fig");
+  ASSERT_TRUE(std::filesystem::exists(r.script));
+  const std::string svg = testing::slurp(r.svg.string());
+  std::string why;
+  EXPECT_EQ(testing::xml_root(svg, &why), "svg") << why;
+  EXPECT_THAT(svg, HasSubstr("no data"));
+  EXPECT_THAT(svg, HasSubstr("it's a_b {x} ^ @ &amp; ~ \\ &lt;svg"));
+  const auto png = testing::png_info(testing::slurp(r.png.string()));
+  ASSERT_TRUE(png.ok);
+  EXPECT_EQ(png.width, 1120u);
+  EXPECT_EQ(png.height, 440u);
+}
+
+TEST(Render, AllPanelsEmptyStillRenders) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TempDir tmp;
+  Figure f = two_panel_figure(tmp.path());
+  f.panels[0].series[0].csv = tmp.path() / "empty.csv";
+  f.panels[1].series.clear();
+  const RenderedFigure r = render(f, tmp.path(), false);
+  EXPECT_TRUE(r.png.empty());
+  std::string why;
+  EXPECT_EQ(testing::xml_root(testing::slurp(r.svg.string()), &why), "svg") << why;
+}
+
+TEST(Render, MissingGnuplotIsAClearError) {
+  TempDir tmp;
+  ScopedEnv env("CRITNET_GNUPLOT", (tmp.path() / "no-gnuplot").string());
+  EXPECT_FALSE(gnuplot_available());
+  try {
+    render(two_panel_figure(tmp.path()), tmp.path());
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("gnuplot not found"));
+    EXPECT_THAT(e.what(), HasSubstr("apt-get install gnuplot-nox"));
+  }
+}
+
+TEST(Render, GnuplotFailureCarriesItsStderrAndStatus) {
+  TempDir tmp;
+  const auto fake = tmp.path() / "fake-gnuplot";
+  std::ofstream(fake) << "#!/bin/sh\necho \"line 7: unknown thing\" >&2\nexit 3\n";
+  chmod(fake.c_str(), 0755);
+  ScopedEnv env("CRITNET_GNUPLOT", fake.string());
+  try {
+    render(two_panel_figure(tmp.path()), tmp.path());
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("gnuplot failed on"));
+    EXPECT_THAT(e.what(), HasSubstr("exit status 3"));
+    EXPECT_THAT(e.what(), HasSubstr("line 7: unknown thing"));
+  }
+}
+
+TEST(Render, GnuplotThatWritesNothingIsAnError) {
+  TempDir tmp;
+  const auto fake = tmp.path() / "fake-gnuplot";
+  std::ofstream(fake) << "#!/bin/sh\nexit 0\n";
+  chmod(fake.c_str(), 0755);
+  ScopedEnv env("CRITNET_GNUPLOT", fake.string());
+  try {
+    render(two_panel_figure(tmp.path()), tmp.path());
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("did not write"));
+  }
+}
+
+}  // namespace
+}  // namespace critnet::report

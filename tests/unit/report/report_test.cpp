@@ -1,0 +1,155 @@
+#include "critnet/report/report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "critnet/core/error.h"
+#include "file_checks.h"
+#include "synthetic_run.h"
+#include "temp_dir.h"
+
+namespace critnet::report {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto i = text.find(what); i != std::string::npos; i = text.find(what, i + 1)) ++n;
+  return n;
+}
+
+TEST(Report, SummaryJsonComputesTheVerdicts) {
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 2);
+  const json s = summary_json(load_results(tmp.path()));
+  EXPECT_EQ(s["schema"], "critnet.summary/1");
+  EXPECT_EQ(s["baseline_arm"], "baseline");
+  ASSERT_EQ(s["cases"].size(), 5u);  // 2 measures x 2 layers + the pooled two-point function
+  const json& c0 = s["cases"][0];
+  EXPECT_EQ(c0["measure"], "activation_frequency");
+  EXPECT_EQ(c0["layer"], "1");
+  EXPECT_EQ(c0["arms"]["critical"]["verdict"], "plausible");
+  EXPECT_EQ(c0["arms"]["critical"]["best_alternative"]["alternative"], "lognormal");
+  EXPECT_EQ(c0["arms"]["baseline"]["verdict"], "rejected (goodness of fit)");
+  EXPECT_EQ(c0["contrasts"]["critical"]["contrast"], "treatment_only");
+  // The baseline's weighted degree passes the GoF test but the exponential is favoured.
+  const json& c2 = s["cases"][2];
+  EXPECT_EQ(c2["measure"], "weighted_degree");
+  EXPECT_EQ(c2["arms"]["baseline"]["verdict"], "rejected (alternative favoured)");
+  EXPECT_EQ(s["cases"][4]["contrasts"]["critical"]["contrast"], "untested");
+  const json& all = s["overall"]["critical"];
+  EXPECT_EQ(all["cases"], 4);
+  EXPECT_EQ(all["treatment_only"], 4);
+  EXPECT_THAT(all["statement"].get<std::string>(),
+              HasSubstr("critical shows a power law that baseline does not in 4 of 4"));
+}
+
+TEST(Report, MarkdownHasTheSideBySideTable) {
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 1);
+  const std::string md = summary_markdown(load_results(tmp.path()));
+  EXPECT_THAT(md, HasSubstr("| layer | baseline α ± se | baseline x_min | baseline p |"));
+  EXPECT_THAT(md, HasSubstr("critical best alternative | critical power law | verdict |"));
+  EXPECT_THAT(md, HasSubstr("power law in critical only"));
+  EXPECT_THAT(md, HasSubstr("| baseline | 85.97 % |"));
+  EXPECT_THAT(md, HasSubstr("![Activation frequency ranks](figures/activation_frequency.png)"));
+  EXPECT_THAT(md, HasSubstr("_Rule:_ A power law is plausible when"));
+}
+
+TEST(Report, FiguresHaveOnePanelPerArmAndTheFitsOverlaid) {
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 2);
+  const auto figs = make_figures(load_results(tmp.path()), tmp.path() / "figures");
+  ASSERT_EQ(figs.size(), 4u);
+  EXPECT_EQ(figs[0].name, "activation_frequency");
+  ASSERT_EQ(figs[0].panels.size(), 2u);
+  EXPECT_EQ(figs[0].panels[1].title, "critical");
+  ASSERT_EQ(figs[0].panels[1].series.size(), 2u);
+  const Series& s = figs[0].panels[1].series[0];
+  EXPECT_EQ(s.label, "layer 1");
+  ASSERT_EQ(s.fits.size(), 1u);
+  // Rank overlay: x(r) = x_min (r / n_tail)^(-1/(alpha-1)); at r = n_tail it is x_min.
+  const FitCurve& f = s.fits[0];
+  EXPECT_EQ(f.x_from, 1.0);
+  EXPECT_NEAR(f.c * std::pow(f.x_to, -f.exponent), 5.0, 1e-9);
+  EXPECT_THAT(f.legend, HasSubstr("α = "));
+  EXPECT_THAT(f.legend, HasSubstr(", p = 0.42"));
+  EXPECT_EQ(figs[2].name, "two_point");
+  EXPECT_EQ(figs[2].panels[0].series[0].fits.size(), 2u);
+  EXPECT_EQ(figs[3].name, "training");
+  EXPECT_EQ(figs[3].panels.size(), 2u);  // train_loss | test_accuracy
+}
+
+TEST(Report, BuildsEverythingAndEveryFileParses) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TempDir tmp;
+  // CRITNET_REPORT_DEMO_DIR keeps a demo report to look at in a browser.
+  const char* demo = std::getenv("CRITNET_REPORT_DEMO_DIR");
+  const fs::path run = demo ? fs::path(demo) : tmp.path();
+  testing::make_synthetic_run(run, 4);
+  const ReportFiles files = build_report(run);
+  ASSERT_EQ(files.figures.size(), 4u);
+  for (const auto& f : files.figures) {
+    std::string why;
+    EXPECT_EQ(testing::xml_root(testing::slurp(f.svg.string()), &why), "svg") << f.svg << why;
+    const auto png = testing::png_info(testing::slurp(f.png.string()));
+    EXPECT_TRUE(png.ok) << f.png;
+    EXPECT_GE(png.width, 1000u);
+    EXPECT_EQ(png.height, 440u);
+    EXPECT_TRUE(fs::exists(f.script));
+  }
+  // The data behind each figure sits beside it.
+  EXPECT_TRUE(fs::exists(run / "figures" / "activation_frequency.critical.1.csv"));
+  EXPECT_TRUE(fs::exists(run / "figures" / "training.baseline.csv"));
+
+  const std::string html = testing::slurp(files.html.string());
+  std::string why;
+  EXPECT_EQ(testing::xml_root(html.substr(html.find("<html")), &why), "html") << why;
+  EXPECT_EQ(count(html, "src=\"data:image/svg+xml;base64,"), files.figures.size());
+  EXPECT_THAT(html, HasSubstr("<section class=\"verdict\" id=\"verdict\">"));
+  EXPECT_THAT(html, HasSubstr("critical shows a power law that baseline does not in 8 of 8"));
+  EXPECT_EQ(count(html, "power law in critical only</span>"), 8u * 2);  // overview + sections
+  EXPECT_THAT(html, HasSubstr("<h2 id=\"weighted_degree\">Weighted degree distribution</h2>"));
+  const json s = json::parse(testing::slurp(files.summary_json.string()));
+  EXPECT_EQ(s["cases"].size(), 9u);
+  EXPECT_THAT(testing::slurp(files.summary_md.string()), HasSubstr("## Accuracy"));
+
+  // Rebuilding is idempotent (the CSV copies already sit beside the figures).
+  EXPECT_NO_THROW(build_report(run));
+}
+
+TEST(Report, MissingCsvIsADataErrorNamingIt) {
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 1);
+  fs::remove(tmp.path() / "train" / "critical.csv");
+  try {
+    build_report(tmp.path());
+    FAIL() << "no throw";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("arms[1].training_curve names"));
+    EXPECT_THAT(e.what(), HasSubstr("critical.csv, which does not exist"));
+  }
+}
+
+TEST(Report, RankCsvWithoutTheColumnIsNamed) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 1);
+  write_csv(tmp.path() / "probe" / "activation_frequency_baseline_l1.csv", {"r", "v"}, {{1}, {2}});
+  try {
+    build_report(tmp.path());
+    FAIL() << "no throw";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("has no column 'rank' (columns: r, v)"));
+  }
+}
+
+}  // namespace
+}  // namespace critnet::report
