@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -35,6 +36,25 @@ std::string quote_path(const std::string& path) {
   return out + "'";
 }
 
+std::string key_command(KeyPosition k) {
+  const char* common = "reverse Left noopaque samplen 2.5 spacing 1.2 font ',11'";
+  switch (k) {
+    case KeyPosition::kTopRight:
+      return fmt::format("set key inside top right {}", common);
+    case KeyPosition::kTopLeft:
+      return fmt::format("set key inside top left {}", common);
+    case KeyPosition::kBottomRight:
+      return fmt::format("set key inside bottom right {}", common);
+    case KeyPosition::kBottomLeft:
+      return fmt::format("set key inside bottom left {}", common);
+    case KeyPosition::kBelow:
+      return fmt::format("set key below center horizontal height 1 {}", common);
+    case KeyPosition::kNone:
+      return "unset key";
+  }
+  return "";
+}
+
 bool log_x(Scale s) {
   return s == Scale::kLogX || s == Scale::kLogLog;
 }
@@ -57,6 +77,22 @@ bool valid_name(const std::string& name) {
   return name.front() != '.';
 }
 
+// The extent of what a panel draws.
+struct Bounds {
+  double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+  void add(double x, double y) {
+    x_lo = std::min(x_lo, x);
+    x_hi = std::max(x_hi, x);
+    y_lo = std::min(y_lo, y);
+    y_hi = std::max(y_hi, y);
+  }
+  void add(const Bounds& b) {
+    add(b.x_lo, b.y_lo);
+    add(b.x_hi, b.y_hi);
+  }
+  bool empty() const { return !(x_lo <= x_hi && y_lo <= y_hi); }
+};
+
 struct ResolvedSeries {
   const Series* series;
   std::string file;  // relative to the figure's directory
@@ -64,7 +100,15 @@ struct ResolvedSeries {
   std::size_t y_index;
   std::size_t points;
   std::string color;
+  Bounds bounds;  // of the plottable points and the fitted curves' end points
 };
+
+double fit_value(const FitCurve& f, double x) {
+  return f.model == FitCurve::Model::kPowerLaw ? f.c * std::pow(x, -f.exponent)
+                                               : f.c * std::exp(-x / f.exponent);
+}
+
+bool drawable(const FitCurve& fit, Scale scale);
 
 ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir) {
   const fs::path csv = fs::absolute(s.csv);
@@ -74,7 +118,8 @@ ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir)
                    table.column(s.x_column, csv.string()),
                    table.column(s.y_column, csv.string()),
                    0,
-                   s.color};
+                   s.color,
+                   Bounds{}};
   for (const auto& row : table.rows) {
     const double x = row[r.x_index];
     const double y = row[r.y_index];
@@ -82,8 +127,34 @@ ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir)
     if (log_x(panel.scale) && x <= 0) continue;
     if (log_y(panel.scale) && y <= 0) continue;
     ++r.points;
+    r.bounds.add(x, y);
+  }
+  for (const auto& fit : s.fits) {
+    if (!drawable(fit, panel.scale)) continue;
+    for (double x : {fit.x_from, fit.x_to}) {
+      const double y = fit_value(fit, x);
+      if (std::isfinite(y) && (!log_y(panel.scale) || y > 0)) r.bounds.add(x, y);
+    }
   }
   return r;
+}
+
+bool drawable(const FitCurve& fit, Scale scale) {
+  return std::isfinite(fit.c) && std::isfinite(fit.exponent) && std::isfinite(fit.x_from) &&
+         std::isfinite(fit.x_to) && fit.x_from < fit.x_to && fit.exponent != 0 &&
+         (!log_x(scale) || fit.x_from > 0);
+}
+
+// Axis limits shared by all panels: whole decades on log axes, 4% margins on linear ones.
+std::pair<double, double> padded(double lo, double hi, bool log) {
+  if (log) {
+    lo = std::pow(10.0, std::floor(std::log10(lo)));
+    hi = std::pow(10.0, std::ceil(std::log10(hi)));
+    if (lo == hi) hi *= 10;
+    return {lo, hi};
+  }
+  const double pad = hi > lo ? 0.04 * (hi - lo) : std::max(1.0, std::abs(lo)) * 0.5;
+  return {lo - pad, hi + pad};
 }
 
 std::string style_clause(SeriesStyle style, const std::string& color) {
@@ -102,20 +173,31 @@ std::string style_clause(SeriesStyle style, const std::string& color) {
 
 // The commands that draw one panel (within a multiplot).
 std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& dir,
-                           std::string& functions) {
+                           std::string& functions, const Bounds* shared) {
   std::ostringstream out;
   out << "# --- panel " << p + 1 << ": " << panel.title << "\n";
   // Undo what the previous panel set.
   out << "unset label; unset logscale; set autoscale; set tics; set border; set grid\n";
   out << "set format x '% h'; set format y '% h'\n";
-  out << "set title " << gnuplot_quote(panel.title) << "\n";
+  out << "set title " << gnuplot_quote(panel.title) << " font ',14'\n";
+  out << key_command(panel.key) << "\n";
   out << "set xlabel " << gnuplot_quote(panel.x_label) << "\n";
   out << "set ylabel " << gnuplot_quote(panel.y_label) << "\n";
   if (log_x(panel.scale)) out << "set logscale x 10; set format x '10^{%L}'\n";
   if (log_y(panel.scale)) out << "set logscale y 10; set format y '10^{%L}'\n";
   auto bound = [](const std::optional<double>& v) { return v ? num(*v) : std::string("*"); };
-  out << "set xrange [" << bound(panel.x_min) << ":" << bound(panel.x_max) << "]\n";
-  out << "set yrange [" << bound(panel.y_min) << ":" << bound(panel.y_max) << "]\n";
+  std::optional<double> x_min = panel.x_min, x_max = panel.x_max;
+  std::optional<double> y_min = panel.y_min, y_max = panel.y_max;
+  if (shared && !shared->empty()) {
+    const auto [xl, xh] = padded(shared->x_lo, shared->x_hi, log_x(panel.scale));
+    const auto [yl, yh] = padded(shared->y_lo, shared->y_hi, log_y(panel.scale));
+    if (!x_min) x_min = xl;
+    if (!x_max) x_max = xh;
+    if (!y_min) y_min = yl;
+    if (!y_max) y_max = yh;
+  }
+  out << "set xrange [" << bound(x_min) << ":" << bound(x_max) << "]\n";
+  out << "set yrange [" << bound(y_min) << ":" << bound(y_max) << "]\n";
 
   std::vector<ResolvedSeries> drawn;
   int next_color = 0;
@@ -144,9 +226,7 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
         style_clause(r.series->style, r.color), gnuplot_quote(r.series->label)));
     for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
       const FitCurve& fit = r.series->fits[f];
-      if (!(std::isfinite(fit.c) && std::isfinite(fit.exponent) && std::isfinite(fit.x_from) &&
-            std::isfinite(fit.x_to) && fit.x_from < fit.x_to && fit.exponent != 0 &&
-            (!log_x(panel.scale) || fit.x_from > 0))) {
+      if (!drawable(fit, panel.scale)) {
         out << "# fit " << gnuplot_quote(fit.legend)
             << " has an empty or invalid range: left out\n";
         continue;
@@ -159,8 +239,9 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
       functions += fmt::format("{}(x) = (x >= {} && x <= {}) ? {} : 1/0\n", fn, num(fit.x_from),
                                num(fit.x_to), body);
       const char* dash = fit.model == FitCurve::Model::kPowerLaw ? "2" : "4";
-      clauses.push_back(fmt::format("{}(x) with lines lw 2.5 dt {} lc rgb '{}' title {}", fn, dash,
-                                    r.color, gnuplot_quote(fit.legend)));
+      clauses.push_back(fmt::format(
+          "{}(x) with lines lw 2.5 dt {} lc rgb '{}' {}", fn, dash, r.color,
+          fit.legend.empty() ? std::string("notitle") : "title " + gnuplot_quote(fit.legend)));
     }
   }
   out << "plot ";
@@ -212,9 +293,23 @@ std::string gnuplot_script(const Figure& figure, const fs::path& dir, bool png) 
   std::string functions;
   std::string body;
   const std::size_t n = figure.panels.size();
-  body += fmt::format("set multiplot layout 1,{} title {} font ',14'\n", n,
+  body += fmt::format("set multiplot layout 1,{} title {} font ',16'\n", n,
                       gnuplot_quote(figure.title));
-  for (std::size_t p = 0; p < n; ++p) body += panel_commands(figure.panels[p], p, dir, functions);
+  // Shared axes: the same limits in every panel, so baseline | critical compare by eye.
+  bool share = figure.shared_axes && n > 1;
+  for (const auto& panel : figure.panels) share = share && panel.scale == figure.panels[0].scale;
+  Bounds shared;
+  if (share) {
+    for (const auto& panel : figure.panels) {
+      for (const auto& series : panel.series) {
+        const ResolvedSeries r = resolve(series, panel, dir);
+        if (r.points > 0) shared.add(r.bounds);
+      }
+    }
+  }
+  for (std::size_t p = 0; p < n; ++p) {
+    body += panel_commands(figure.panels[p], p, dir, functions, share ? &shared : nullptr);
+  }
   body += "unset multiplot\nset output\n";
 
   const int width = figure.panel_width_px * static_cast<int>(n);
@@ -225,7 +320,6 @@ std::string gnuplot_script(const Figure& figure, const fs::path& dir, bool png) 
     << figure.name << ".gp\n# It writes " << figure.name << ".svg" << (png ? " and " : "")
     << (png ? figure.name + ".png" : "") << " from the CSV files it names.\n";
   s << "set encoding utf8\nset datafile separator comma\nset samples 600\n";
-  s << "set key top right noopaque samplen 2.5 spacing 1.15 font ',10'\n";
   s << "set grid lc rgb '#dddddd' lt 1 lw 0.8\n";
   s << "set border lc rgb '#444444'\nset tics nomirror\nset mxtics; set mytics\n";
   s << "\n# Fitted curves: each is drawn only on the range it was fitted on.\n" << functions;

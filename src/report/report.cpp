@@ -88,9 +88,16 @@ std::vector<const Arm*> treatments(const Results& results) {
   return out;
 }
 
+// "2.310 ± 0.052": the value to the se's second significant digit.
+std::string value_pm(double v, double se) {
+  if (!std::isfinite(v)) return "–";
+  if (!std::isfinite(se) || se <= 0) return number(v, 3) + " ± " + number(se, 2);
+  const int decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(se))), 0, 6);
+  return fmt::format("{:.{}f} ± {:.{}f}", v, decimals, se, decimals);
+}
+
 std::string fit_legend(const CsnFit& f) {
-  return fmt::format("α = {} ± {}, p = {}", number(f.alpha, 3), number(f.alpha_se, 2),
-                     number(f.p_value, 2));
+  return fmt::format("α = {}, p = {}", value_pm(f.alpha, f.alpha_se), number(f.p_value, 2));
 }
 
 double max_x(const fs::path& csv, const std::string& column) {
@@ -154,12 +161,19 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
     fig.name = safe(spec->id);
     fig.title = spec->title;
     fig.caption = spec->caption;
+    if (spec->kind != PlotKind::kXy) {
+      fig.caption +=
+          " Dashed: the Clauset-Shalizi-Newman power-law fit of the tail (x ≥ x_min); "
+          "α and its standard error, p the bootstrap goodness-of-fit p-value.";
+    }
+    fig.height_px = 440 + 24 * static_cast<int>((layers.size() + 1) / 2);  // the key below
     for (const auto& arm : results.arms) {
       Panel panel;
       panel.title = arm.name;
       panel.x_label = spec->x_label;
       panel.y_label = spec->y_label;
       panel.scale = spec->scale;
+      panel.key = KeyPosition::kBelow;
       for (std::size_t l = 0; l < layers.size(); ++l) {
         const MeasureResult* r = find_result(arm, spec->id, layers[l]);
         if (!r) continue;
@@ -171,7 +185,13 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
         s.y_column = spec->y_column;
         s.style = spec->kind == PlotKind::kXy ? SeriesStyle::kLinesPoints : SeriesStyle::kPoints;
         s.color = kColors[l % 8];
-        if (auto overlay = csn_overlay(*spec, *r)) s.fits.push_back(*overlay);
+        if (auto overlay = csn_overlay(*spec, *r)) {
+          // One key entry per layer: "layer 1: α = 2.31 ± 0.05, p = 0.42" (the dashed line
+          // in the same colour is its fit).
+          s.label += ": " + overlay->legend;
+          overlay->legend.clear();
+          s.fits.push_back(*overlay);
+        }
         for (const auto& cs : r->curves) {
           s.fits.push_back(
               FitCurve{cs.model, cs.c, cs.exponent, cs.x_from, cs.x_to,
@@ -213,12 +233,14 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
     fig.title = "Training curves";
     fig.caption = "Training metrics of each arm against " + x_name + ".";
     fig.panel_width_px = metrics.size() > 2 ? 440 : 560;
+    fig.shared_axes = false;  // one metric per panel
     for (const auto& metric : metrics) {
       Panel panel;
       panel.title = metric;
       panel.x_label = x_name;
       panel.y_label = metric;
       panel.scale = Scale::kLinear;
+      panel.key = KeyPosition::kBelow;
       for (std::size_t a = 0; a < results.arms.size(); ++a) {
         const Arm& arm = results.arms[a];
         const auto it = columns_of.find(arm.name);
@@ -335,6 +357,13 @@ std::string alternative_text(const ArmVerdict& v) {
   return fmt::format("{}: R = {}, p = {}", b.alternative, number(b.R, 3), number(b.p, 2));
 }
 
+std::string alternative_html(const ArmVerdict& v) {
+  if (!v.best_alternative) return "–";
+  const auto& b = *v.best_alternative;
+  return fmt::format("{}<br/><span class=\"nowrap\">R = {}, p = {}</span>",
+                     html_escape(b.alternative), number(b.R, 3), number(b.p, 2));
+}
+
 std::string accuracy_text(const Arm& arm) {
   return arm.test_accuracy ? fmt::format("{:.2f} %", 100.0 * *arm.test_accuracy) : "–";
 }
@@ -368,7 +397,10 @@ td.num { text-align: right; white-space: nowrap; }
 .yes { color: var(--yes); background: var(--yes-bg); }
 .no { color: var(--no); background: var(--no-bg); }
 .na { color: var(--na); background: var(--na-bg); }
-.why { color: var(--muted); font-size: 0.8rem; }
+.why { color: var(--muted); font-size: 0.78rem; line-height: 1.3; display: inline-block; }
+.nowrap { white-space: nowrap; }
+table.fits { font-size: 0.84rem; }
+table.fits td, table.fits th { padding: 4px 7px; }
 figure { margin: 14px 0 8px; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
              border-radius: 6px; background: #fff; }
@@ -381,20 +413,47 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 48px; }
 )css";
 
-std::string badge(const ArmVerdict& v) {
+std::string badge(const ArmVerdict& v, bool short_text = false) {
   const char* cls = v.plausible() ? "yes" : v.plausibility == Plausibility::kNoFit ? "na" : "no";
-  const std::string text = v.plausible()                            ? "power law plausible"
-                           : v.plausibility == Plausibility::kNoFit ? "no fit"
-                                                                    : "power law rejected";
-  return fmt::format("<span class=\"badge {}\">{}</span>", cls, text);
+  std::string text = v.plausible()                            ? "plausible"
+                     : v.plausibility == Plausibility::kNoFit ? "no fit"
+                                                              : "rejected";
+  if (!short_text && v.plausibility != Plausibility::kNoFit) text = "power law " + text;
+  return fmt::format("<span class=\"badge {}\" title=\"{}\">{}</span>", cls, html_escape(v.reason),
+                     text);
 }
 
-std::string contrast_badge(Contrast c, const std::string& baseline, const std::string& treatment) {
+std::string contrast_badge(Contrast c, const std::string& baseline, const std::string& treatment,
+                           bool short_text = false, bool name_arm = false) {
   const char* cls = c == Contrast::kTreatmentOnly                            ? "yes"
                     : c == Contrast::kIncomplete || c == Contrast::kUntested ? "na"
                                                                              : "no";
-  return fmt::format("<span class=\"badge {}\">{}</span>", cls,
-                     html_escape(describe(c, baseline, treatment)));
+  std::string text = describe(c, baseline, treatment);
+  if (short_text) {
+    switch (c) {
+      case Contrast::kTreatmentOnly:
+        text = treatment + " only";
+        break;
+      case Contrast::kBaselineOnly:
+        text = baseline + " only";
+        break;
+      case Contrast::kBoth:
+        text = "both";
+        break;
+      case Contrast::kNeither:
+        text = "neither";
+        break;
+      case Contrast::kIncomplete:
+        text = "incomplete";
+        break;
+      case Contrast::kUntested:
+        text = "not tested";
+        break;
+    }
+    if (name_arm) text = treatment + ": " + text;
+  }
+  return fmt::format("<span class=\"badge {}\" title=\"{}\">{}</span>", cls,
+                     html_escape(describe(c, baseline, treatment)), html_escape(text));
 }
 
 std::string figure_html(const Figure& fig, const RenderedFigure& r) {
@@ -474,7 +533,7 @@ std::string html_report(const Results& results, const VerdictRule& rule,
     for (std::size_t i = 0; i < figures.size(); ++i) {
       if (figures[i].name == safe(spec->id)) h += figure_html(figures[i], rendered[i]);
     }
-    h += "<div class=\"scroll\"><table>\n<thead><tr><th rowspan=\"2\">layer</th>";
+    h += "<div class=\"scroll\"><table class=\"fits\">\n<thead><tr><th rowspan=\"2\">layer</th>";
     for (const auto& arm : results.arms) {
       h += "<th class=\"arm\" colspan=\"6\">" + html_escape(arm.name) + "</th>";
     }
@@ -487,26 +546,28 @@ std::string html_report(const Results& results, const VerdictRule& rule,
     h += "</tr></thead>\n<tbody>\n";
     for (const auto& c : cases) {
       if (c.spec != spec) continue;
-      h += "<tr><td>" + html_escape(layer_name(c.layer)) + "</td>";
+      h += "<tr><td class=\"nowrap\">" + html_escape(layer_name(c.layer)) + "</td>";
       for (std::size_t a = 0; a < results.arms.size(); ++a) {
         const MeasureResult* r = c.results[a];
         if (r && r->fit) {
           const CsnFit& f = *r->fit;
           h += fmt::format(
-              "<td class=\"num\">{} ± {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+              "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
               "<td class=\"num\">{}</td><td>{}</td>",
-              number(f.alpha, 3), number(f.alpha_se, 2), number(f.x_min, 4), f.n_tail,
-              number(f.p_value, 2), html_escape(alternative_text(c.verdicts[a])));
+              value_pm(f.alpha, f.alpha_se), number(f.x_min, 4), f.n_tail, number(f.p_value, 2),
+              alternative_html(c.verdicts[a]));
         } else {
           h += "<td colspan=\"5\" class=\"why\">" + html_escape(c.verdicts[a].reason) + "</td>";
         }
-        h += "<td>" + badge(c.verdicts[a]) + "<br/><span class=\"why\">" +
+        h += "<td>" + badge(c.verdicts[a], true) + "<br/><span class=\"why\">" +
              html_escape(c.verdicts[a].reason) + "</span></td>";
       }
       if (results.arms.size() > 1) {
         h += "<td>";
         for (const Arm* t : treatments(results)) {
-          h += contrast_badge(c.contrasts.at(t->name), base, t->name) + " ";
+          h += contrast_badge(c.contrasts.at(t->name), base, t->name, true,
+                              results.arms.size() > 2) +
+               " ";
         }
         h += "</td>";
       }
@@ -636,9 +697,9 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
         const MeasureResult* r = c.results[a];
         const ArmVerdict& v = c.verdicts[a];
         if (r && r->fit) {
-          m += fmt::format(" {} ± {} | {} | {} | {} |", number(r->fit->alpha, 3),
-                           number(r->fit->alpha_se, 2), number(r->fit->x_min, 4),
-                           number(r->fit->p_value, 2), md_cell(alternative_text(v)));
+          m += fmt::format(" {} | {} | {} | {} |", value_pm(r->fit->alpha, r->fit->alpha_se),
+                           number(r->fit->x_min, 4), number(r->fit->p_value, 2),
+                           md_cell(alternative_text(v)));
         } else {
           m += " – | – | – | – |";
         }

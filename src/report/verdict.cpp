@@ -45,7 +45,7 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
     v.plausibility = Plausibility::kAlternativeFavoured;
   } else {
     v.plausibility = Plausibility::kPlausible;
-    reasons.push_back(fmt::format("p = {:.3g} >= {:g}", fit->p_value, rule.gof_p_min));
+    reasons.push_back(fmt::format("p = {:.3g} ≥ {:g}", fit->p_value, rule.gof_p_min));
   }
   for (std::size_t i = 0; i < reasons.size(); ++i) v.reason += (i ? "; " : "") + reasons[i];
   return v;

@@ -26,7 +26,8 @@ struct FitCurve {
   double exponent = 1.0;
   double x_from = 0.0;
   double x_to = 0.0;
-  /// Legend text, e.g. "α = 2.31 ± 0.05, p = 0.42" (literal text, escaped for gnuplot).
+  /// Legend text, e.g. "α = 2.31 ± 0.05, p = 0.42" (literal text, escaped for gnuplot);
+  /// empty = no legend entry (e.g. when the series' own label already gives the fit).
   std::string legend;
 };
 
@@ -41,12 +42,16 @@ struct Series {
   std::vector<FitCurve> fits;
 };
 
+/// Where a panel's legend goes.
+enum class KeyPosition { kTopRight, kTopLeft, kBottomRight, kBottomLeft, kBelow, kNone };
+
 /// One plot of a figure; a figure's panels sit side by side (e.g. baseline | critical).
 struct Panel {
   std::string title;
   std::string x_label;
   std::string y_label;
   Scale scale = Scale::kLinear;
+  KeyPosition key = KeyPosition::kTopRight;
   std::optional<double> x_min, x_max, y_min, y_max;  ///< empty = autoscale
   std::vector<Series> series;
 };
@@ -59,6 +64,9 @@ struct Figure {
   std::vector<Panel> panels;
   int panel_width_px = 560;
   int height_px = 440;
+  /// Give every panel the same axis limits (from all panels' data and fitted curves; whole
+  /// decades on log axes) when they share a scale; a panel's own x/y limits still win.
+  bool shared_axes = true;
 };
 
 /// Paths of a rendered figure.

@@ -210,3 +210,26 @@ TEST(Render, GnuplotThatWritesNothingIsAnError) {
 
 }  // namespace
 }  // namespace critnet::report
+
+namespace critnet::report {
+namespace {
+
+TEST(GnuplotScript, PanelsShareWholeDecadeAxesIncludingFits) {
+  TempDir tmp;
+  Figure f = two_panel_figure(tmp.path());
+  write_csv(tmp.path() / "b.csv", {"rank", "value"}, {{1, 2, 30}, {0.5, 0.2, 0.1}});
+  f.panels[1].series[0].csv = tmp.path() / "b.csv";
+  f.panels[1].series[0].fits.clear();
+  const std::string s = gnuplot_script(f, tmp.path());
+  // x: 1..30 -> [1:100]; y: 0.1..100 (the fit reaches 100 at x = 1) -> [0.1:100].
+  EXPECT_THAT(s, HasSubstr("set xrange [1:100]"));
+  EXPECT_THAT(s, HasSubstr("set yrange [0.1:100]"));
+  f.shared_axes = false;
+  EXPECT_THAT(gnuplot_script(f, tmp.path()), HasSubstr("set xrange [*:*]"));
+  f.shared_axes = true;
+  f.panels[0].x_max = 50;
+  EXPECT_THAT(gnuplot_script(f, tmp.path()), HasSubstr("set xrange [1:50]"));
+}
+
+}  // namespace
+}  // namespace critnet::report

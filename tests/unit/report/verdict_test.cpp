@@ -29,7 +29,7 @@ TEST(Verdict, PlausibleWhenGofPassesAndNoAlternativeIsFavoured) {
   EXPECT_TRUE(v.plausible());
   ASSERT_TRUE(v.best_alternative);
   EXPECT_EQ(v.best_alternative->alternative, "lognormal");  // the smallest R
-  EXPECT_EQ(v.reason, "p = 0.42 >= 0.1");
+  EXPECT_EQ(v.reason, "p = 0.42 ≥ 0.1");
 }
 
 TEST(Verdict, ThresholdIsInclusive) {
