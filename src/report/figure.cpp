@@ -37,7 +37,7 @@ std::string quote_path(const std::string& path) {
 }
 
 std::string key_command(KeyPosition k) {
-  const char* common = "reverse Left noopaque samplen 2.5 spacing 1.2 font ',11'";
+  const char* common = "reverse Left noopaque samplen 2.5 spacing 1.2";
   switch (k) {
     case KeyPosition::kTopRight:
       return fmt::format("set key inside top right {}", common);
@@ -331,7 +331,7 @@ std::string gnuplot_script(const Figure& figure, const fs::path& dir, bool png) 
   if (png) {
     s << "\n# PNG (the same plot)\n";
     s << fmt::format(
-        "set terminal pngcairo size {},{} enhanced font 'DejaVu Sans,10' background rgb "
+        "set terminal pngcairo size {},{} enhanced font 'DejaVu Sans,11' background rgb "
         "'white'\n",
         width, figure.height_px);
     s << "set output '" << figure.name << ".png'\n" << body;

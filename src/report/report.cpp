@@ -166,7 +166,7 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
           " Dashed: the Clauset-Shalizi-Newman power-law fit of the tail (x ≥ x_min); "
           "α and its standard error, p the bootstrap goodness-of-fit p-value.";
     }
-    fig.height_px = 440 + 24 * static_cast<int>((layers.size() + 1) / 2);  // the key below
+    fig.height_px = 420 + 24 * static_cast<int>(layers.size());  // room for the key below
     for (const auto& arm : results.arms) {
       Panel panel;
       panel.title = arm.name;
@@ -468,6 +468,31 @@ std::string figure_html(const Figure& fig, const RenderedFigure& r) {
       html_escape(fig.title), detail::base64(svg), html_escape(fig.caption), links);
 }
 
+// The explicit fitted curves of a measure (e.g. the two-point function's), per arm and layer.
+std::string curves_html(const Results& results, const MeasureSpec& spec) {
+  std::string rows;
+  for (const auto& arm : results.arms) {
+    for (const auto& r : arm.results) {
+      if (r.measure != spec.id) continue;
+      for (const auto& c : r.curves) {
+        const bool power = c.model == FitCurve::Model::kPowerLaw;
+        rows += fmt::format(
+            "<tr><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"nowrap\">{}</td>"
+            "<td class=\"num\">[{}, {}]</td></tr>\n",
+            html_escape(arm.name), html_escape(layer_name(r.layer)),
+            html_escape(c.label.empty() ? (power ? "power law" : "exponential") : c.label),
+            power ? fmt::format("{} · x<sup>−{}</sup>", number(c.c, 3), number(c.exponent, 3))
+                  : fmt::format("{} · e<sup>−x/{}</sup>", number(c.c, 3), number(c.exponent, 3)),
+            number(c.x_from, 3), number(c.x_to, 3));
+      }
+    }
+  }
+  if (rows.empty()) return "";
+  return "<div class=\"scroll\"><table class=\"fits\">\n<thead><tr><th>arm</th><th>layer</th>"
+         "<th>fit</th><th>curve</th><th>on x in</th></tr></thead>\n<tbody>\n" +
+         rows + "</tbody></table></div>\n";
+}
+
 std::string html_report(const Results& results, const VerdictRule& rule,
                         const std::vector<Figure>& figures,
                         const std::vector<RenderedFigure>& rendered) {
@@ -533,6 +558,12 @@ std::string html_report(const Results& results, const VerdictRule& rule,
     for (std::size_t i = 0; i < figures.size(); ++i) {
       if (figures[i].name == safe(spec->id)) h += figure_html(figures[i], rendered[i]);
     }
+    h += curves_html(results, *spec);
+    const bool any_fit = std::any_of(cases.begin(), cases.end(), [&](const Case& c) {
+      return c.spec == spec &&
+             std::any_of(c.results.begin(), c.results.end(), [](auto* r) { return r && r->fit; });
+    });
+    if (!any_fit) continue;  // no CSN fit in any arm: nothing to tabulate
     h += "<div class=\"scroll\"><table class=\"fits\">\n<thead><tr><th rowspan=\"2\">layer</th>";
     for (const auto& arm : results.arms) {
       h += "<th class=\"arm\" colspan=\"6\">" + html_escape(arm.name) + "</th>";
@@ -557,7 +588,7 @@ std::string html_report(const Results& results, const VerdictRule& rule,
               value_pm(f.alpha, f.alpha_se), number(f.x_min, 4), f.n_tail, number(f.p_value, 2),
               alternative_html(c.verdicts[a]));
         } else {
-          h += "<td colspan=\"5\" class=\"why\">" + html_escape(c.verdicts[a].reason) + "</td>";
+          h += "<td colspan=\"5\"><span class=\"why\">–</span></td>";
         }
         h += "<td>" + badge(c.verdicts[a], true) + "<br/><span class=\"why\">" +
              html_escape(c.verdicts[a].reason) + "</span></td>";
