@@ -79,14 +79,22 @@ fs::path resolve_file(const std::string& rel, const fs::path& run_dir, const std
   return p;
 }
 
+// critnet::analysis::to_json writes "xmin" and "p"; the spelled-out "x_min" and "p_value"
+// are accepted too.
+double get_number_either(const json& obj, const std::string& key, const std::string& alias,
+                         const std::string& where) {
+  return has(obj, alias) && !obj.contains(key) ? get_number(obj, alias, where)
+                                               : get_number(obj, key, where);
+}
+
 CsnFit parse_fit(const json& j, const std::string& where) {
   CRITNET_CHECK_DATA(j.is_object(), "results: ", where, " must be an object or null");
   CsnFit fit;
-  fit.x_min = get_number(j, "x_min", where);
+  fit.x_min = get_number_either(j, "xmin", "x_min", where);
   fit.alpha = get_number(j, "alpha", where);
   fit.alpha_se = get_number(j, "alpha_se", where);
   fit.ks = get_number(j, "ks", where);
-  fit.p_value = get_number(j, "p_value", where);
+  fit.p_value = get_number_either(j, "p", "p_value", where);
   const json& nt = field(j, "n_tail", where);
   CRITNET_CHECK_DATA(nt.is_number_integer() && nt.get<long long>() >= 0, "results: ", where,
                      ".n_tail must be a non-negative integer, got ", nt.dump());
@@ -296,12 +304,12 @@ Results load_results(const fs::path& run_dir) {
 
 nlohmann::json to_json(const CsnFit& fit) {
   auto number = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-  json j = {{"x_min", number(fit.x_min)},
+  json j = {{"xmin", number(fit.x_min)},
             {"alpha", number(fit.alpha)},
             {"alpha_se", number(fit.alpha_se)},
             {"n_tail", fit.n_tail},
             {"ks", number(fit.ks)},
-            {"p_value", number(fit.p_value)}};
+            {"p", number(fit.p_value)}};
   if (fit.n) j["n"] = *fit.n;
   j["comparisons"] = json::array();
   for (const auto& c : fit.comparisons) {

@@ -25,6 +25,9 @@ struct Comparison {
 };
 
 /// A Clauset-Shalizi-Newman power-law fit of a tail: p(x) ∝ x^-alpha for x >= x_min.
+/// In JSON the field names of critnet::analysis::to_json(FitResult): "xmin", "alpha",
+/// "alpha_se", "n", "n_tail", "ks", "p" (bootstrap p), "comparisons" [{"alternative", "R",
+/// "p", "favoured"}]; "x_min" and "p_value" are accepted as aliases; other fields are ignored.
 struct CsnFit {
   double x_min = 0.0;
   double alpha = 0.0;
@@ -111,7 +114,8 @@ Results parse_results(const nlohmann::json& doc, const std::filesystem::path& ru
 /// Reads and parses RUN_DIR/results.json.
 Results load_results(const std::filesystem::path& run_dir);
 
-/// The CSN fit as JSON (the schema's field names).
+/// The CSN fit as JSON (the schema's field names: xmin, alpha, alpha_se, n, n_tail, ks, p,
+/// comparisons).
 nlohmann::json to_json(const CsnFit& fit);
 
 }  // namespace critnet::report

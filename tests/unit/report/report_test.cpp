@@ -156,3 +156,29 @@ TEST(Report, RankCsvWithoutTheColumnIsNamed) {
 
 }  // namespace
 }  // namespace critnet::report
+
+namespace critnet::report {
+namespace {
+
+TEST(Report, EveryTreatmentArmIsComparedWithTheBaseline) {
+  testing::TempDir tmp;
+  nlohmann::json doc = testing::make_synthetic_run(tmp.path(), 1);
+  nlohmann::json l2 = doc["arms"][0];  // a copy of the baseline
+  l2["name"] = "l2";
+  doc["arms"].push_back(l2);
+  doc["baseline_arm"] = "baseline";
+  const Results r = parse_results(doc, tmp.path());
+  const nlohmann::json s = summary_json(r);
+  EXPECT_EQ(s["cases"][0]["contrasts"]["critical"]["contrast"], "treatment_only");
+  EXPECT_EQ(s["cases"][0]["contrasts"]["l2"]["contrast"], "neither");
+  EXPECT_EQ(s["overall"]["l2"]["neither"], 2);
+  EXPECT_EQ(s["overall"]["l2"]["treatment_only"], 0);
+  EXPECT_THAT(s["overall"]["l2"]["statement"].get<std::string>(),
+              ::testing::HasSubstr("l2 shows a power law that baseline does not in 0 of 2"));
+  const std::string md = summary_markdown(r);
+  EXPECT_THAT(md, ::testing::HasSubstr("**l2 vs baseline:**"));
+  EXPECT_THAT(md, ::testing::HasSubstr("power law in critical only; power law in neither"));
+}
+
+}  // namespace
+}  // namespace critnet::report

@@ -51,6 +51,28 @@ TEST(Results, ParsesTheSyntheticRun) {
   EXPECT_EQ(r.measure("weighted_degree").kind, PlotKind::kDensity);
 }
 
+TEST(Results, ReadsTheAnalysisLibrarysFitJson) {
+  // The shape critnet::analysis::to_json(FitResult) writes (branch `analysis`).
+  const json fit = json::parse(R"({
+    "model": "continuous_power_law", "xmin": 3.5, "xmin_fixed": false, "alpha": 2.4,
+    "alpha_se": 0.05, "n": 1000, "n_tail": 420, "ks": 0.021, "ks_convention": "csn",
+    "candidates": 900, "bootstrap": 200, "bootstrap_failed": 0, "p": null, "seed": 7,
+    "vuong_sd": "population",
+    "comparisons": [{"alternative": "lognormal", "parameters": {"mu": 0.1, "sigma": 1.2},
+                     "R": -0.7, "normalised_R": -0.4, "p": 0.66, "nested": false,
+                     "favoured": "neither"}]})");
+  TempDir tmp;
+  json doc = testing::make_synthetic_run(tmp.path(), 1);
+  doc["arms"][0]["results"][0]["fit"] = fit;
+  const Results r = parse_results(doc, tmp.path());
+  const CsnFit& f = *r.arms[0].results[0].fit;
+  EXPECT_EQ(f.x_min, 3.5);
+  EXPECT_EQ(*f.n, 1000);
+  EXPECT_TRUE(std::isnan(f.p_value));  // bootstrap not run
+  EXPECT_EQ(f.comparisons[0].R, -0.7);
+  EXPECT_EQ(f.comparisons[0].p, 0.66);
+}
+
 TEST(Results, ErrorsNameTheField) {
   TempDir tmp;
   json doc = testing::make_synthetic_run(tmp.path(), 1);
@@ -139,10 +161,11 @@ TEST(Results, FitRoundTripsThroughJson) {
   EXPECT_EQ(j["n"], 1000);
   EXPECT_EQ(j["comparisons"][0]["alternative"], "lognormal");
   EXPECT_EQ(j["comparisons"][0]["R"], -0.3);
-  EXPECT_EQ(j["p_value"], 0.4);
+  EXPECT_EQ(j["p"], 0.4);
+  EXPECT_EQ(j["xmin"], 2.0);
   f.p_value = std::nan("");
   j = to_json(f);
-  EXPECT_TRUE(j["p_value"].is_null());  // JSON has no NaN
+  EXPECT_TRUE(j["p"].is_null());  // JSON has no NaN
 }
 
 }  // namespace

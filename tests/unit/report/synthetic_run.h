@@ -49,7 +49,7 @@ inline nlohmann::json fit_at(const std::vector<double>& xs, double x_min) {
     const double model = 1.0 - std::pow(tail[i] / x_min, 1.0 - alpha);
     ks = std::max({ks, std::abs(model - i / n), std::abs(model - (i + 1) / n)});
   }
-  return {{"x_min", x_min},
+  return {{"xmin", x_min},
           {"alpha", alpha},
           {"alpha_se", (alpha - 1.0) / std::sqrt(n)},
           {"n", static_cast<long long>(xs.size())},
@@ -102,7 +102,7 @@ inline nlohmann::json make_synthetic_run(const std::filesystem::path& run_dir, i
                                  : sample_exponential(rng, 400, 60.0, 5.0);
       write_rank_csv(run_dir / "probe" / ("activation_frequency_" + tag + ".csv"), freq);
       json fit = fit_at(freq, critical ? 5.0 : 40.0);
-      fit["p_value"] = critical ? 0.42 : 0.0;
+      fit["p"] = critical ? 0.42 : 0.0;
       fit["comparisons"] = critical ? json::array({{{"alternative", "exponential"},
                                                     {"R", 6.3},
                                                     {"p", 0.001},
@@ -124,7 +124,7 @@ inline nlohmann::json make_synthetic_run(const std::filesystem::path& run_dir, i
           critical ? sample_power_law(rng, 600, 2.6, 0.5) : sample_exponential(rng, 600, 1.5, 0.5);
       write_density_csv(run_dir / "probe" / ("weighted_degree_" + tag + ".csv"), degree);
       json dfit = fit_at(degree, critical ? 0.5 : 2.0);
-      dfit["p_value"] = critical ? 0.31 : 0.62;  // the baseline passes GoF ...
+      dfit["p_value"] = critical ? 0.31 : 0.62;  // the alias of "p"; the baseline passes GoF
       dfit["comparisons"] = critical ? json::array({{{"alternative", "exponential"},
                                                      {"R", 3.1},
                                                      {"p", 0.002},
