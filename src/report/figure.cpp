@@ -221,9 +221,18 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
   std::vector<std::string> clauses;
   for (std::size_t i = 0; i < drawn.size(); ++i) {
     const auto& r = drawn[i];
-    clauses.push_back(fmt::format(
-        "{} skip 1 using {}:{} {} title {}", quote_path(r.file), r.x_index + 1, r.y_index + 1,
-        style_clause(r.series->style, r.color), gnuplot_quote(r.series->label)));
+    std::string y = fmt::format("{}", r.y_index + 1);
+    if (r.series->max_per_decade > 0 && log_x(panel.scale)) {
+      // Thinning: keep a point when it opens a new 1/N-decade bin of x (lb: the last bin).
+      clauses.push_back("lb = -1e9");
+      y = fmt::format(
+          "(tb = floor({0} * log10(column({1}))), tk = (tb != lb), lb = tb, tk ? column({2}) : "
+          "NaN)",
+          r.series->max_per_decade, r.x_index + 1, r.y_index + 1);
+    }
+    clauses.push_back(fmt::format("{} skip 1 using {}:{} {} title {}", quote_path(r.file),
+                                  r.x_index + 1, y, style_clause(r.series->style, r.color),
+                                  gnuplot_quote(r.series->label)));
     for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
       const FitCurve& fit = r.series->fits[f];
       if (!drawable(fit, panel.scale)) {

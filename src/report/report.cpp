@@ -184,6 +184,7 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
         s.x_column = spec->x_column;
         s.y_column = spec->y_column;
         s.style = spec->kind == PlotKind::kXy ? SeriesStyle::kLinesPoints : SeriesStyle::kPoints;
+        if (spec->kind == PlotKind::kRank) s.max_per_decade = 150;  // CSV keeps every rank
         s.color = kColors[l % 8];
         if (auto overlay = csn_overlay(*spec, *r)) {
           // One key entry per layer: "layer 1: α = 2.31 ± 0.05, p = 0.42" (the dashed line

@@ -304,12 +304,9 @@ Results load_results(const fs::path& run_dir) {
 
 nlohmann::json to_json(const CsnFit& fit) {
   auto number = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-  json j = {{"xmin", number(fit.x_min)},
-            {"alpha", number(fit.alpha)},
-            {"alpha_se", number(fit.alpha_se)},
-            {"n_tail", fit.n_tail},
-            {"ks", number(fit.ks)},
-            {"p", number(fit.p_value)}};
+  json j = {
+      {"xmin", number(fit.x_min)}, {"alpha", number(fit.alpha)}, {"alpha_se", number(fit.alpha_se)},
+      {"n_tail", fit.n_tail},      {"ks", number(fit.ks)},       {"p", number(fit.p_value)}};
   if (fit.n) j["n"] = *fit.n;
   j["comparisons"] = json::array();
   for (const auto& c : fit.comparisons) {

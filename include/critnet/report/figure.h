@@ -39,6 +39,10 @@ struct Series {
   std::string y_column;
   SeriesStyle style = SeriesStyle::kPoints;
   std::string color;  ///< "#rrggbb"; empty = the next colour of the palette
+  /// On a log x axis, draw at most this many points per decade of x (the first point of each
+  /// 1/N-decade bin; x must ascend, as ranks do); 0 = every point. Keeps rank plots of many
+  /// thousand points small; the CSV keeps every point.
+  int max_per_decade = 0;
   std::vector<FitCurve> fits;
 };
 

@@ -233,3 +233,35 @@ TEST(GnuplotScript, PanelsShareWholeDecadeAxesIncludingFits) {
 
 }  // namespace
 }  // namespace critnet::report
+
+namespace critnet::report {
+namespace {
+
+TEST(Render, ThinsManyRanksPerDecadeButKeepsTheCsv) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TempDir tmp;
+  std::vector<double> rank, value;
+  for (int r = 1; r <= 20000; ++r) {
+    rank.push_back(r);
+    value.push_back(20000.0 / r);
+  }
+  write_csv(tmp.path() / "big.csv", {"rank", "value"}, {rank, value});
+  Figure f;
+  f.name = "big";
+  Panel p;
+  p.scale = Scale::kLogLog;
+  p.series.push_back(Series{
+      "ranks", tmp.path() / "big.csv", "rank", "value", SeriesStyle::kPoints, "#000000", 50, {}});
+  f.panels = {p};
+  const RenderedFigure r = render(f, tmp.path(), false);
+  const std::string svg = testing::slurp(r.svg.string());
+  std::size_t points = 0;
+  for (auto i = svg.find("<use"); i != std::string::npos; i = svg.find("<use", i + 1)) ++points;
+  // log10(20000) = 4.3 decades at <= 50 points each (+1 key sample); all 20000 without.
+  EXPECT_GT(points, 100u);
+  EXPECT_LT(points, 230u);
+  EXPECT_EQ(read_csv(tmp.path() / "big.csv").rows.size(), 20000u);
+}
+
+}  // namespace
+}  // namespace critnet::report
