@@ -27,68 +27,63 @@ uint64_t bounded(std::mt19937_64& gen, uint64_t bound) {
   return r % bound;
 }
 
-template <typename Map>
-std::size_t map_bytes(const Map& map, std::size_t payload) {
-  // Node: payload + next pointer + cached hash; plus one pointer per bucket.
-  return map.bucket_count() * sizeof(void*) + map.size() * (payload + 2 * sizeof(void*));
-}
-
 }  // namespace
-
-std::size_t PatternCounter::Hash::operator()(const std::vector<uint64_t>& key) const {
-  uint64_t h = 0x243F6A8885A308D3ULL;
-  for (uint64_t w : key) h = mix64(h ^ w);
-  return static_cast<std::size_t>(h);
-}
 
 PatternCounter::PatternCounter(int64_t bits, int64_t max_patterns)
     : bits_(bits), words_((bits + 63) / 64), max_patterns_(max_patterns) {
   CRITNET_CHECK(bits > 0, "PatternCounter needs bits > 0, got ", bits);
   CRITNET_CHECK(max_patterns > 0, "max_patterns must be > 0, got ", max_patterns);
+  slots_.assign(64, -1);
+}
+
+uint64_t PatternCounter::hash(const uint64_t* words) const {
+  uint64_t h = 0x243F6A8885A308D3ULL;
+  for (int64_t w = 0; w < words_; ++w) h = mix64(h ^ words[w]);
+  return h;
+}
+
+void PatternCounter::grow() {
+  std::vector<int64_t> slots(slots_.size() * 2, -1);
+  const uint64_t mask = slots.size() - 1;
+  for (int64_t idx = 0; idx < distinct(); ++idx) {
+    uint64_t i = hash(&keys_[static_cast<size_t>(idx * words_)]) & mask;
+    while (slots[i] != -1) i = (i + 1) & mask;
+    slots[i] = idx;
+  }
+  slots_.swap(slots);
 }
 
 void PatternCounter::add(const uint64_t* words) {
-  if (words_ == 1) {
-    auto it = small_.find(words[0]);
-    if (it != small_.end()) {
-      ++it->second;
-    } else if (static_cast<int64_t>(small_.size()) < max_patterns_) {
-      small_.emplace(words[0], 1);
-    } else {
-      cap_hit_ = true;
-      ++dropped_;
+  const uint64_t mask = slots_.size() - 1;
+  uint64_t i = hash(words) & mask;
+  while (slots_[i] != -1) {
+    const int64_t idx = slots_[i];
+    if (std::equal(words, words + words_, &keys_[static_cast<size_t>(idx * words_)])) {
+      ++counts_[idx];
+      return;
     }
-    return;
+    i = (i + 1) & mask;
   }
-  std::vector<uint64_t> key(words, words + words_);
-  auto it = large_.find(key);
-  if (it != large_.end()) {
-    ++it->second;
-  } else if (static_cast<int64_t>(large_.size()) < max_patterns_) {
-    large_.emplace(std::move(key), 1);
-  } else {
+  if (distinct() >= max_patterns_) {
     cap_hit_ = true;
     ++dropped_;
+    return;
   }
+  slots_[i] = distinct();
+  keys_.insert(keys_.end(), words, words + words_);
+  counts_.push_back(1);
+  if (static_cast<size_t>(2 * distinct()) > slots_.size()) grow();  // load factor <= 1/2
 }
 
 std::vector<int64_t> PatternCounter::sorted_counts() const {
-  std::vector<int64_t> counts;
-  counts.reserve(static_cast<size_t>(distinct()));
-  for (const auto& kv : small_) counts.push_back(kv.second);
-  for (const auto& kv : large_) counts.push_back(kv.second);
+  std::vector<int64_t> counts = counts_;
   std::sort(counts.begin(), counts.end(), std::greater<int64_t>());
   return counts;
 }
 
-int64_t PatternCounter::distinct() const {
-  return static_cast<int64_t>(small_.size() + large_.size());
-}
-
 std::size_t PatternCounter::state_bytes() const {
-  return sizeof(*this) + map_bytes(small_, sizeof(std::pair<const uint64_t, int64_t>)) +
-         map_bytes(large_, sizeof(std::pair<const std::vector<uint64_t>, int64_t>) +
-                               static_cast<std::size_t>(words_) * sizeof(uint64_t));
+  return sizeof(*this) + keys_.capacity() * sizeof(uint64_t) +
+         counts_.capacity() * sizeof(int64_t) + slots_.capacity() * sizeof(int64_t);
 }
 
 LayerAccumulator::LayerAccumulator(int64_t width, const ProbeOptions& options, uint64_t subset_seed)

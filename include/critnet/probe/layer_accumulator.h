@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "critnet/probe/options.h"
@@ -14,6 +13,10 @@ namespace critnet::probe {
 /// Counts distinct binary patterns of a fixed number of bits (the exact bit pattern is the key,
 /// no hash collisions). At most `max_patterns` distinct patterns are stored; after that a
 /// sample with a pattern not yet seen is only counted in dropped().
+///
+/// A flat open-addressing table (keys, counts and slots in three contiguous vectors that grow
+/// by doubling): no per-pattern heap node, so the long-lived table does not fragment the heap
+/// between the short-lived tensor buffers of each batch.
 class PatternCounter {
  public:
   PatternCounter(int64_t bits, int64_t max_patterns);
@@ -22,22 +25,21 @@ class PatternCounter {
   void add(const uint64_t* words);
   /// Counts of the distinct patterns, sorted descending.
   std::vector<int64_t> sorted_counts() const;
-  int64_t distinct() const;
+  int64_t distinct() const { return static_cast<int64_t>(counts_.size()); }
   bool cap_hit() const { return cap_hit_; }
   int64_t dropped() const { return dropped_; }
-  /// Approximate heap bytes used (grows with the distinct patterns only).
+  /// Heap bytes used (grows with the distinct patterns only).
   std::size_t state_bytes() const;
 
  private:
-  struct Hash {
-    std::size_t operator()(const std::vector<uint64_t>& key) const;
-  };
+  uint64_t hash(const uint64_t* words) const;
+  void grow();
   int64_t bits_, words_, max_patterns_;
   bool cap_hit_ = false;
   int64_t dropped_ = 0;
-  // One-word patterns (≤ 64 bits) use a flat key; wider ones the word vector.
-  std::unordered_map<uint64_t, int64_t> small_;
-  std::unordered_map<std::vector<uint64_t>, int64_t, Hash> large_;
+  std::vector<uint64_t> keys_;   // distinct × words_
+  std::vector<int64_t> counts_;  // distinct
+  std::vector<int64_t> slots_;   // power-of-two size, -1 = empty, else index into counts_
 };
 
 /// Accumulates, over batches of a layer's post-activations h [batch, width]:
