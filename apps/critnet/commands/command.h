@@ -7,5 +7,6 @@
 namespace critnet::cli {
 
 void setup_info(CLI::App& app);
+void setup_train(CLI::App& app);
 
 }  // namespace critnet::cli
