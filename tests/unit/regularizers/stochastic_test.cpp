@@ -51,7 +51,7 @@ TEST_P(Stochastic, UnbiasedValueAndGradientWithVarianceFallingAsOneOverProbes) {
   if (preset == "poly") options.coefficients({0.5, -1.0, 0.3, 0.2, -0.05});
   torch::Tensor v = torch::randn({6, 10}, torch::kFloat64) * 0.6;
   const Exact ex = exact(v, options);
-  const int samples = 3000;
+  const int samples = 1500;
 
   const Moments one = sample(v, options.probes(1), samples);
   const Moments four = sample(v, options.probes(4), samples);
@@ -61,11 +61,17 @@ TEST_P(Stochastic, UnbiasedValueAndGradientWithVarianceFallingAsOneOverProbes) {
   for (const Moments* m : {&one, &four}) {
     EXPECT_LT(std::abs(m->mean - ex.value), 4.0 * std::sqrt(m->var / samples))
         << "mean " << m->mean << " exact " << ex.value;
-    // Gradient: Σ_i (mean_i - exact_i)² / (var_i / samples) ~ χ²(numel) / numel ≈ 1.
-    torch::Tensor var = m->grad_var.clamp_min(1e-300);
-    const double chi2 = ((m->grad_mean - ex.grad).square() / (var / samples)).mean().item<double>();
-    EXPECT_LT(chi2, 2.0);
-    std::cerr << "chi2 " << chi2 << " rel sd " << std::sqrt(m->var) / ex.value << "\n";
+    // Gradient: each entry's mean is within 4.5 standard errors of the exact entry (each
+    // z-score is ~N(0, 1) whatever the correlation between entries; 60 entries: a false alarm
+    // has probability < 1e-3), and the mean is close to the exact gradient as a whole.
+    torch::Tensor sem = (m->grad_var / samples).sqrt();
+    const double max_z = ((m->grad_mean - ex.grad).abs() / sem).max().item<double>();
+    EXPECT_LT(max_z, 4.5);
+    const double rel = ((m->grad_mean - ex.grad).norm() / ex.grad.norm()).item<double>();
+    EXPECT_LT(rel, 0.1);
+    std::cerr << preset << " side " << to_string(side) << ": max z " << max_z
+              << ", relative error of the mean gradient " << rel << ", relative sd of R "
+              << std::sqrt(m->var) / ex.value << "\n";
   }
   // Variance: four probes have a quarter of one probe's variance (value and gradient).
   const double ratio = one.var / four.var;
