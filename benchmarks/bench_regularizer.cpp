@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "critnet/regularizers/critical.h"
+// Private helper, benchmarked against at::mm to justify it.
+#include "../src/regularizers/detail/gram.h"
 
 namespace {
 
@@ -106,6 +108,25 @@ BENCHMARK(BM_AllLayers)
     ->Args({static_cast<int64_t>(Preset::kPaper), 1, 0})
     ->Args({static_cast<int64_t>(Preset::kPaper), 0, 1})
     ->Args({static_cast<int64_t>(Preset::kPaper), 0, 4})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The Gram matrix V Vᵀ (args: shape index, 0 = at::mm, 1 = syrk), and G·G of the result.
+void BM_Gram(benchmark::State& state) {
+  set_threads();
+  torch::NoGradGuard no_grad;
+  const auto& shape = kShapes[state.range(0)];
+  torch::Tensor v = torch::randn(shape);
+  const bool syrk = state.range(1) == 1;
+  for (auto _ : state) {
+    torch::Tensor g = syrk ? critnet::reg::detail::gram(v, true) : v.mm(v.t());
+    benchmark::DoNotOptimize(g.data_ptr());
+  }
+  state.SetLabel(std::string(syrk ? "syrk" : "mm") +
+                 (critnet::reg::detail::syrk_available() ? "" : " (no syrk: mm)"));
+}
+BENCHMARK(BM_Gram)
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

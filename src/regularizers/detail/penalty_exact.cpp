@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "regularizers/detail/gram.h"
 #include "regularizers/detail/penalty_kernels.h"
 
 namespace critnet::reg::detail {
@@ -36,30 +37,10 @@ std::vector<double> trimmed(std::vector<double> q) {
   return q;
 }
 
-// Σ_j q_j G^j for deg ≤ 4 in the fewest products, given G and (when deg ≥ 3) G2 = G·G:
-// deg ≤ 1: none; deg 2: one addmm; deg 3: G·(q3 G2) + ... one; deg 4: G2·(q3 G + q4 G2)
-// + ... one (Paterson-Stockmeyer).
-torch::Tensor matrix_polynomial(const torch::Tensor& g, const torch::Tensor& g2,
-                                const std::vector<double>& q) {
-  const size_t deg = q.size() - 1;
-  torch::Tensor p;
-  switch (deg) {
-    case 0:
-      p = torch::zeros_like(g);
-      break;
-    case 1:
-      p = g * q[1];
-      break;
-    case 2:
-      p = g2.defined() ? torch::add(g * q[1], g2, q[2]) : torch::addmm(g, g, g, q[1], q[2]);
-      break;
-    case 3:
-      p = torch::addmm(torch::add(g * q[1], g2, q[2]), g, g2, 1.0, q[3]);
-      break;
-    default:  // 4
-      p = torch::addmm(torch::add(g * q[1], g2, q[2]), g2, torch::add(g * q[3], g2, q[4]));
-      break;
-  }
+// Σ_j q_j G^j from the powers [I (unused), G, G², ...].
+torch::Tensor combine(const std::vector<torch::Tensor>& powers, const std::vector<double>& q) {
+  torch::Tensor p = q.size() > 1 ? powers[1] * q[1] : torch::zeros_like(powers[1]);
+  for (size_t j = 2; j < q.size(); ++j) p.add_(powers[j], q[j]);
   return add_identity(p, q[0]);
 }
 
@@ -67,10 +48,12 @@ torch::Tensor matrix_polynomial(const torch::Tensor& g, const torch::Tensor& g2,
 
 ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double a,
                               const std::vector<double>& coefficients, bool need_grad) {
-  const torch::Tensor u = oriented(weight, side);
-  const int64_t m = u.size(0), n = u.size(1), k = std::min(m, n);
-  const bool columns = n <= m;  // G = Uᵀ U (the requested side is the small one)
-  const torch::Tensor g = columns ? u.t().mm(u) : u.mm(u.t());
+  // R only depends on the non-zero spectrum of w plus the side's count of zero modes, so the
+  // side only enters through n - k; the small Gram matrix is Vᵀ V [in, in] when in ≤ out.
+  const int64_t out = weight.size(0), in = weight.size(1), k = std::min(in, out);
+  const int64_t n = side == GramSide::kIn ? in : out;
+  const bool in_side_small = in <= out;
+  const torch::Tensor g = gram(weight, /*rows=*/!in_side_small);
 
   // p(a·G) = Σ_j q_j G^j with q_j = c_j a^j.
   std::vector<double> q = coefficients;
@@ -81,31 +64,40 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
   }
   q = trimmed(q);
   const size_t deg = q.size() - 1;
-  const torch::Tensor g2 = deg >= 3 ? g.mm(g) : torch::Tensor();
-  const torch::Tensor p = matrix_polynomial(g, g2, q);
+
+  // Powers in the fewest flops: G² and G⁴ are Gram matrices of symmetric matrices (syrk, half
+  // a product); G³ = G·G² is one product; everything else is a linear combination.
+  std::vector<torch::Tensor> powers = {torch::Tensor(), g};
+  if (deg >= 2) powers.push_back(gram(g, /*rows=*/true));
+  if (deg >= 3) powers.push_back(g.mm(powers[2]));
+  if (deg >= 4) powers.push_back(gram(powers[2], /*rows=*/true));
+  const torch::Tensor p = combine(powers, q);
 
   // The n - k zero eigenvalues of w each add p(0)² = c_0².
   const double c0 = coefficients.empty() ? 0.0 : coefficients[0];
   ValueAndGrad result;
   result.value = squared_norm(p) + c0 * c0 * static_cast<double>(n - k);
   if (!need_grad) return result;
-
-  // ∇_U tr f(w) = 2 U f'(w) with f(x) = p(a x)², f'(x) = 2a p(ax) p'(ax), so ∇_U R = 4 U (aM)
-  // (columns) or 4 (aM) U, with aM = p(aG) · a·p'(aG) = P · Σ_j (j+1) q_{j+1} G^j.
-  torch::Tensor m_times_a;  // a·M = P · Σ_j (j+1) q_{j+1} G^j
   if (deg == 0) {
-    return {result.value, torch::zeros_like(weight)};
+    result.grad = torch::zeros_like(weight);
+    return result;
   }
+
+  // ∇_V tr f(Vᵀ V) = 2 V f'(Vᵀ V) and ∇_V tr f(V Vᵀ) = 2 f'(V Vᵀ) V, f(x) = p(ax)²,
+  // f'(x) = 2a p(ax) p'(ax): ∇_V R = 4 V (aM) or 4 (aM) V with
+  // aM = p(aG) · a·p'(aG) = P · Σ_j r_j G^j, r_j = (j+1) q_{j+1}.
   std::vector<double> r(deg);
   for (size_t j = 0; j < deg; ++j) r[j] = static_cast<double>(j + 1) * q[j + 1];
+  torch::Tensor am;
   if (deg == 1) {
-    m_times_a = p * r[0];
+    am = p * r[0];
+  } else if (deg == 2) {
+    am = torch::addmm(p, p, g, r[0], r[1]);
   } else {
-    m_times_a = p.mm(matrix_polynomial(g, g2, r));
+    am = p.mm(combine(powers, r));
   }
-  torch::Tensor grad_u = columns ? u.mm(m_times_a) : m_times_a.mm(u);
-  grad_u.mul_(4.0);
-  result.grad = back_to_weight(grad_u, side);
+  result.grad = in_side_small ? weight.mm(am) : am.mm(weight);
+  result.grad.mul_(4.0);
   return result;
 }
 
@@ -116,8 +108,8 @@ ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bo
   ValueAndGrad result;
   if (n <= m) {
     // The requested side is the small one: form w [n, n] and P directly.
-    const torch::Tensor w = u.t().mm(u);
-    torch::Tensor p = w.mm(w).mul_(2.0 * a2);
+    const torch::Tensor w = gram(u, /*rows=*/false);
+    torch::Tensor p = gram(w, /*rows=*/true).mul_(2.0 * a2);
     p.diagonal().add_(w.diagonal() * a + 1.0);
     result.value = squared_norm(p);
     if (!need_grad) return result;
@@ -131,12 +123,12 @@ ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bo
   // The requested side is the large one (m < n). With H = U Uᵀ [m, m], w_ii = ‖U[:, i]‖²,
   // q_i = (w²)_ii = u_iᵀ H u_i, e_i = 1 + a w_ii:
   //   R = Σ e_i² + 4a² Σ e_i q_i + 4a⁴ ‖H²‖²_F.
-  const torch::Tensor h = u.mm(u.t());
+  const torch::Tensor h = gram(u, /*rows=*/true);
   const torch::Tensor hu = h.mm(u);
   const torch::Tensor wd = u.square().sum(0);
   const torch::Tensor qd = (u * hu).sum(0);
   const torch::Tensor e = wd * a + 1.0;
-  const torch::Tensor h2 = h.mm(h);
+  const torch::Tensor h2 = gram(h, /*rows=*/true);
   result.value = e.dot(e) + e.dot(qd) * (4.0 * a2) + squared_norm(h2) * (4.0 * a2 * a2);
   if (!need_grad) return result;
   // ∇_U R = U·Diag(4a e + 8a³ q) + 8a² (H U)·Diag(e) + (8a² U Diag(e) Uᵀ + 32a⁴ H³) U.
