@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   critnet::cli::setup_info(app);
   critnet::cli::setup_report(app);
+  critnet::cli::setup_train(app);
+  critnet::cli::setup_probe(app);
 
   try {
     app.parse(argc, argv);
