@@ -7,5 +7,6 @@
 namespace critnet::cli {
 
 void setup_info(CLI::App& app);
+void setup_fit(CLI::App& app);
 
 }  // namespace critnet::cli
