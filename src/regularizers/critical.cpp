@@ -184,7 +184,12 @@ torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& opt
     case Preset::kL2:
       return weight.square().sum();
     case Preset::kPaperEq33:
-      if (options.probes() > 0) return detail::stochastic_eq33(weight, side, a, options.probes());
+      if (options.probes() > 0) {
+        const int64_t probes = options.probes();
+        return run_kernel(weight, [side, a, probes](const torch::Tensor& v, bool need_grad) {
+          return detail::stochastic_eq33(v, side, a, probes, need_grad);
+        });
+      }
       return run_kernel(weight, [side, a](const torch::Tensor& v, bool need_grad) {
         return detail::exact_eq33(v, side, a, need_grad);
       });

@@ -33,7 +33,9 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
                                    const std::vector<double>& coefficients, int64_t probes,
                                    bool need_grad);
 
-/// Hutchinson estimate of the eq. 33 penalty; differentiable.
-torch::Tensor stochastic_eq33(const torch::Tensor& weight, GramSide side, double a, int64_t probes);
+/// Hutchinson estimate of the eq. 33 penalty (probes on the requested side) and the exact
+/// gradient of that estimate. Grad mode off.
+ValueAndGrad stochastic_eq33(const torch::Tensor& weight, GramSide side, double a, int64_t probes,
+                             bool need_grad);
 
 }  // namespace critnet::reg::detail

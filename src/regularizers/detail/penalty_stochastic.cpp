@@ -90,18 +90,38 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
   return result;
 }
 
-torch::Tensor stochastic_eq33(const torch::Tensor& weight, GramSide side, double a,
-                              int64_t probes) {
-  const torch::Tensor u = side == GramSide::kIn ? weight : weight.t();
-  const int64_t n = u.size(1);
-  const torch::Tensor z = rademacher(n, probes, weight.options().requires_grad(false));
-  // P z = (1 + a w_ii) ⊙ z + 2a² w (w z), w_ii = ‖U[:, i]‖² exactly.
-  const torch::Tensor e = u.square().sum(0).mul(a).add(1.0);
-  const torch::Tensor wz = u.t().mm(u.mm(z));
-  const torch::Tensor w2z = u.t().mm(u.mm(wz));
-  torch::Tensor y = torch::add(e.unsqueeze(1) * z, w2z, 2.0 * a * a);
+ValueAndGrad stochastic_eq33(const torch::Tensor& weight, GramSide side, double a, int64_t probes,
+                             bool need_grad) {
+  // U = V (side in) or Vᵀ, w = Uᵀ U [n, n], probes Z [n, m] on the requested side (eq. 33 is
+  // not spectral). Y = P Z = e ⊙ Z + 2a² w (w Z), e_i = 1 + a w_ii = 1 + a ‖U[:, i]‖² exactly.
+  const bool side_in = side == GramSide::kIn;
+  auto times_u = [&](const torch::Tensor& x) { return side_in ? weight.mm(x) : weight.t().mm(x); };
+  auto times_ut = [&](const torch::Tensor& x) { return side_in ? weight.t().mm(x) : weight.mm(x); };
+  const int64_t n = side_in ? weight.size(1) : weight.size(0);
+  const double inv_m = 1.0 / static_cast<double>(probes), a2 = a * a;
+  const torch::Tensor e = weight.square().sum(side_in ? 0 : 1).mul_(a).add_(1.0);
+  const torch::Tensor z = rademacher(n, probes, weight.options());
+  const torch::Tensor x0 = times_u(z), k1 = times_ut(x0), x1 = times_u(k1);
+  const torch::Tensor y = torch::add(e.unsqueeze(1) * z, times_ut(x1), 2.0 * a2);
   torch::Tensor flat = y.reshape({-1});
-  return flat.dot(flat) / static_cast<double>(probes);
+  ValueAndGrad result;
+  result.value = flat.dot(flat) * inv_m;
+  if (!need_grad) return result;
+  // dR̂ = (2/m) <Y, de ⊙ Z + 2a² (dw w + w dw) Z>:
+  //   ∇_U R̂ = (2/m) [2a U Diag(ρ) + 2a² [U Y, U w Y, U w Z, U Z] [w Z, Z, Y, w Y]ᵀ],
+  // ρ_i = Σ_j Y_ij Z_ij.
+  const torch::Tensor rho = (y * z).sum(1);
+  const torch::Tensor uy = times_u(y), wy = times_ut(uy), uwy = times_u(wy);
+  const torch::Tensor left = torch::cat({uy, uwy, x1, x0}, 1);
+  const torch::Tensor right = torch::cat({k1, z, y, wy}, 1);
+  const double c = 2.0 * inv_m;
+  if (side_in) {
+    result.grad = (weight * (rho * (2.0 * a * c))).addmm_(left, right.t(), 1.0, 2.0 * a2 * c);
+  } else {
+    result.grad =
+        (weight * (rho * (2.0 * a * c)).unsqueeze(1)).addmm_(right, left.t(), 1.0, 2.0 * a2 * c);
+  }
+  return result;
 }
 
 }  // namespace critnet::reg::detail

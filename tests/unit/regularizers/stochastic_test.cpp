@@ -130,6 +130,34 @@ TEST(StochasticPenalty, AnalyticGradientOfTheEstimateMatchesAutograd) {
   }
 }
 
+TEST(StochasticPenalty, Eq33AnalyticGradientOfTheEstimateMatchesAutograd) {
+  for (auto shape : {std::vector<int64_t>{5, 8}, std::vector<int64_t>{8, 5}}) {
+    for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+      auto options =
+          RegularizerOptions().preset(Preset::kPaperEq33).beta(-1.3).gram_side(side).probes(2);
+      torch::manual_seed(98);
+      torch::Tensor v = torch::randn(shape, torch::kFloat64);
+      torch::Tensor x = v.clone().requires_grad_(true);
+      torch::manual_seed(6);
+      torch::Tensor r = penalty(x, options);
+      r.backward();
+
+      const int64_t n = side == GramSide::kIn ? shape[1] : shape[0];
+      torch::manual_seed(6);
+      torch::Tensor z = torch::randint(0, 2, {n, 2}, torch::kFloat64) * 2 - 1;
+      torch::Tensor y = v.clone().requires_grad_(true);
+      const double a = coupling_scale(v, options);
+      torch::Tensor w = side == GramSide::kIn ? y.t().mm(y) : y.mm(y.t());
+      torch::Tensor p = torch::diag_embed(1.0 + a * w.diagonal()) + 2.0 * a * a * w.mm(w);
+      torch::Tensor expected = p.mm(z).square().sum() / 2.0;
+      expected.backward();
+      EXPECT_NEAR(r.item<double>(), expected.item<double>(), 1e-10 * expected.item<double>());
+      EXPECT_LE((x.grad() - y.grad()).abs().max().item<double>(),
+                1e-10 * y.grad().abs().max().item<double>());
+    }
+  }
+}
+
 TEST(StochasticPenalty, L1AndL2StayExact) {
   torch::Tensor v = torch::randn({3, 4}, torch::kFloat64);
   auto options = RegularizerOptions().preset(Preset::kL2).probes(3);
