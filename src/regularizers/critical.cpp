@@ -29,7 +29,7 @@ struct ExactPenaltyFunction : public torch::autograd::Function<ExactPenaltyFunct
   }
 };
 
-torch::Tensor run_exact(const torch::Tensor& weight, const Kernel& kernel) {
+torch::Tensor run_kernel(const torch::Tensor& weight, const Kernel& kernel) {
   if (torch::GradMode::is_enabled() && weight.requires_grad()) {
     return ExactPenaltyFunction::apply(weight, kernel);
   }
@@ -184,8 +184,13 @@ torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& opt
     case Preset::kL2:
       return weight.square().sum();
     case Preset::kPaperEq33:
-      if (options.probes() > 0) return detail::stochastic_eq33(weight, side, a, options.probes());
-      return run_exact(weight, [side, a](const torch::Tensor& v, bool need_grad) {
+      if (options.probes() > 0) {
+        const int64_t probes = options.probes();
+        return run_kernel(weight, [side, a, probes](const torch::Tensor& v, bool need_grad) {
+          return detail::stochastic_eq33(v, side, a, probes, need_grad);
+        });
+      }
+      return run_kernel(weight, [side, a](const torch::Tensor& v, bool need_grad) {
         return detail::exact_eq33(v, side, a, need_grad);
       });
     case Preset::kPaper:
@@ -193,9 +198,12 @@ torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& opt
     case Preset::kPoly: {
       std::vector<double> c = polynomial_coefficients(options);
       if (options.probes() > 0) {
-        return detail::stochastic_polynomial(weight, side, a, c, options.probes());
+        const int64_t probes = options.probes();
+        return run_kernel(weight, [side, a, &c, probes](const torch::Tensor& v, bool need_grad) {
+          return detail::stochastic_polynomial(v, side, a, c, probes, need_grad);
+        });
       }
-      return run_exact(weight, [side, a, &c](const torch::Tensor& v, bool need_grad) {
+      return run_kernel(weight, [side, a, &c](const torch::Tensor& v, bool need_grad) {
         return detail::exact_polynomial(v, side, a, c, need_grad);
       });
     }

@@ -27,12 +27,15 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
 /// O(min²·max). Must be called with grad mode off.
 ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bool need_grad);
 
-/// Hutchinson estimate of the polynomial penalty with `probes` Rademacher probes; a
-/// differentiable expression (autograd through thin products).
-torch::Tensor stochastic_polynomial(const torch::Tensor& weight, GramSide side, double a,
-                                    const std::vector<double>& coefficients, int64_t probes);
+/// Hutchinson estimate of the polynomial penalty with `probes` Rademacher probes (drawn from
+/// torch's global generator) and the exact gradient of that estimate. Grad mode off.
+ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, double a,
+                                   const std::vector<double>& coefficients, int64_t probes,
+                                   bool need_grad);
 
-/// Hutchinson estimate of the eq. 33 penalty; differentiable.
-torch::Tensor stochastic_eq33(const torch::Tensor& weight, GramSide side, double a, int64_t probes);
+/// Hutchinson estimate of the eq. 33 penalty (probes on the requested side) and the exact
+/// gradient of that estimate. Grad mode off.
+ValueAndGrad stochastic_eq33(const torch::Tensor& weight, GramSide side, double a, int64_t probes,
+                             bool need_grad);
 
 }  // namespace critnet::reg::detail

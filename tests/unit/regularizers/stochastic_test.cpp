@@ -47,7 +47,8 @@ class Stochastic : public ::testing::TestWithParam<std::tuple<std::string, GramS
 TEST_P(Stochastic, UnbiasedValueAndGradientWithVarianceFallingAsOneOverProbes) {
   const auto& [preset, side] = GetParam();
   torch::manual_seed(2024);
-  RegularizerOptions options = RegularizerOptions().preset(parse_preset(preset)).beta(4.0).gram_side(side);
+  RegularizerOptions options =
+      RegularizerOptions().preset(parse_preset(preset)).beta(4.0).gram_side(side);
   if (preset == "poly") options.coefficients({0.5, -1.0, 0.3, 0.2, -0.05});
   torch::Tensor v = torch::randn({6, 10}, torch::kFloat64) * 0.6;
   const Exact ex = exact(v, options);
@@ -86,6 +87,76 @@ TEST_P(Stochastic, UnbiasedValueAndGradientWithVarianceFallingAsOneOverProbes) {
 INSTANTIATE_TEST_SUITE_P(Presets, Stochastic,
                          ::testing::Combine(::testing::Values("paper", "paper-eq33", "cw", "poly"),
                                             ::testing::Values(GramSide::kIn, GramSide::kOut)));
+
+// For fixed probes the analytic gradient is the exact gradient of the estimate: redraw the
+// same Rademacher probes and differentiate the literal estimate with autograd.
+TEST(StochasticPenalty, AnalyticGradientOfTheEstimateMatchesAutograd) {
+  for (auto shape : {std::vector<int64_t>{5, 8}, std::vector<int64_t>{8, 5}}) {
+    for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+      for (auto c : {std::vector<double>{1, 1, 2}, std::vector<double>{1, -1},
+                     std::vector<double>{0.5, -1.0, 0.3, 0.2, -0.05}}) {
+        auto options = RegularizerOptions()
+                           .preset(Preset::kPoly)
+                           .coefficients(c)
+                           .beta(1.7)
+                           .gram_side(side)
+                           .probes(3);
+        torch::manual_seed(99);
+        torch::Tensor v = torch::randn(shape, torch::kFloat64);
+        torch::Tensor x = v.clone().requires_grad_(true);
+        torch::manual_seed(5);
+        torch::Tensor r = penalty(x, options);
+        r.backward();
+
+        const int64_t k = std::min(shape[0], shape[1]);
+        const int64_t n = side == GramSide::kIn ? shape[1] : shape[0];
+        torch::manual_seed(5);
+        torch::Tensor z = torch::randint(0, 2, {k, 3}, torch::kFloat64) * 2 - 1;
+        torch::Tensor y = v.clone().requires_grad_(true);
+        const double a = coupling_scale(v, options);
+        torch::Tensor g = a * (shape[1] <= shape[0] ? y.t().mm(y) : y.mm(y.t()));
+        torch::Tensor pz = c[0] * z, power = z;
+        for (size_t j = 1; j < c.size(); ++j) {
+          power = g.mm(power);
+          pz = pz + c[j] * power;
+        }
+        torch::Tensor expected = pz.square().sum() / 3.0 + c[0] * c[0] * (n - k);
+        expected.backward();
+        EXPECT_NEAR(r.item<double>(), expected.item<double>(), 1e-10 * expected.item<double>());
+        EXPECT_LE((x.grad() - y.grad()).abs().max().item<double>(),
+                  1e-10 * y.grad().abs().max().item<double>());
+      }
+    }
+  }
+}
+
+TEST(StochasticPenalty, Eq33AnalyticGradientOfTheEstimateMatchesAutograd) {
+  for (auto shape : {std::vector<int64_t>{5, 8}, std::vector<int64_t>{8, 5}}) {
+    for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+      auto options =
+          RegularizerOptions().preset(Preset::kPaperEq33).beta(-1.3).gram_side(side).probes(2);
+      torch::manual_seed(98);
+      torch::Tensor v = torch::randn(shape, torch::kFloat64);
+      torch::Tensor x = v.clone().requires_grad_(true);
+      torch::manual_seed(6);
+      torch::Tensor r = penalty(x, options);
+      r.backward();
+
+      const int64_t n = side == GramSide::kIn ? shape[1] : shape[0];
+      torch::manual_seed(6);
+      torch::Tensor z = torch::randint(0, 2, {n, 2}, torch::kFloat64) * 2 - 1;
+      torch::Tensor y = v.clone().requires_grad_(true);
+      const double a = coupling_scale(v, options);
+      torch::Tensor w = side == GramSide::kIn ? y.t().mm(y) : y.mm(y.t());
+      torch::Tensor p = torch::diag_embed(1.0 + a * w.diagonal()) + 2.0 * a * a * w.mm(w);
+      torch::Tensor expected = p.mm(z).square().sum() / 2.0;
+      expected.backward();
+      EXPECT_NEAR(r.item<double>(), expected.item<double>(), 1e-10 * expected.item<double>());
+      EXPECT_LE((x.grad() - y.grad()).abs().max().item<double>(),
+                1e-10 * y.grad().abs().max().item<double>());
+    }
+  }
+}
 
 TEST(StochasticPenalty, L1AndL2StayExact) {
   torch::Tensor v = torch::randn({3, 4}, torch::kFloat64);
