@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-exec build/critnet train --data fashion-mnist --epochs 3 --out runs/train "$@"
+exec build/critnet reproduce --data fashion-mnist --out runs/reproduce-fashion-mnist "$@"

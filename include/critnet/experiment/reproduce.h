@@ -1,0 +1,138 @@
+#pragma once
+/// The paper's experiment end to end (SPEC.md section 5): train the paper's MLP once per arm
+/// (baseline without regulariser, `critical` with the `paper` penalty, optional extra arms)
+/// with identical seeds and data order, probe every arm's hidden layers on the test split, fit
+/// every distribution the Clauset-Shalizi-Newman way, and write one run directory with
+/// results.json (docs/report-schema.md) and the report built from it
+/// (critnet::report::build_report).
+///
+/// Run directory layout (RUN = ReproduceOptions::out_dir):
+///   config.json                 the resolved configuration (options, β choice, data, versions)
+///   sweep/sweep.json            the β sweep (absent when β was given); sweep/<name>/ its runs
+///   arms/<arm>/                 each arm's training run (config.json, metrics.jsonl, checkpoint/)
+///   train/<arm>.csv             each arm's training curve (epoch, losses, test accuracy)
+///   probe/<arm>/probe.json      the probe's summaries and CSN fits of that arm
+///   probe/<arm>/*.csv           the probe's raw CSVs (critnet probe's names)
+///   probe/<arm>/measures/*.csv  the figure data in the report schema's columns
+///   results.json                critnet.results/1
+///   report.html, summary.md, summary.json, figures/
+///
+/// Every stage is skipped when its outputs are complete (the sweep when sweep/sweep.json
+/// exists, an arm's training when its checkpoint has reached the epochs, a probe when its
+/// probe.json exists, the report when summary.json is newer than results.json), and an arm's
+/// training resumes from its last checkpoint, so an interrupted run continues where it stopped.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "critnet/data/dataset.h"
+#include "critnet/nn/mlp.h"
+#include "critnet/report/report.h"
+#include "critnet/train/train.h"
+
+namespace critnet::experiment {
+
+/// Options of a reproduce run. validate() throws critnet::InvalidArgument naming the bad value.
+struct ReproduceOptions {
+  /// Data (source, directory, limits); the default is the embedded Fashion-MNIST.
+  data::DataSpec data;
+  /// The paper's network: hidden widths (input side first) and activation.
+  std::vector<int64_t> hidden_sizes{600, 400, 200, 100};
+  nn::Activation activation = nn::Activation::kRelu;
+  /// Adam and the schedule of every arm.
+  double lr = 1e-3;
+  int64_t batch_size = 128;
+  int64_t epochs = 2;
+  /// Stop every arm after this many optimiser steps (0 = no limit; for tests).
+  int64_t max_steps = 0;
+  /// Seeds initialisation, data order, probe subsets and bootstrap (identical for every arm).
+  uint64_t seed = 0;
+  std::string device = "auto";
+  int threads = 0;
+
+  /// Extra arms besides `baseline` and `critical`: any of "cw", "l2", "l1", "paper-eq33".
+  std::vector<std::string> also;
+  /// λ of every penalised arm.
+  double strength = 1e-3;
+  /// β of the penalised arms (a = β/N, N = fan-in of each layer). Empty = choose by the sweep.
+  std::optional<double> beta;
+
+  /// The β sweep: β = f · N₁ for each factor f (N₁ = input size, the first layer's fan-in),
+  /// each trained with the `paper` penalty on a short budget beside an unregularised run; the
+  /// largest β whose test accuracy stays within `sweep_tolerance` (a fraction, 0.02 = 2 points)
+  /// of that baseline's is chosen (the smallest β when none does).
+  std::vector<double> sweep_factors{0.25, 0.5, 1.0};
+  int64_t sweep_epochs = 1;
+  /// Train samples of the sweep runs (0 = all).
+  int64_t sweep_train_limit = 10000;
+  /// Optimiser steps of each sweep run (0 = no limit; for tests).
+  int64_t sweep_max_steps = 0;
+  double sweep_tolerance = 0.02;
+
+  /// Probe: test samples streamed (0 = all), bootstrap replicates per CSN fit, x_min
+  /// candidates per fit (0 = all), units per random subset for the pattern counts.
+  int64_t probe_limit = 10000;
+  int bootstrap = 50;
+  int64_t max_candidates = 1000;
+  int64_t subset_size = 10;
+
+  /// Output directory (created).
+  std::string out_dir = "runs/reproduce-fashion-mnist";
+  /// Also write PNGs beside the SVG figures.
+  bool png = true;
+
+  void validate() const;
+};
+
+/// Sets `o` to the `--full` settings: the whole train and test splits, 20 epochs, a sweep of
+/// one epoch on the whole train split, every test sample probed, 1000 bootstrap replicates and
+/// every x_min candidate. (The paper states no epochs, learning rate or batch size; these are
+/// critnet's choices.)
+void apply_full(ReproduceOptions& o);
+
+/// The options as JSON (everything that decides the results; threads and device included).
+nlohmann::json to_json(const ReproduceOptions& o);
+
+/// Observers for progress; the library never prints.
+struct ReproduceCallbacks {
+  /// One line per stage and per epoch (no newline), e.g. "train critical: epoch 2/3 ...".
+  std::function<void(const std::string&)> log;
+  /// After every optimiser step of run `name` (a sweep run or an arm).
+  std::function<void(const std::string& name, const train::StepInfo&)> on_step;
+};
+
+/// One arm's outcome.
+struct ArmOutcome {
+  std::string name;
+  std::string preset;  ///< "none", "paper", "cw", "l2", ...
+  double test_accuracy = 0.0;
+};
+
+struct ReproduceResult {
+  std::filesystem::path run_dir;
+  /// β used by the penalised arms, and how it was chosen ("given" or the sweep's rule).
+  double beta = 0.0;
+  std::string beta_choice;
+  std::vector<ArmOutcome> arms;
+  nlohmann::json config;
+  report::ReportFiles report;
+};
+
+/// Runs (or resumes) the experiment. Throws critnet::InvalidArgument for bad options or a run
+/// directory that holds a run with other options, DataError for bad data, NumericalError when
+/// a penalty explodes (the arm's last checkpoint stays valid), critnet::Error otherwise.
+ReproduceResult reproduce(const ReproduceOptions& options,
+                          const ReproduceCallbacks& callbacks = {});
+
+/// The β rule of the sweep: given (β, accuracy) pairs and the baseline accuracy, the largest β
+/// with accuracy ≥ baseline − tolerance, else the smallest β. Throws InvalidArgument when
+/// `sweep` is empty.
+double choose_beta(const std::vector<std::pair<double, double>>& sweep, double baseline_accuracy,
+                   double tolerance);
+
+}  // namespace critnet::experiment

@@ -1,0 +1,226 @@
+// `critnet reproduce` end to end through the CLI binary: a tiny run (synthetic data, a few
+// steps, a small probe, few bootstrap replicates), then every promised file must exist and
+// parse: SVG (XML with an <svg> root), PNG (signature + IHDR), JSON, HTML (figures + verdict).
+// Then the resume path (a rerun skips every stage) and the option checks.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+struct CliRun {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t k = fread(buf, 1, sizeof buf, p)) out.append(buf, k);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A small well-formedness check of XML: every start tag is closed in order, the root element
+// is `root`, and nothing but whitespace follows it. Handles the prolog, comments, CDATA,
+// doctype and self-closing tags.
+::testing::AssertionResult well_formed_xml(const std::string& x, const std::string& root) {
+  std::vector<std::string> stack;
+  std::string first;
+  std::size_t i = 0;
+  bool closed_root = false;
+  while ((i = x.find('<', i)) != std::string::npos) {
+    if (closed_root) return ::testing::AssertionFailure() << "content after the root element";
+    if (x.compare(i, 4, "<!--") == 0) {
+      i = x.find("-->", i);
+      if (i == std::string::npos) return ::testing::AssertionFailure() << "open comment";
+      continue;
+    }
+    if (x.compare(i, 9, "<![CDATA[") == 0) {
+      i = x.find("]]>", i);
+      if (i == std::string::npos) return ::testing::AssertionFailure() << "open CDATA";
+      continue;
+    }
+    const std::size_t end = x.find('>', i);
+    if (end == std::string::npos) return ::testing::AssertionFailure() << "open tag at " << i;
+    const std::string tag = x.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
+    if (tag[0] == '/') {
+      const std::string name = tag.substr(1, tag.find_first_of(" \t\r\n", 1) - 1);
+      if (stack.empty() || stack.back() != name)
+        return ::testing::AssertionFailure()
+               << "</" << name << "> closes <" << (stack.empty() ? "" : stack.back()) << ">";
+      stack.pop_back();
+      if (stack.empty()) closed_root = true;
+      continue;
+    }
+    const std::string name = tag.substr(0, tag.find_first_of(" \t\r\n/"));
+    if (first.empty()) first = name;
+    if (tag.back() != '/') stack.push_back(name);
+  }
+  if (!stack.empty()) return ::testing::AssertionFailure() << "<" << stack.back() << "> not closed";
+  if (first != root) return ::testing::AssertionFailure() << "root is <" << first << ">";
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult valid_png(const fs::path& p) {
+  const std::string b = read(p);
+  const std::string sig = "\x89PNG\r\n\x1a\n";
+  if (b.size() < 33 || b.compare(0, 8, sig) != 0)
+    return ::testing::AssertionFailure() << p << ": no PNG signature";
+  if (b.compare(12, 4, "IHDR") != 0) return ::testing::AssertionFailure() << p << ": no IHDR";
+  const auto be32 = [&](std::size_t o) {
+    return (static_cast<unsigned>(static_cast<unsigned char>(b[o])) << 24) |
+           (static_cast<unsigned>(static_cast<unsigned char>(b[o + 1])) << 16) |
+           (static_cast<unsigned>(static_cast<unsigned char>(b[o + 2])) << 8) |
+           static_cast<unsigned>(static_cast<unsigned char>(b[o + 3]));
+  };
+  if (be32(16) == 0 || be32(20) == 0) return ::testing::AssertionFailure() << p << ": empty image";
+  return ::testing::AssertionSuccess();
+}
+
+const char* kTiny =
+    "reproduce --data synthetic:32 --synthetic-train 512 --synthetic-test 256 "
+    "--hidden 48,32,24,16 --epochs 2 --batch-size 64 --sweep 0.5,1 --sweep-epochs 1 "
+    "--sweep-train-limit 256 --probe-limit 256 --bootstrap 4 --max-candidates 40 --threads 2 "
+    "--device cpu --also cw --strength 1e-3";
+
+class ReproduceCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("critnet_reproduce_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    first_ = new CliRun(run(std::string(kTiny) + " --out " + dir_.string()));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(dir_);
+    delete first_;
+  }
+  static fs::path dir_;
+  static CliRun* first_;
+};
+fs::path ReproduceCli::dir_;
+CliRun* ReproduceCli::first_ = nullptr;
+
+}  // namespace
+
+TEST_F(ReproduceCli, WritesEveryPromisedFile) {
+  ASSERT_EQ(first_->code, 0) << first_->out;
+  EXPECT_NE(first_->out.find("critnet: sweep: chose"), std::string::npos) << first_->out;
+  for (const char* f :
+       {"config.json", "sweep/sweep.json", "results.json", "summary.json", "summary.md",
+        "report.html", "train/baseline.csv", "train/critical.csv", "train/cw.csv"}) {
+    EXPECT_TRUE(fs::exists(dir_ / f)) << f;
+  }
+  for (const char* arm : {"baseline", "critical", "cw"}) {
+    const fs::path a = dir_ / "arms" / arm;
+    EXPECT_TRUE(fs::exists(a / "checkpoint" / "state.json")) << arm;
+    EXPECT_TRUE(fs::exists(a / "metrics.jsonl")) << arm;
+    EXPECT_TRUE(fs::exists(dir_ / "probe" / arm / "probe.json")) << arm;
+    EXPECT_TRUE(fs::exists(dir_ / "probe" / arm / "layer1_activation_frequency.csv")) << arm;
+  }
+  // Every figure the report promises, in SVG, PNG and gnuplot, with its data.
+  for (const char* fig : {"activation_frequency", "activation_pattern", "average_activation",
+                          "weighted_degree", "two_point", "spectrum", "training"}) {
+    const fs::path base = dir_ / "figures" / fig;
+    const fs::path svg = base.string() + ".svg", png = base.string() + ".png";
+    ASSERT_TRUE(fs::exists(svg)) << svg;
+    EXPECT_TRUE(well_formed_xml(read(svg), "svg")) << svg;
+    ASSERT_TRUE(fs::exists(png)) << png;
+    EXPECT_TRUE(valid_png(png));
+    EXPECT_TRUE(fs::exists(base.string() + ".gp")) << fig;
+  }
+  // Every JSON file parses.
+  int json_files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+    if (e.path().extension() != ".json") continue;
+    ++json_files;
+    EXPECT_NO_THROW((void)json::parse(read(e.path()))) << e.path();
+  }
+  EXPECT_GE(json_files, 10);
+  // Every CSV results.json names exists.
+  const json results = json::parse(read(dir_ / "results.json"));
+  EXPECT_EQ(results.at("schema"), "critnet.results/1");
+  ASSERT_EQ(results.at("arms").size(), 3u);
+  std::set<std::string> measures;
+  for (const auto& arm : results["arms"]) {
+    EXPECT_TRUE(arm.at("test_accuracy").is_number());
+    for (const auto& r : arm.at("results")) {
+      measures.insert(r.at("measure").get<std::string>());
+      EXPECT_TRUE(fs::exists(dir_ / r.at("csv").get<std::string>())) << r.dump();
+    }
+  }
+  EXPECT_EQ(measures.size(), 6u);
+  // The config records the β choice and the seed.
+  const json config = json::parse(read(dir_ / "config.json"));
+  EXPECT_TRUE(config.at("beta").is_number());
+  EXPECT_NE(config.at("beta_choice").get<std::string>().find("sweep"), std::string::npos);
+  EXPECT_EQ(config.at("options").at("seed"), 0);
+  EXPECT_EQ(config.at("sweep").at("runs").size(), 2u);
+  // The summary holds a verdict for each treatment arm.
+  const json summary = json::parse(read(dir_ / "summary.json"));
+  EXPECT_TRUE(summary.at("overall").contains("critical"));
+  EXPECT_TRUE(summary.at("overall").contains("cw"));
+  // The HTML embeds every figure and states the verdict.
+  const std::string html = read(dir_ / "report.html");
+  EXPECT_TRUE(well_formed_xml(read(dir_ / "figures" / "spectrum.svg"), "svg"));
+  std::size_t images = 0;
+  for (std::size_t p = 0; (p = html.find("data:image/svg+xml;base64,", p)) != std::string::npos;
+       ++p)
+    ++images;
+  EXPECT_GE(images, 7u);
+  EXPECT_NE(html.find("id=\"verdict\""), std::string::npos);
+  EXPECT_NE(html.find(summary["overall"]["critical"]["statement"].get<std::string>()),
+            std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST_F(ReproduceCli, RerunResumesAndSkipsEveryStage) {
+  ASSERT_EQ(first_->code, 0) << first_->out;
+  const CliRun r = run(std::string(kTiny) + " --out " + dir_.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("sweep: done before"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("train critical: resuming"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("epoch 1/2"), std::string::npos) << r.out;  // nothing retrained
+  EXPECT_NE(r.out.find("probe baseline: done before"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("report: up to date"), std::string::npos) << r.out;
+}
+
+TEST_F(ReproduceCli, RefusesADirectoryWithOtherOptions) {
+  ASSERT_EQ(first_->code, 0) << first_->out;
+  const CliRun r = run(std::string(kTiny) + " --seed 7 --out " + dir_.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("holds a reproduce run with other options:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("seed (0 before, 7 now)"), std::string::npos) << r.out;
+}
+
+TEST(ReproduceCliOptions, UnknownArmIsAUsageError) {
+  const CliRun r = run("reproduce --data synthetic:8 --also foo --out /tmp/critnet_never_written");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("unknown extra arm 'foo' (choose from cw, l2, l1, paper-eq33)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists("/tmp/critnet_never_written"));
+}

@@ -1,0 +1,96 @@
+// critnet::experiment: the β rule of the sweep, option checks and the --full settings.
+#include "critnet/experiment/reproduce.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "critnet/core/error.h"
+
+namespace ex = critnet::experiment;
+using ::testing::HasSubstr;
+
+TEST(ChooseBeta, LargestWithinTolerance) {
+  // baseline 0.80, tolerance 0.02: 196 (0.81) and 392 (0.785) qualify, 784 (0.70) does not.
+  EXPECT_DOUBLE_EQ(ex::choose_beta({{196, 0.81}, {392, 0.785}, {784, 0.70}}, 0.80, 0.02), 392);
+  // Order of the points does not matter.
+  EXPECT_DOUBLE_EQ(ex::choose_beta({{784, 0.70}, {392, 0.785}, {196, 0.81}}, 0.80, 0.02), 392);
+  // All qualify: the largest.
+  EXPECT_DOUBLE_EQ(ex::choose_beta({{1, 0.9}, {2, 0.9}}, 0.9, 0.0), 2);
+  // Exactly at the edge qualifies.
+  EXPECT_DOUBLE_EQ(ex::choose_beta({{1, 0.5}, {2, 0.75}}, 0.75, 0.0), 2);
+}
+
+TEST(ChooseBeta, NoneWithinToleranceTakesTheSmallest) {
+  EXPECT_DOUBLE_EQ(ex::choose_beta({{392, 0.5}, {196, 0.6}, {784, 0.4}}, 0.8, 0.02), 196);
+}
+
+TEST(ChooseBeta, EmptyIsAnError) {
+  try {
+    ex::choose_beta({}, 0.8, 0.02);
+    FAIL();
+  } catch (const critnet::InvalidArgument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("choose_beta needs at least one sweep point"));
+  }
+}
+
+namespace {
+std::string validation_error(const ex::ReproduceOptions& o) {
+  try {
+    o.validate();
+  } catch (const critnet::InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ReproduceOptions, DefaultsAreValid) {
+  EXPECT_EQ(validation_error({}), "");
+}
+
+TEST(ReproduceOptions, BadValuesNameThemselves) {
+  ex::ReproduceOptions o;
+  o.also = {"cw", "bogus"};
+  EXPECT_THAT(validation_error(o), HasSubstr("unknown extra arm 'bogus'"));
+  o = {};
+  o.also = {"l2", "l2"};
+  EXPECT_THAT(validation_error(o), HasSubstr("extra arm 'l2' given twice"));
+  o = {};
+  o.epochs = 0;
+  EXPECT_THAT(validation_error(o), HasSubstr("epochs must be >= 1, got 0"));
+  o = {};
+  o.strength = 0;
+  EXPECT_THAT(validation_error(o), HasSubstr("strength λ must be > 0, got 0"));
+  o = {};
+  o.sweep_factors = {};
+  EXPECT_THAT(validation_error(o), HasSubstr("the β sweep needs at least one factor"));
+  o.beta = 100.0;  // a given β needs no sweep
+  EXPECT_EQ(validation_error(o), "");
+  o = {};
+  o.sweep_tolerance = 2;
+  EXPECT_THAT(validation_error(o), HasSubstr("sweep tolerance must be in [0, 1], got 2"));
+  o = {};
+  o.subset_size = 65;
+  EXPECT_THAT(validation_error(o), HasSubstr("subset size must be in 1..64, got 65"));
+  o = {};
+  o.hidden_sizes = {};
+  EXPECT_THAT(validation_error(o), HasSubstr("hidden sizes must not be empty"));
+  o = {};
+  o.out_dir = "";
+  EXPECT_THAT(validation_error(o), HasSubstr("the output directory must not be empty"));
+  o = {};
+  o.bootstrap = -1;
+  EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be >= 0, got -1"));
+}
+
+TEST(ReproduceOptions, FullUsesAllDataAndMoreReplicates) {
+  ex::ReproduceOptions o;
+  o.data.train_limit = 100;
+  ex::apply_full(o);
+  EXPECT_EQ(o.data.train_limit, 0);
+  EXPECT_EQ(o.epochs, 20);
+  EXPECT_EQ(o.probe_limit, 0);
+  EXPECT_EQ(o.bootstrap, 1000);
+  EXPECT_EQ(o.sweep_train_limit, 0);
+  EXPECT_EQ(to_json(o).at("epochs"), 20);
+}
