@@ -276,6 +276,34 @@ void write_density_csv(const fs::path& path, const std::vector<double>& values) 
   report::write_csv(path, {"x", "density"}, {x, d});
 }
 
+// The two-point function r(d) averaged (weighted by the number of pairs) over bins of the
+// separation: every d up to 10, then 20 bins per decade. The raw r(d) is in the probe's
+// layer{L}_two_point.csv; the fits use it.
+void write_binned_two_point(const fs::path& path, const probe::TwoPointFunction& tp) {
+  std::vector<double> x, y;
+  std::size_t i = 0;
+  const std::size_t n = tp.separation.size();
+  while (i < n) {
+    const double d0 = static_cast<double>(tp.separation[i]);
+    const double upper = d0 <= 10 ? d0 : d0 * std::pow(10.0, 1.0 / 20.0);
+    double sw = 0, swx = 0, swy = 0;
+    std::size_t k = i;
+    for (; k < n && (k == i || static_cast<double>(tp.separation[k]) < upper); ++k) {
+      const double w = static_cast<double>(tp.pairs[k]);
+      if (!std::isfinite(tp.mean_r[k]) || w <= 0) continue;
+      sw += w;
+      swx += w * static_cast<double>(tp.separation[k]);
+      swy += w * tp.mean_r[k];
+    }
+    if (sw > 0) {
+      x.push_back(swx / sw);
+      y.push_back(swy / sw);
+    }
+    i = k;
+  }
+  report::write_csv(path, {"distance", "correlation"}, {x, y});
+}
+
 std::string layer_name(int64_t l) {
   return std::to_string(l + 1);
 }
@@ -328,10 +356,15 @@ json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path
     log(cb, fmt::format("probe {}: layer {}: fitting {} ({} values)", arm,
                         layer.is_string() ? layer.get<std::string>() : layer.dump(), measure,
                         d.values.size()));
-    const probe::FittedDistribution f = probe::fit_distribution(d, fo);
+    analysis::FitOptions fod = fo;
+    fod.min_tail = std::max<std::size_t>(
+        5, static_cast<std::size_t>(
+               std::ceil(o.min_tail_fraction * static_cast<double>(d.values.size()))));
+    const probe::FittedDistribution f = probe::fit_distribution(d, fod);
     json fj = probe::to_json(f);
     fj["layer"] = layer;
     fj["report_measure"] = measure;
+    fj["min_tail"] = fod.min_tail;
     if (f.ok) {
       json fit = analysis::to_json(f.fit);
       if (scale != 1.0) {
@@ -382,9 +415,8 @@ json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path
     // Two-point function: the correlation coefficient r(d) in the seriated order, with the
     // probe's least-squares decay fits drawn over it.
     const probe::TwoPointFunction& tp = layer.seriated;
-    std::vector<double> dist(tp.separation.begin(), tp.separation.end());
     const fs::path csv = mdir / ("two_point_l" + L + ".csv");
-    report::write_csv(csv, {"distance", "correlation"}, {dist, tp.mean_r});
+    write_binned_two_point(csv, tp);
     json e = {{"measure", "two_point"}, {"layer", lj}, {"csv", rel(csv)}};
     const probe::DecayFit& f = tp.fit_r;
     if (f.ok) {
@@ -393,19 +425,19 @@ json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path
       e["fit_error"] = fmt::format(
           "no CSN test (least-squares decay fits, descriptive): {} fits better, RSS ratio {:.3g}",
           f.better, f.rss_ratio);
-      e["curves"] = json::array(
-          {{{"model", "power_law"},
-            {"c", f.power_amplitude},
-            {"exponent", f.eta},
-            {"x_from", 1},
-            {"x_to", x_to},
-            {"label", fmt::format("power law, η = {:.3g} (R² {:.2f})", f.eta, f.power_r2)}},
-           {{"model", "exponential"},
-            {"c", f.exp_amplitude},
-            {"xi", f.xi},
-            {"x_from", 1},
-            {"x_to", x_to},
-            {"label", fmt::format("exponential, ξ = {:.3g} (R² {:.2f})", f.xi, f.exp_r2)}}});
+      e["curves"] =
+          json::array({{{"model", "power_law"},
+                        {"c", f.power_amplitude},
+                        {"exponent", f.eta},
+                        {"x_from", 1},
+                        {"x_to", x_to},
+                        {"label", fmt::format("η = {:.3g} (R² {:.2f})", f.eta, f.power_r2)}},
+                       {{"model", "exponential"},
+                        {"c", f.exp_amplitude},
+                        {"xi", f.xi},
+                        {"x_from", 1},
+                        {"x_to", x_to},
+                        {"label", fmt::format("ξ = {:.3g} (R² {:.2f})", f.xi, f.exp_r2)}}});
     } else {
       e["fit_error"] = "too few positive points for the decay fits";
     }
@@ -493,6 +525,8 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(probe_limit >= 0, "probe limit must be >= 0, got ", probe_limit);
   CRITNET_CHECK(bootstrap >= 0, "bootstrap replicates must be >= 0, got ", bootstrap);
   CRITNET_CHECK(max_candidates >= 0, "max candidates must be >= 0, got ", max_candidates);
+  CRITNET_CHECK(std::isfinite(min_tail_fraction) && min_tail_fraction >= 0 && min_tail_fraction < 1,
+                "min tail fraction must be in [0, 1), got ", min_tail_fraction);
   CRITNET_CHECK(subset_size >= 1 && subset_size <= 64, "subset size must be in 1..64, got ",
                 subset_size);
   CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
@@ -534,6 +568,7 @@ json to_json(const ReproduceOptions& o) {
             {"bootstrap", o.bootstrap},
             {"max_candidates", o.max_candidates},
             {"subset_size", o.subset_size},
+            {"min_tail_fraction", o.min_tail_fraction},
             {"out_dir", o.out_dir},
             {"png", o.png}};
   return j;
@@ -634,6 +669,7 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
         {"bootstrap", options.bootstrap},
         {"max_candidates", options.max_candidates},
         {"subset_size", options.subset_size},
+        {"min_tail_fraction", options.min_tail_fraction},
         {"threshold", 0.0},
         {"spectrum", fmt::format("eigenvalues of a·w, w = VᵀV, a = β/N with N the layer's fan-in, "
                                  "β = {:g} for every arm",
@@ -710,8 +746,10 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
              {"caption",
               "Mean correlation coefficient r_kl of unit activations against the separation "
               "d = |k - l| of the units in the spectral-seriation order (units with correlated "
-              "activity placed near each other; constant units left out), with least-squares "
-              "power-law and exponential fits over d <= half the units (paper eq. 31, 62-65). "
+              "activity placed near each other; constant units left out), averaged over bins of "
+              "d (every d up to 10, then 20 bins per decade), with the least-squares fits to the "
+              "unbinned r(d) over d <= half the units (paper eq. 31, 62-65): short dashes the "
+              "power law A·d^-η, dash-dots the exponential A·e^(-d/ξ); η, ξ and R² in the key. "
               "Negative means are not drawn on the log axis."}},
             {{"id", "spectrum"},
              {"caption",

@@ -193,13 +193,16 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
           overlay->legend.clear();
           s.fits.push_back(*overlay);
         }
+        // Explicit curves: their labels join the layer's key entry ("layer 1: η = 0.58; ξ = 166"),
+        // so a panel's key has one entry per layer; the dash pattern tells the models apart.
         for (const auto& cs : r->curves) {
-          s.fits.push_back(
-              FitCurve{cs.model, cs.c, cs.exponent, cs.x_from, cs.x_to,
-                       cs.label.empty()
-                           ? std::string(cs.model == FitCurve::Model::kPowerLaw ? "power-law fit"
-                                                                                : "exponential fit")
-                           : cs.label});
+          const std::string label =
+              cs.label.empty()
+                  ? std::string(cs.model == FitCurve::Model::kPowerLaw ? "power-law fit"
+                                                                       : "exponential fit")
+                  : cs.label;
+          s.label += (&cs == &r->curves.front() ? ": " : "; ") + label;
+          s.fits.push_back(FitCurve{cs.model, cs.c, cs.exponent, cs.x_from, cs.x_to, ""});
         }
         panel.series.push_back(std::move(s));
       }

@@ -35,6 +35,7 @@ struct ReproduceArgs {
   double sweep_tolerance = std::nan("");
   int bootstrap = -1;
   int64_t max_candidates = -1;
+  double min_tail_fraction = std::nan("");
   int64_t batch_size = 0;
   uint64_t seed = 0;
   int threads = 0;
@@ -119,6 +120,7 @@ void run_reproduce(const ReproduceArgs& a) {
   if (a.bootstrap >= 0) o.bootstrap = a.bootstrap;
   if (a.max_candidates >= 0) o.max_candidates = a.max_candidates;
   if (a.batch_size != 0) o.batch_size = a.batch_size;
+  if (!std::isnan(a.min_tail_fraction)) o.min_tail_fraction = a.min_tail_fraction;
   o.seed = a.seed;
   o.threads = a.threads;
   o.device = a.device;
@@ -195,6 +197,10 @@ void setup_reproduce(CLI::App& app) {
   cmd->add_option(
       "--max-candidates", a->max_candidates,
       fmt::format("x_min candidates per fit (default {}, 0 or --full = all)", d.max_candidates));
+  cmd->add_option("--min-tail-fraction", a->min_tail_fraction,
+                  fmt::format("Each CSN fit's tail holds at least this fraction of the values "
+                              "(default {:g}; 0 = CSN's plain x_min scan)",
+                              d.min_tail_fraction));
   cmd->add_option("--synthetic-train", a->synthetic_train, "Train samples of synthetic:D");
   cmd->add_option("--synthetic-test", a->synthetic_test, "Test samples of synthetic:D");
   cmd->add_option("--seed", a->seed, "Seed of everything (default 0)");

@@ -80,6 +80,10 @@ struct ReproduceOptions {
   int bootstrap = 50;
   int64_t max_candidates = 1000;
   int64_t subset_size = 10;
+  /// Each CSN fit's x_min scan only considers tails holding at least this fraction of the
+  /// fitted values (and at least 5 points): a "power law" over the top few points of a bounded
+  /// distribution says nothing about scale invariance. 0 = CSN's plain scan.
+  double min_tail_fraction = 0.1;
 
   /// Output directory (created).
   std::string out_dir = "runs/reproduce-fashion-mnist";
