@@ -304,6 +304,13 @@ void write_binned_two_point(const fs::path& path, const probe::TwoPointFunction&
   report::write_csv(path, {"distance", "correlation"}, {x, y});
 }
 
+// CCDF P(X >= x) of positive values at each distinct value.
+void write_ccdf_csv(const fs::path& path, const std::vector<double>& values) {
+  analysis::Curve c;
+  if (!values.empty()) c = analysis::ccdf(values);
+  report::write_csv(path, {"x", "ccdf"}, {c.x, c.y});
+}
+
 std::string layer_name(int64_t l) {
   return std::to_string(l + 1);
 }
@@ -401,14 +408,16 @@ json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path
         add_fit("average_activation", lj, csv, d, 1.0);
       } else if (d.measure == "out_degree_abs") {
         const fs::path csv = mdir / ("weighted_degree_l" + L + ".csv");
-        write_density_csv(csv, d.values);
+        write_ccdf_csv(csv, d.values);
+        write_density_csv(mdir / ("weighted_degree_density_l" + L + ".csv"), d.values);
         add_fit("weighted_degree", lj, csv, d, 1.0);
       } else if (d.measure == "eigenvalues") {
         const double a = layer.spectrum.a;
         std::vector<double> scaled(d.values);
         for (double& v : scaled) v *= a;
         const fs::path csv = mdir / ("spectrum_l" + L + ".csv");
-        write_density_csv(csv, scaled);
+        write_ccdf_csv(csv, scaled);
+        write_density_csv(mdir / ("spectrum_density_l" + L + ".csv"), scaled);
         add_fit("spectrum", lj, csv, d, a);
       }
     }
@@ -751,11 +760,28 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
               "unbinned r(d) over d <= half the units (paper eq. 31, 62-65): short dashes the "
               "power law A·d^-η, dash-dots the exponential A·e^(-d/ξ); η, ξ and R² in the key. "
               "Negative means are not drawn on the log axis."}},
-            {{"id", "spectrum"},
+            {{"id", "weighted_degree"},
+             {"kind", "ccdf"},
+             {"x", "x"},
+             {"y", "ccdf"},
+             {"y_label", "P(out-degree >= x)"},
              {"caption",
-              fmt::format("Log-binned density of the non-zero eigenvalues a·s_i² of a·w, "
+              "Complementary distribution P(d >= x) of the nodes' weighted out-degree "
+              "d_i = sum_j |V_(l+1)[j,i]| (paper Fig. 7-8 show the density). The CCDF is drawn "
+              "instead of a log-binned density because sparse bins (one node each, e.g. dead "
+              "units whose weights the penalty shrank to nearly zero) draw a spurious slope -1 "
+              "line in a density plot; log-binned densities are in "
+              "probe/ARM/measures/weighted_degree_density_lL.csv."}},
+            {{"id", "spectrum"},
+             {"kind", "ccdf"},
+             {"x", "x"},
+             {"y", "ccdf"},
+             {"y_label", "P(eigenvalue >= x)"},
+             {"caption",
+              fmt::format("Complementary distribution of the non-zero eigenvalues a·s_i² of a·w, "
                           "w = VᵀV (paper eq. 32), a = β/N with β = {:g} and N the layer's "
-                          "fan-in, the same β for every arm; the CW critical point is at 1.",
+                          "fan-in, the same β for every arm; the CW critical point is at 1. "
+                          "Log-binned densities are in probe/ARM/measures/spectrum_density_lL.csv.",
                           out.beta)}}})},
       {"arms", json::array()}};
   for (std::size_t i = 0; i < arms.size(); ++i) {
