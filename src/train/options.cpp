@@ -32,7 +32,8 @@ json reg_to_json(const reg::RegularizerOptions& r) {
           {"n_convention", reg::to_string(r.n_convention())},
           {"coefficients", r.coefficients()},
           {"layers", r.layers()},
-          {"interval", r.interval()}};
+          {"interval", r.interval()},
+          {"probes", r.probes()}};
 }
 
 void reg_from_json(const json& j, reg::RegularizerOptions& r) {
@@ -55,6 +56,8 @@ void reg_from_json(const json& j, reg::RegularizerOptions& r) {
       r.layers(get<std::vector<int64_t>>(v, k));
     else if (key == "interval")
       r.interval(get<int64_t>(v, k));
+    else if (key == "probes")
+      r.probes(get<int64_t>(v, k));
     else
       throw InvalidArgument("unknown config option '" + k + "'");
   }
