@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("critnet ") + critnet::version());
   app.require_subcommand(1);
   critnet::cli::setup_info(app);
+  critnet::cli::setup_train(app);
+  critnet::cli::setup_probe(app);
 
   try {
     app.parse(argc, argv);

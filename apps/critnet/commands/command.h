@@ -7,5 +7,7 @@
 namespace critnet::cli {
 
 void setup_info(CLI::App& app);
+void setup_train(CLI::App& app);
+void setup_probe(CLI::App& app);
 
 }  // namespace critnet::cli
