@@ -27,6 +27,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <numeric>
 
 #include "analysis/detail/hurwitz.h"
@@ -347,7 +348,11 @@ std::vector<Comparison> compare_alternatives(const std::vector<double>& data, co
                                              double significance) {
   CRITNET_CHECK(fit.n_tail >= 5, "comparisons need a fitted tail of at least 5 points, got ",
                 fit.n_tail);
-  gsl_error_handler_t* old = gsl_set_error_handler_off();
+  // GSL's default handler aborts the process on a range error (e.g. an incomplete gamma that
+  // underflows far from the optimum); the fits here read the _e status instead. The handler is
+  // global and not thread-safe to swap back and forth, so it is switched off once, for good.
+  static std::once_flag gsl_handler_off;
+  std::call_once(gsl_handler_off, [] { gsl_set_error_handler_off(); });
   Tail t;
   t.xmin = fit.xmin;
   t.discrete = fit.discrete;
@@ -374,7 +379,6 @@ std::vector<Comparison> compare_alternatives(const std::vector<double>& data, co
   out.push_back(lognormal(t, ll_pl, significance));
   out.push_back(stretched_exponential(t, ll_pl, significance));
   out.push_back(truncated_power_law(t, fit.alpha, ll_pl, significance));
-  gsl_set_error_handler(old);
   return out;
 }
 

@@ -116,7 +116,8 @@ FitResult analyse(std::vector<double> data, const FitOptions& options = {});
 void bootstrap_p_value(const std::vector<double>& data, const FitOptions& options, FitResult& fit);
 
 /// Likelihood-ratio tests of the fitted power law (x_min, alpha of `fit`) against the
-/// alternatives on the tail of `data`.
+/// alternatives on the tail of `data`. Thread-safe; on first use it switches GSL's global
+/// error handler off (GSL's default aborts the process), reading GSL status codes instead.
 std::vector<Comparison> compare_alternatives(const std::vector<double>& data, const FitResult& fit,
                                              double significance = 0.1);
 
