@@ -116,6 +116,33 @@ std::string to_string(NConvention convention) {
   return "?";
 }
 
+std::vector<double> parse_coefficients(const std::string& text) {
+  std::vector<double> values;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t used = 0;
+    double value = 0.0;
+    bool ok = true;
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    ok = ok && item.find_first_not_of(" \t", used) == std::string::npos && std::isfinite(value);
+    CRITNET_CHECK(ok, "poly coefficient ", values.size(), " of '", text,
+                  "' is not a finite number: '", item, "'");
+    values.push_back(value);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  CRITNET_CHECK(values.size() <= 5, "the poly preset needs 1 to 5 coefficients c_0..c_4, got ",
+                values.size(), " in '", text, "'");
+  return values;
+}
+
 void RegularizerOptions::validate() const {
   CRITNET_CHECK(std::isfinite(beta_), "regulariser beta must be finite, got ", beta_);
   CRITNET_CHECK(std::isfinite(strength_) && strength_ >= 0.0,

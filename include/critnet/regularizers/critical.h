@@ -36,6 +36,9 @@ std::string to_string(GramSide side);
 /// Parses "fan-in" | "fan-out" | "one".
 NConvention parse_n_convention(const std::string& name);
 std::string to_string(NConvention convention);
+/// Parses the poly preset's coefficients "c0,c1,...,cK" (1 to 5 finite numbers, comma
+/// separated, spaces allowed); throws critnet::InvalidArgument naming the bad entry.
+std::vector<double> parse_coefficients(const std::string& text);
 
 /// Options of the critical penalty. Validated by validate(); bad values throw
 /// critnet::InvalidArgument naming the value.

@@ -132,8 +132,9 @@ ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bo
   result.value = e.dot(e) + e.dot(qd) * (4.0 * a2) + squared_norm(h2) * (4.0 * a2 * a2);
   if (!need_grad) return result;
   // ∇_U R = U·Diag(4a e + 8a³ q) + 8a² (H U)·Diag(e) + (8a² U Diag(e) Uᵀ + 32a⁴ H³) U.
-  const torch::Tensor ue = u * e;
-  torch::Tensor l = ue.mm(u.t()).mul_(8.0 * a2);
+  // U Diag(e) Uᵀ is a Gram matrix (syrk) when every e_i ≥ 0, which holds for a ≥ 0.
+  torch::Tensor l = a >= 0.0 ? gram(u * e.sqrt(), /*rows=*/true) : (u * e).mm(u.t());
+  l.mul_(8.0 * a2);
   l.addmm_(h, h2, 1.0, 32.0 * a2 * a2);
   torch::Tensor diag_part = u * (e * (4.0 * a) + qd * (8.0 * a2 * a)) + hu * (e * (8.0 * a2));
   result.grad = back_to_weight(diag_part.addmm_(l, u), side);

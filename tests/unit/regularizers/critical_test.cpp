@@ -222,6 +222,21 @@ TEST(CriticalPenalty, ParseErrorsNameTheValue) {
             "unknown N convention 'fanin' (expected fan-in, fan-out or one)");
 }
 
+TEST(CriticalPenalty, ParsesPolyCoefficients) {
+  EXPECT_EQ(parse_coefficients("-1,1"), (std::vector<double>{-1.0, 1.0}));
+  EXPECT_EQ(parse_coefficients(" 0.5, -1e-1 ,2"), (std::vector<double>{0.5, -0.1, 2.0}));
+  EXPECT_EQ(invalid_argument_text([] { parse_coefficients("1,x"); }),
+            "poly coefficient 1 of '1,x' is not a finite number: 'x'");
+  EXPECT_EQ(invalid_argument_text([] { parse_coefficients("1,,2"); }),
+            "poly coefficient 1 of '1,,2' is not a finite number: ''");
+  EXPECT_EQ(invalid_argument_text([] { parse_coefficients("1.5abc"); }),
+            "poly coefficient 0 of '1.5abc' is not a finite number: '1.5abc'");
+  EXPECT_EQ(invalid_argument_text([] { parse_coefficients("inf"); }),
+            "poly coefficient 0 of 'inf' is not a finite number: 'inf'");
+  EXPECT_EQ(invalid_argument_text([] { parse_coefficients("1,2,3,4,5,6"); }),
+            "the poly preset needs 1 to 5 coefficients c_0..c_4, got 6 in '1,2,3,4,5,6'");
+}
+
 TEST(CriticalPenalty, ValidateRejectsBadOptionsWithTheValue) {
   auto paper = [] { return RegularizerOptions().preset(Preset::kPaper).strength(1.0); };
   EXPECT_EQ(invalid_argument_text([&] { paper().validate(); }), "");
