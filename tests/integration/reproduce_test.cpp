@@ -229,3 +229,11 @@ TEST(ReproduceCliOptions, UnknownArmIsAUsageError) {
       << r.out;
   EXPECT_FALSE(fs::exists("/tmp/critnet_never_written"));
 }
+
+TEST(ReproduceCliOptions, ZeroEpochsIsAUsageError) {
+  const CliRun r =
+      run("reproduce --data synthetic:8 --epochs 0 --out /tmp/critnet_never_written_either");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("epochs must be >= 1, got 0"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists("/tmp/critnet_never_written_either"));
+}
