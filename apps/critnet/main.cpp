@@ -1,8 +1,8 @@
 // critnet's command-line entry point: registers every subcommand, catches errors once and maps
 // them to the exit codes documented in docs/cli.md.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   critnet::cli::setup_info(app);
   critnet::cli::setup_report(app);
+  critnet::cli::setup_fit(app);
 
   try {
     app.parse(argc, argv);

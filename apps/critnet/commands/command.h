@@ -8,5 +8,6 @@ namespace critnet::cli {
 
 void setup_info(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_fit(CLI::App& app);
 
 }  // namespace critnet::cli

@@ -1,0 +1,354 @@
+// Power-law fit by maximum likelihood with x_min by minimum KS distance.
+// Reference: Clauset, Shalizi & Newman, SIAM Review 51, 661-703 (2009) (CSN):
+//   continuous MLE  alpha = 1 + n / sum_i ln(x_i / x_min)                      (CSN eq. 3.1)
+//   its error       sigma = (alpha - 1) / sqrt(n)                              (CSN eq. 3.2)
+//   discrete MLE    maximises L = -n ln zeta(alpha, x_min) - alpha sum ln x_i  (CSN eq. 3.5);
+//                   stationary point: -zeta'(alpha, x_min)/zeta(alpha, x_min) = mean ln x
+//   its error       sigma = 1 / sqrt(n [zeta''/zeta - (zeta'/zeta)^2])         (Fisher
+//                   information, CSN eq. 3.6 without the large-x_min approximation)
+//   x_min           argmin over candidates of the KS distance D                (CSN eq. 3.9)
+#include "critnet/analysis/powerlaw.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "analysis/detail/hurwitz.h"
+#include "analysis/detail/scan.h"
+#include "critnet/core/error.h"
+
+namespace critnet::analysis {
+namespace detail {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kMaxAlpha = 200.0;  // beyond this a "power law" is a point mass
+
+// Continuous KS distance of the tail x[start..N) against 1 - (x/x_min)^(1-alpha), CSN
+// per-point convention; gives up (returns a partial value > bound) as soon as the distance exceeds
+// `bound`.
+double continuous_ks(const SortedData& d, std::size_t start, double xmin, double alpha,
+                     double bound) {
+  const std::size_t total = d.x.size();
+  const double n = static_cast<double>(total - start);
+  const double a1 = alpha - 1;
+  const double lxm = std::log(xmin);
+  double ks = 0;
+  // A coarse pass first: most candidates lose to the best so far on a few points.
+  const std::size_t m = total - start;
+  if (m > 256 && bound < std::numeric_limits<double>::infinity()) {
+    const std::size_t stride = m / 64;
+    for (std::size_t j = start; j < total; j += stride) {
+      const double f = -std::expm1(-a1 * (d.log_x[j] - lxm));
+      const double e = static_cast<double>(j - start) / n;
+      ks = std::max(ks, std::fabs(f - e));
+    }
+    if (ks > bound) return ks;
+  }
+  for (std::size_t j = start; j < total; ++j) {
+    const double f = -std::expm1(-a1 * (d.log_x[j] - lxm));
+    const double e = static_cast<double>(j - start) / n;
+    const double dist = std::fabs(f - e);
+    if (dist > ks) {
+      ks = dist;
+      if (ks > bound) return ks;
+    }
+  }
+  return ks;
+}
+
+// Discrete KS distance: sup over integers x in [x_min, max] of |F_n(x) - P(X <= x)|, evaluated
+// at each unique value u_j and at u_{j+1} - 1 (where the fitted CDF is largest before the
+// empirical one jumps). `first_unique` indexes SortedData::starts at the first tail value.
+double discrete_ks(const SortedData& d, std::size_t first_unique, double xmin, double alpha,
+                   double bound) {
+  const std::size_t total = d.x.size();
+  const std::size_t start = d.starts[first_unique];
+  const double n = static_cast<double>(total - start);
+  const double z0 = hurwitz_zeta_value(alpha, xmin);
+  double h = z0;  // zeta(alpha, u_j): mass at or above the current unique value, unnormalised
+  double ks = 0;
+  const double u0 = d.x[start];
+  if (u0 > xmin) {  // a fixed x_min below the smallest tail value: F_n = 0 on [x_min, u0)
+    h = hurwitz_zeta_value(alpha, u0);
+    ks = 1.0 - h / z0;
+  }
+  const std::size_t nu = d.starts.size();
+  for (std::size_t k = first_unique; k < nu; ++k) {
+    const double u = d.x[d.starts[k]];
+    const std::size_t next = k + 1 < nu ? d.starts[k + 1] : total;
+    const double fn = static_cast<double>(next - start) / n;  // F_n(u)
+    const double h_after = h - std::pow(u, -alpha);           // zeta(alpha, u + 1)
+    ks = std::max(ks, std::fabs(fn - (1.0 - h_after / z0)));
+    if (k + 1 < nu) {
+      const double v = d.x[d.starts[k + 1]];
+      double h_next;
+      if (v - u <= 16) {
+        h_next = h_after;
+        for (double t = u + 1; t < v; t += 1) h_next -= std::pow(t, -alpha);
+      } else {
+        h_next = hurwitz_zeta_value(alpha, v);
+      }
+      if (v - u > 1) ks = std::max(ks, std::fabs(fn - (1.0 - h_next / z0)));  // at x = v - 1
+      h = h_next;
+    }
+    if (ks > bound) return ks;
+  }
+  return ks;
+}
+
+std::size_t count_unique_from(const SortedData& d, std::size_t start) {
+  return static_cast<std::size_t>(d.starts.end() -
+                                  std::lower_bound(d.starts.begin(), d.starts.end(), start));
+}
+
+}  // namespace
+
+SortedData prepare(std::vector<double> data) {
+  SortedData d;
+  std::sort(data.begin(), data.end());
+  d.x = std::move(data);
+  const std::size_t total = d.x.size();
+  d.log_x.resize(total);
+  d.suffix_log.assign(total + 1, 0.0);
+  for (std::size_t i = 0; i < total; ++i) d.log_x[i] = std::log(d.x[i]);
+  for (std::size_t i = total; i-- > 0;) d.suffix_log[i] = d.suffix_log[i + 1] + d.log_x[i];
+  for (std::size_t i = 0; i < total; ++i)
+    if (i == 0 || d.x[i] != d.x[i - 1]) d.starts.push_back(i);
+  return d;
+}
+
+double discrete_alpha_mle(double mean_log, double xmin, double alpha_start) {
+  // g(a) = E_a[ln X] - mean_log is decreasing in a, +inf at a -> 1, -> ln x_min as a -> inf.
+  double lo = 1.0, hi = kMaxAlpha;
+  double a = std::clamp(alpha_start, 1.0 + 1e-6, kMaxAlpha - 1);
+  for (int it = 0; it < 200; ++it) {
+    const ZetaJet z = hurwitz_zeta_jet(a, xmin);
+    const double r1 = z.d1 / z.value;
+    const double mean = -r1;
+    const double var = z.d2 / z.value - r1 * r1;
+    const double g = mean - mean_log;
+    if (g > 0)
+      lo = a;
+    else
+      hi = a;
+    double next = a + g / var;  // Newton: g' = -var
+    if (!(next > lo && next < hi) || !std::isfinite(next)) next = 0.5 * (lo + hi);
+    if (std::fabs(next - a) <= 1e-13 * a) return next;
+    a = next;
+    if (hi - lo <= 1e-14 * a) return a;
+  }
+  return a;
+}
+
+double discrete_log_variance(double alpha, double xmin) {
+  const ZetaJet z = hurwitz_zeta_jet(alpha, xmin);
+  const double r1 = z.d1 / z.value;
+  return z.d2 / z.value - r1 * r1;
+}
+
+TailFit fit_tail(const SortedData& d, const FitOptions& options) {
+  const std::size_t total = d.x.size();
+  const std::size_t min_tail = std::max<std::size_t>(options.min_tail, 5);
+  const auto fit_at = [&](std::size_t start, double xmin, double bound, double alpha_start,
+                          std::size_t first_unique, TailFit& out) {
+    const std::size_t n_tail = total - start;
+    const double nd = static_cast<double>(n_tail);
+    double alpha;
+    if (options.discrete) {
+      const double mean_log = d.suffix_log[start] / nd;
+      alpha = discrete_alpha_mle(mean_log, xmin, alpha_start);
+      out.ks = discrete_ks(d, first_unique, xmin, alpha, bound);
+    } else {
+      alpha = 1.0 + nd / (d.suffix_log[start] - nd * std::log(xmin));
+      out.ks = continuous_ks(d, start, xmin, alpha, bound);
+    }
+    out.xmin = xmin;
+    out.alpha = alpha;
+    out.start = start;
+    out.n_tail = n_tail;
+  };
+
+  if (std::isfinite(options.xmin)) {
+    const double xmin = options.xmin;
+    CRITNET_CHECK(xmin > 0, "x_min must be > 0, got ", xmin);
+    CRITNET_CHECK(!options.discrete || xmin == std::floor(xmin),
+                  "x_min of a discrete power law must be an integer, got ", xmin);
+    const std::size_t start =
+        static_cast<std::size_t>(std::lower_bound(d.x.begin(), d.x.end(), xmin) - d.x.begin());
+    const std::size_t n_tail = total - start;
+    CRITNET_CHECK(n_tail >= min_tail, "a power-law fit needs at least ", min_tail,
+                  " points >= x_min, got ", n_tail, " (x_min = ", xmin, ")");
+    CRITNET_CHECK(d.x.back() > xmin, "all ", n_tail, " points >= x_min = ", xmin,
+                  " equal x_min; the power-law exponent is not defined");
+    const std::size_t first_unique = d.starts.size() - count_unique_from(d, start);
+    TailFit out;
+    const double a0 = 1.0 + n_tail / (d.suffix_log[start] - n_tail * std::log(xmin - 0.5));
+    fit_at(start, xmin, std::numeric_limits<double>::infinity(), a0, first_unique, out);
+    out.candidates = 1;
+    return out;
+  }
+
+  // Candidates: unique values <= xmax leaving >= min_tail points and >= 3 distinct values
+  // (poweRlaw's rule for one-parameter models: the two largest unique values are never tried).
+  std::vector<std::size_t> cand;  // indices into d.starts
+  const std::size_t nu = d.starts.size();
+  for (std::size_t k = 0; k + 2 < nu; ++k) {
+    const std::size_t start = d.starts[k];
+    if (d.x[start] > options.xmax) break;
+    if (total - start < min_tail) break;
+    cand.push_back(k);
+  }
+  CRITNET_CHECK(!cand.empty(), "no x_min candidate: a power-law tail needs at least ", min_tail,
+                " points and 3 distinct values at or above x_min (and x_min <= x_max = ",
+                options.xmax, "); the data have ", total, " points, ", nu, " distinct");
+  if (options.max_candidates > 0 && cand.size() > options.max_candidates) {
+    std::vector<std::size_t> kept;
+    const std::size_t m = std::max<std::size_t>(options.max_candidates, 2);
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t pos = static_cast<std::size_t>(
+          std::llround(static_cast<double>(i) * (cand.size() - 1) / (m - 1)));
+      if (kept.empty() || kept.back() != cand[pos]) kept.push_back(cand[pos]);
+    }
+    cand.swap(kept);
+  }
+
+  // First a sparse pass over every stride-th candidate gives a bound on the minimum D; the
+  // full pass then abandons a candidate as soon as its partial D exceeds the bound. Only
+  // candidates whose D is strictly above the final minimum are abandoned, so the result is
+  // that of the exhaustive scan (the smallest x_min among equal minima, as which.min).
+  const auto fit_candidate = [&](std::size_t k, double bound, double& alpha_prev) {
+    const std::size_t start = d.starts[k];
+    const double xmin = d.x[start];
+    double a0 = alpha_prev;
+    if (options.discrete && !std::isfinite(a0)) {
+      const double nd = static_cast<double>(total - start);
+      a0 = 1.0 + nd / (d.suffix_log[start] - nd * std::log(xmin - 0.5));
+    }
+    TailFit t;
+    fit_at(start, xmin, bound, a0, k, t);
+    alpha_prev = t.alpha;
+    return t;
+  };
+  double bound = std::numeric_limits<double>::infinity();
+  if (cand.size() > 128) {
+    const std::size_t stride = cand.size() / 64;
+    double alpha_prev = kNaN;
+    for (std::size_t i = 0; i < cand.size(); i += stride)
+      bound = std::min(bound, fit_candidate(cand[i], bound, alpha_prev).ks);
+  }
+  TailFit best;
+  best.ks = std::numeric_limits<double>::infinity();
+  double alpha_prev = kNaN;
+  for (std::size_t k : cand) {
+    const TailFit t = fit_candidate(k, std::min(bound, best.ks), alpha_prev);
+    if (t.ks < best.ks && t.ks <= bound)
+      best = t;  // strict: the smallest x_min wins ties (as which.min)
+  }
+  best.candidates = cand.size();
+  return best;
+}
+
+}  // namespace detail
+
+void validate_data(const std::vector<double>& data, bool discrete) {
+  CRITNET_CHECK(!data.empty(), "power-law data are empty");
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const double v = data[i];
+    CRITNET_CHECK(std::isfinite(v), "power-law data must be finite, got ", v, " at index ", i);
+    CRITNET_CHECK(v > 0, "power-law data must be > 0, got ", v, " at index ", i);
+    CRITNET_CHECK(!discrete || v == std::floor(v), "discrete power-law data must be integers, got ",
+                  v, " at index ", i);
+  }
+  const auto [lo, hi] = std::minmax_element(data.begin(), data.end());
+  CRITNET_CHECK(*lo != *hi, "power-law data are all equal (", *lo, "); there is nothing to fit");
+}
+
+FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
+  CRITNET_CHECK(options.min_tail >= 5, "min_tail must be >= 5, got ", options.min_tail);
+  CRITNET_CHECK(!(options.xmax <= 0), "x_max must be > 0, got ", options.xmax);
+  validate_data(data, options.discrete);
+  const detail::SortedData d = detail::prepare(std::move(data));
+  const detail::TailFit t = detail::fit_tail(d, options);
+  FitResult r;
+  r.discrete = options.discrete;
+  r.xmin = t.xmin;
+  r.alpha = t.alpha;
+  r.n = d.x.size();
+  r.n_tail = t.n_tail;
+  r.ks = t.ks;
+  r.candidates = t.candidates;
+  r.xmin_fixed = std::isfinite(options.xmin);
+  r.seed = options.seed;
+  const double nd = static_cast<double>(t.n_tail);
+  r.alpha_se = options.discrete
+                   ? 1.0 / std::sqrt(nd * detail::discrete_log_variance(t.alpha, t.xmin))
+                   : (t.alpha - 1.0) / std::sqrt(nd);
+  r.ks_convention =
+      options.discrete
+          ? "csn-integer: max over integers x in [x_min, max] of |F_n(x) - P(X <= x)|"
+          : "csn-per-point: max over sorted tail points i of |F(x_(i)) - (i-1)/n|, ties kept";
+  return r;
+}
+
+FitResult analyse(std::vector<double> data, const FitOptions& options) {
+  CRITNET_CHECK(options.bootstrap >= 0, "bootstrap replicates must be >= 0, got ",
+                options.bootstrap);
+  CRITNET_CHECK(options.threads >= 0, "threads must be >= 0, got ", options.threads);
+  CRITNET_CHECK(options.significance > 0 && options.significance < 1,
+                "significance must be in (0, 1), got ", options.significance);
+  FitResult r = fit_power_law(data, options);
+  if (options.bootstrap > 0) bootstrap_p_value(data, options, r);
+  if (options.compare) r.comparisons = compare_alternatives(data, r, options.significance);
+  return r;
+}
+
+double power_law_cdf(double x, double xmin, double alpha, bool discrete) {
+  if (x < xmin) return 0.0;
+  if (!discrete) return -std::expm1((1 - alpha) * std::log(x / xmin));
+  return 1.0 - detail::hurwitz_zeta_value(alpha, std::floor(x) + 1) /
+                   detail::hurwitz_zeta_value(alpha, xmin);
+}
+
+double hurwitz_zeta(double s, double q) {
+  CRITNET_CHECK(s > 1, "Hurwitz zeta needs s > 1, got ", s);
+  CRITNET_CHECK(q > 0, "Hurwitz zeta needs q > 0, got ", q);
+  return detail::hurwitz_zeta_value(s, q);
+}
+
+nlohmann::json to_json(const FitResult& r) {
+  const auto num = [](double v) -> nlohmann::json {
+    if (std::isfinite(v)) return v;
+    return nullptr;
+  };
+  nlohmann::json comps = nlohmann::json::array();
+  for (const Comparison& c : r.comparisons) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [name, value] : c.parameters) params[name] = num(value);
+    comps.push_back({{"alternative", c.alternative},
+                     {"parameters", params},
+                     {"R", num(c.log_likelihood_ratio)},
+                     {"normalised_R", num(c.normalised_ratio)},
+                     {"p", num(c.p)},
+                     {"nested", c.nested},
+                     {"favoured", c.favoured}});
+  }
+  return {{"model", r.discrete ? "discrete_power_law" : "continuous_power_law"},
+          {"xmin", r.xmin},
+          {"xmin_fixed", r.xmin_fixed},
+          {"alpha", r.alpha},
+          {"alpha_se", r.alpha_se},
+          {"n", r.n},
+          {"n_tail", r.n_tail},
+          {"ks", r.ks},
+          {"ks_convention", r.ks_convention},
+          {"candidates", r.candidates},
+          {"bootstrap", r.bootstrap},
+          {"bootstrap_failed", r.bootstrap_failed},
+          {"p", num(r.p)},
+          {"seed", r.seed},
+          {"vuong_sd", "population"},
+          {"comparisons", comps}};
+}
+
+}  // namespace critnet::analysis
