@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   critnet::cli::setup_report(app);
   critnet::cli::setup_fit(app);
   critnet::cli::setup_train(app);
+  critnet::cli::setup_train(app);
+  critnet::cli::setup_probe(app);
+  critnet::cli::setup_fit(app);
 
   try {
     app.parse(argc, argv);

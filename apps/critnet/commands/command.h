@@ -10,5 +10,8 @@ void setup_info(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_fit(CLI::App& app);
 void setup_train(CLI::App& app);
+void setup_train(CLI::App& app);
+void setup_probe(CLI::App& app);
+void setup_fit(CLI::App& app);
 
 }  // namespace critnet::cli

@@ -1,0 +1,101 @@
+#pragma once
+/// Streaming probes of a trained network's hidden layers: every measure of SPEC.md section 3
+/// (paper section 2.6, 3), collected batch by batch through nn::Mlp::forward_observed.
+///
+/// Memory per hidden layer of width w: O(w²) float64 (sums and the co-moment matrix), plus
+///  - one float64 per sample for the per-sample layer mean m_l(s) (kept so that its
+///    distribution can be fitted exactly; 8 bytes × samples × layers), and
+///  - the activation-pattern counters, one entry per DISTINCT binarised pattern, capped by
+///    ProbeOptions::max_patterns (the cap is reported when hit).
+/// Nothing stores the activations themselves.
+#include <torch/torch.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "critnet/nn/mlp.h"
+#include "critnet/probe/layer_accumulator.h"
+#include "critnet/probe/measures.h"
+#include "critnet/probe/options.h"
+
+namespace critnet::probe {
+
+/// Everything measured on one hidden layer (index l, 0-based; the CLI prints l + 1).
+struct LayerResult {
+  int64_t layer = 0;
+  int64_t width = 0;
+  int64_t num_samples = 0;
+  double threshold = 0.0;
+
+  /// (1) c_i = #{s : x_i(s) > θ}, in unit order, [width].
+  std::vector<int64_t> activation_counts;
+
+  /// (2) Counts of the distinct binarised patterns of the whole layer, sorted descending.
+  std::vector<int64_t> pattern_counts;
+  /// True when max_patterns distinct patterns were reached; later new patterns were not counted.
+  bool pattern_cap_hit = false;
+  /// Samples whose (new) pattern was not recorded because the cap was hit.
+  int64_t patterns_dropped_samples = 0;
+  /// Units of each random k-subset (sorted ascending) and its pattern counts (descending).
+  std::vector<std::vector<int64_t>> subset_units;
+  std::vector<std::vector<int64_t>> subset_pattern_counts;
+  std::vector<bool> subset_cap_hit;
+
+  /// (3) m_l(s) = mean_i x_i(s), in sample order [num_samples]; per-unit mean over samples [width].
+  std::vector<double> sample_means;
+  std::vector<double> node_means;
+
+  /// (4) Weighted degrees [width]: in_i = Σ_j V_l[i,j], out_i = Σ_j V_{l+1}[j,i]; abs and signed.
+  std::vector<double> in_degree_abs, in_degree_signed, out_degree_abs, out_degree_signed;
+
+  /// (5) Units whose activation has zero variance over the samples (dead or saturated units):
+  /// excluded from the two-point function (their correlation coefficient is undefined).
+  std::vector<int64_t> constant_units;
+  /// Non-constant units in spectral-seriation order.
+  std::vector<int64_t> seriation;
+  /// Two-point function in the natural unit order and in the seriated order.
+  TwoPointFunction natural, seriated;
+
+  /// (6) Spectrum of a·w for this layer's incoming weight V_l.
+  Spectrum spectrum;
+};
+
+/// The result of a probe run: one LayerResult per hidden layer.
+struct ProbeResult {
+  ProbeOptions options;
+  int64_t num_samples = 0;
+  std::vector<LayerResult> layers;
+};
+
+/// Streams batches through a model and accumulates every measure. Usage:
+///   Probe probe(model, options);
+///   for (auto& batch : batches) probe.observe(batch);  // [batch, input_size]
+///   ProbeResult result = probe.finish();
+class Probe {
+ public:
+  /// Validates the options; one LayerAccumulator per hidden layer, subsets seeded from
+  /// options.seed() and the layer index.
+  Probe(nn::Mlp model, ProbeOptions options);
+
+  /// Runs the model on x [batch, input_size] (no grad) and feeds each hidden layer's
+  /// post-activations to its accumulator. x may be on any device; accumulation is on the CPU
+  /// in float64.
+  void observe(const torch::Tensor& x);
+
+  int64_t num_samples() const { return num_samples_; }
+  const std::vector<LayerAccumulator>& layers() const { return layers_; }
+
+  /// Computes the final measures (two-point functions, seriation, spectra, degrees).
+  /// Throws InvalidArgument when fewer than 2 samples were observed.
+  ProbeResult finish() const;
+
+ private:
+  nn::Mlp model_;
+  ProbeOptions options_;
+  std::vector<LayerAccumulator> layers_;
+  int64_t num_samples_ = 0;
+};
+
+}  // namespace critnet::probe

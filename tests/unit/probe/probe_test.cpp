@@ -1,0 +1,373 @@
+// The probe's streaming statistics against a brute-force computation that stores every
+// activation (float64), on a small net; plus seriation, decay fits, spectra and memory.
+#include "critnet/probe/probe.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "critnet/core/error.h"
+
+namespace critnet::probe {
+namespace {
+
+constexpr double kTol = 1e-10;
+
+nn::Mlp small_net(nn::Activation activation = nn::Activation::kRelu) {
+  torch::manual_seed(7);
+  return nn::Mlp(nn::MlpOptions(5, 3).hidden_sizes({9, 7}).activation(activation));
+}
+
+// All hidden activations of the whole input at once, as float64 [n, width] per layer.
+std::vector<torch::Tensor> all_activations(nn::Mlp& net, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> out;
+  net->forward_observed(
+      x, [&](int64_t, const torch::Tensor& h) { out.push_back(h.to(torch::kFloat64).clone()); });
+  return out;
+}
+
+ProbeResult run_probe(nn::Mlp& net, const torch::Tensor& x, const ProbeOptions& options,
+                      int64_t batch) {
+  Probe probe(net, options);
+  for (int64_t s = 0; s < x.size(0); s += batch) {
+    probe.observe(x.slice(0, s, std::min(s + batch, x.size(0))));
+  }
+  return probe.finish();
+}
+
+std::vector<int64_t> brute_pattern_counts(const torch::Tensor& h, const std::vector<int64_t>& units,
+                                          double threshold) {
+  std::map<std::string, int64_t> counts;
+  const auto a = h.accessor<double, 2>();
+  for (int64_t s = 0; s < h.size(0); ++s) {
+    std::string key;
+    for (int64_t u : units) key += a[s][u] > threshold ? '1' : '0';
+    ++counts[key];
+  }
+  std::vector<int64_t> c;
+  for (const auto& kv : counts) c.push_back(kv.second);
+  std::sort(c.begin(), c.end(), std::greater<int64_t>());
+  return c;
+}
+
+class ProbeBruteForce : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    net = small_net();
+    torch::manual_seed(11);
+    x = torch::randn({97, 5});
+    options.threshold(0.05).subset_size(4).num_subsets(3).seed(5).beta(2.5).cw_tolerance(0.3);
+    result = run_probe(net, x, options, 10);  // 9 batches of 10 and one of 7
+    acts = all_activations(net, x);
+  }
+  nn::Mlp net{nullptr};
+  torch::Tensor x;
+  ProbeOptions options;
+  ProbeResult result;
+  std::vector<torch::Tensor> acts;
+};
+
+TEST_F(ProbeBruteForce, ActivationCountsAndPatterns) {
+  ASSERT_EQ(result.layers.size(), 2U);
+  EXPECT_EQ(result.num_samples, 97);
+  for (size_t l = 0; l < 2; ++l) {
+    const auto& r = result.layers[l];
+    const torch::Tensor& h = acts[l];
+    const auto a = h.accessor<double, 2>();
+    for (int64_t i = 0; i < r.width; ++i) {
+      int64_t c = 0;
+      for (int64_t s = 0; s < h.size(0); ++s) c += a[s][i] > 0.05 ? 1 : 0;
+      EXPECT_EQ(r.activation_counts[i], c) << "layer " << l << " unit " << i;
+    }
+    std::vector<int64_t> all(r.width);
+    std::iota(all.begin(), all.end(), 0);
+    EXPECT_EQ(r.pattern_counts, brute_pattern_counts(h, all, 0.05));
+    EXPECT_FALSE(r.pattern_cap_hit);
+    ASSERT_EQ(r.subset_units.size(), 3U);
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(r.subset_units[k].size(), 4U);
+      EXPECT_TRUE(std::is_sorted(r.subset_units[k].begin(), r.subset_units[k].end()));
+      EXPECT_EQ(r.subset_pattern_counts[k], brute_pattern_counts(h, r.subset_units[k], 0.05));
+    }
+  }
+}
+
+TEST_F(ProbeBruteForce, MeansCovarianceAndTwoPointFunction) {
+  Probe probe(net, options);
+  for (int64_t s = 0; s < 97; s += 13) probe.observe(x.slice(0, s, std::min<int64_t>(s + 13, 97)));
+  for (size_t l = 0; l < 2; ++l) {
+    const auto& r = result.layers[l];
+    const torch::Tensor& h = acts[l];
+    const auto a = h.accessor<double, 2>();
+    const int64_t n = h.size(0), w = h.size(1);
+    std::vector<double> mean(w, 0.0);
+    for (int64_t s = 0; s < n; ++s) {
+      double sum = 0.0;
+      for (int64_t i = 0; i < w; ++i) {
+        sum += a[s][i];
+        mean[i] += a[s][i] / n;
+      }
+      EXPECT_NEAR(r.sample_means[s], sum / w, kTol);
+    }
+    for (int64_t i = 0; i < w; ++i) EXPECT_NEAR(r.node_means[i], mean[i], kTol);
+    // C_kl = <x_k x_l> - <x_k><x_l> directly.
+    std::vector<std::vector<double>> c(w, std::vector<double>(w, 0.0));
+    for (int64_t k = 0; k < w; ++k) {
+      for (int64_t j = 0; j < w; ++j) {
+        double sxy = 0.0;
+        for (int64_t s = 0; s < n; ++s) sxy += a[s][k] * a[s][j];
+        c[k][j] = sxy / n - mean[k] * mean[j];
+      }
+    }
+    const torch::Tensor cov = probe.layers()[l].covariance();
+    for (int64_t k = 0; k < w; ++k) {
+      for (int64_t j = 0; j < w; ++j) EXPECT_NEAR(cov[k][j].item<double>(), c[k][j], kTol);
+    }
+    // Constant units and the two-point function in both orders.
+    std::vector<int64_t> active, constant;
+    for (int64_t i = 0; i < w; ++i) (c[i][i] > 1e-12 ? active : constant).push_back(i);
+    EXPECT_EQ(r.constant_units, constant);
+    std::vector<int64_t> sorted_seriation = r.seriation;
+    std::sort(sorted_seriation.begin(), sorted_seriation.end());
+    EXPECT_EQ(sorted_seriation, active);
+    for (const TwoPointFunction* tp : {&r.natural, &r.seriated}) {
+      const std::vector<int64_t>& order = tp == &r.natural ? active : r.seriation;
+      const auto m = static_cast<int64_t>(order.size());
+      ASSERT_EQ(static_cast<int64_t>(tp->separation.size()), m - 1);
+      for (int64_t d = 1; d < m; ++d) {
+        double sc = 0.0, sr = 0.0, sa = 0.0;
+        int64_t pairs = 0;
+        for (int64_t p = 0; p + d < m; ++p) {
+          const int64_t k = order[p], j = order[p + d];
+          const double rr = c[k][j] / std::sqrt(c[k][k] * c[j][j]);
+          sc += c[k][j];
+          sr += rr;
+          sa += std::abs(rr);
+          ++pairs;
+        }
+        EXPECT_EQ(tp->separation[d - 1], d);
+        EXPECT_EQ(tp->pairs[d - 1], pairs);
+        EXPECT_NEAR(tp->mean_c[d - 1], sc / pairs, kTol);
+        EXPECT_NEAR(tp->mean_r[d - 1], sr / pairs, kTol);
+        EXPECT_NEAR(tp->mean_abs_r[d - 1], sa / pairs, kTol);
+      }
+    }
+  }
+}
+
+TEST_F(ProbeBruteForce, DegreesAndSpectrum) {
+  for (int64_t l = 0; l < 2; ++l) {
+    const auto& r = result.layers[l];
+    const torch::Tensor vin = net->weight(l).to(torch::kFloat64);
+    const torch::Tensor vout = net->weight(l + 1).to(torch::kFloat64);
+    for (int64_t i = 0; i < r.width; ++i) {
+      double ia = 0, is = 0, oa = 0, os = 0;
+      for (int64_t j = 0; j < vin.size(1); ++j) {
+        ia += std::abs(vin[i][j].item<double>());
+        is += vin[i][j].item<double>();
+      }
+      for (int64_t j = 0; j < vout.size(0); ++j) {
+        oa += std::abs(vout[j][i].item<double>());
+        os += vout[j][i].item<double>();
+      }
+      EXPECT_NEAR(r.in_degree_abs[i], ia, kTol);
+      EXPECT_NEAR(r.in_degree_signed[i], is, kTol);
+      EXPECT_NEAR(r.out_degree_abs[i], oa, kTol);
+      EXPECT_NEAR(r.out_degree_signed[i], os, kTol);
+    }
+    // Eigenvalues of a·w, w = Vᵀ V [in, in], by a dense symmetric eigensolver.
+    const Spectrum& sp = r.spectrum;
+    const double a = 2.5 / static_cast<double>(vin.size(1));
+    EXPECT_DOUBLE_EQ(sp.a, a);
+    const torch::Tensor ev = torch::linalg_eigvalsh(a * vin.t().mm(vin), "L").flip(0);
+    ASSERT_EQ(static_cast<int64_t>(sp.eigenvalues.size() + sp.num_zero_modes), vin.size(1));
+    for (size_t i = 0; i < sp.eigenvalues.size(); ++i) {
+      EXPECT_NEAR(sp.eigenvalues[i], ev[i].item<double>(), 1e-12);
+    }
+    std::vector<double> dist;
+    for (int64_t i = 0; i < ev.numel(); ++i) dist.push_back(std::abs(ev[i].item<double>() - 1.0));
+    std::sort(dist.begin(), dist.end());
+    EXPECT_NEAR(sp.cw_distance_min, dist.front(), 1e-12);
+    const size_t nd = dist.size();
+    const double median = nd % 2 ? dist[nd / 2] : 0.5 * (dist[nd / 2 - 1] + dist[nd / 2]);
+    EXPECT_NEAR(sp.cw_distance_median, median, 1e-12);
+    const double within =
+        std::count_if(dist.begin(), dist.end(), [](double d) { return d <= 0.3; }) / double(nd);
+    EXPECT_DOUBLE_EQ(sp.cw_fraction_within, within);
+    const double fro2 = vin.pow(2).sum().item<double>();
+    const double spec2 = torch::linalg_eigvalsh(vin.t().mm(vin), "L").max().item<double>();
+    EXPECT_NEAR(sp.stable_rank, fro2 / spec2, 1e-10);
+  }
+}
+
+TEST(ProbeSpectrum, GramSideAndConventions) {
+  torch::manual_seed(3);
+  const torch::Tensor v = torch::randn({4, 10}, torch::kFloat64);
+  const Spectrum in = weight_spectrum(v, ProbeOptions().beta(10));
+  EXPECT_EQ(in.num_zero_modes, 6);
+  EXPECT_DOUBLE_EQ(in.a, 1.0);
+  const Spectrum out = weight_spectrum(v, ProbeOptions()
+                                              .beta(8)
+                                              .gram_side(reg::GramSide::kOut)
+                                              .n_convention(reg::NConvention::kFanOut));
+  EXPECT_EQ(out.num_zero_modes, 0);
+  EXPECT_DOUBLE_EQ(out.a, 2.0);
+  const Spectrum one = weight_spectrum(v, ProbeOptions().n_convention(reg::NConvention::kOne));
+  EXPECT_DOUBLE_EQ(one.a, 1.0);
+  EXPECT_EQ(in.singular_values.size(), 4U);
+}
+
+TEST(ProbeSeriation, RecoversAPermutedBandedOrder) {
+  const int64_t m = 30;
+  std::vector<int64_t> perm(m);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::mt19937_64 gen(1);
+  std::shuffle(perm.begin(), perm.end(), gen);
+  // Unit perm[i] sits at position i of the hidden order; similarity exp(-|i - j| / 3).
+  torch::Tensor s = torch::zeros({m, m}, torch::kFloat64);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < m; ++j) s[perm[i]][perm[j]] = std::exp(-std::abs(i - j) / 3.0);
+  }
+  std::vector<int64_t> order = spectral_seriation(s);
+  std::vector<int64_t> reversed(perm.rbegin(), perm.rend());
+  EXPECT_TRUE(order == perm || order == reversed);
+}
+
+TEST(ProbeSeriation, SmallAndBadInput) {
+  EXPECT_EQ(spectral_seriation(torch::ones({2, 2})), (std::vector<int64_t>{0, 1}));
+  try {
+    spectral_seriation(torch::ones({2, 3}));
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("similarity must be square"), std::string::npos);
+  }
+}
+
+TEST(ProbeDecayFit, RecoversPowerLawAndExponential) {
+  std::vector<int64_t> d;
+  std::vector<double> power, expo;
+  for (int64_t i = 1; i <= 40; ++i) {
+    d.push_back(i);
+    power.push_back(2.0 * std::pow(i, -1.5) * (1.0 + 0.01 * std::sin(i)));
+    expo.push_back(3.0 * std::exp(-i / 4.0) * (1.0 + 0.01 * std::sin(i)));
+  }
+  const DecayFit p = fit_decay(d, power, 40);
+  EXPECT_TRUE(p.ok);
+  EXPECT_EQ(p.better, "power");
+  EXPECT_NEAR(p.eta, 1.5, 0.01);
+  EXPECT_NEAR(p.power_amplitude, 2.0, 0.05);
+  EXPECT_GT(p.rss_ratio, 10.0);
+  EXPECT_GT(p.delta_aic, 0.0);
+  const DecayFit e = fit_decay(d, expo, 40);
+  EXPECT_EQ(e.better, "exponential");
+  EXPECT_NEAR(e.xi, 4.0, 0.05);
+  EXPECT_LT(e.delta_aic, 0.0);
+  // Non-positive points and points past max_separation are left out.
+  std::vector<double> mixed = power;
+  mixed[3] = -1.0;
+  EXPECT_EQ(fit_decay(d, mixed, 10).num_points, 9);
+  const DecayFit none = fit_decay({1, 2}, {1.0, 0.5}, 10);
+  EXPECT_FALSE(none.ok);
+  EXPECT_EQ(none.better, "none");
+}
+
+TEST(ProbeMemory, FixedStateDoesNotGrowWithSamples) {
+  nn::Mlp net = small_net();
+  const ProbeOptions options = ProbeOptions().max_patterns(50);
+  Probe few(net, options), many(net, options);
+  torch::manual_seed(1);
+  few.observe(torch::randn({10, 5}));
+  for (int i = 0; i < 100; ++i) many.observe(torch::randn({20, 5}));
+  for (size_t l = 0; l < 2; ++l) {
+    const auto& a = few.layers()[l];
+    const auto& b = many.layers()[l];
+    EXPECT_EQ(a.fixed_state_bytes(), b.fixed_state_bytes());
+    EXPECT_EQ(a.sample_state_bytes(), 10 * sizeof(double));
+    EXPECT_EQ(b.sample_state_bytes(), 2000 * sizeof(double));
+    EXPECT_LE(b.patterns().distinct(), 50);
+  }
+  // The cap: every sample is either counted or reported dropped.
+  const ProbeResult r = many.finish();
+  for (const auto& layer : r.layers) {
+    const int64_t counted =
+        std::accumulate(layer.pattern_counts.begin(), layer.pattern_counts.end(), int64_t{0});
+    EXPECT_EQ(counted + layer.patterns_dropped_samples, 2000);
+    if (layer.pattern_cap_hit) EXPECT_EQ(static_cast<int64_t>(layer.pattern_counts.size()), 50);
+  }
+}
+
+TEST(ProbePatternCounter, WidePatternsAndCap) {
+  PatternCounter counter(130, 2);
+  std::vector<uint64_t> a{1, 0, 4}, b{1, 0, 5}, c{0, 0, 0};
+  counter.add(a.data());
+  counter.add(b.data());
+  counter.add(a.data());
+  counter.add(c.data());
+  EXPECT_EQ(counter.sorted_counts(), (std::vector<int64_t>{2, 1}));
+  EXPECT_TRUE(counter.cap_hit());
+  EXPECT_EQ(counter.dropped(), 1);
+}
+
+TEST(ProbeOptionsTest, RejectsBadValues) {
+  const auto expect_error = [](const ProbeOptions& o, const std::string& text) {
+    try {
+      o.validate();
+      FAIL() << "expected an error mentioning " << text;
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  expect_error(ProbeOptions().threshold(NAN), "threshold must be finite");
+  expect_error(ProbeOptions().subset_size(0), "subset size must be in [1, 64], got 0");
+  expect_error(ProbeOptions().subset_size(65), "subset size must be in [1, 64], got 65");
+  expect_error(ProbeOptions().num_subsets(-1), "number of subsets must be >= 0");
+  expect_error(ProbeOptions().max_patterns(0), "max_patterns must be >= 1");
+  expect_error(ProbeOptions().beta(0), "beta must be finite and non-zero");
+  expect_error(ProbeOptions().cw_tolerance(0), "CW tolerance must be > 0");
+  expect_error(ProbeOptions().fit_max_separation(1.5), "fit_max_separation must be in (0, 1]");
+}
+
+TEST(ProbeErrors, BadInputShapesAndTooFewSamples) {
+  nn::Mlp net = small_net();
+  Probe probe(net, ProbeOptions());
+  try {
+    probe.observe(torch::randn({4, 6}));
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("probe input must be [batch, 5]"), std::string::npos);
+  }
+  probe.observe(torch::randn({1, 5}));
+  try {
+    probe.finish();
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("at least 2 samples, got 1"), std::string::npos);
+  }
+  LayerAccumulator acc(3, ProbeOptions(), 0);
+  try {
+    acc.update(torch::full({2, 3}, NAN));
+    FAIL();
+  } catch (const NumericalError& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite activations"), std::string::npos);
+  }
+}
+
+TEST(ProbeSubsets, ClampedToWidthAndSeeded) {
+  const ProbeOptions o = ProbeOptions().subset_size(20).num_subsets(2).seed(9);
+  LayerAccumulator a(7, o, 9), b(7, o, 9), c(30, o, 9), d(30, o, 10);
+  EXPECT_EQ(a.subset_units()[0].size(), 7U);
+  EXPECT_EQ(a.subset_units(), b.subset_units());
+  EXPECT_EQ(c.subset_units()[0].size(), 20U);
+  EXPECT_NE(c.subset_units(), d.subset_units());
+}
+
+}  // namespace
+}  // namespace critnet::probe
