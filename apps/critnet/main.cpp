@@ -1,8 +1,8 @@
 // critnet's command-line entry point: registers every subcommand, catches errors once and maps
 // them to the exit codes documented in docs/cli.md.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("critnet ") + critnet::version());
   app.require_subcommand(1);
   critnet::cli::setup_info(app);
+  critnet::cli::setup_rg(app);
+  critnet::cli::setup_rg_flow(app);
+  critnet::cli::setup_gaussian(app);
+  critnet::cli::setup_meanfield(app);
 
   try {
     app.parse(argc, argv);

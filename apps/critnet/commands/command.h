@@ -7,5 +7,9 @@
 namespace critnet::cli {
 
 void setup_info(CLI::App& app);
+void setup_rg(CLI::App& app);
+void setup_rg_flow(CLI::App& app);
+void setup_gaussian(CLI::App& app);
+void setup_meanfield(CLI::App& app);
 
 }  // namespace critnet::cli
