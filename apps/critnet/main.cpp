@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   critnet::cli::setup_rg_flow(app);
   critnet::cli::setup_gaussian(app);
   critnet::cli::setup_meanfield(app);
+  critnet::cli::setup_train(app);
 
   try {
     app.parse(argc, argv);

@@ -11,5 +11,6 @@ void setup_rg(CLI::App& app);
 void setup_rg_flow(CLI::App& app);
 void setup_gaussian(CLI::App& app);
 void setup_meanfield(CLI::App& app);
+void setup_train(CLI::App& app);
 
 }  // namespace critnet::cli

@@ -1,5 +1,5 @@
 #pragma once
-/// Critical regularisation (paper section 2.5, 3.1; SPEC.md section 2).
+/// Critical regularisation (paper section 2.5, 3.1; SPEC.md section 2; docs/methods.md).
 ///
 /// For a weight V [out, in] the coupling matrix is w = Vᵀ V ([in, in], gram side "in", the
 /// default) or V Vᵀ ([out, out], side "out"), a = β / N, and the penalty is R(V) = ‖P‖²_F for
@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,14 @@ enum class Preset {
 enum class GramSide { kIn, kOut };
 enum class NConvention { kFanIn, kFanOut, kOne };
 
+/// Parses "none" | "paper" | "paper-eq33" | "cw" | "poly" | "l1" | "l2"; throws
+/// critnet::InvalidArgument otherwise.
 Preset parse_preset(const std::string& name);
 std::string to_string(Preset preset);
+/// Parses "in" | "out".
 GramSide parse_gram_side(const std::string& name);
 std::string to_string(GramSide side);
+/// Parses "fan-in" | "fan-out" | "one".
 NConvention parse_n_convention(const std::string& name);
 std::string to_string(NConvention convention);
 
@@ -36,29 +41,49 @@ std::string to_string(NConvention convention);
 /// critnet::InvalidArgument naming the value.
 struct RegularizerOptions {
   TORCH_ARG(Preset, preset) = Preset::kNone;
-  /// Inverse temperature β; a = β / N.
+  /// Inverse temperature β (finite, any sign); a = β / N.
   TORCH_ARG(double, beta) = 1.0;
-  /// Strength λ of the penalty in the loss.
+  /// Strength λ ≥ 0 of the penalty in the loss.
   TORCH_ARG(double, strength) = 0.0;
   TORCH_ARG(GramSide, gram_side) = GramSide::kIn;
   TORCH_ARG(NConvention, n_convention) = NConvention::kFanIn;
-  /// Coefficients c_0..c_K (K ≤ 4) of the kPoly preset.
+  /// Coefficients c_0..c_K (1 ≤ K+1 ≤ 5) of the kPoly preset; must be empty for the others.
   TORCH_ARG(std::vector<double>, coefficients) = {};
   /// Indices of the Linear layers penalised; empty = every layer but the output layer.
+  /// (Checked against the model by the trainer, not by validate().)
   TORCH_ARG(std::vector<int64_t>, layers) = {};
   /// Lazy interval k ≥ 1: the penalty is applied every k steps with strength k·λ.
   TORCH_ARG(int64_t, interval) = 1;
+  /// Number of Rademacher probes of the stochastic (Hutchinson) estimator; 0 = exact.
+  /// With probes > 0, penalty() returns an unbiased estimate of R and its gradient is an
+  /// unbiased estimate of ∇R (l1 and l2 are always exact). Uses torch's global generator.
+  TORCH_ARG(int64_t, probes) = 0;
 
+ public:  // TORCH_ARG leaves the section private
   void validate() const;
   bool enabled() const { return preset_ != Preset::kNone && strength_ != 0.0; }
 };
 
-/// a = β / N for a weight of shape [out, in] under the options' N convention.
+/// The polynomial p with P = p(a·w) of the presets kPaper ({1, 1, 2}), kCw ({1, -1}) and
+/// kPoly (the user's coefficients), lowest degree first; empty for the others.
+std::vector<double> polynomial_coefficients(const RegularizerOptions& options);
+
+/// A warning to show the user, or nullopt. Currently: kPaper with β > 0, whose penalty can
+/// never reach zero (1 + x + 2x² ≥ 1 for x = a·s² ≥ 0, so R ≥ N_side) and only shrinks the
+/// weights (SPEC.md section 2). The penalty still runs as asked.
+std::optional<std::string> warning(const RegularizerOptions& options);
+
+/// a = β / N for a weight of shape [out, in] under the options' N convention
+/// (N = in, out or 1).
 double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options);
 
 /// R(V): the penalty of one weight matrix [out, in] as a differentiable scalar tensor (not
-/// multiplied by λ). Computed on the smaller Gram matrix with an analytic gradient:
-/// O(min(in,out)²·max(in,out)) time, O(min(in,out)²) memory.
+/// multiplied by λ). Exact (probes = 0): computed on the smaller Gram matrix with an analytic
+/// gradient, computed together with the value when V requires grad (one custom autograd
+/// node; no double backward): O(min(in,out)²·max(in,out)) time, O(min(in,out)²) memory.
+/// With probes = m > 0: the Hutchinson estimate (1/m) Σ_j ‖P z_j‖² (+ the exact constant of
+/// the zero eigenvalues), by matrix-thin-matrix products, O(deg·m·in·out) time.
+/// kNone gives a zero scalar.
 torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options);
 
 /// The literal formula with autograd through the full Gram matrix of the chosen side; the

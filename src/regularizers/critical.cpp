@@ -1,0 +1,239 @@
+#include "critnet/regularizers/critical.h"
+
+#include <cmath>
+#include <functional>
+#include <utility>
+
+#include "critnet/core/error.h"
+#include "regularizers/detail/penalty_kernels.h"
+
+namespace critnet::reg {
+namespace {
+
+using detail::ValueAndGrad;
+using Kernel = std::function<ValueAndGrad(const torch::Tensor&, bool)>;
+
+// One autograd node for the exact penalty: the forward computes the value and the gradient
+// together (they share the Gram matrix and its powers) and keeps the gradient for backward.
+struct ExactPenaltyFunction : public torch::autograd::Function<ExactPenaltyFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
+                               const Kernel& kernel) {
+    ValueAndGrad result = kernel(weight, /*need_grad=*/true);
+    ctx->saved_data["grad"] = result.grad;
+    return result.value;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    torch::Tensor grad = ctx->saved_data["grad"].toTensor();
+    return {grad * grad_outputs[0], torch::Tensor()};
+  }
+};
+
+torch::Tensor run_exact(const torch::Tensor& weight, const Kernel& kernel) {
+  if (torch::GradMode::is_enabled() && weight.requires_grad()) {
+    return ExactPenaltyFunction::apply(weight, kernel);
+  }
+  torch::NoGradGuard no_grad;
+  return kernel(weight, /*need_grad=*/false).value;
+}
+
+void check_weight(const torch::Tensor& weight) {
+  CRITNET_CHECK(weight.defined() && weight.dim() == 2,
+                "the critical penalty expects a 2-D weight [out, in], got ",
+                weight.defined() ? weight.dim() : 0, " dimensions");
+  CRITNET_CHECK(weight.is_floating_point(),
+                "the critical penalty expects a floating-point weight, got ", weight.dtype());
+}
+
+// The full coupling matrix of the requested side (naive reference only).
+torch::Tensor full_gram(const torch::Tensor& weight, GramSide side) {
+  return side == GramSide::kIn ? weight.t().mm(weight) : weight.mm(weight.t());
+}
+
+}  // namespace
+
+Preset parse_preset(const std::string& name) {
+  if (name == "none") return Preset::kNone;
+  if (name == "paper") return Preset::kPaper;
+  if (name == "paper-eq33") return Preset::kPaperEq33;
+  if (name == "cw") return Preset::kCw;
+  if (name == "poly") return Preset::kPoly;
+  if (name == "l1") return Preset::kL1;
+  if (name == "l2") return Preset::kL2;
+  CRITNET_CHECK(false, "unknown regulariser preset '", name,
+                "' (expected none, paper, paper-eq33, cw, poly, l1 or l2)");
+  return Preset::kNone;
+}
+
+std::string to_string(Preset preset) {
+  switch (preset) {
+    case Preset::kNone:
+      return "none";
+    case Preset::kPaper:
+      return "paper";
+    case Preset::kPaperEq33:
+      return "paper-eq33";
+    case Preset::kCw:
+      return "cw";
+    case Preset::kPoly:
+      return "poly";
+    case Preset::kL1:
+      return "l1";
+    case Preset::kL2:
+      return "l2";
+  }
+  return "?";
+}
+
+GramSide parse_gram_side(const std::string& name) {
+  if (name == "in") return GramSide::kIn;
+  if (name == "out") return GramSide::kOut;
+  CRITNET_CHECK(false, "unknown gram side '", name, "' (expected in or out)");
+  return GramSide::kIn;
+}
+
+std::string to_string(GramSide side) {
+  return side == GramSide::kIn ? "in" : "out";
+}
+
+NConvention parse_n_convention(const std::string& name) {
+  if (name == "fan-in") return NConvention::kFanIn;
+  if (name == "fan-out") return NConvention::kFanOut;
+  if (name == "one") return NConvention::kOne;
+  CRITNET_CHECK(false, "unknown N convention '", name, "' (expected fan-in, fan-out or one)");
+  return NConvention::kFanIn;
+}
+
+std::string to_string(NConvention convention) {
+  switch (convention) {
+    case NConvention::kFanIn:
+      return "fan-in";
+    case NConvention::kFanOut:
+      return "fan-out";
+    case NConvention::kOne:
+      return "one";
+  }
+  return "?";
+}
+
+void RegularizerOptions::validate() const {
+  CRITNET_CHECK(std::isfinite(beta_), "regulariser beta must be finite, got ", beta_);
+  CRITNET_CHECK(std::isfinite(strength_) && strength_ >= 0.0,
+                "regulariser strength (lambda) must be finite and >= 0, got ", strength_);
+  CRITNET_CHECK(interval_ >= 1, "regulariser interval must be >= 1, got ", interval_);
+  CRITNET_CHECK(probes_ >= 0, "regulariser probes must be >= 0 (0 = exact), got ", probes_);
+  if (preset_ == Preset::kPoly) {
+    CRITNET_CHECK(!coefficients_.empty() && coefficients_.size() <= 5,
+                  "the poly preset needs 1 to 5 coefficients c_0..c_4, got ", coefficients_.size());
+    for (size_t k = 0; k < coefficients_.size(); ++k) {
+      CRITNET_CHECK(std::isfinite(coefficients_[k]), "poly coefficient c_", k,
+                    " must be finite, got ", coefficients_[k]);
+    }
+  } else {
+    CRITNET_CHECK(coefficients_.empty(), "coefficients are only used by the poly preset, got ",
+                  coefficients_.size(), " with preset ", to_string(preset_));
+  }
+}
+
+std::vector<double> polynomial_coefficients(const RegularizerOptions& options) {
+  switch (options.preset()) {
+    case Preset::kPaper:
+      return {1.0, 1.0, 2.0};
+    case Preset::kCw:
+      return {1.0, -1.0};
+    case Preset::kPoly:
+      return options.coefficients();
+    default:
+      return {};
+  }
+}
+
+std::optional<std::string> warning(const RegularizerOptions& options) {
+  if (options.preset() == Preset::kPaper && options.beta() > 0.0) {
+    return ::critnet::detail::concat(
+        "regulariser preset paper with beta = ", options.beta(),
+        " > 0: 1 + x + 2x^2 >= 1 for every mode x = a*s^2 >= 0, so the penalty can never reach "
+        "zero (R >= N_side per layer) and only shrinks the weights; with beta < 0 it pulls "
+        "every a*s^2 toward -1/4. Running as asked.");
+  }
+  return std::nullopt;
+}
+
+double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options) {
+  check_weight(weight);
+  switch (options.n_convention()) {
+    case NConvention::kFanIn:
+      return options.beta() / static_cast<double>(weight.size(1));
+    case NConvention::kFanOut:
+      return options.beta() / static_cast<double>(weight.size(0));
+    case NConvention::kOne:
+      return options.beta();
+  }
+  return options.beta();
+}
+
+torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options) {
+  check_weight(weight);
+  const double a = coupling_scale(weight, options);
+  const GramSide side = options.gram_side();
+  switch (options.preset()) {
+    case Preset::kNone:
+      return torch::zeros({}, weight.options().requires_grad(false));
+    case Preset::kL1:
+      return weight.abs().sum();
+    case Preset::kL2:
+      return weight.square().sum();
+    case Preset::kPaperEq33:
+      if (options.probes() > 0) return detail::stochastic_eq33(weight, side, a, options.probes());
+      return run_exact(weight, [side, a](const torch::Tensor& v, bool need_grad) {
+        return detail::exact_eq33(v, side, a, need_grad);
+      });
+    case Preset::kPaper:
+    case Preset::kCw:
+    case Preset::kPoly: {
+      std::vector<double> c = polynomial_coefficients(options);
+      if (options.probes() > 0) {
+        return detail::stochastic_polynomial(weight, side, a, c, options.probes());
+      }
+      return run_exact(weight, [side, a, &c](const torch::Tensor& v, bool need_grad) {
+        return detail::exact_polynomial(v, side, a, c, need_grad);
+      });
+    }
+  }
+  return torch::zeros({}, weight.options());
+}
+
+torch::Tensor penalty_naive(const torch::Tensor& weight, const RegularizerOptions& options) {
+  check_weight(weight);
+  const double a = coupling_scale(weight, options);
+  switch (options.preset()) {
+    case Preset::kNone:
+      return torch::zeros({}, weight.options().requires_grad(false));
+    case Preset::kL1:
+      return weight.abs().sum();
+    case Preset::kL2:
+      return weight.square().sum();
+    case Preset::kPaperEq33: {
+      torch::Tensor w = full_gram(weight, options.gram_side());
+      torch::Tensor p = torch::diag_embed(1.0 + a * w.diagonal()) + 2.0 * a * a * w.mm(w);
+      return p.square().sum();
+    }
+    case Preset::kPaper:
+    case Preset::kCw:
+    case Preset::kPoly: {
+      std::vector<double> c = polynomial_coefficients(options);
+      torch::Tensor x = a * full_gram(weight, options.gram_side());
+      torch::Tensor eye = torch::eye(x.size(0), x.options());
+      torch::Tensor p = c[0] * eye;
+      torch::Tensor power = eye;
+      for (size_t k = 1; k < c.size(); ++k) {
+        power = power.mm(x);
+        p = p + c[k] * power;
+      }
+      return p.square().sum();
+    }
+  }
+  return torch::zeros({}, weight.options());
+}
+
+}  // namespace critnet::reg

@@ -1,0 +1,277 @@
+#include "critnet/regularizers/critical.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "critnet/core/error.h"
+
+namespace critnet::reg {
+namespace {
+
+// Runs f and returns the text of the critnet::InvalidArgument it throws ("" if none).
+template <typename F>
+std::string invalid_argument_text(F&& f) {
+  try {
+    f();
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+struct Case {
+  std::string name;
+  RegularizerOptions options;
+};
+
+std::vector<Case> all_presets(double beta) {
+  std::vector<Case> cases;
+  auto opts = [beta](Preset p) { return RegularizerOptions().preset(p).beta(beta).strength(1.0); };
+  cases.push_back({"paper", opts(Preset::kPaper)});
+  cases.push_back({"paper-eq33", opts(Preset::kPaperEq33)});
+  cases.push_back({"cw", opts(Preset::kCw)});
+  cases.push_back({"poly-deg4", opts(Preset::kPoly).coefficients({0.3, -1.0, 0.5, 0.2, -0.1})});
+  cases.push_back({"poly-deg3", opts(Preset::kPoly).coefficients({-0.5, 0.0, 0.7, 0.4})});
+  cases.push_back({"poly-orth", opts(Preset::kPoly).coefficients({-1.0, 1.0})});
+  cases.push_back({"poly-const", opts(Preset::kPoly).coefficients({2.0})});
+  cases.push_back({"l1", opts(Preset::kL1)});
+  cases.push_back({"l2", opts(Preset::kL2)});
+  return cases;
+}
+
+// Value and gradient of f at v (float64), through autograd.
+std::pair<double, torch::Tensor> value_and_grad(
+    const torch::Tensor& v, const std::function<torch::Tensor(const torch::Tensor&)>& f) {
+  torch::Tensor x = v.detach().clone().requires_grad_(true);
+  torch::Tensor r = f(x);
+  if (!r.requires_grad()) return {r.item<double>(), torch::zeros_like(v)};  // constant penalty
+  r.backward();
+  return {r.item<double>(), x.grad().clone()};
+}
+
+double max_abs(const torch::Tensor& t) {
+  return t.abs().max().item<double>();
+}
+
+TEST(CriticalPenalty, FastMatchesNaiveForEveryPresetSideShapeAndConvention) {
+  torch::manual_seed(7);
+  const std::vector<std::vector<int64_t>> shapes = {{5, 9}, {9, 5}, {6, 6}};  // wide, tall, square
+  const std::vector<NConvention> conventions = {NConvention::kFanIn, NConvention::kFanOut,
+                                                NConvention::kOne};
+  for (double beta : {1.3, -0.7}) {
+    for (const auto& base : all_presets(beta)) {
+      for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+        for (const auto& shape : shapes) {
+          for (NConvention convention : conventions) {
+            RegularizerOptions options = base.options;
+            options.gram_side(side).n_convention(convention);
+            if (convention == NConvention::kOne) options.beta(beta / 7.0);
+            ASSERT_NO_THROW(options.validate());
+            SCOPED_TRACE(base.name + " side " + to_string(side) + " shape [" +
+                         std::to_string(shape[0]) + "," + std::to_string(shape[1]) + "] " +
+                         to_string(convention) + " beta " + std::to_string(beta));
+            torch::Tensor v = torch::randn(shape, torch::kFloat64);
+            auto [fast, fast_grad] =
+                value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
+            auto [naive, naive_grad] = value_and_grad(
+                v, [&](const torch::Tensor& x) { return penalty_naive(x, options); });
+            EXPECT_NEAR(fast, naive, 1e-10 * std::abs(naive));
+            EXPECT_LE(max_abs(fast_grad - naive_grad),
+                      1e-10 * std::max(max_abs(naive_grad), 1e-300))
+                << "fast grad\n"
+                << fast_grad << "\nnaive grad\n"
+                << naive_grad;
+            // Without grad: the same value, no graph.
+            torch::NoGradGuard no_grad;
+            torch::Tensor plain = penalty(v, options);
+            EXPECT_FALSE(plain.requires_grad());
+            EXPECT_NEAR(plain.item<double>(), naive, 1e-10 * std::abs(naive));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CriticalPenalty, BackwardScalesWithTheOutputGradientAndAccumulates) {
+  torch::manual_seed(3);
+  auto options = RegularizerOptions().preset(Preset::kPaper).beta(2.0).strength(1.0);
+  torch::Tensor v = torch::randn({4, 7}, torch::kFloat64);
+  auto [r, grad] = value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
+  torch::Tensor x = v.clone().requires_grad_(true);
+  (3.0 * penalty(x, options) + (x * x).sum()).backward();
+  EXPECT_LE(max_abs(x.grad() - (3.0 * grad + 2.0 * v)), 1e-12 * max_abs(x.grad()));
+}
+
+TEST(CriticalPenalty, NoneIsZeroAndNotEnabled) {
+  auto options = RegularizerOptions();
+  EXPECT_FALSE(options.enabled());
+  EXPECT_EQ(penalty(torch::randn({3, 4}), options).item<double>(), 0.0);
+  EXPECT_FALSE(RegularizerOptions().preset(Preset::kPaper).enabled());  // λ = 0
+  EXPECT_TRUE(RegularizerOptions().preset(Preset::kPaper).strength(1e-3).enabled());
+}
+
+// SPEC §2: 1 + x + 2x² ≥ 1 for x ≥ 0, so with β > 0 the paper penalty is ≥ N_side (= 1 per
+// mode, zero modes included), with equality only at V = 0; its global minimum over real x is
+// 7/8 at x = -1/4, so for any β, R ≥ (7/8)²·N_side = 49/64·N_side, reached (β < 0) when every
+// mode of the requested side has a·s² = -1/4.
+TEST(CriticalPenalty, PaperWithPositiveBetaHasNoZero) {
+  torch::manual_seed(11);
+  for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+    auto options = RegularizerOptions().preset(Preset::kPaper).gram_side(side);
+    for (double beta : {0.01, 1.0, 50.0}) {
+      options.beta(beta);
+      for (int trial = 0; trial < 5; ++trial) {
+        torch::Tensor v = torch::randn({5, 9}, torch::kFloat64) * (0.1 * (trial + 1));
+        const double n_side = side == GramSide::kIn ? 9.0 : 5.0;
+        EXPECT_GT(penalty(v, options).item<double>(), n_side);
+      }
+      EXPECT_DOUBLE_EQ(penalty(torch::zeros({5, 9}, torch::kFloat64), options).item<double>(),
+                       side == GramSide::kIn ? 9.0 : 5.0);
+    }
+  }
+}
+
+// V [out, in] with every singular value equal to s: Q has orthonormal rows (out ≤ in) or
+// columns.
+torch::Tensor with_singular_values(int64_t out, int64_t in, double s) {
+  torch::Tensor q = std::get<0>(
+      torch::linalg_qr(torch::randn({std::max(out, in), std::min(out, in)}, torch::kFloat64)));
+  return (out >= in ? q : q.t()) * s;
+}
+
+TEST(CriticalPenalty, PaperMinimumIsFortyNineSixtyFourthsPerModeForNegativeBeta) {
+  torch::manual_seed(5);
+  // side in, V [9, 5]: w = Vᵀ V is [5, 5] and full rank; a = β / 5 with β = -2.
+  auto options = RegularizerOptions().preset(Preset::kPaper).beta(-2.0);
+  const double a = -2.0 / 5.0;
+  torch::Tensor v = with_singular_values(9, 5, std::sqrt(-0.25 / a));
+  EXPECT_NEAR(penalty(v, options).item<double>(), 49.0 / 64.0 * 5.0, 1e-12);
+  // And it is a minimum: the gradient vanishes.
+  auto [r, grad] = value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
+  EXPECT_LT(max_abs(grad), 1e-12);
+}
+
+TEST(CriticalPenalty, CurieWeissIsExactlyZeroAtUnitCoupling) {
+  torch::manual_seed(9);
+  for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+    auto options = RegularizerOptions().preset(Preset::kCw).beta(3.0).gram_side(side);
+    // Make the requested side the small one (full rank w): in ≤ out for side in.
+    const int64_t out = side == GramSide::kIn ? 9 : 5, in = side == GramSide::kIn ? 5 : 9;
+    torch::Tensor v = with_singular_values(out, in, 1.0);
+    const double a = coupling_scale(v, options);
+    v = v / std::sqrt(a);
+    EXPECT_LT(penalty(v, options).item<double>(), 1e-24);
+    EXPECT_LT(penalty_naive(v, options).item<double>(), 1e-24);
+    auto [r, grad] = value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
+    EXPECT_LT(max_abs(grad), 1e-12);
+    // On the large side the 9 - 5 zero modes each keep p(0)² = 1.
+    options.gram_side(side == GramSide::kIn ? GramSide::kOut : GramSide::kIn);
+    options.n_convention(side == GramSide::kIn ? NConvention::kFanOut : NConvention::kFanIn);
+    EXPECT_NEAR(coupling_scale(v, options), 3.0 / 9.0, 1e-15);
+    options.beta(3.0 * a * 9.0 / 3.0);  // same a as above
+    EXPECT_NEAR(penalty(v, options).item<double>(), 4.0, 1e-12);
+  }
+}
+
+TEST(CriticalPenalty, CouplingScaleFollowsTheConvention) {
+  torch::Tensor v = torch::zeros({4, 10});
+  auto options = RegularizerOptions().beta(2.0);
+  EXPECT_DOUBLE_EQ(coupling_scale(v, options), 0.2);
+  EXPECT_DOUBLE_EQ(coupling_scale(v, options.n_convention(NConvention::kFanOut)), 0.5);
+  EXPECT_DOUBLE_EQ(coupling_scale(v, options.n_convention(NConvention::kOne)), 2.0);
+}
+
+TEST(CriticalPenalty, PolynomialCoefficientsOfThePresets) {
+  EXPECT_EQ(polynomial_coefficients(RegularizerOptions().preset(Preset::kPaper)),
+            (std::vector<double>{1, 1, 2}));
+  EXPECT_EQ(polynomial_coefficients(RegularizerOptions().preset(Preset::kCw)),
+            (std::vector<double>{1, -1}));
+  EXPECT_TRUE(polynomial_coefficients(RegularizerOptions().preset(Preset::kL2)).empty());
+}
+
+TEST(CriticalPenalty, WarnsForPaperWithPositiveBetaOnly) {
+  auto w = warning(RegularizerOptions().preset(Preset::kPaper).beta(400.0));
+  ASSERT_TRUE(w.has_value());
+  EXPECT_NE(w->find("beta = 400 > 0"), std::string::npos) << *w;
+  EXPECT_NE(w->find("never reach zero"), std::string::npos) << *w;
+  EXPECT_FALSE(warning(RegularizerOptions().preset(Preset::kPaper).beta(-1.0)).has_value());
+  EXPECT_FALSE(warning(RegularizerOptions().preset(Preset::kCw).beta(1.0)).has_value());
+}
+
+TEST(CriticalPenalty, ParseAndPrintRoundTrip) {
+  for (auto name : {"none", "paper", "paper-eq33", "cw", "poly", "l1", "l2"}) {
+    EXPECT_EQ(to_string(parse_preset(name)), name);
+  }
+  for (auto name : {"in", "out"}) EXPECT_EQ(to_string(parse_gram_side(name)), name);
+  for (auto name : {"fan-in", "fan-out", "one"}) {
+    EXPECT_EQ(to_string(parse_n_convention(name)), name);
+  }
+}
+
+TEST(CriticalPenalty, ParseErrorsNameTheValue) {
+  EXPECT_EQ(invalid_argument_text([] { parse_preset("Paper"); }),
+            "unknown regulariser preset 'Paper' (expected none, paper, paper-eq33, cw, poly, l1 "
+            "or l2)");
+  EXPECT_EQ(invalid_argument_text([] { parse_gram_side("both"); }),
+            "unknown gram side 'both' (expected in or out)");
+  EXPECT_EQ(invalid_argument_text([] { parse_n_convention("fanin"); }),
+            "unknown N convention 'fanin' (expected fan-in, fan-out or one)");
+}
+
+TEST(CriticalPenalty, ValidateRejectsBadOptionsWithTheValue) {
+  auto paper = [] { return RegularizerOptions().preset(Preset::kPaper).strength(1.0); };
+  EXPECT_EQ(invalid_argument_text([&] { paper().validate(); }), "");
+  EXPECT_EQ(invalid_argument_text([&] { paper().beta(NAN).validate(); }),
+            "regulariser beta must be finite, got nan");
+  EXPECT_EQ(invalid_argument_text([&] { paper().strength(-1e-3).validate(); }),
+            "regulariser strength (lambda) must be finite and >= 0, got -0.001");
+  EXPECT_EQ(invalid_argument_text([&] { paper().strength(INFINITY).validate(); }),
+            "regulariser strength (lambda) must be finite and >= 0, got inf");
+  EXPECT_EQ(invalid_argument_text([&] { paper().interval(0).validate(); }),
+            "regulariser interval must be >= 1, got 0");
+  EXPECT_EQ(invalid_argument_text([&] { paper().probes(-2).validate(); }),
+            "regulariser probes must be >= 0 (0 = exact), got -2");
+  EXPECT_EQ(invalid_argument_text([&] { paper().coefficients({1.0}).validate(); }),
+            "coefficients are only used by the poly preset, got 1 with preset paper");
+  auto poly = [] { return RegularizerOptions().preset(Preset::kPoly); };
+  EXPECT_EQ(invalid_argument_text([&] { poly().validate(); }),
+            "the poly preset needs 1 to 5 coefficients c_0..c_4, got 0");
+  EXPECT_EQ(invalid_argument_text([&] {
+              poly().coefficients({1, 2, 3, 4, 5, 6}).validate();
+            }),
+            "the poly preset needs 1 to 5 coefficients c_0..c_4, got 6");
+  EXPECT_EQ(invalid_argument_text([&] {
+              poly().coefficients({1, NAN}).validate();
+            }),
+            "poly coefficient c_1 must be finite, got nan");
+}
+
+TEST(CriticalPenalty, RejectsWeightsThatAreNotMatrices) {
+  auto options = RegularizerOptions().preset(Preset::kPaper);
+  EXPECT_EQ(invalid_argument_text([&] { penalty(torch::randn({5}), options); }),
+            "the critical penalty expects a 2-D weight [out, in], got 1 dimensions");
+  EXPECT_EQ(invalid_argument_text([&] {
+              coupling_scale(torch::randn({2, 3, 4}), options);
+            }),
+            "the critical penalty expects a 2-D weight [out, in], got 3 dimensions");
+  EXPECT_EQ(invalid_argument_text([&] {
+              penalty(torch::ones({2, 3}, torch::kInt64), options);
+            }),
+            "the critical penalty expects a floating-point weight, got long int");
+}
+
+TEST(CriticalPenalty, Float32AgreesWithFloat64) {
+  torch::manual_seed(1);
+  auto options = RegularizerOptions().preset(Preset::kPaper).beta(100.0);
+  torch::Tensor v = torch::randn({40, 100}, torch::kFloat64) * 0.05;
+  const double r64 = penalty(v, options).item<double>();
+  const double r32 = penalty(v.to(torch::kFloat32), options).item<double>();
+  EXPECT_NEAR(r32, r64, 1e-5 * r64);
+}
+
+}  // namespace
+}  // namespace critnet::reg
