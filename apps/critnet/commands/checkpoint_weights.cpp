@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <utility>
 
 #include "critnet/core/error.h"
+#include "critnet/train/checkpoint.h"
 
 namespace critnet::cli {
 namespace {
@@ -51,6 +53,16 @@ void collect(torch::serialize::InputArchive& archive, const std::string& prefix,
 }  // namespace
 
 std::vector<torch::Tensor> load_weights(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    // A run directory or its checkpoint/ directory: the model of the last completed checkpoint.
+    const train::LoadedModel loaded = train::load_model(path);
+    std::vector<torch::Tensor> weights;
+    for (int64_t l = 0; l <= loaded.model->num_hidden(); ++l) {
+      weights.push_back(loaded.model->weight(l).detach().to(torch::kCPU, torch::kFloat64));
+    }
+    return weights;
+  }
   CRITNET_CHECK_DATA(std::ifstream(path).good(), "cannot open checkpoint '", path, "'");
   torch::serialize::InputArchive archive;
   try {
@@ -70,16 +82,11 @@ std::vector<torch::Tensor> load_weights(const std::string& path) {
 }
 
 reg::GramSide parse_gram_side_option(const std::string& name) {
-  if (name == "in") return reg::GramSide::kIn;
-  if (name == "out") return reg::GramSide::kOut;
-  throw InvalidArgument("unknown gram side '" + name + "' (expected in or out)");
+  return reg::parse_gram_side(name);
 }
 
 reg::NConvention parse_n_convention_option(const std::string& name) {
-  if (name == "fan-in") return reg::NConvention::kFanIn;
-  if (name == "fan-out") return reg::NConvention::kFanOut;
-  if (name == "one") return reg::NConvention::kOne;
-  throw InvalidArgument("unknown N convention '" + name + "' (expected fan-in, fan-out or one)");
+  return reg::parse_n_convention(name);
 }
 
 }  // namespace critnet::cli

@@ -10,13 +10,15 @@
 
 namespace critnet::cli {
 
-/// The 2-d `weight` tensors of every Linear layer in a LibTorch archive (as written by
-/// torch::save(module, path), e.g. an nn::Mlp, at any nesting depth), input side first
-/// (submodules in natural order of their names: fc0, fc1, ..., fc10). Throws DataError when
-/// the file is missing, is not a LibTorch archive, or holds no weight matrix.
+/// The weight [out, in] of every Linear layer, input side first, in float64 on the CPU.
+/// `path` is either a run directory / checkpoint directory (loaded with train::load_model: the
+/// last completed checkpoint) or a single LibTorch archive file (as written by
+/// torch::save(module, path), e.g. an nn::Mlp or a checkpoint's model-EEEEEE.pt: every 2-d
+/// `weight` at any nesting depth, submodules in natural order of their names fc0, fc1, ..,
+/// fc10). Throws DataError when nothing readable is there.
 std::vector<torch::Tensor> load_weights(const std::string& path);
 
-/// "in" | "out" and "fan-in" | "fan-out" | "one" (the regulariser's option values).
+/// "in" | "out" and "fan-in" | "fan-out" | "one": the regulariser's parsers.
 reg::GramSide parse_gram_side_option(const std::string& name);
 reg::NConvention parse_n_convention_option(const std::string& name);
 
