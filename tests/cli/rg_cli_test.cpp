@@ -1,13 +1,13 @@
 // CLI tests of `critnet rg`, `rg-flow`, `gaussian` and `meanfield`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -25,8 +25,8 @@ struct Result {
 
 Result run(const std::string& args) {
   namespace fs = std::filesystem;
-  const fs::path err_file = fs::temp_directory_path() / ("critnet_rg_cli_err_" +
-                                                         std::to_string(::getpid()) + ".txt");
+  const fs::path err_file =
+      fs::temp_directory_path() / ("critnet_rg_cli_err_" + std::to_string(::getpid()) + ".txt");
   const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " 2>" + err_file.string();
   Result r;
   FILE* pipe = popen(cmd.c_str(), "r");
@@ -185,4 +185,25 @@ TEST(RgCli, RgOnModelFile) {
   EXPECT_EQ(bad_side.code, 2);
   EXPECT_THAT(bad_side.err, HasSubstr("unknown gram side 'sideways'"));
   std::filesystem::remove(path);
+}
+
+// A run directory written by `critnet train` goes through train::load_model.
+TEST(RgCli, RgOnRunDirectory) {
+  const std::string dir = temp_path("run");
+  std::filesystem::remove_all(dir);
+  const Result t =
+      run("train --data synthetic:12 --synthetic-train 128 --synthetic-test 32 "
+          "--hidden 8,5 --epochs 1 --out " +
+          dir);
+  ASSERT_EQ(t.code, 0) << t.err;
+  const Result r = run("rg " + dir + " --json --beta 30");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["layers"].size(), 3u);
+  EXPECT_EQ(j["layers"][0]["shape"], (std::vector<int64_t>{8, 12}));
+  EXPECT_DOUBLE_EQ(j["layers"][0]["a"].get<double>(), 30.0 / 12.0);
+  const Result mf = run("meanfield " + dir + " --steps 4 --layer 1");
+  ASSERT_EQ(mf.code, 0) << mf.err;
+  EXPECT_THAT(mf.out, HasSubstr("\n1,"));
+  std::filesystem::remove_all(dir);
 }

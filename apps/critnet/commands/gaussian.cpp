@@ -67,8 +67,8 @@ void run_gaussian(const GaussianArgs& args) {
         "gaussian d={} L={} r={} g={}: fit G = A x^-{} exp(-x/xi) over x in [{}, {}] ({} points): "
         "xi = {:.6g} (rms log residual {:.2g}); sqrt(g/r) = {:.6g} (rel. error {:+.3f}%); "
         "lattice 1/acosh(1+r/2g) = {:.6g}; without the prefactor xi = {:.6g}",
-        d, size, args.r, args.g, p_oz, x_min, x_max, oz.points, oz.xi, oz.rms_log_residual,
-        xi_c, 100.0 * (oz.xi / xi_c - 1.0), xi_l, plain.xi);
+        d, size, args.r, args.g, p_oz, x_min, x_max, oz.points, oz.xi, oz.rms_log_residual, xi_c,
+        100.0 * (oz.xi / xi_c - 1.0), xi_l, plain.xi);
   } else {
     const rg::PowerLawFit pl = rg::fit_power_law(p.x, p.subtracted, x_min, x_max);
     fit["model"] = "G~ = G - x^2/(2 d g L^d) = A x^-eta + C (zero mode removed)";

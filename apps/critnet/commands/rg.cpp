@@ -107,9 +107,9 @@ void run_rg(const RgArgs& args) {
         "negative; xi = sqrt(g/r) (inf: r = 0, nan: r < 0)\n");
     fmt::print(
         "{:>5} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10} {:>15} {:>9} {:>9} {:>26} {:>9} "
-        "{:>9} {:>10}\n",
+        "{:>9} {:>9} {:>10}\n",
         "layer", "shape", "N", "a", "x_min", "x_median", "x_max", "phase", "|x-1|min", "|x-1|med",
-        "modes z/d/n/c/o/f/-", "xi_med", "xi_inf", "T_c");
+        "modes z/d/n/c/o/f/-", "xi_med", "xi_inf", "xi_nan", "T_c");
   }
   for (int64_t l : layers) {
     const torch::Tensor& w = weights[static_cast<size_t>(l)];
@@ -159,11 +159,11 @@ void run_rg(const RgArgs& args) {
       const auto& k = an.class_counts;
       fmt::print(
           "{:>5} {:>11} {:>6} {:>10.4g} {:>10.4g} {:>10.4g} {:>10.4g} {:>15} {:>9.3g} "
-          "{:>9.3g} {:>26} {:>9.3g} {:>9} {:>10.4g}{}\n",
+          "{:>9.3g} {:>26} {:>9.3g} {:>9} {:>9} {:>10.4g}{}\n",
           l, fmt::format("{}x{}", an.shape[0], an.shape[1]), c.n, c.a, x_min, x_med, an.x_max,
           rg::to_string(an.phase), an.distance_min, an.distance_median,
           fmt::format("{}/{}/{}/{}/{}/{}/{}", k[0], k[1], k[2], k[3], k[4], k[5], k[6]), xs.median,
-          xs.inf, an.critical_temperature, l == num_layers - 1 ? "  (output layer)" : "");
+          xs.inf, xs.nan, an.critical_temperature, l == num_layers - 1 ? "  (output layer)" : "");
       if (c.structural_zeros > 0) {
         fmt::print("      ({} structural zero modes of the {}x{} Gram matrix counted as zero)\n",
                    c.structural_zeros, c.dimension, c.dimension);
