@@ -81,6 +81,26 @@ double susceptibility(const torch::Tensor& w, double n, double beta,
   return std::isfinite(chi) ? chi : std::numeric_limits<double>::infinity();
 }
 
+double susceptibility_along(const torch::Tensor& w, double n, double beta,
+                            const MeanFieldSolution& solution, const torch::Tensor& direction) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor wd = check_coupling(w, n, beta);
+  const int64_t size = wd.size(0);
+  const torch::Tensor e = direction.to(torch::kCPU, torch::kFloat64).reshape({-1});
+  CRITNET_CHECK(e.size(0) == size, "direction must have shape [", size, "], got ", e.size(0));
+  const torch::Tensor d = 1.0 - solution.v.to(torch::kFloat64).pow(2);
+  const torch::Tensor m = torch::eye(size, torch::kFloat64) - (beta / n) * d.unsqueeze(1) * wd;
+  const torch::Tensor rhs = (beta * d * e).unsqueeze(1);
+  torch::Tensor dv;
+  try {
+    dv = torch::linalg::solve(m, rhs, /*left=*/true);
+  } catch (const c10::Error&) {
+    return std::numeric_limits<double>::infinity();
+  }
+  const double chi = torch::dot(e, dv.reshape({-1})).item<double>();
+  return std::isfinite(chi) ? chi : std::numeric_limits<double>::infinity();
+}
+
 double susceptibility_finite_difference(const torch::Tensor& w, double n, double beta, double field,
                                         double dh, const MeanFieldOptions& options) {
   CRITNET_CHECK(std::isfinite(dh) && dh > 0, "dh must be > 0, got ", dh);
@@ -124,6 +144,9 @@ std::vector<SweepPoint> temperature_sweep(const torch::Tensor& w, double n, doub
                                           const std::vector<double>& temperatures,
                                           const MeanFieldOptions& options) {
   std::vector<SweepPoint> out;
+  critical_temperature(w, n);  // validates w (square, symmetric)
+  auto [evals, evecs] = torch::linalg::eigh(w.detach().to(torch::kCPU, torch::kFloat64), "L");
+  const torch::Tensor top = evecs.select(1, evecs.size(1) - 1).contiguous();
   for (double t : temperatures) {
     CRITNET_CHECK(std::isfinite(t) && t > 0, "temperatures must be > 0, got ", t);
     const MeanFieldSolution s = solve_mean_field(w, n, 1.0 / t, field, options);
@@ -131,6 +154,9 @@ std::vector<SweepPoint> temperature_sweep(const torch::Tensor& w, double n, doub
     p.temperature = t;
     p.magnetisation = s.magnetisation;
     p.susceptibility = susceptibility(w, n, 1.0 / t, s);
+    p.top_magnetisation =
+        std::abs(torch::dot(top, s.v).item<double>()) / std::sqrt(static_cast<double>(s.v.size(0)));
+    p.top_susceptibility = susceptibility_along(w, n, 1.0 / t, s, top);
     p.residual = s.residual;
     p.iterations = s.iterations;
     p.converged = s.converged;

@@ -124,18 +124,19 @@ TEST(RgCli, MeanFieldCurieWeiss) {
   std::istringstream in(r.out);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "layer,T,T_over_Tc,m,chi,iterations,converged,residual");
+  EXPECT_EQ(line, "layer,T,T_over_Tc,m,chi,m_top,chi_top,iterations,converged,residual");
   int rows = 0;
   while (std::getline(in, line)) {
     std::vector<std::string> cells;
     std::istringstream row(line);
     for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
-    ASSERT_EQ(cells.size(), 8u);
-    EXPECT_EQ(cells[6], "1") << line;  // converged
+    ASSERT_EQ(cells.size(), 10u);
+    EXPECT_EQ(cells[8], "1") << line;  // converged
     const double t = std::stod(cells[1]), m = std::stod(cells[3]), chi = std::stod(cells[4]);
     if (t > 2.0) {
       EXPECT_NEAR(m, 0.0, 1e-8);
-      EXPECT_NEAR(chi * (t - 2.0), 1.0, 1e-6);  // Curie-Weiss law
+      EXPECT_NEAR(chi * (t - 2.0), 1.0, 1e-6);                  // Curie-Weiss law
+      EXPECT_NEAR(std::stod(cells[6]) * (t - 2.0), 1.0, 1e-6);  // chi_top: the same here
     } else {
       EXPECT_GT(m, 0.1);
     }

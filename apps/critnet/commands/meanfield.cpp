@@ -85,7 +85,7 @@ void run_meanfield(const MeanFieldArgs& args) {
     CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
   }
   std::ostream& os = args.out.empty() ? std::cout : file;
-  os << "layer,T,T_over_Tc,m,chi,iterations,converged,residual\n";
+  os << "layer,T,T_over_Tc,m,chi,m_top,chi_top,iterations,converged,residual\n";
   for (const System& s : systems) {
     const double tc = rg::critical_temperature(s.w, s.n);
     CRITNET_CHECK_AS(NumericalError, tc > 0, "layer ", s.name,
@@ -99,8 +99,9 @@ void run_meanfield(const MeanFieldArgs& args) {
     }
     int64_t not_converged = 0;
     for (const rg::SweepPoint& p : rg::temperature_sweep(s.w, s.n, args.field, temps, mo)) {
-      os << fmt::format("{},{:.10g},{:.10g},{:.10g},{:.10g},{},{},{:.3g}\n", s.name, p.temperature,
-                        p.temperature / tc, p.magnetisation, p.susceptibility, p.iterations,
+      os << fmt::format("{},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{},{},{:.3g}\n", s.name,
+                        p.temperature, p.temperature / tc, p.magnetisation, p.susceptibility,
+                        p.top_magnetisation, p.top_susceptibility, p.iterations,
                         p.converged ? 1 : 0, p.residual);
       if (!p.converged) ++not_converged;
     }

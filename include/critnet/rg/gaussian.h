@@ -21,11 +21,11 @@
 namespace critnet::rg {
 
 struct GaussianOptions {
-  TORCH_ARG(int64_t, dim) = 3;    ///< d ∈ {1, 2, 3}
+  TORCH_ARG(int64_t, dim) = 3;  ///< d ∈ {1, 2, 3}
   /// L ≥ 2 sites per side; L^d ≤ 2^24 for the whole lattice, ≤ 2^30 for the axis profile.
   TORCH_ARG(int64_t, size) = 64;
-  TORCH_ARG(double, r) = 0.0;     ///< mass term r ≥ 0
-  TORCH_ARG(double, g) = 1.0;     ///< gradient coupling g > 0
+  TORCH_ARG(double, r) = 0.0;  ///< mass term r ≥ 0
+  TORCH_ARG(double, g) = 1.0;  ///< gradient coupling g > 0
   /// Throws critnet::InvalidArgument naming the bad value (validate: whole lattice limits;
   /// validate_axis: axis-profile limits).
  public:

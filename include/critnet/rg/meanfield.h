@@ -44,6 +44,11 @@ MeanFieldSolution solve_mean_field(const torch::Tensor& w, double n, double beta
 /// χ = dm/dh at a solution by linear response; +inf when I - β D w / N is singular.
 double susceptibility(const torch::Tensor& w, double n, double beta,
                       const MeanFieldSolution& solution);
+/// The same response to a field along a unit vector e ([N]): χ_e = eᵀ (I - β D w/N)⁻¹ β D e.
+/// For e the top eigenvector of a symmetric w, above T_c at h = 0: χ_e = 1/(T - T_c) exactly,
+/// whatever the overlap of e with the uniform vector (which the uniform χ needs).
+double susceptibility_along(const torch::Tensor& w, double n, double beta,
+                            const MeanFieldSolution& solution, const torch::Tensor& direction);
 /// χ by the central difference (m(h + dh) - m(h - dh)) / (2 dh), each solved from `solution.v`.
 double susceptibility_finite_difference(const torch::Tensor& w, double n, double beta, double field,
                                         double dh, const MeanFieldOptions& options = {});
@@ -61,12 +66,14 @@ struct SweepPoint {
   double temperature = 0;
   double magnetisation = 0;
   double susceptibility = 0;
+  double top_magnetisation = 0;   ///< |e_max · V| / sqrt(N): the order parameter of the top mode
+  double top_susceptibility = 0;  ///< susceptibility_along(e_max)
   double residual = 0;
   int64_t iterations = 0;
   bool converged = false;
 };
 /// Solves eq. 6 at each temperature (fresh start from all ones each time) with χ by linear
-/// response.
+/// response, uniform and along the top eigenvector e_max of w (w symmetric).
 std::vector<SweepPoint> temperature_sweep(const torch::Tensor& w, double n, double field,
                                           const std::vector<double>& temperatures,
                                           const MeanFieldOptions& options = {});

@@ -70,6 +70,12 @@ TEST(RgMeanField, GeneralCouplingCriticalTemperature) {
     const double expected = (overlap / (t - evals / n)).sum().item<double>() / n;
     EXPECT_NEAR(critnet::rg::susceptibility(w, n, 1.0 / t, s) / expected, 1.0, 1e-6);
   }
+  // Along the top eigenvector: χ_top = 1/(T - T_c) (1e-6), from the sweep.
+  const auto sweep = critnet::rg::temperature_sweep(w, n, 0.0, {1.5 * tc, 1.1 * tc, 1.01 * tc});
+  for (const auto& p : sweep) {
+    EXPECT_NEAR(p.top_susceptibility * (p.temperature - tc), 1.0, 1e-6) << p.temperature;
+    EXPECT_LT(p.top_magnetisation, 1e-8);
+  }
   const auto cold = critnet::rg::solve_mean_field(w, n, 1.0 / (0.8 * tc), 0.0);
   EXPECT_TRUE(cold.converged);
   EXPECT_GT(cold.v.norm().item<double>() / std::sqrt(n), 0.1);
