@@ -30,9 +30,7 @@ int main(int argc, char** argv) {
   critnet::cli::setup_gaussian(app);
   critnet::cli::setup_meanfield(app);
   critnet::cli::setup_train(app);
-  critnet::cli::setup_train(app);
   critnet::cli::setup_probe(app);
-  critnet::cli::setup_fit(app);
 
   try {
     app.parse(argc, argv);

@@ -14,8 +14,6 @@ void setup_rg_flow(CLI::App& app);
 void setup_gaussian(CLI::App& app);
 void setup_meanfield(CLI::App& app);
 void setup_train(CLI::App& app);
-void setup_train(CLI::App& app);
 void setup_probe(CLI::App& app);
-void setup_fit(CLI::App& app);
 
 }  // namespace critnet::cli
