@@ -24,10 +24,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   critnet::cli::setup_info(app);
   critnet::cli::setup_report(app);
+  critnet::cli::setup_fit(app);
+  critnet::cli::setup_rg(app);
+  critnet::cli::setup_rg_flow(app);
+  critnet::cli::setup_gaussian(app);
+  critnet::cli::setup_meanfield(app);
   critnet::cli::setup_train(app);
   critnet::cli::setup_probe(app);
   critnet::cli::setup_reproduce(app);
-  critnet::cli::setup_fit(app);
 
   try {
     app.parse(argc, argv);

@@ -8,9 +8,13 @@ namespace critnet::cli {
 
 void setup_info(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_fit(CLI::App& app);
+void setup_rg(CLI::App& app);
+void setup_rg_flow(CLI::App& app);
+void setup_gaussian(CLI::App& app);
+void setup_meanfield(CLI::App& app);
 void setup_train(CLI::App& app);
 void setup_probe(CLI::App& app);
 void setup_reproduce(CLI::App& app);
-void setup_fit(CLI::App& app);
 
 }  // namespace critnet::cli

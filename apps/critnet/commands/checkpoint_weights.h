@@ -1,0 +1,25 @@
+#pragma once
+// The one place where the RG commands (`critnet rg`, `critnet meanfield`) get weight matrices
+// from a checkpoint file. Re-point load_weights() here when the checkpoint format changes.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "critnet/regularizers/critical.h"
+
+namespace critnet::cli {
+
+/// The weight [out, in] of every Linear layer, input side first, in float64 on the CPU.
+/// `path` is either a run directory / checkpoint directory (loaded with train::load_model: the
+/// last completed checkpoint) or a single LibTorch archive file (as written by
+/// torch::save(module, path), e.g. an nn::Mlp or a checkpoint's model-EEEEEE.pt: every 2-d
+/// `weight` at any nesting depth, submodules in natural order of their names fc0, fc1, ..,
+/// fc10). Throws DataError when nothing readable is there.
+std::vector<torch::Tensor> load_weights(const std::string& path);
+
+/// "in" | "out" and "fan-in" | "fan-out" | "one": the regulariser's parsers.
+reg::GramSide parse_gram_side_option(const std::string& name);
+reg::NConvention parse_n_convention_option(const std::string& name);
+
+}  // namespace critnet::cli

@@ -1,0 +1,146 @@
+// `critnet meanfield CHECKPOINT | --coupling J --size N`: the mean-field consistency equation
+// (eq. 6) solved along a temperature sweep; CSV of T, m, chi, iterations, converged; T_c.
+#include "critnet/rg/meanfield.h"
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/checkpoint_weights.h"
+#include "commands/command.h"
+#include "critnet/core/error.h"
+#include "critnet/rg/couplings.h"
+
+namespace critnet::cli {
+namespace {
+
+struct MeanFieldArgs {
+  std::string checkpoint;
+  double coupling = NAN;
+  int64_t size = 0;
+  std::string gram_side = "in";
+  std::string n_convention = "fan-in";
+  std::vector<int64_t> layers;
+  double t_min = 0.5;  // in units of T_c
+  double t_max = 1.5;
+  int64_t steps = 20;
+  double field = 0.0;
+  double damping = 0.5;
+  double tolerance = 1e-10;
+  int64_t max_iterations = 100000;
+  std::string out;
+};
+
+void run_meanfield(const MeanFieldArgs& args) {
+  const bool cw = !std::isnan(args.coupling) || args.size > 0;
+  CRITNET_CHECK(cw != !args.checkpoint.empty(),
+                "give either CHECKPOINT or --coupling J --size N, not both or neither");
+  if (cw) {
+    CRITNET_CHECK(!std::isnan(args.coupling) && args.size > 0,
+                  "--coupling and --size go together (got coupling ", args.coupling, ", size ",
+                  args.size, ")");
+  }
+  CRITNET_CHECK(args.t_min > 0 && args.t_max > args.t_min,
+                "need 0 < --t-min < --t-max (units of T_c), got ", args.t_min, ", ", args.t_max);
+  CRITNET_CHECK(args.steps >= 2, "--steps must be >= 2, got ", args.steps);
+  rg::MeanFieldOptions mo;
+  mo.damping(args.damping).tolerance(args.tolerance).max_iterations(args.max_iterations);
+  mo.validate();
+
+  struct System {
+    std::string name;
+    torch::Tensor w;
+    double n;
+  };
+  std::vector<System> systems;
+  if (cw) {
+    systems.push_back(
+        {"cw", rg::curie_weiss_coupling(args.size, args.coupling), static_cast<double>(args.size)});
+  } else {
+    const auto side = parse_gram_side_option(args.gram_side);
+    const auto conv = parse_n_convention_option(args.n_convention);
+    const std::vector<torch::Tensor> weights = load_weights(args.checkpoint);
+    std::vector<int64_t> layers = args.layers;
+    if (layers.empty()) {
+      for (size_t l = 0; l + 1 < weights.size(); ++l) layers.push_back(static_cast<int64_t>(l));
+    }
+    for (int64_t l : layers) {
+      CRITNET_CHECK(l >= 0 && l < static_cast<int64_t>(weights.size()), "--layer ", l,
+                    " out of range: the checkpoint has ", weights.size(), " Linear layers");
+      const torch::Tensor& v = weights[static_cast<size_t>(l)];
+      const torch::Tensor w =
+          side == reg::GramSide::kIn ? torch::mm(v.t(), v) : torch::mm(v, v.t());
+      systems.push_back({std::to_string(l), w, static_cast<double>(rg::unit_count(v, conv))});
+    }
+  }
+
+  std::ofstream file;
+  if (!args.out.empty()) {
+    file.open(args.out);
+    CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
+  }
+  std::ostream& os = args.out.empty() ? std::cout : file;
+  os << "layer,T,T_over_Tc,m,chi,m_top,chi_top,iterations,converged,residual\n";
+  for (const System& s : systems) {
+    const double tc = rg::critical_temperature(s.w, s.n);
+    CRITNET_CHECK_AS(NumericalError, tc > 0, "layer ", s.name,
+                     ": T_c = lambda_max(w)/N must be > 0, got ", tc);
+    fmt::print(stderr, "{}: N = {}, size {}, T_c = lambda_max(w)/N = {:.8g}\n", s.name, s.n,
+               s.w.size(0), tc);
+    std::vector<double> temps;
+    for (int64_t i = 0; i < args.steps; ++i) {
+      temps.push_back(tc * (args.t_min + (args.t_max - args.t_min) * static_cast<double>(i) /
+                                             static_cast<double>(args.steps - 1)));
+    }
+    int64_t not_converged = 0;
+    for (const rg::SweepPoint& p : rg::temperature_sweep(s.w, s.n, args.field, temps, mo)) {
+      os << fmt::format("{},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{},{},{:.3g}\n", s.name,
+                        p.temperature, p.temperature / tc, p.magnetisation, p.susceptibility,
+                        p.top_magnetisation, p.top_susceptibility, p.iterations,
+                        p.converged ? 1 : 0, p.residual);
+      if (!p.converged) ++not_converged;
+    }
+    if (not_converged > 0) {
+      fmt::print(stderr,
+                 "{}: {} of {} temperatures did not converge within {} iterations "
+                 "(critical slowing down near T_c)\n",
+                 s.name, not_converged, temps.size(), args.max_iterations);
+    }
+  }
+}
+
+}  // namespace
+
+void setup_meanfield(CLI::App& app) {
+  auto args = std::make_shared<MeanFieldArgs>();
+  auto* cmd = app.add_subcommand(
+      "meanfield", "Mean-field equation (eq. 6) along a temperature sweep: T, m, chi; T_c");
+  cmd->add_option("checkpoint", args->checkpoint, "Checkpoint file (w = V^T V of each layer)");
+  cmd->add_option("--coupling", args->coupling, "Constant coupling J (Curie-Weiss, T_c = J)");
+  cmd->add_option("--size", args->size, "Number of units N (with --coupling)");
+  cmd->add_option("--gram-side", args->gram_side, "w = V^T V (in) or V V^T (out)")
+      ->capture_default_str();
+  cmd->add_option("--n-convention", args->n_convention, "N = fan-in | fan-out | one")
+      ->capture_default_str();
+  cmd->add_option("--layer", args->layers, "Layer indices (default: all but the output layer)")
+      ->delimiter(',');
+  cmd->add_option("--t-min", args->t_min, "Lowest T in units of T_c")->capture_default_str();
+  cmd->add_option("--t-max", args->t_max, "Highest T in units of T_c")->capture_default_str();
+  cmd->add_option("--steps", args->steps, "Number of temperatures")->capture_default_str();
+  cmd->add_option("--field", args->field, "External field h")->capture_default_str();
+  cmd->add_option("--damping", args->damping, "Damping of the fixed-point iteration (0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--tolerance", args->tolerance, "Max residual for convergence")
+      ->capture_default_str();
+  cmd->add_option("--max-iterations", args->max_iterations, "Iteration limit per temperature")
+      ->capture_default_str();
+  cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
+  cmd->callback([args] { run_meanfield(*args); });
+}
+
+}  // namespace critnet::cli

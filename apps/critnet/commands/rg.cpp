@@ -1,0 +1,272 @@
+// `critnet rg CHECKPOINT`: per layer, the spectrum of a·w, the couplings of eq. 13, the
+// classification of section 2.5, ξ per mode and the distance to the CW critical point.
+// `critnet rg-flow`: the mode flow dλ/dτ = 2λ(1 - aλ)/(1 - 2aλ) (eq. 26), RK45 and closed form.
+#include <fmt/core.h>
+#include <fmt/ostream.h>
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "commands/checkpoint_weights.h"
+#include "commands/command.h"
+#include "critnet/core/error.h"
+#include "critnet/rg/couplings.h"
+#include "critnet/rg/flow.h"
+
+namespace critnet::cli {
+namespace {
+
+struct RgArgs {
+  std::string checkpoint;
+  double beta = 1.0;
+  double field = 0.0;
+  std::string gram_side = "in";
+  std::string n_convention = "fan-in";
+  std::vector<int64_t> layers;
+  double tol_trivial = 1e-2;
+  double tol_critical = 1e-2;
+  double tol_near = 0.1;
+  bool json = false;
+};
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+// JSON has no inf / NaN: they become the strings "inf" / "nan".
+nlohmann::json finite_or_string(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+struct XiSummary {
+  double median = NAN;
+  int64_t finite = 0, inf = 0, nan = 0;
+};
+
+XiSummary summarise_xi(const torch::Tensor& xi) {
+  XiSummary s;
+  std::vector<double> finite;
+  for (double v : to_vector(xi)) {
+    if (std::isnan(v)) {
+      ++s.nan;
+    } else if (std::isinf(v)) {
+      ++s.inf;
+    } else {
+      finite.push_back(v);
+    }
+  }
+  s.finite = static_cast<int64_t>(finite.size());
+  if (!finite.empty()) {
+    std::sort(finite.begin(), finite.end());
+    s.median = finite[(finite.size() - 1) / 2];
+  }
+  return s;
+}
+
+void run_rg(const RgArgs& args) {
+  rg::CouplingOptions copts;
+  copts.beta(args.beta)
+      .field(args.field)
+      .gram_side(parse_gram_side_option(args.gram_side))
+      .n_convention(parse_n_convention_option(args.n_convention));
+  rg::ClassifyOptions cls;
+  cls.tol_trivial(args.tol_trivial).tol_critical(args.tol_critical).tol_near(args.tol_near);
+  cls.validate();
+  const std::vector<torch::Tensor> weights = load_weights(args.checkpoint);
+  std::vector<int64_t> layers = args.layers;
+  if (layers.empty()) {
+    for (size_t l = 0; l < weights.size(); ++l) layers.push_back(static_cast<int64_t>(l));
+  }
+  const int64_t num_layers = static_cast<int64_t>(weights.size());
+  for (int64_t l : layers) {
+    CRITNET_CHECK(l >= 0 && l < num_layers, "--layer ", l, " out of range: the checkpoint has ",
+                  num_layers, " Linear layers");
+  }
+
+  nlohmann::json out = {
+      {"checkpoint", args.checkpoint},
+      {"beta", args.beta},
+      {"field", args.field},
+      {"gram_side", args.gram_side},
+      {"n_convention", args.n_convention},
+      {"tolerances",
+       {{"trivial", args.tol_trivial}, {"critical", args.tol_critical}, {"near", args.tol_near}}},
+      {"layers", nlohmann::json::array()}};
+  if (!args.json) {
+    fmt::print("checkpoint {}  beta {}  h {}  gram side {}  N {}\n", args.checkpoint, args.beta,
+               args.field, args.gram_side, args.n_convention);
+    fmt::print(
+        "x = a*lambda (a = beta/N); modes: zero/disordered/near/critical/ordered/frozen/"
+        "negative; xi = sqrt(g/r) (inf: r = 0, nan: r < 0)\n");
+    fmt::print(
+        "{:>5} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10} {:>15} {:>9} {:>9} {:>26} {:>9} "
+        "{:>9} {:>9} {:>10}\n",
+        "layer", "shape", "N", "a", "x_min", "x_median", "x_max", "phase", "|x-1|min", "|x-1|med",
+        "modes z/d/n/c/o/f/-", "xi_med", "xi_inf", "xi_nan", "T_c");
+  }
+  for (int64_t l : layers) {
+    const torch::Tensor& w = weights[static_cast<size_t>(l)];
+    const rg::LayerAnalysis an = rg::analyse_layer(w, copts, cls);
+    const rg::Couplings& c = an.couplings;
+    const torch::Tensor shared_x = c.x.slice(0, c.structural_zeros);
+    const double x_min = shared_x.min().item<double>();
+    const double x_med = shared_x.median().item<double>();
+    const XiSummary xs = summarise_xi(an.xi.slice(0, c.structural_zeros));
+    if (args.json) {
+      nlohmann::json counts;
+      for (int k = 0; k < 7; ++k) {
+        counts[rg::to_string(static_cast<rg::ModeClass>(k))] =
+            an.class_counts[static_cast<size_t>(k)];
+      }
+      std::vector<std::string> classes;
+      for (auto m : an.mode_class) classes.push_back(rg::to_string(m));
+      nlohmann::json xi = nlohmann::json::array();
+      for (double v : to_vector(an.xi)) xi.push_back(finite_or_string(v));
+      out["layers"].push_back({{"layer", l},
+                               {"output_layer", l == num_layers - 1},
+                               {"shape", an.shape},
+                               {"n", c.n},
+                               {"a", c.a},
+                               {"g", c.g},
+                               {"dimension", c.dimension},
+                               {"structural_zeros", c.structural_zeros},
+                               {"phase", rg::to_string(an.phase)},
+                               {"x_min", x_min},
+                               {"x_median", x_med},
+                               {"x_max", an.x_max},
+                               {"distance_min", an.distance_min},
+                               {"distance_median", an.distance_median},
+                               {"critical_temperature", an.critical_temperature},
+                               {"temperature", 1.0 / args.beta},
+                               {"mode_counts", counts},
+                               {"xi_median_finite", finite_or_string(xs.median)},
+                               {"xi_inf", xs.inf},
+                               {"xi_nan", xs.nan},
+                               {"lambda", to_vector(c.lambda)},
+                               {"x", to_vector(c.x)},
+                               {"r", to_vector(c.r)},
+                               {"u_modes", to_vector(c.u_modes)},
+                               {"xi", xi},
+                               {"mode_class", classes}});
+    } else {
+      const auto& k = an.class_counts;
+      fmt::print(
+          "{:>5} {:>11} {:>6} {:>10.4g} {:>10.4g} {:>10.4g} {:>10.4g} {:>15} {:>9.3g} "
+          "{:>9.3g} {:>26} {:>9.3g} {:>9} {:>9} {:>10.4g}{}\n",
+          l, fmt::format("{}x{}", an.shape[0], an.shape[1]), c.n, c.a, x_min, x_med, an.x_max,
+          rg::to_string(an.phase), an.distance_min, an.distance_median,
+          fmt::format("{}/{}/{}/{}/{}/{}/{}", k[0], k[1], k[2], k[3], k[4], k[5], k[6]), xs.median,
+          xs.inf, xs.nan, an.critical_temperature, l == num_layers - 1 ? "  (output layer)" : "");
+      if (c.structural_zeros > 0) {
+        fmt::print("      ({} structural zero modes of the {}x{} Gram matrix counted as zero)\n",
+                   c.structural_zeros, c.dimension, c.dimension);
+      }
+    }
+  }
+  if (args.json) fmt::print("{}\n", out.dump(2));
+}
+
+struct FlowArgs {
+  std::vector<double> lambdas;
+  double a = 1.0;
+  double tau_max = 1.0;
+  int64_t steps = 100;
+  double rtol = 1e-10;
+  std::string out;
+};
+
+void run_rg_flow(const FlowArgs& args) {
+  CRITNET_CHECK(std::isfinite(args.a), "--a must be finite, got ", args.a);
+  CRITNET_CHECK(std::isfinite(args.tau_max) && args.tau_max != 0.0,
+                "--tau-max must be finite and non-zero, got ", args.tau_max);
+  CRITNET_CHECK(args.steps >= 1, "--steps must be >= 1, got ", args.steps);
+  CRITNET_CHECK(!args.lambdas.empty(), "--lambda needs at least one value");
+  std::vector<double> taus;
+  for (int64_t i = 0; i <= args.steps; ++i) {
+    taus.push_back(args.tau_max * static_cast<double>(i) / static_cast<double>(args.steps));
+  }
+  rg::FlowOptions fo;
+  fo.rtol = args.rtol;
+  std::ofstream file;
+  if (!args.out.empty()) {
+    file.open(args.out);
+    CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
+  }
+  std::ostream& os = args.out.empty() ? std::cout : file;
+  fmt::print(stderr, "a = {}: fixed points", args.a);
+  for (const auto& fp : rg::fixed_points(args.a)) {
+    fmt::print(stderr, "  {} lambda = {} (exponent {})", fp.name, fp.lambda, fp.exponent);
+  }
+  fmt::print(stderr, "; pole lambda = 1/(2a) = {}\n", rg::pole(args.a));
+  os << "lambda0,tau,lambda_rk45,lambda_closed,x,r\n";
+  for (double l0 : args.lambdas) {
+    const rg::FlowSolution sol = rg::integrate_flow(l0, args.a, taus, fo);
+    double max_diff = 0.0;
+    for (size_t i = 0; i < taus.size(); ++i) {
+      const double closed = rg::flow_closed_form(l0, args.a, taus[i]);
+      const double y = sol.lambda[i];
+      const double x = args.a * closed;
+      os << fmt::format("{},{},{},{},{},{}\n", l0, taus[i], y, closed, x, x * (1.0 - x));
+      if (std::isfinite(y) && std::isfinite(closed)) {
+        max_diff = std::max(max_diff, std::abs(y - closed) / std::max(1.0, std::abs(closed)));
+      }
+    }
+    fmt::print(stderr,
+               "lambda0 = {}: x0 = {}, pole time {}, rk45 {} steps ({} rejected){}, max "
+               "|rk45 - closed| / max(1, |closed|) = {:.3g}\n",
+               l0, args.a * l0, rg::pole_time(l0, args.a), sol.steps, sol.rejected,
+               sol.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", sol.tau_reached) : "",
+               max_diff);
+  }
+}
+
+}  // namespace
+
+void setup_rg(CLI::App& app) {
+  auto args = std::make_shared<RgArgs>();
+  auto* cmd = app.add_subcommand(
+      "rg", "Per layer: spectrum of a*w, couplings (eq. 13), flow classification (sec. 2.5), xi");
+  cmd->add_option("checkpoint", args->checkpoint, "Checkpoint file (LibTorch archive)")->required();
+  cmd->add_option("--beta", args->beta, "Inverse temperature beta; a = beta/N")
+      ->capture_default_str();
+  cmd->add_option("--field", args->field, "External field h (enters u only)")
+      ->capture_default_str();
+  cmd->add_option("--gram-side", args->gram_side, "w = V^T V (in) or V V^T (out)")
+      ->capture_default_str();
+  cmd->add_option("--n-convention", args->n_convention, "N = fan-in | fan-out | one")
+      ->capture_default_str();
+  cmd->add_option("--layer", args->layers, "Linear layer indices (default: all)")->delimiter(',');
+  cmd->add_option("--tol-trivial", args->tol_trivial, "Mode at 0 when |x| <= tol")
+      ->capture_default_str();
+  cmd->add_option("--tol-critical", args->tol_critical, "Mode critical when |x-1| <= tol")
+      ->capture_default_str();
+  cmd->add_option("--tol-near", args->tol_near, "Mode near-critical when |x-1| <= tol")
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print JSON (with every mode) instead of a table");
+  cmd->callback([args] { run_rg(*args); });
+}
+
+void setup_rg_flow(CLI::App& app) {
+  auto args = std::make_shared<FlowArgs>();
+  auto* cmd = app.add_subcommand(
+      "rg-flow", "Integrate dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda) (eq. 26); CSV");
+  cmd->add_option("--lambda", args->lambdas, "Initial eigenvalues lambda0 (comma separated)")
+      ->delimiter(',')
+      ->required();
+  cmd->add_option("--a", args->a, "a = beta/N")->capture_default_str();
+  cmd->add_option("--tau-max", args->tau_max, "Integrate over [0, tau-max] (< 0: towards the UV)")
+      ->capture_default_str();
+  cmd->add_option("--steps", args->steps, "Output points after tau = 0")->capture_default_str();
+  cmd->add_option("--rtol", args->rtol, "RK45 relative tolerance")->capture_default_str();
+  cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
+  cmd->callback([args] { run_rg_flow(*args); });
+}
+
+}  // namespace critnet::cli

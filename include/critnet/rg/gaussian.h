@@ -1,0 +1,106 @@
+#pragma once
+/// The Gaussian model's two-point function on a periodic lattice (paper eq. 62-65, appendix C;
+/// SPEC.md section 4).
+///
+/// On the periodic d-dimensional lattice of side L (d = 1, 2, 3) the continuum propagator
+/// 1/(r + g q²) of eq. 62 becomes 1/(r + g q̂²) with the lattice momentum
+/// q̂² = Σ_μ 2(1 - cos q_μ), q_μ = 2π n_μ / L, and
+///   G(x) = (1/L^d) Σ_q e^{iqx} / (r + g q̂²),
+/// which is computed exactly (to round-off) by one inverse FFT. G solves
+/// (r - g Δ) G = δ with Δ the lattice Laplacian. eq. 62's prefactor β is left out (G is per
+/// unit β). At r = 0 the q = 0 term is infinite: it is removed, so that G solves
+/// -g Δ G = δ - 1/L^d; G is then defined up to that choice and contains the quadratic
+/// background |x|²/(2 d g L^d) (−g Δ of it is −1/L^d) plus a constant, and
+/// G̃ = G - |x|²/(2 d g L^d) is what approaches the infinite-lattice law
+/// -|x|/(2g) (d = 1), -ln|x|/(2πg) (d = 2), 1/(4πg|x|) (d = 3), each up to a constant.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace critnet::rg {
+
+struct GaussianOptions {
+  TORCH_ARG(int64_t, dim) = 3;  ///< d ∈ {1, 2, 3}
+  /// L ≥ 2 sites per side; L^d ≤ 2^24 for the whole lattice, ≤ 2^30 for the axis profile.
+  TORCH_ARG(int64_t, size) = 64;
+  TORCH_ARG(double, r) = 0.0;  ///< mass term r ≥ 0
+  TORCH_ARG(double, g) = 1.0;  ///< gradient coupling g > 0
+  /// Throws critnet::InvalidArgument naming the bad value (validate: whole lattice limits;
+  /// validate_axis: axis-profile limits).
+ public:
+  void validate() const;
+  void validate_axis() const;
+};
+
+/// G on the whole lattice: float64 tensor of shape [L] * d, G[0, ..., 0] = G(0).
+torch::Tensor two_point_lattice(const GaussianOptions& options);
+
+/// G along a lattice axis, x = (x, 0, ..., 0) for x = 0 .. L-1, exact without the whole
+/// lattice: G(x, 0, ..) = (1/L) Σ_{q_1} e^{i q_1 x} S(q_1) with the transverse mean
+/// S(q_1) = (1/L^{d-1}) Σ_{q_⊥} 1/(r + g(q̂_1² + q̂_⊥²)): O(L^d) time, O(L^{d-1}) memory,
+/// one inverse real FFT. Float64 [L].
+torch::Tensor two_point_axis_values(const GaussianOptions& options);
+
+/// G along a lattice axis for x = 0 .. floor(L/2), from two_point_axis_values().
+struct TwoPointProfile {
+  std::vector<double> x;
+  std::vector<double> value;       ///< G(x)
+  std::vector<double> subtracted;  ///< G(x) - x²/(2 d g L^d) when the zero mode is removed,
+                                   ///< else G(x)
+  bool zero_mode_removed = false;  ///< r == 0
+};
+TwoPointProfile two_point_axis(const GaussianOptions& options);
+
+/// Exact closed form of the periodic 1-d lattice Green's function at integer 0 ≤ x < L:
+///   r > 0: G(x) = cosh(μ (L/2 - x)) / (2 g sinh μ sinh(μ L / 2)),  cosh μ = 1 + r/(2g)
+///          (the image sum of the infinite-lattice e^{-μ|x|} / (2 g sinh μ));
+///   r = 0 (zero mode removed): G(x) = ((L² - 1)/12 - x (L - x)/2) / (g L).
+double two_point_1d(double x, int64_t size, double r, double g);
+
+/// The correlation length of the continuum propagator 1/(r + g q²): sqrt(g / r).
+double continuum_correlation_length(double r, double g);
+/// The exact decay length along a lattice axis, 1/μ with cosh μ = 1 + r/(2g) (the pole of
+/// 1/(r + g q̂²) at imaginary q_1 with q_⊥ = 0). Equals sqrt(g/r) (1 + O(r/g)).
+double lattice_correlation_length(double r, double g);
+
+/// Fit of y ≈ A x^{-p} e^{-x/ξ} with the prefactor power p fixed, by least squares on
+/// ln(y x^p) = ln A - x / ξ over x_min ≤ x ≤ x_max (y > 0 there). p = (d - 1)/2 is the
+/// Ornstein-Zernike large-distance form (exact in the continuum for d = 1 and d = 3).
+struct ExponentialFit {
+  double xi = 0.0;
+  double amplitude = 0.0;
+  double prefactor_power = 0.0;
+  double x_min = 0.0, x_max = 0.0;
+  int64_t points = 0;
+  double rms_log_residual = 0.0;  ///< rms of ln y - fit
+};
+ExponentialFit fit_exponential(const std::vector<double>& x, const std::vector<double>& y,
+                               double x_min, double x_max, double prefactor_power);
+
+/// Fit of y ≈ A x^{-η} + C over x_min ≤ x ≤ x_max by least squares (A, C linear for each η;
+/// η ∈ [-4, 6] scanned, then refined by golden section). The offset absorbs the constant that
+/// the zero-mode removal adds.
+struct PowerLawFit {
+  double eta = 0.0;
+  double amplitude = 0.0;
+  double offset = 0.0;
+  double x_min = 0.0, x_max = 0.0;
+  int64_t points = 0;
+  double max_rel_residual = 0.0;  ///< max |y - fit| / |A x^{-η}| over the range
+};
+PowerLawFit fit_power_law(const std::vector<double>& x, const std::vector<double>& y, double x_min,
+                          double x_max);
+
+/// Fit of y ≈ -B ln x + C over x_min ≤ x ≤ x_max (eq. 65 at d = 2: B = 1/(2πg)).
+struct LogFit {
+  double slope = 0.0;  ///< B
+  double offset = 0.0;
+  double x_min = 0.0, x_max = 0.0;
+  int64_t points = 0;
+  double max_rel_residual = 0.0;  ///< max |y - fit| / |B ln x| over the range
+};
+LogFit fit_log(const std::vector<double>& x, const std::vector<double>& y, double x_min,
+               double x_max);
+
+}  // namespace critnet::rg

@@ -1,0 +1,160 @@
+#include "critnet/rg/gaussian.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "critnet/core/error.h"
+
+using critnet::rg::GaussianOptions;
+using ::testing::HasSubstr;
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+// (r - g Δ) G with the lattice Laplacian, by rolls along every axis.
+torch::Tensor apply_operator(const torch::Tensor& field, double r, double g) {
+  torch::Tensor out = r * field;
+  for (int64_t mu = 0; mu < field.dim(); ++mu) {
+    out = out + g * (2 * field - field.roll(1, mu) - field.roll(-1, mu));
+  }
+  return out;
+}
+}  // namespace
+
+// The FFT field solves (r - gΔ) G = δ (r > 0) and -gΔ G = δ - 1/L^d (r = 0), to 1e-12.
+TEST(RgGaussian, FieldSolvesLatticeEquation) {
+  for (int64_t d : {1, 2, 3}) {
+    for (double r : {0.0, 0.37}) {
+      const int64_t L = d == 3 ? 12 : 17;
+      const auto o = GaussianOptions().dim(d).size(L).r(r).g(1.3);
+      const auto field = critnet::rg::two_point_lattice(o);
+      ASSERT_EQ(field.dim(), d);
+      auto expected = torch::zeros_like(field);
+      expected.view({-1})[0] = 1.0;
+      if (r == 0.0) expected = expected - 1.0 / std::pow(static_cast<double>(L), d);
+      EXPECT_LT((apply_operator(field, r, 1.3) - expected).abs().max().item<double>(), 1e-12)
+          << "d " << d << " r " << r;
+      if (r == 0.0) EXPECT_LT(std::abs(field.sum().item<double>()), 1e-10);  // no zero mode
+    }
+  }
+}
+
+// The axis profile (transverse mean + 1-d inverse FFT) equals the whole-lattice FFT, 1e-13.
+TEST(RgGaussian, AxisProfileMatchesWholeLattice) {
+  for (int64_t d : {1, 2, 3}) {
+    for (double r : {0.0, 0.3}) {
+      const auto o = GaussianOptions().dim(d).size(24).r(r).g(0.9);
+      torch::Tensor axis = critnet::rg::two_point_lattice(o);
+      while (axis.dim() > 1) axis = axis.select(axis.dim() - 1, 0);
+      EXPECT_LT((critnet::rg::two_point_axis_values(o) - axis).abs().max().item<double>(), 1e-13)
+          << "d " << d << " r " << r;
+    }
+  }
+}
+
+// d = 1: FFT vs the exact closed forms (cosh image sum; zero-mode-removed parabola), 1e-12.
+TEST(RgGaussian, OneDimensionalClosedForm) {
+  for (int64_t L : {16, 33, 200}) {
+    for (double r : {0.0, 0.01, 0.5, 3.0}) {
+      const auto p = critnet::rg::two_point_axis(GaussianOptions().dim(1).size(L).r(r).g(0.7));
+      for (size_t i = 0; i < p.x.size(); ++i) {
+        const double c = critnet::rg::two_point_1d(p.x[i], L, r, 0.7);
+        EXPECT_NEAR(p.value[i], c, 1e-12 * std::max(1.0, std::abs(c)))
+            << "L " << L << " r " << r << " x " << p.x[i];
+      }
+    }
+  }
+  // r = 0: the subtracted profile is exactly -x/(2g) + C (eq. 65 at d = 1).
+  const auto p = critnet::rg::two_point_axis(GaussianOptions().dim(1).size(64).r(0).g(0.7));
+  for (size_t i = 1; i < p.x.size(); ++i) {
+    EXPECT_NEAR(p.subtracted[i] - p.subtracted[i - 1], -1.0 / (2 * 0.7), 1e-12);
+  }
+}
+
+TEST(RgGaussian, LatticeAndContinuumLengths) {
+  EXPECT_DOUBLE_EQ(critnet::rg::continuum_correlation_length(0.01, 1.0), 10.0);
+  // 1/acosh(1.005) = 10.0041637 (cosh μ = 1 + r/2g).
+  EXPECT_NEAR(critnet::rg::lattice_correlation_length(0.01, 1.0), 10.0041637, 1e-6);
+  EXPECT_TRUE(std::isinf(critnet::rg::lattice_correlation_length(0.0, 1.0)));
+}
+
+// eq. 64, d = 3, r = 0.01, g = 1 (ξ = 10), L = 128: the Ornstein-Zernike fit
+// A x^-1 e^{-x/ξ} over x ∈ [3, 32] gives ξ within 1% of sqrt(g/r); without the 1/x
+// prefactor the fit is biased low by more than 20%.
+TEST(RgGaussian, ExponentialDecayThreeDimensions) {
+  const auto p = critnet::rg::two_point_axis(GaussianOptions().dim(3).size(128).r(0.01).g(1.0));
+  const auto fit = critnet::rg::fit_exponential(p.x, p.value, 3, 32, 1.0);
+  EXPECT_NEAR(fit.xi, 10.0, 0.1);
+  EXPECT_NEAR(fit.amplitude, 1.0 / (4 * kPi), 0.02 / (4 * kPi));
+  const auto plain = critnet::rg::fit_exponential(p.x, p.value, 3, 32, 0.0);
+  EXPECT_LT(plain.xi, 8.0);
+}
+
+// d = 2, r = 0.04, g = 1 (ξ = 5), L = 128: fit x^-1/2 e^{-x/ξ} over [5, 30]: within 3%.
+TEST(RgGaussian, ExponentialDecayTwoDimensions) {
+  const auto p = critnet::rg::two_point_axis(GaussianOptions().dim(2).size(128).r(0.04).g(1.0));
+  const auto fit = critnet::rg::fit_exponential(p.x, p.value, 5, 30, 0.5);
+  EXPECT_NEAR(fit.xi, 5.0, 0.15);
+}
+
+// eq. 65, d = 3, r = 0, g = 2, L = 256: G - x²/(6gL³) = A x^-η + C over x ∈ [6, 60]
+// (one decade): η within 0.02 of 1 (measured 1.0097), A within 3% of 1/(4πg) (measured +2.2%:
+// the lattice correction 1 + O(1/x²) along an axis).
+TEST(RgGaussian, PowerLawThreeDimensions) {
+  const double g = 2.0;
+  const auto p = critnet::rg::two_point_axis(GaussianOptions().dim(3).size(256).r(0).g(g));
+  const auto fit = critnet::rg::fit_power_law(p.x, p.subtracted, 6, 60);
+  EXPECT_NEAR(fit.eta, 1.0, 0.02);
+  EXPECT_NEAR(fit.amplitude, 1.0 / (4 * kPi * g), 0.03 / (4 * kPi * g));
+  EXPECT_LT(fit.max_rel_residual, 0.005);
+}
+
+// eq. 65, d = 2, r = 0, g = 1, L = 256: G - x²/(4gL²) = -B ln x + C over [3, 64]: B within
+// 1% of 1/(2πg).
+TEST(RgGaussian, LogarithmTwoDimensions) {
+  const auto p = critnet::rg::two_point_axis(GaussianOptions().dim(2).size(256).r(0).g(1.0));
+  const auto fit = critnet::rg::fit_log(p.x, p.subtracted, 3, 64);
+  EXPECT_NEAR(fit.slope, 1.0 / (2 * kPi), 0.01 / (2 * kPi));
+}
+
+// The fits recover their parameters from exact synthetic data (1e-9).
+TEST(RgGaussian, FitsRecoverSyntheticParameters) {
+  std::vector<double> x, ye, yp, yl;
+  for (int i = 1; i <= 60; ++i) {
+    x.push_back(i);
+    ye.push_back(2.5 * std::pow(i, -1.0) * std::exp(-i / 7.0));
+    yp.push_back(0.3 * std::pow(i, -1.7) - 0.01);
+    yl.push_back(-0.4 * std::log(i) + 2.0);
+  }
+  EXPECT_NEAR(critnet::rg::fit_exponential(x, ye, 2, 50, 1.0).xi, 7.0, 1e-9);
+  const auto pl = critnet::rg::fit_power_law(x, yp, 2, 50);
+  EXPECT_NEAR(pl.eta, 1.7, 1e-7);
+  EXPECT_NEAR(pl.amplitude, 0.3, 1e-6);
+  EXPECT_NEAR(pl.offset, -0.01, 1e-8);
+  EXPECT_NEAR(critnet::rg::fit_log(x, yl, 2, 50).slope, 0.4, 1e-12);
+}
+
+TEST(RgGaussian, RejectsBadOptions) {
+  auto err = [](const GaussianOptions& o) {
+    try {
+      o.validate();
+    } catch (const critnet::InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(err(GaussianOptions().dim(4)), HasSubstr("dim must be 1, 2 or 3"));
+  EXPECT_THAT(err(GaussianOptions().size(1)), HasSubstr("size L must be >= 2"));
+  EXPECT_THAT(err(GaussianOptions().r(-0.1)), HasSubstr("r must be >= 0"));
+  EXPECT_THAT(err(GaussianOptions().g(0)), HasSubstr("g must be > 0"));
+  EXPECT_THAT(err(GaussianOptions().dim(3).size(1000)), HasSubstr("L^d must be <= 2^24"));
+  std::vector<double> x{1, 2, 3}, y{1, 1, 1};
+  EXPECT_THROW(critnet::rg::fit_exponential(x, y, 5, 10, 0), critnet::InvalidArgument);
+  try {
+    critnet::rg::fit_power_law(x, y, 1, 3);
+  } catch (const critnet::InvalidArgument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("need at least 4"));
+  }
+}

@@ -1,0 +1,134 @@
+#include "critnet/rg/meanfield.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "critnet/core/error.h"
+
+using critnet::rg::MeanFieldOptions;
+using ::testing::HasSubstr;
+
+TEST(RgMeanField, CurieWeissCriticalTemperatureIsJ) {
+  for (double j : {0.5, 1.0, 2.3}) {
+    const auto w = critnet::rg::curie_weiss_coupling(40, j);
+    EXPECT_NEAR(critnet::rg::critical_temperature(w, 40.0), j, 1e-12);
+  }
+}
+
+// Below T_c the uniform solution is the scalar Curie-Weiss root m = tanh(Jm/T) (1e-8); above
+// it m = 0 (1e-8).
+TEST(RgMeanField, CurieWeissMagnetisation) {
+  const double j = 1.5;
+  const auto w = critnet::rg::curie_weiss_coupling(30, j);
+  for (double t : {0.3, 0.9, 1.2, 1.4, 1.7, 2.5}) {
+    const auto s = critnet::rg::solve_mean_field(w, 30.0, 1.0 / t, 0.0);
+    EXPECT_TRUE(s.converged) << t;
+    EXPECT_NEAR(s.magnetisation, critnet::rg::curie_weiss_magnetisation(t, j, 0.0), 1e-8) << t;
+    if (t > j) EXPECT_NEAR(s.magnetisation, 0.0, 1e-8);
+  }
+  // Near T_c: m² ≈ 3 (1 - T/J) (the Landau expansion), 1% at T = 0.999 J.
+  const double m = critnet::rg::curie_weiss_magnetisation(0.999 * j, j, 0.0);
+  EXPECT_NEAR(m * m / (3 * 0.001), 1.0, 0.01);
+}
+
+// Above T_c at h = 0 the susceptibility is the Curie-Weiss law χ = 1/(T - J) (1e-6 relative):
+// it grows without bound as T ↓ T_c.
+TEST(RgMeanField, SusceptibilityDivergesAtTc) {
+  const double j = 1.0;
+  const auto w = critnet::rg::curie_weiss_coupling(50, j);
+  double previous = 0;
+  for (double t : {2.0, 1.5, 1.1, 1.05, 1.01, 1.001}) {
+    const auto s =
+        critnet::rg::solve_mean_field(w, 50.0, 1.0 / t, 0.0, MeanFieldOptions().damping(1.0));
+    EXPECT_TRUE(s.converged) << t;
+    const double chi = critnet::rg::susceptibility(w, 50.0, 1.0 / t, s);
+    EXPECT_NEAR(chi * (t - j), 1.0, 1e-6) << t;
+    EXPECT_GT(chi, previous);
+    previous = chi;
+  }
+  EXPECT_GT(previous, 999.0);
+}
+
+// A random symmetric PSD coupling: T_c = λ_max/N; χ(T) above T_c matches
+// (1/N) Σ_i (e_i·1)² / (T - λ_i/N) to 1e-6; m = 0 above, |V| > 0 below.
+TEST(RgMeanField, GeneralCouplingCriticalTemperature) {
+  torch::manual_seed(3);
+  const int64_t n = 20;
+  const auto v = torch::randn({12, n}, torch::kFloat64) + 0.3;
+  const auto w = torch::mm(v.t(), v);
+  const double tc = critnet::rg::critical_temperature(w, n);
+  auto [evals, evecs] = torch::linalg::eigh(w, "L");
+  EXPECT_NEAR(tc, evals.max().item<double>() / n, 1e-12);
+  const auto overlap = torch::mv(evecs.t(), torch::ones({n}, torch::kFloat64)).pow(2);
+  for (double f : {1.5, 1.1, 1.02}) {
+    const double t = f * tc;
+    const auto s = critnet::rg::solve_mean_field(w, n, 1.0 / t, 0.0);
+    EXPECT_TRUE(s.converged);
+    EXPECT_LT(s.v.abs().max().item<double>(), 1e-8);
+    const double expected = (overlap / (t - evals / n)).sum().item<double>() / n;
+    EXPECT_NEAR(critnet::rg::susceptibility(w, n, 1.0 / t, s) / expected, 1.0, 1e-6);
+  }
+  // Along the top eigenvector: χ_top = 1/(T - T_c) (1e-6), from the sweep.
+  const auto sweep = critnet::rg::temperature_sweep(w, n, 0.0, {1.5 * tc, 1.1 * tc, 1.01 * tc});
+  for (const auto& p : sweep) {
+    EXPECT_NEAR(p.top_susceptibility * (p.temperature - tc), 1.0, 1e-6) << p.temperature;
+    EXPECT_LT(p.top_magnetisation, 1e-8);
+  }
+  const auto cold = critnet::rg::solve_mean_field(w, n, 1.0 / (0.8 * tc), 0.0);
+  EXPECT_TRUE(cold.converged);
+  EXPECT_GT(cold.v.norm().item<double>() / std::sqrt(n), 0.1);
+}
+
+// Linear response agrees with the central finite difference (dh = 1e-6) to 1e-5 relative,
+// in the ordered phase with a field.
+TEST(RgMeanField, LinearResponseMatchesFiniteDifference) {
+  const auto w = critnet::rg::curie_weiss_coupling(10, 1.0);
+  for (double t : {0.7, 1.3}) {
+    const auto opts = MeanFieldOptions().tolerance(1e-14);
+    const auto s = critnet::rg::solve_mean_field(w, 10.0, 1.0 / t, 0.05, opts);
+    const double lr = critnet::rg::susceptibility(w, 10.0, 1.0 / t, s);
+    const double fd =
+        critnet::rg::susceptibility_finite_difference(w, 10.0, 1.0 / t, 0.05, 1e-6, opts);
+    EXPECT_NEAR(lr / fd, 1.0, 1e-5) << t;
+  }
+}
+
+TEST(RgMeanField, SweepReportsConvergence) {
+  const auto w = critnet::rg::curie_weiss_coupling(10, 1.0);
+  const auto pts = critnet::rg::temperature_sweep(w, 10.0, 0.0, {0.5, 2.0},
+                                                  MeanFieldOptions().max_iterations(3));
+  ASSERT_EQ(pts.size(), 2u);
+  for (const auto& p : pts) {
+    EXPECT_FALSE(p.converged);
+    EXPECT_EQ(p.iterations, 3);
+    EXPECT_GT(p.residual, 1e-10);
+  }
+  const auto ok = critnet::rg::temperature_sweep(w, 10.0, 0.0, {0.5, 2.0});
+  EXPECT_TRUE(ok[0].converged && ok[1].converged);
+  EXPECT_NEAR(ok[1].susceptibility, 1.0, 1e-6);  // 1/(T - J) at T = 2
+}
+
+TEST(RgMeanField, RejectsBadInput) {
+  const auto w = critnet::rg::curie_weiss_coupling(4, 1.0);
+  auto err = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const critnet::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(
+      err([&] { critnet::rg::solve_mean_field(w, 4, 1, 0, MeanFieldOptions().damping(0)); }),
+      HasSubstr("damping must be in (0, 1]"));
+  EXPECT_THAT(err([&] { critnet::rg::solve_mean_field(w, 4, -1, 0); }),
+              HasSubstr("beta must be > 0"));
+  EXPECT_THAT(err([&] { critnet::rg::critical_temperature(torch::triu(w), 4); }),
+              HasSubstr("w must be symmetric"));
+  EXPECT_THAT(err([&] { critnet::rg::curie_weiss_coupling(0, 1.0); }),
+              HasSubstr("size N must be > 0"));
+  EXPECT_THAT(err([&] { critnet::rg::temperature_sweep(w, 4, 0, {-1.0}); }),
+              HasSubstr("temperatures must be > 0"));
+}
