@@ -183,6 +183,7 @@ void run_meanfield(const MeanFieldArgs& args) {
     if (tcs.size() > 3) m_panel.key = chi_panel.key = report::KeyPosition::kBelow;
     chi_panel.x_min = args.t_min;
     chi_panel.x_max = args.t_max;
+    if (chi_hi > 0) chi_panel.y_max = 3.0 * chi_hi;  // headroom: the largest χ not on the border
     report::Figure fig;
     fig.name = "meanfield";
     fig.title =
