@@ -6,14 +6,18 @@
 #include <fmt/core.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "commands/command.h"
+#include "commands/plot.h"
 #include "critnet/core/error.h"
+#include "critnet/report/csv.h"
 
 namespace critnet::cli {
 namespace {
@@ -27,9 +31,136 @@ struct GaussianArgs {
   double fit_max = 0.0;  // 0: default
   bool json = false;
   std::string out;
+  std::string plot;
 };
 
 constexpr double kPi = 3.14159265358979323846;
+
+// The figure `gaussian`: G(x) along an axis with the fitted law drawn over its fit range.
+// The fitted curve is the CSV's `fit` column (NaN outside the fit range), drawn in red over the
+// data points (a FitCurve would take the data's colour and vanish under dense points).
+//  r > 0: log-log G with the fitted A x^-p exp(-x/xi), and beside it x^p G on a log y axis,
+//         where the fit is the straight line A e^{-x/xi};
+//  r = 0, d = 3: log-log G~ - C (the zero mode's background and the fitted offset removed) with
+//         the power law A x^-eta;
+//  r = 0, d = 1, 2: G~ on a linear (d = 1) or log x (d = 2) axis with the fitted line / log.
+void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointProfile& p,
+                   const rg::ExponentialFit& oz, const rg::PowerLawFit& pl, const rg::LogFit& lf,
+                   double x_min, double x_max) {
+  namespace fs = std::filesystem;
+  const fs::path dir(args.plot);
+  const fs::path csv = dir / "gaussian.csv";
+  const int64_t d = args.dim;
+  const double nan = std::nan("");
+  const double p_oz = 0.5 * static_cast<double>(d - 1);
+  std::vector<double> y, fitted, scaled, fitted_scaled;
+  for (size_t i = 0; i < p.x.size(); ++i) {
+    const double x = p.x[i];
+    const bool in = x >= x_min && x <= x_max;
+    double f = nan;
+    if (args.r > 0) {
+      y.push_back(p.value[i]);
+      scaled.push_back(p.value[i] * std::pow(x, p_oz));
+      if (in) f = oz.amplitude * std::pow(x, -p_oz) * std::exp(-x / oz.xi);
+    } else if (d == 3) {
+      y.push_back(p.subtracted[i] - pl.offset);
+      if (in) f = pl.amplitude * std::pow(x, -pl.eta);
+    } else if (d == 2) {
+      y.push_back(p.subtracted[i]);
+      if (in) f = -lf.slope * std::log(x) + lf.offset;
+    } else {
+      y.push_back(p.subtracted[i]);
+      if (in) f = pl.amplitude * std::pow(x, -pl.eta) + pl.offset;
+    }
+    fitted.push_back(f);
+    fitted_scaled.push_back(args.r > 0 ? f * std::pow(x, p_oz) : nan);
+  }
+  if (scaled.empty()) scaled.assign(p.x.size(), nan);
+  report::write_csv(csv, {"x", "G", "fit", "x_p_G", "fit_x_p"},
+                    {p.x, y, fitted, scaled, fitted_scaled});
+
+  auto series = [&](const std::string& label, const std::string& column, report::SeriesStyle st,
+                    const std::string& color) {
+    report::Series s;
+    s.label = label;
+    s.csv = csv;
+    s.x_column = "x";
+    s.y_column = column;
+    s.style = st;
+    s.color = color;
+    return s;
+  };
+  const std::string data_color = "#1f77b4", fit_color = "#d62728";
+  report::Figure fig;
+  fig.name = "gaussian";
+  fig.title = fmt::format("Gaussian two-point function, d = {}, L = {}, r = {}, g = {}", d, size,
+                          args.r, args.g);
+  report::Panel main;
+  main.x_label = "|x| (lattice units, along an axis)";
+  main.key = report::KeyPosition::kBelow;
+  if (args.r > 0) {
+    const double xi_c = rg::continuum_correlation_length(args.r, args.g);
+    main.title = "G(x), log-log";
+    main.y_label = "G(x)";
+    main.scale = report::Scale::kLogLog;
+    main.series.push_back(
+        series("G(x) (FFT, exact)", "G", report::SeriesStyle::kPoints, data_color));
+    main.series.push_back(
+        series(fmt::format("fit A x^-{:g} exp(-x/xi) on [{:g}, {:g}]: xi = {:.4g}", p_oz, x_min,
+                           x_max, oz.xi),
+               "fit", report::SeriesStyle::kLines, fit_color));
+    report::Panel semi;
+    semi.title = fmt::format("x^{:g} G(x), log y: exponential decay", p_oz);
+    semi.x_label = main.x_label;
+    semi.y_label = fmt::format("x^{:g} G(x)", p_oz);
+    semi.scale = report::Scale::kLogY;
+    semi.key = report::KeyPosition::kBelow;
+    semi.series.push_back(series(fmt::format("x^{:g} G(x)", p_oz), "x_p_G",
+                                 report::SeriesStyle::kPoints, data_color));
+    semi.series.push_back(series(fmt::format("fit A exp(-x/xi): xi = {:.4g}, sqrt(g/r) = {:.4g} "
+                                             "({:+.2f}%)",
+                                             oz.xi, xi_c, 100.0 * (oz.xi / xi_c - 1.0)),
+                                 "fit_x_p", report::SeriesStyle::kLines, fit_color));
+    fig.panels = {main, semi};
+    fig.caption = fmt::format(
+        "G(x) of eq. 62 on the periodic lattice (d = {}, L = {}, r = {}, g = {}) with the "
+        "Ornstein-Zernike fit A x^-(d-1)/2 exp(-x/xi) over x in [{}, {}]: xi = {:.5g} against "
+        "sqrt(g/r) = {:.5g}.",
+        d, size, args.r, args.g, x_min, x_max, oz.xi, xi_c);
+  } else if (d == 3) {
+    main.title = "G~(x) - C, log-log: power law";
+    main.y_label = "G~(x) - C";
+    main.scale = report::Scale::kLogLog;
+    main.series.push_back(series(fmt::format("G~ - C (C = {:.4g}: fitted offset)", pl.offset), "G",
+                                 report::SeriesStyle::kPoints, data_color));
+    main.series.push_back(
+        series(fmt::format("fit A x^-eta: eta = {:.4f} (d-2 = 1), A = {:.4g} (1/(4 pi g) = {:.4g})",
+                           pl.eta, pl.amplitude, 1.0 / (4.0 * kPi * args.g)),
+               "fit", report::SeriesStyle::kLines, fit_color));
+    fig.panels = {main};
+    fig.caption = fmt::format(
+        "G~ = G - x^2/(2 d g L^d) minus the fitted offset C at r = 0 (d = 3, L = {}): the |x|^-1 "
+        "law of eq. 65, fitted over x in [{}, {}] ({:.2f} decades): eta = {:.5g}.",
+        size, x_min, x_max, std::log10(x_max / x_min), pl.eta);
+  } else {
+    main.title = d == 2 ? "G~(x), log x: logarithm" : "G~(x): linear";
+    main.y_label = "G~(x) = G - x^2/(2 d g L^d)";
+    main.scale = d == 2 ? report::Scale::kLogX : report::Scale::kLinear;
+    main.series.push_back(series("G~(x)", "G", report::SeriesStyle::kPoints, data_color));
+    main.series.push_back(series(
+        d == 2 ? fmt::format("fit -B ln x + C: B = {:.4g} (1/(2 pi g) = {:.4g})", lf.slope,
+                             1.0 / (2.0 * kPi * args.g))
+               : fmt::format("fit A x^-eta + C: eta = {:.4f} (-1), A = {:.4g} (-1/(2g) = {:.4g})",
+                             pl.eta, pl.amplitude, -1.0 / (2.0 * args.g)),
+        "fit", report::SeriesStyle::kLines, fit_color));
+    fig.panels = {main};
+    fig.caption = fmt::format("G~(x) at r = 0 (d = {}, L = {}) with the fit over x in [{}, {}].", d,
+                              size, x_min, x_max);
+  }
+  fig.panel_width_px = 640;
+  fig.height_px = 520;
+  render_figure(fig, dir);
+}
 
 void run_gaussian(const GaussianArgs& args) {
   const int64_t size = args.size > 0 ? args.size : (args.dim == 3 ? 256 : 1024);
@@ -45,11 +176,15 @@ void run_gaussian(const GaussianArgs& args) {
   CRITNET_CHECK(x_max > x_min, "fit range [", x_min, ", ", x_max,
                 "] is empty: use a larger --size or set --fit-min/--fit-max");
   const int64_t d = args.dim;
+  prepare_plot_dir(args.plot);
+  rg::ExponentialFit oz;
+  rg::PowerLawFit pl;
+  rg::LogFit lf;
   nlohmann::json fit = {{"x_min", x_min}, {"x_max", x_max}};
   std::string summary;
   if (args.r > 0) {
     const double p_oz = 0.5 * static_cast<double>(d - 1);
-    const rg::ExponentialFit oz = rg::fit_exponential(p.x, p.subtracted, x_min, x_max, p_oz);
+    oz = rg::fit_exponential(p.x, p.subtracted, x_min, x_max, p_oz);
     const rg::ExponentialFit plain = rg::fit_exponential(p.x, p.subtracted, x_min, x_max, 0.0);
     const double xi_c = rg::continuum_correlation_length(args.r, args.g);
     const double xi_l = rg::lattice_correlation_length(args.r, args.g);
@@ -70,7 +205,7 @@ void run_gaussian(const GaussianArgs& args) {
         d, size, args.r, args.g, p_oz, x_min, x_max, oz.points, oz.xi, oz.rms_log_residual, xi_c,
         100.0 * (oz.xi / xi_c - 1.0), xi_l, plain.xi);
   } else {
-    const rg::PowerLawFit pl = rg::fit_power_law(p.x, p.subtracted, x_min, x_max);
+    pl = rg::fit_power_law(p.x, p.subtracted, x_min, x_max);
     fit["model"] = "G~ = G - x^2/(2 d g L^d) = A x^-eta + C (zero mode removed)";
     fit["eta"] = pl.eta;
     fit["eta_expected"] = static_cast<double>(d - 2);
@@ -91,7 +226,7 @@ void run_gaussian(const GaussianArgs& args) {
       fit["amplitude_expected"] = -1.0 / (2.0 * args.g);
       summary += fmt::format(" (expected -1/(2g) = {:.5g})", -1.0 / (2.0 * args.g));
     } else {
-      const rg::LogFit lf = rg::fit_log(p.x, p.subtracted, x_min, x_max);
+      lf = rg::fit_log(p.x, p.subtracted, x_min, x_max);
       fit["log_slope"] = lf.slope;
       fit["log_slope_expected"] = 1.0 / (2.0 * kPi * args.g);
       fit["log_max_rel_residual"] = lf.max_rel_residual;
@@ -136,6 +271,7 @@ void run_gaussian(const GaussianArgs& args) {
     }
   }
   fmt::print(stderr, "{}\n", summary);
+  if (!args.plot.empty()) plot_gaussian(args, size, p, oz, pl, lf, x_min, x_max);
 }
 
 }  // namespace
@@ -153,6 +289,7 @@ void setup_gaussian(CLI::App& app) {
   cmd->add_option("--fit-max", args->fit_max, "Fit range end (default min(60, floor(L/4)))");
   cmd->add_flag("--json", args->json, "Print JSON (fit and profile) instead of CSV");
   cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
+  add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_gaussian(*args); });
 }
 

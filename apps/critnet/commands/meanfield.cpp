@@ -4,7 +4,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -13,7 +15,9 @@
 
 #include "commands/checkpoint_weights.h"
 #include "commands/command.h"
+#include "commands/plot.h"
 #include "critnet/core/error.h"
+#include "critnet/report/csv.h"
 #include "critnet/rg/couplings.h"
 
 namespace critnet::cli {
@@ -34,6 +38,7 @@ struct MeanFieldArgs {
   double tolerance = 1e-10;
   int64_t max_iterations = 100000;
   std::string out;
+  std::string plot;
 };
 
 void run_meanfield(const MeanFieldArgs& args) {
@@ -85,6 +90,11 @@ void run_meanfield(const MeanFieldArgs& args) {
     CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
   }
   std::ostream& os = args.out.empty() ? std::cout : file;
+  prepare_plot_dir(args.plot);
+  namespace fs = std::filesystem;
+  report::Panel m_panel, chi_panel;
+  double chi_lo = INFINITY, chi_hi = 0.0, m_hi = 0.0;
+  std::vector<double> tcs;
   os << "layer,T,T_over_Tc,m,chi,m_top,chi_top,iterations,converged,residual\n";
   for (const System& s : systems) {
     const double tc = rg::critical_temperature(s.w, s.n);
@@ -98,7 +108,44 @@ void run_meanfield(const MeanFieldArgs& args) {
                                              static_cast<double>(args.steps - 1)));
     }
     int64_t not_converged = 0;
-    for (const rg::SweepPoint& p : rg::temperature_sweep(s.w, s.n, args.field, temps, mo)) {
+    std::vector<double> t_rel, m_col, chi_col;
+    const std::vector<rg::SweepPoint> sweep =
+        rg::temperature_sweep(s.w, s.n, args.field, temps, mo);
+    for (const rg::SweepPoint& p : sweep) {
+      t_rel.push_back(p.temperature / tc);
+      if (!p.converged) {  // left out of the figure (the CSV on stdout keeps it)
+        m_col.push_back(NAN);
+        chi_col.push_back(NAN);
+        continue;
+      }
+      // The order parameter and the susceptibility of the top mode (for Curie-Weiss the top
+      // eigenvector is uniform and they equal m and chi).
+      m_col.push_back(p.top_magnetisation);
+      chi_col.push_back(p.top_susceptibility);
+      m_hi = std::max(m_hi, std::isfinite(p.top_magnetisation) ? p.top_magnetisation : 0.0);
+      if (std::isfinite(p.top_susceptibility) && p.top_susceptibility > 0) {
+        chi_lo = std::min(chi_lo, p.top_susceptibility);
+        chi_hi = std::max(chi_hi, p.top_susceptibility);
+      }
+    }
+    if (!args.plot.empty()) {
+      const fs::path csv = fs::path(args.plot) / fmt::format("meanfield_{}.csv", s.name);
+      report::write_csv(csv, {"T_over_Tc", "m_top", "chi_top"}, {t_rel, m_col, chi_col});
+      const std::string label = cw ? fmt::format("CW J = {}, N = {}", args.coupling, args.size)
+                                   : fmt::format("layer {} (T_c = {:.4g})", s.name, tc);
+      report::Series sm;
+      sm.label = label;
+      sm.csv = csv;
+      sm.x_column = "T_over_Tc";
+      sm.y_column = "m_top";
+      sm.style = report::SeriesStyle::kLinesPoints;
+      report::Series sc = sm;
+      sc.y_column = "chi_top";
+      m_panel.series.push_back(sm);
+      chi_panel.series.push_back(sc);
+      tcs.push_back(tc);
+    }
+    for (const rg::SweepPoint& p : sweep) {
       os << fmt::format("{},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{},{},{:.3g}\n", s.name,
                         p.temperature, p.temperature / tc, p.magnetisation, p.susceptibility,
                         p.top_magnetisation, p.top_susceptibility, p.iterations,
@@ -111,6 +158,46 @@ void run_meanfield(const MeanFieldArgs& args) {
                  "(critical slowing down near T_c)\n",
                  s.name, not_converged, temps.size(), args.max_iterations);
     }
+  }
+  if (!args.plot.empty()) {
+    const fs::path dir(args.plot);
+    const std::string tc_label = "T_c";
+    m_panel.series.push_back(reference_line(dir / "meanfield_tc_m.csv", tc_label, "#000000", 1.0,
+                                            0.0, 1.0, std::max(m_hi, 1e-3)));
+    if (chi_hi > 0) {
+      chi_panel.series.push_back(reference_line(dir / "meanfield_tc_chi.csv", tc_label, "#000000",
+                                                1.0, chi_lo, 1.0, chi_hi));
+    }
+    const std::string which = cw ? "" : " (top mode of w)";
+    m_panel.title = "order parameter" + which;
+    m_panel.x_label = "T / T_c";
+    m_panel.y_label = cw ? "m" : "m_top = |e_max . V| / sqrt(N)";
+    m_panel.key = report::KeyPosition::kTopRight;
+    m_panel.x_min = args.t_min;
+    m_panel.x_max = args.t_max;
+    chi_panel.title = "susceptibility" + which;
+    chi_panel.x_label = "T / T_c";
+    chi_panel.y_label = cw ? "chi = dm/dh" : "chi_top (field along e_max)";
+    chi_panel.scale = report::Scale::kLogY;
+    chi_panel.key = report::KeyPosition::kTopLeft;
+    if (tcs.size() > 3) m_panel.key = chi_panel.key = report::KeyPosition::kBelow;
+    chi_panel.x_min = args.t_min;
+    chi_panel.x_max = args.t_max;
+    if (chi_hi > 0) chi_panel.y_max = 3.0 * chi_hi;  // headroom: the largest χ not on the border
+    report::Figure fig;
+    fig.name = "meanfield";
+    fig.title =
+        cw ? fmt::format("mean field (eq. 6): Curie-Weiss, J = {}, N = {}", args.coupling,
+                         args.size)
+           : fmt::format("mean field (eq. 6): {}", fs::path(args.checkpoint).filename().string());
+    fig.caption =
+        "Solutions of V = tanh(beta (w V/N + h)) along a temperature sweep: the order parameter "
+        "and the linear-response susceptibility (top mode of w; for Curie-Weiss m and chi) "
+        "against T/T_c; the black line marks T_c (J for Curie-Weiss, lambda_max(w)/N in "
+        "general), where chi diverges as 1/(T - T_c) from above. Temperatures whose iteration "
+        "did not converge (critical slowing down at T_c) are left out of the figure.";
+    fig.panels = {m_panel, chi_panel};
+    render_figure(fig, dir);
   }
 }
 
@@ -140,6 +227,7 @@ void setup_meanfield(CLI::App& app) {
   cmd->add_option("--max-iterations", args->max_iterations, "Iteration limit per temperature")
       ->capture_default_str();
   cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
+  add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_meanfield(*args); });
 }
 

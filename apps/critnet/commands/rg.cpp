@@ -4,7 +4,9 @@
 #include <fmt/core.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,7 +15,9 @@
 
 #include "commands/checkpoint_weights.h"
 #include "commands/command.h"
+#include "commands/plot.h"
 #include "critnet/core/error.h"
+#include "critnet/report/csv.h"
 #include "critnet/rg/couplings.h"
 #include "critnet/rg/flow.h"
 
@@ -31,6 +35,7 @@ struct RgArgs {
   double tol_critical = 1e-2;
   double tol_near = 0.1;
   bool json = false;
+  std::string plot;
 };
 
 std::vector<double> to_vector(const torch::Tensor& t) {
@@ -90,6 +95,11 @@ void run_rg(const RgArgs& args) {
                   num_layers, " Linear layers");
   }
 
+  prepare_plot_dir(args.plot);
+  report::Figure fig;
+  report::Panel spectrum;
+  int64_t max_rank = 1;
+  double x_top = 0.0;
   nlohmann::json out = {
       {"checkpoint", args.checkpoint},
       {"beta", args.beta},
@@ -119,6 +129,26 @@ void run_rg(const RgArgs& args) {
     const double x_min = shared_x.min().item<double>();
     const double x_med = shared_x.median().item<double>();
     const XiSummary xs = summarise_xi(an.xi.slice(0, c.structural_zeros));
+    if (!args.plot.empty()) {
+      // The shared modes' a*lambda, descending, against their rank.
+      std::vector<double> xs_desc = to_vector(shared_x);
+      std::sort(xs_desc.rbegin(), xs_desc.rend());
+      std::vector<double> ranks;
+      for (size_t i = 0; i < xs_desc.size(); ++i) ranks.push_back(static_cast<double>(i + 1));
+      const std::filesystem::path csv =
+          std::filesystem::path(args.plot) / fmt::format("rg_spectrum_layer{}.csv", l);
+      report::write_csv(csv, {"rank", "x"}, {ranks, xs_desc});
+      max_rank = std::max<int64_t>(max_rank, static_cast<int64_t>(xs_desc.size()));
+      if (!xs_desc.empty() && std::isfinite(xs_desc[0])) x_top = std::max(x_top, xs_desc[0]);
+      report::Series series;
+      series.label = fmt::format("layer {} ({}x{}, {}){}", l, an.shape[0], an.shape[1],
+                                 rg::to_string(an.phase), l == num_layers - 1 ? ", output" : "");
+      series.csv = csv;
+      series.x_column = "rank";
+      series.y_column = "x";
+      series.style = report::SeriesStyle::kLinesPoints;
+      spectrum.series.push_back(series);
+    }
     if (args.json) {
       nlohmann::json counts;
       for (int k = 0; k < 7; ++k) {
@@ -171,6 +201,30 @@ void run_rg(const RgArgs& args) {
     }
   }
   if (args.json) fmt::print("{}\n", out.dump(2));
+  if (!args.plot.empty()) {
+    const std::filesystem::path dir(args.plot);
+    spectrum.title =
+        fmt::format("spectrum of a w per layer (beta = {}, N = {})", args.beta, args.n_convention);
+    spectrum.x_label = "rank (descending a lambda)";
+    spectrum.y_label = "a lambda";
+    spectrum.scale = report::Scale::kLogLog;
+    spectrum.key = report::KeyPosition::kBottomLeft;
+    spectrum.series.push_back(
+        reference_line(dir / "rg_spectrum_cw.csv", "a lambda = 1 (CW critical point)", "#000000",
+                       1.0, 1.0, static_cast<double>(std::max<int64_t>(2, max_rank)), 1.0));
+    fig.name = "rg_spectrum";
+    fig.title =
+        fmt::format("critnet rg {}", std::filesystem::path(args.checkpoint).filename().string());
+    fig.caption = fmt::format(
+        "Eigenvalues a*lambda of a*w (w = V^T V, gram side {}) per layer, sorted descending, "
+        "against their rank; the black line is the Curie-Weiss critical point a*lambda = 1 "
+        "(largest a*lambda over the layers: {:.4g}). Structural zero modes are left out.",
+        args.gram_side, x_top);
+    fig.panels.push_back(spectrum);
+    fig.panel_width_px = 760;
+    fig.height_px = 520;
+    render_figure(fig, dir);
+  }
 }
 
 struct FlowArgs {
@@ -180,6 +234,7 @@ struct FlowArgs {
   int64_t steps = 100;
   double rtol = 1e-10;
   std::string out;
+  std::string plot;
 };
 
 void run_rg_flow(const FlowArgs& args) {
@@ -200,6 +255,8 @@ void run_rg_flow(const FlowArgs& args) {
     CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
   }
   std::ostream& os = args.out.empty() ? std::cout : file;
+  prepare_plot_dir(args.plot);
+  report::Panel panel;
   fmt::print(stderr, "a = {}: fixed points", args.a);
   for (const auto& fp : rg::fixed_points(args.a)) {
     fmt::print(stderr, "  {} lambda = {} (exponent {})", fp.name, fp.lambda, fp.exponent);
@@ -209,6 +266,33 @@ void run_rg_flow(const FlowArgs& args) {
   for (double l0 : args.lambdas) {
     const rg::FlowSolution sol = rg::integrate_flow(l0, args.a, taus, fo);
     double max_diff = 0.0;
+    if (!args.plot.empty()) {
+      const std::filesystem::path csv =
+          std::filesystem::path(args.plot) / fmt::format("rg_flow_{}.csv", panel.series.size() + 1);
+      // The flow ends on the pole at tau*: that end point goes in too, so that a flow which hits
+      // the pole between two output points still reaches the pole line in the figure.
+      std::vector<double> t_col, rk_col, closed;
+      bool pole_added = false;
+      for (size_t i = 0; i < taus.size(); ++i) {
+        if (sol.hit_pole && !pole_added && std::abs(taus[i]) > std::abs(sol.tau_reached)) {
+          t_col.push_back(sol.tau_reached);
+          rk_col.push_back(rg::pole(args.a));
+          closed.push_back(rg::pole(args.a));
+          pole_added = true;
+        }
+        t_col.push_back(taus[i]);
+        rk_col.push_back(sol.lambda[i]);
+        closed.push_back(rg::flow_closed_form(l0, args.a, taus[i]));
+      }
+      report::write_csv(csv, {"tau", "lambda_rk45", "lambda_closed"}, {t_col, rk_col, closed});
+      report::Series series;
+      series.label = fmt::format("lambda0 = {:.4g} (a lambda0 = {:.4g})", l0, args.a * l0);
+      series.csv = csv;
+      series.x_column = "tau";
+      series.y_column = "lambda_rk45";
+      series.style = report::SeriesStyle::kLines;
+      panel.series.push_back(series);
+    }
     for (size_t i = 0; i < taus.size(); ++i) {
       const double closed = rg::flow_closed_form(l0, args.a, taus[i]);
       const double y = sol.lambda[i];
@@ -224,6 +308,39 @@ void run_rg_flow(const FlowArgs& args) {
                l0, args.a * l0, rg::pole_time(l0, args.a), sol.steps, sol.rejected,
                sol.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", sol.tau_reached) : "",
                max_diff);
+  }
+  if (!args.plot.empty()) {
+    const std::filesystem::path dir(args.plot);
+    const double t0 = std::min(0.0, args.tau_max), t1 = std::max(0.0, args.tau_max);
+    panel.series.push_back(reference_line(dir / "rg_flow_fixed_zero.csv",
+                                          "lambda = 0 (fixed point, trivial)", "#000000", t0, 0.0,
+                                          t1, 0.0));
+    if (args.a != 0.0) {
+      panel.series.push_back(
+          reference_line(dir / "rg_flow_fixed_cw.csv",
+                         fmt::format("lambda = 1/a = {:.4g} (fixed point, CW)", 1.0 / args.a),
+                         "#555555", t0, 1.0 / args.a, t1, 1.0 / args.a));
+      panel.series.push_back(
+          reference_line(dir / "rg_flow_pole.csv",
+                         fmt::format("lambda = 1/(2a) = {:.4g} (pole)", rg::pole(args.a)),
+                         "#aaaaaa", t0, rg::pole(args.a), t1, rg::pole(args.a)));
+    }
+    panel.title =
+        fmt::format("dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda), a = {}", args.a);
+    panel.x_label = "tau (RG time)";
+    panel.y_label = "lambda (RK45)";
+    panel.key = report::KeyPosition::kBelow;
+    report::Figure fig;
+    fig.name = "rg_flow";
+    fig.title = "critnet rg-flow (eq. 26)";
+    fig.caption = fmt::format(
+        "lambda(tau) by RK45 for each lambda0 (a = {}); grey lines: the fixed points lambda = 0 "
+        "and lambda = 1/a and the pole lambda = 1/(2a), where the flow ends in finite tau.",
+        args.a);
+    fig.panels.push_back(panel);
+    fig.panel_width_px = 760;
+    fig.height_px = 560;
+    render_figure(fig, dir);
   }
 }
 
@@ -250,6 +367,7 @@ void setup_rg(CLI::App& app) {
   cmd->add_option("--tol-near", args->tol_near, "Mode near-critical when |x-1| <= tol")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON (with every mode) instead of a table");
+  add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_rg(*args); });
 }
 
@@ -266,6 +384,7 @@ void setup_rg_flow(CLI::App& app) {
   cmd->add_option("--steps", args->steps, "Output points after tau = 0")->capture_default_str();
   cmd->add_option("--rtol", args->rtol, "RK45 relative tolerance")->capture_default_str();
   cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
+  add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_rg_flow(*args); });
 }
 
