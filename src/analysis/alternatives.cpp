@@ -103,28 +103,67 @@ double log_normal_interval(double a, double b) {
 
 // ln of the generalised exponential integral E_a(b) = int_1^inf t^-a e^{-bt} dt, b > 0:
 // E_a(b) = b^(a-1) Gamma(1-a, b).
+// For a >= 10 (where Gamma(1-a, b) overflows for small b) or when GSL fails, the continued
+// fraction E_a(b) = e^-b / (b + a - 1 a/(b + a + 2 - 2(a+1)/(b + a + 4 - ...))) (modified
+// Lentz; Numerical Recipes 6.3), which converges fast there, in log form.
+double log_expint_cf(double a, double b) {
+  constexpr double kTiny = 1e-300;
+  double bb = b + a;
+  double c = 1.0 / kTiny;
+  double d = 1.0 / bb;
+  double h = d;
+  for (int i = 1; i < 10000; ++i) {
+    const double an = -i * (a - 1.0 + i);
+    bb += 2.0;
+    d = 1.0 / (an * d + bb);
+    c = bb + an / c;
+    const double del = c * d;
+    h *= del;
+    if (std::fabs(del - 1.0) < 1e-15) return -b + std::log(h);
+  }
+  return kInf;
+}
+
 double log_expint(double a, double b) {
+  if (a >= 10) {
+    const double r = log_expint_cf(a, b);
+    if (std::isfinite(r)) return r;
+  }
   gsl_sf_result r;
-  if (gsl_sf_gamma_inc_e(1.0 - a, b, &r) != GSL_SUCCESS || !(r.val > 0)) return kInf;
+  if (gsl_sf_gamma_inc_e(1.0 - a, b, &r) != GSL_SUCCESS || !(r.val > 0))
+    return b > 0 ? log_expint_cf(a, b) : kInf;
   return (a - 1.0) * std::log(b) + std::log(r.val);
 }
 
 // ln sum_{k >= x_min} k^-alpha e^{-lambda k}: direct sum, then an Euler-Maclaurin tail
 // (integral + f/2 - f'/12) from K on.
+// All terms are scaled by x_min^alpha e^{lambda x_min} (the unscaled ones underflow for
+// large x_min and alpha); the scale is added back to the log at the end.
 double log_discrete_tpl_norm(double alpha, double lambda, double xmin) {
+  const double lxm = std::log(xmin);
+  const double offset = -alpha * lxm - lambda * xmin;  // ln of the scale
+  const auto scaled = [&](double k) {
+    return std::exp(-alpha * (std::log(k) - lxm) - lambda * (k - xmin));
+  };
   double sum = 0;
   double k = xmin;
   const double kmax = xmin + 2000;
   for (; k < kmax; k += 1) {
-    const double t = std::exp(-alpha * std::log(k) - lambda * k);
+    const double t = scaled(k);
     sum += t;
-    if (lambda * k > 50 && t < 1e-17 * sum) return std::log(sum);
+    if (t < 1e-17 * sum) {
+      // remainder: sum_{j>k} j^-alpha e^{-lambda j} <= k^-alpha e^{-lambda k} times
+      // min(k/(alpha-1), 1/(1 - e^-lambda)) (integral bound; geometric bound)
+      const double rest = t * std::min(alpha > 1 ? k / (alpha - 1.0) : kInf,
+                                       lambda > 0 ? 1.0 / -std::expm1(-lambda) : kInf);
+      if (rest < 1e-17 * sum) return offset + std::log(sum);
+    }
   }
-  const double f = std::exp(-alpha * std::log(k) - lambda * k);
+  const double f = scaled(k);
   const double fp = f * (-alpha / k - lambda);
-  const double li = (1.0 - alpha) * std::log(k) + log_expint(alpha, lambda * k);
+  const double li = (1.0 - alpha) * std::log(k) + log_expint(alpha, lambda * k) - offset;
   if (!std::isfinite(li)) return kInf;
-  return std::log(sum + std::exp(li) + 0.5 * f - fp / 12.0);
+  return offset + std::log(sum + std::exp(li) + 0.5 * f - fp / 12.0);
 }
 
 struct Tail {
@@ -187,7 +226,7 @@ Comparison finish(const std::string& name, std::vector<std::pair<std::string, do
 std::vector<double> power_law_ll(const Tail& t, double alpha) {
   std::vector<double> ll(t.x.size());
   if (t.discrete) {
-    const double lz = std::log(detail::hurwitz_zeta_value(alpha, t.xmin));
+    const double lz = detail::log_hurwitz_zeta(alpha, t.xmin);
     for (std::size_t i = 0; i < t.x.size(); ++i) ll[i] = -alpha * std::log(t.x[i]) - lz;
   } else {
     const double c = std::log(alpha - 1) - std::log(t.xmin);
@@ -348,6 +387,8 @@ std::vector<Comparison> compare_alternatives(const std::vector<double>& data, co
                                              double significance) {
   CRITNET_CHECK(fit.n_tail >= 5, "comparisons need a fitted tail of at least 5 points, got ",
                 fit.n_tail);
+  CRITNET_CHECK_AS(NumericalError, std::isfinite(fit.alpha) && fit.alpha > 1,
+                   "comparisons need a valid power-law fit, got alpha = ", fit.alpha);
   // GSL's default handler aborts the process on a range error (e.g. an incomplete gamma that
   // underflows far from the optimum); the fits here read the _e status instead. The handler is
   // global and not thread-safe to swap back and forth, so it is switched off once, for good.

@@ -68,11 +68,16 @@ class PowerLawSampler {
   PowerLawSampler(double xmin, double alpha, bool discrete)
       : xmin_(xmin), alpha_(alpha), discrete_(discrete) {
     if (!discrete_) return;
-    const double z0 = detail::hurwitz_zeta_value(alpha, xmin);
+    // P(X >= x) = zeta(alpha, x) / zeta(alpha, x_min) in log space (zeta(alpha, x_min) itself
+    // underflows for large x_min and alpha): ln Z(x) - ln Z(x_min) - alpha ln(x / x_min).
+    const double lz0 = detail::log_hurwitz_zeta_scaled(alpha, xmin);
     ccdf_.resize(kTable + 1);  // ccdf_[k] = P(X >= x_min + k)
     ccdf_[0] = 1.0;
-    for (std::size_t k = 1; k <= kTable; ++k)
-      ccdf_[k] = detail::hurwitz_zeta_value(alpha, xmin + static_cast<double>(k)) / z0;
+    for (std::size_t k = 1; k <= kTable; ++k) {
+      const double x = xmin + static_cast<double>(k);
+      ccdf_[k] = std::exp(detail::log_hurwitz_zeta_scaled(alpha, x) - lz0 -
+                          alpha * std::log1p(static_cast<double>(k) / xmin));
+    }
   }
   double operator()(Rng& rng) const {
     const double u = rng.uniform();  // P(X >= x) >= u picks x
@@ -112,6 +117,9 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
     if (v < fit.xmin) body.push_back(v);
   const std::size_t total = data.size();
   const double p_tail = static_cast<double>(fit.n_tail) / static_cast<double>(total);
+  CRITNET_CHECK_AS(NumericalError,
+                   std::isfinite(fit.alpha) && fit.alpha > 1 && std::isfinite(fit.ks),
+                   "the bootstrap needs a valid fit, got alpha = ", fit.alpha, ", KS = ", fit.ks);
   const PowerLawSampler sampler(fit.xmin, fit.alpha, fit.discrete);
 
   const int reps = options.bootstrap;

@@ -7,11 +7,15 @@
 //   its error       sigma = 1 / sqrt(n [zeta''/zeta - (zeta'/zeta)^2])         (Fisher
 //                   information, CSN eq. 3.6 without the large-x_min approximation)
 //   x_min           argmin over candidates of the KS distance D                (CSN eq. 3.9)
+// zeta(alpha, x_min) underflows for large alpha ln x_min (> ~745); all discrete quantities use
+// the scaled zeta x_min^alpha zeta(alpha, .) or its logarithm (analysis/detail/hurwitz.h).
+// Candidates whose MLE runs off to its bound or whose alpha/KS is not finite are skipped.
 #include "critnet/analysis/powerlaw.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "analysis/detail/hurwitz.h"
 #include "analysis/detail/scan.h"
@@ -65,12 +69,20 @@ double discrete_ks(const SortedData& d, std::size_t first_unique, double xmin, d
   const std::size_t total = d.x.size();
   const std::size_t start = d.starts[first_unique];
   const double n = static_cast<double>(total - start);
-  const double z0 = hurwitz_zeta_value(alpha, xmin);
-  double h = z0;  // zeta(alpha, u_j): mass at or above the current unique value, unnormalised
+  // All zeta values are scaled by x_min^alpha (zeta(alpha, x_min) itself underflows for large
+  // x_min and alpha): z0 = x_min^alpha zeta(alpha, x_min) >= 1, terms (u/x_min)^-alpha <= 1.
+  const double lxm = std::log(xmin);
+  const auto scaled_zeta = [&](double q) {
+    return std::exp(log_hurwitz_zeta_scaled(alpha, q) - alpha * (std::log(q) - lxm));
+  };
+  const auto scaled_term = [&](double u) { return std::exp(-alpha * (std::log(u) - lxm)); };
+  const double z0 = std::exp(log_hurwitz_zeta_scaled(alpha, xmin));
+  if (!std::isfinite(z0)) return std::numeric_limits<double>::quiet_NaN();
+  double h = z0;  // zeta(alpha, u_j): mass at or above the current unique value, scaled
   double ks = 0;
   const double u0 = d.x[start];
   if (u0 > xmin) {  // a fixed x_min below the smallest tail value: F_n = 0 on [x_min, u0)
-    h = hurwitz_zeta_value(alpha, u0);
+    h = scaled_zeta(u0);
     ks = 1.0 - h / z0;
   }
   const std::size_t nu = d.starts.size();
@@ -78,23 +90,41 @@ double discrete_ks(const SortedData& d, std::size_t first_unique, double xmin, d
     const double u = d.x[d.starts[k]];
     const std::size_t next = k + 1 < nu ? d.starts[k + 1] : total;
     const double fn = static_cast<double>(next - start) / n;  // F_n(u)
-    const double h_after = h - std::pow(u, -alpha);           // zeta(alpha, u + 1)
+    const double h_after = h - scaled_term(u);                // zeta(alpha, u + 1)
     ks = std::max(ks, std::fabs(fn - (1.0 - h_after / z0)));
     if (k + 1 < nu) {
       const double v = d.x[d.starts[k + 1]];
       double h_next;
       if (v - u <= 16) {
         h_next = h_after;
-        for (double t = u + 1; t < v; t += 1) h_next -= std::pow(t, -alpha);
+        for (double t = u + 1; t < v; t += 1) h_next -= scaled_term(t);
       } else {
-        h_next = hurwitz_zeta_value(alpha, v);
+        h_next = scaled_zeta(v);
       }
       if (v - u > 1) ks = std::max(ks, std::fabs(fn - (1.0 - h_next / z0)));  // at x = v - 1
       h = h_next;
     }
+    if (!std::isfinite(ks)) return std::numeric_limits<double>::quiet_NaN();
     if (ks > bound) return ks;
   }
   return ks;
+}
+
+// A candidate fit is valid when alpha is a finite MLE inside (1, kMaxAlpha) and the KS
+// distance is finite (NaN marks an MLE that ran off to its bound or a non-finite quantity).
+bool valid(const TailFit& t) {
+  return std::isfinite(t.alpha) && t.alpha > 1 && t.alpha < kMaxAlpha && std::isfinite(t.ks);
+}
+
+std::string failure_reason(const TailFit& t) {
+  if (!std::isfinite(t.alpha))
+    return "the exponent's MLE is not finite (it runs off to its bound alpha = " +
+           std::to_string(static_cast<int>(kMaxAlpha)) +
+           ": the tail is a point mass at x_min, not a power law)";
+  if (!(t.alpha > 1 && t.alpha < kMaxAlpha))
+    return "alpha = " + std::to_string(t.alpha) + " is outside (1, " +
+           std::to_string(static_cast<int>(kMaxAlpha)) + ")";
+  return "the KS distance is not finite";
 }
 
 std::size_t count_unique_from(const SortedData& d, std::size_t start) {
@@ -120,14 +150,24 @@ SortedData prepare(std::vector<double> data) {
 
 double discrete_alpha_mle(double mean_log, double xmin, double alpha_start) {
   // g(a) = E_a[ln X] - mean_log is decreasing in a, +inf at a -> 1, -> ln x_min as a -> inf.
+  // Computed centred at ln x_min: g(a) = E_a[ln(X/x_min)] - (mean_log - ln x_min), with
+  // E_a[ln(X/x_min)] = -Z'/Z of the scaled zeta (no underflow, no cancellation).
+  const double target = mean_log - std::log(xmin);
+  if (!(target > 0) || !std::isfinite(target)) return kNaN;  // all points at x_min
+  const auto g_of = [&](double a, double* var) {
+    const LogZetaJet z = log_hurwitz_zeta_jet(a, xmin);
+    if (var) *var = z.log_var;
+    return -z.centred_d1 - target;
+  };
+  // The root must lie below the bound: E[ln X] at kMaxAlpha still above the data's mean log
+  // means the MLE is a point mass at x_min (alpha -> inf), not a power law.
+  if (!(g_of(kMaxAlpha, nullptr) < 0)) return kNaN;
   double lo = 1.0, hi = kMaxAlpha;
-  double a = std::clamp(alpha_start, 1.0 + 1e-6, kMaxAlpha - 1);
+  double a = std::clamp(std::isfinite(alpha_start) ? alpha_start : 2.0, 1.0 + 1e-6, kMaxAlpha - 1);
   for (int it = 0; it < 200; ++it) {
-    const ZetaJet z = hurwitz_zeta_jet(a, xmin);
-    const double r1 = z.d1 / z.value;
-    const double mean = -r1;
-    const double var = z.d2 / z.value - r1 * r1;
-    const double g = mean - mean_log;
+    double var = kNaN;
+    const double g = g_of(a, &var);
+    if (!std::isfinite(g) || !(var > 0)) return kNaN;
     if (g > 0)
       lo = a;
     else
@@ -142,9 +182,7 @@ double discrete_alpha_mle(double mean_log, double xmin, double alpha_start) {
 }
 
 double discrete_log_variance(double alpha, double xmin) {
-  const ZetaJet z = hurwitz_zeta_jet(alpha, xmin);
-  const double r1 = z.d1 / z.value;
-  return z.d2 / z.value - r1 * r1;
+  return log_hurwitz_zeta_jet(alpha, xmin).log_var;
 }
 
 TailFit fit_tail(const SortedData& d, const FitOptions& options) {
@@ -158,10 +196,11 @@ TailFit fit_tail(const SortedData& d, const FitOptions& options) {
     if (options.discrete) {
       const double mean_log = d.suffix_log[start] / nd;
       alpha = discrete_alpha_mle(mean_log, xmin, alpha_start);
-      out.ks = discrete_ks(d, first_unique, xmin, alpha, bound);
+      out.ks = std::isfinite(alpha) ? discrete_ks(d, first_unique, xmin, alpha, bound) : kNaN;
     } else {
       alpha = 1.0 + nd / (d.suffix_log[start] - nd * std::log(xmin));
-      out.ks = continuous_ks(d, start, xmin, alpha, bound);
+      out.ks =
+          std::isfinite(alpha) && alpha > 1 ? continuous_ks(d, start, xmin, alpha, bound) : kNaN;
     }
     out.xmin = xmin;
     out.alpha = alpha;
@@ -185,6 +224,8 @@ TailFit fit_tail(const SortedData& d, const FitOptions& options) {
     TailFit out;
     const double a0 = 1.0 + n_tail / (d.suffix_log[start] - n_tail * std::log(xmin - 0.5));
     fit_at(start, xmin, std::numeric_limits<double>::infinity(), a0, first_unique, out);
+    CRITNET_CHECK_AS(NumericalError, valid(out), "the power-law fit at x_min = ", xmin,
+                     " failed: ", failure_reason(out), " (", n_tail, " tail points)");
     out.candidates = 1;
     return out;
   }
@@ -227,24 +268,48 @@ TailFit fit_tail(const SortedData& d, const FitOptions& options) {
     }
     TailFit t;
     fit_at(start, xmin, bound, a0, k, t);
-    alpha_prev = t.alpha;
+    if (std::isfinite(t.alpha)) alpha_prev = t.alpha;
     return t;
   };
   double bound = std::numeric_limits<double>::infinity();
   if (cand.size() > 128) {
     const std::size_t stride = cand.size() / 64;
     double alpha_prev = kNaN;
-    for (std::size_t i = 0; i < cand.size(); i += stride)
-      bound = std::min(bound, fit_candidate(cand[i], bound, alpha_prev).ks);
+    for (std::size_t i = 0; i < cand.size(); i += stride) {
+      const TailFit t = fit_candidate(cand[i], bound, alpha_prev);
+      if (valid(t)) bound = std::min(bound, t.ks);
+    }
   }
-  TailFit best;
-  best.ks = std::numeric_limits<double>::infinity();
-  double alpha_prev = kNaN;
-  for (std::size_t k : cand) {
-    const TailFit t = fit_candidate(k, std::min(bound, best.ks), alpha_prev);
-    if (t.ks < best.ks && t.ks <= bound)
-      best = t;  // strict: the smallest x_min wins ties (as which.min)
-  }
+  // The bound is loosened by 1e-9 relative: the full pass refits each candidate from another
+  // Newton start, so its D may differ from the sparse pass's in the last bits; without slack
+  // the minimiser itself could be abandoned (and no candidate chosen at all).
+  std::size_t invalid = 0;
+  TailFit last_invalid;
+  const auto full_pass = [&](double prune) {
+    TailFit best;
+    best.ks = std::numeric_limits<double>::infinity();
+    double alpha_prev = kNaN;
+    invalid = 0;
+    for (std::size_t k : cand) {
+      const double b = std::min(prune, best.ks);
+      const TailFit t = fit_candidate(k, b, alpha_prev);
+      if (!valid(t)) {  // the MLE ran off to its bound or a quantity is not finite: skipped
+        ++invalid;
+        last_invalid = t;
+        continue;
+      }
+      if (t.ks < best.ks && t.ks <= b)
+        best = t;  // strict: the smallest x_min wins ties (as which.min)
+    }
+    return best;
+  };
+  TailFit best = full_pass(bound * (1 + 1e-9));
+  if (!std::isfinite(best.ks) && std::isfinite(bound))  // safety net: exhaustive rescan
+    best = full_pass(std::numeric_limits<double>::infinity());
+  CRITNET_CHECK_AS(NumericalError, std::isfinite(best.ks), "no x_min candidate gives a valid ",
+                   options.discrete ? "discrete" : "continuous", " power-law fit: all ", invalid,
+                   " of ", cand.size(), " candidates failed (last, x_min = ", last_invalid.xmin,
+                   ": ", failure_reason(last_invalid), ")");
   best.candidates = cand.size();
   return best;
 }
@@ -284,6 +349,9 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
   r.alpha_se = options.discrete
                    ? 1.0 / std::sqrt(nd * detail::discrete_log_variance(t.alpha, t.xmin))
                    : (t.alpha - 1.0) / std::sqrt(nd);
+  CRITNET_CHECK_AS(NumericalError, std::isfinite(r.alpha_se) && r.alpha_se > 0,
+                   "the standard error of alpha is not finite (alpha = ", r.alpha,
+                   ", x_min = ", r.xmin, ", n_tail = ", r.n_tail, ")");
   r.ks_convention =
       options.discrete
           ? "csn-integer: max over integers x in [x_min, max] of |F_n(x) - P(X <= x)|"
@@ -306,14 +374,19 @@ FitResult analyse(std::vector<double> data, const FitOptions& options) {
 double power_law_cdf(double x, double xmin, double alpha, bool discrete) {
   if (x < xmin) return 0.0;
   if (!discrete) return -std::expm1((1 - alpha) * std::log(x / xmin));
-  return 1.0 - detail::hurwitz_zeta_value(alpha, std::floor(x) + 1) /
-                   detail::hurwitz_zeta_value(alpha, xmin);
+  return 1.0 - detail::hurwitz_zeta_ratio(alpha, std::floor(x) + 1, xmin);
 }
 
 double hurwitz_zeta(double s, double q) {
   CRITNET_CHECK(s > 1, "Hurwitz zeta needs s > 1, got ", s);
   CRITNET_CHECK(q > 0, "Hurwitz zeta needs q > 0, got ", q);
   return detail::hurwitz_zeta_value(s, q);
+}
+
+double log_hurwitz_zeta(double s, double q) {
+  CRITNET_CHECK(s > 1, "Hurwitz zeta needs s > 1, got ", s);
+  CRITNET_CHECK(q > 0, "Hurwitz zeta needs q > 0, got ", q);
+  return detail::log_hurwitz_zeta(s, q);
 }
 
 nlohmann::json to_json(const FitResult& r) {
@@ -334,13 +407,13 @@ nlohmann::json to_json(const FitResult& r) {
                      {"favoured", c.favoured}});
   }
   return {{"model", r.discrete ? "discrete_power_law" : "continuous_power_law"},
-          {"xmin", r.xmin},
+          {"xmin", num(r.xmin)},
           {"xmin_fixed", r.xmin_fixed},
-          {"alpha", r.alpha},
-          {"alpha_se", r.alpha_se},
+          {"alpha", num(r.alpha)},
+          {"alpha_se", num(r.alpha_se)},
           {"n", r.n},
           {"n_tail", r.n_tail},
-          {"ks", r.ks},
+          {"ks", num(r.ks)},
           {"ks_convention", r.ks_convention},
           {"candidates", r.candidates},
           {"bootstrap", r.bootstrap},

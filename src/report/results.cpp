@@ -87,6 +87,18 @@ double get_number_either(const json& obj, const std::string& key, const std::str
                                                : get_number(obj, key, where);
 }
 
+}  // namespace
+
+std::string invalid_fit_reason(const CsnFit& f) {
+  if (!std::isfinite(f.alpha) || !std::isfinite(f.alpha_se) || !std::isfinite(f.ks) ||
+      !std::isfinite(f.x_min) || !(f.alpha_se > 0) || !(f.ks > 0))
+    return fmt::format("alpha = {}, se = {}, KS = {}, x_min = {} (not finite or not > 0)", f.alpha,
+                       f.alpha_se, f.ks, f.x_min);
+  return "";
+}
+
+namespace {
+
 CsnFit parse_fit(const json& j, const std::string& where) {
   CRITNET_CHECK_DATA(j.is_object(), "results: ", where, " must be an object or null");
   CsnFit fit;
@@ -261,6 +273,13 @@ Results parse_results(const json& doc, const fs::path& run_dir) {
         m.csv = resolve_file(get_string(rs[i], "csv", w), run_dir, w + ".csv");
         if (has(rs[i], "fit")) m.fit = parse_fit(rs[i].at("fit"), w + ".fit");
         m.fit_error = get_string_or(rs[i], "fit_error", w, "");
+        if (m.fit) {
+          const std::string why = invalid_fit_reason(*m.fit);
+          if (!why.empty()) {  // a degenerate fit is no fit
+            m.fit.reset();
+            if (m.fit_error.empty()) m.fit_error = "invalid fit: " + why;
+          }
+        }
         if (has(rs[i], "curves")) {
           const json& cs = rs[i].at("curves");
           CRITNET_CHECK_DATA(cs.is_array(), "results: ", w, ".curves must be an array");

@@ -20,11 +20,17 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
     v.reason = "no fit";
     return v;
   }
+  // A fit whose exponent, standard error or KS distance is not finite (e.g. a discrete MLE
+  // that ran off to its bound) is no fit at all: its bootstrap p says nothing.
+  if (const std::string why = invalid_fit_reason(*fit); !why.empty()) {
+    v.reason = "no valid fit: " + why;
+    return v;
+  }
   for (const auto& c : fit->comparisons) {
     if (std::isnan(c.R)) continue;
     if (!v.best_alternative || c.R < v.best_alternative->R) v.best_alternative = c;
   }
-  if (!std::isfinite(fit->p_value) || !std::isfinite(fit->alpha)) {
+  if (!std::isfinite(fit->p_value)) {
     v.reason = "no goodness-of-fit p-value";
     return v;
   }

@@ -105,7 +105,11 @@ struct FitResult {
 void validate_data(const std::vector<double>& data, bool discrete);
 
 /// The power-law fit alone (x_min scan or fixed x_min, alpha, se, KS): no bootstrap, no
-/// comparisons.
+/// comparisons. A candidate x_min whose MLE runs off to its bound (alpha >= 200: the tail is
+/// a point mass at x_min) or whose alpha or KS distance is not finite is skipped in the scan;
+/// when no candidate (or the fixed x_min) gives a valid fit, or the standard error is not
+/// finite, it throws critnet::NumericalError with the reason. A returned result always has
+/// finite alpha in (1, 200), alpha_se > 0 and KS distance.
 FitResult fit_power_law(std::vector<double> data, const FitOptions& options);
 
 /// The full CSN analysis: fit, bootstrap p-value (options.bootstrap > 0), comparisons.
@@ -121,11 +125,18 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
 std::vector<Comparison> compare_alternatives(const std::vector<double>& data, const FitResult& fit,
                                              double significance = 0.1);
 
-/// Power-law CDF P(X <= x) for x >= x_min (continuous or discrete).
+/// Power-law CDF P(X <= x) for x >= x_min (continuous or discrete; the discrete one from
+/// ratios of Hurwitz zeta values in log space, so it does not underflow).
 double power_law_cdf(double x, double xmin, double alpha, bool discrete);
 
-/// Hurwitz zeta function zeta(s, q) = sum_{k>=0} (q+k)^-s, s > 1, q > 0.
+/// Hurwitz zeta function zeta(s, q) = sum_{k>=0} (q+k)^-s, s > 1, q > 0. Underflows to 0
+/// when s ln q > ~745 (e.g. s = 81, q = 9741); the fits use log_hurwitz_zeta.
 double hurwitz_zeta(double s, double q);
+
+/// ln zeta(s, q), s > 1, q > 0, computed with q^-s pulled out (ln zeta = -s ln q +
+/// ln sum_k (1 + k/q)^-s), so it is finite and accurate (~1e-14 relative in zeta) where
+/// zeta(s, q) itself underflows.
+double log_hurwitz_zeta(double s, double q);
 
 /// JSON of a result: every field above, comparisons as an array of objects.
 nlohmann::json to_json(const FitResult& result);

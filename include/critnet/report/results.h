@@ -39,6 +39,11 @@ struct CsnFit {
   std::vector<Comparison> comparisons;
 };
 
+/// Why a fit cannot be used ("" when it can): alpha, alpha_se, ks or x_min not finite, or
+/// alpha_se or ks not > 0 (a degenerate fit, e.g. a discrete MLE that ran off to its bound).
+/// Such a fit is read as no fit (MeasureResult::fit empty, fit_error set) and judged "no fit".
+std::string invalid_fit_reason(const CsnFit& fit);
+
 /// How a measure's CSV is plotted and how its CSN fit is drawn over it:
 /// kRank: y = value against x = rank (descending), overlay y = x_min (r / n_tail)^(-1/(α-1));
 /// kDensity: y = probability density (normalised over all n points), overlay

@@ -32,10 +32,12 @@ struct TailFit {
 TailFit fit_tail(const SortedData& data, const FitOptions& options);
 
 /// Discrete power-law MLE: solves E_alpha[ln X] = mean_log (CSN eq. 3.5 stationary point)
-/// by safeguarded Newton iterations on Hurwitz zeta derivatives.
+/// by safeguarded Newton iterations on Hurwitz zeta derivatives (log space, centred at
+/// ln x_min). NaN when the root is not below the bound alpha = 200 (a point mass at x_min)
+/// or a quantity is not finite.
 double discrete_alpha_mle(double mean_log, double xmin, double alpha_start);
 
-/// Fisher information per point of the discrete power law: Var_alpha[ln X].
+/// Fisher information per point of the discrete power law: Var_alpha[ln X] (no underflow).
 double discrete_log_variance(double alpha, double xmin);
 
 }  // namespace critnet::analysis::detail

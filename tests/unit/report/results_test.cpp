@@ -51,6 +51,20 @@ TEST(Results, ParsesTheSyntheticRun) {
   EXPECT_EQ(r.measure("weighted_degree").kind, PlotKind::kDensity);
 }
 
+TEST(Results, ADegenerateFitIsReadAsNoFit) {
+  // alpha_se null (NaN in the fit) and KS 0: what the Hurwitz-zeta underflow wrote.
+  const json fit = json::parse(R"({
+    "model": "discrete_power_law", "xmin": 9741, "alpha": 81.89, "alpha_se": null,
+    "n": 175, "n_tail": 10, "ks": 0.0, "p": 1.0, "comparisons": []})");
+  TempDir tmp;
+  json doc = testing::make_synthetic_run(tmp.path(), 1);
+  doc["arms"][0]["results"][0]["fit"] = fit;
+  const Results r = parse_results(doc, tmp.path());
+  const MeasureResult& m = r.arms[0].results[0];
+  EXPECT_FALSE(m.fit);
+  EXPECT_THAT(m.fit_error, HasSubstr("invalid fit"));
+}
+
 TEST(Results, ReadsTheAnalysisLibrarysFitJson) {
   // The shape critnet::analysis::to_json(FitResult) writes (branch `analysis`).
   const json fit = json::parse(R"({

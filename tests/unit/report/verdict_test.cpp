@@ -70,6 +70,31 @@ TEST(Verdict, MissingFitOrPValue) {
   EXPECT_EQ(v.reason, "no goodness-of-fit p-value");
 }
 
+TEST(Verdict, NonFiniteAlphaSeOrKsIsNoFitEvenWithPOne) {
+  // The degenerate discrete fit the Hurwitz-zeta underflow gave: alpha = 81.9 +- nan, KS = 0,
+  // bootstrap p = 1. It must not be called plausible.
+  CsnFit f = fit(1.0);
+  f.alpha = 81.8937;
+  f.alpha_se = std::nan("");
+  f.ks = 0;
+  auto v = assess(f);
+  EXPECT_EQ(v.plausibility, Plausibility::kNoFit);
+  EXPECT_FALSE(v.plausible());
+  EXPECT_THAT(v.reason, HasSubstr("no valid fit"));
+  for (auto bad : {&CsnFit::alpha, &CsnFit::alpha_se, &CsnFit::ks, &CsnFit::x_min}) {
+    CsnFit g = fit(1.0);
+    g.*bad = std::nan("");
+    EXPECT_EQ(assess(g).plausibility, Plausibility::kNoFit);
+    g.*bad = INFINITY;
+    EXPECT_EQ(assess(g).plausibility, Plausibility::kNoFit);
+    EXPECT_FALSE(invalid_fit_reason(g).empty());
+  }
+  CsnFit zero_ks = fit(1.0);
+  zero_ks.ks = 0;
+  EXPECT_EQ(assess(zero_ks).plausibility, Plausibility::kNoFit);
+  EXPECT_EQ(invalid_fit_reason(fit(0.5)), "");
+}
+
 TEST(Verdict, CustomThresholds) {
   VerdictRule strict;
   strict.gof_p_min = 0.5;
