@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   critnet::cli::setup_info(app);
   critnet::cli::setup_report(app);
   critnet::cli::setup_fit(app);
+  critnet::cli::setup_train(app);
 
   try {
     app.parse(argc, argv);

@@ -9,5 +9,6 @@ namespace critnet::cli {
 void setup_info(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_fit(CLI::App& app);
+void setup_train(CLI::App& app);
 
 }  // namespace critnet::cli

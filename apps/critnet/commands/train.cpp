@@ -1,0 +1,361 @@
+// `critnet train`: trains the paper's MLP (optionally with critical regularisation), writes
+// config.json, metrics.jsonl and checkpoints; one JSON line per epoch on stdout.
+#include "critnet/train/train.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "commands/command.h"
+#include "critnet/core/error.h"
+
+namespace critnet::cli {
+namespace {
+
+using train::TrainOptions;
+
+// Parses "600,400,200,100" (or "" / "none" for an empty list).
+template <typename T>
+std::vector<T> parse_list(const std::string& text, const std::string& option) {
+  std::vector<T> out;
+  if (text.empty() || text == "none") return out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::istringstream one(item);
+    T value{};
+    one >> value;
+    CRITNET_CHECK(!item.empty() && one && one.peek() == EOF, "option ", option, ": cannot parse '",
+                  item, "' in '", text, "' (expected a comma-separated list)");
+    out.push_back(value);
+  }
+  return out;
+}
+
+std::string default_out_dir() {
+  const std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "runs/train-%Y%m%d-%H%M%S", std::gmtime(&t));
+  return buf;
+}
+
+// Draws "epoch 1/3 [=====>     ] 234/469 loss 0.43" on stderr, at most ten times a second.
+class ProgressBar {
+ public:
+  void update(const train::StepInfo& s) {
+    const auto now = std::chrono::steady_clock::now();
+    if (s.batch != s.batches && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(kWidth * s.batch / std::max<int64_t>(1, s.batches));
+    std::string bar(filled, '=');
+    if (filled < kWidth) bar += '>' + std::string(kWidth - filled - 1, ' ');
+    fmt::print(stderr, "\repoch {}/{} [{}] {}/{} loss {:.4f}  ", s.epoch, s.epochs, bar, s.batch,
+               s.batches, s.loss);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void clear() {
+    if (drawn_) fmt::print(stderr, "\r{:80}\r", "");
+    drawn_ = false;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  bool drawn_ = false;
+};
+
+struct TrainArgs {
+  std::string config_file, resume, out;
+  // Typed holders of every flag; applied to the options only when given explicitly.
+  std::string data, data_dir, hidden, activation, init, device, preset, gram_side, n_convention,
+      coeffs, reg_layers;
+  int64_t synthetic_train = 0, synthetic_test = 0, train_limit = 0, test_limit = 0, batch_size = 0,
+          epochs = 0, max_steps = 0, reg_interval = 0, eval_batch_size = 0;
+  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, beta = 0, strength = 0;
+  uint64_t seed = 0;
+  int threads = 0;
+  bool no_checkpoint = false, no_eval = false, no_progress = false;
+
+  struct Applier {
+    CLI::Option* option;
+    std::function<void(TrainOptions&)> apply;
+    bool allowed_on_resume;
+  };
+  std::vector<Applier> appliers;
+};
+
+TrainOptions resolve_options(TrainArgs& a) {
+  TrainOptions o;
+  if (!a.resume.empty()) {
+    CRITNET_CHECK(a.config_file.empty(),
+                  "--config and --resume cannot be combined (a resumed run "
+                  "uses its checkpoint's options)");
+    o = train::resume_options(a.resume);
+  } else if (!a.config_file.empty()) {
+    std::ifstream in(a.config_file);
+    CRITNET_CHECK_DATA(static_cast<bool>(in), a.config_file, ": cannot open config file");
+    nlohmann::json j;
+    try {
+      in >> j;
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError(a.config_file + ": not valid JSON (" + e.what() + ")");
+    }
+    from_json(j, o);
+    o.resume.clear();
+  }
+  for (const auto& ap : a.appliers) {
+    if (ap.option->count() == 0) continue;
+    CRITNET_CHECK(a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
+                  " cannot be changed when resuming (the checkpoint's options are used; only "
+                  "--epochs, --max-steps, --device, --threads, --out, --no-checkpoint, --no-eval "
+                  "may be given)");
+    ap.apply(o);
+  }
+  if (o.out_dir.empty()) o.out_dir = default_out_dir();
+  return o;
+}
+
+void run_train(TrainArgs& a) {
+  TrainOptions o = resolve_options(a);
+  o.validate();
+  if (o.reg.preset() == reg::Preset::kPaper && o.reg.beta() > 0 && o.reg.enabled()) {
+    fmt::print(
+        stderr,
+        "critnet: warning: --reg paper with beta > 0 ({}): 1 + x + 2x^2 has no real root, so "
+        "the penalty can never reach zero and only shrinks the weights (SPEC section 2); "
+        "running it as asked\n",
+        o.reg.beta());
+  }
+  const bool tty = ::isatty(2) && !a.no_progress;
+  ProgressBar bar;
+  train::TrainCallbacks callbacks;
+  callbacks.on_start = [&](const nlohmann::json& config) {
+    const auto& rt = config.at("runtime");
+    if (rt.at("blas").get<std::string>() == "reference") {
+      fmt::print(stderr,
+                 "critnet: WARNING: LibTorch uses the reference BLAS ({}), about 17x slower than "
+                 "OpenBLAS. Install it: apt-get install libopenblas0-openmp\n",
+                 rt.at("blas_path").get<std::string>());
+    }
+    const auto& d = config.at("data");
+    fmt::print(stderr,
+               "critnet: training on {} ({} train, {} test, {} inputs), device {}, {} threads; "
+               "outputs in {}\n",
+               d.at("name").get<std::string>(), d.at("train_size").get<int64_t>(),
+               d.at("test_size").get<int64_t>(), d.at("input_size").get<int64_t>(),
+               config.at("device").get<std::string>(), rt.at("threads").get<int>(), o.out_dir);
+  };
+  if (tty) callbacks.on_step = [&](const train::StepInfo& s) { bar.update(s); };
+  callbacks.on_epoch = [&](const train::EpochMetrics& m) {
+    bar.clear();
+    fmt::print("{}\n", m.to_json().dump());
+    std::fflush(stdout);
+  };
+  const train::TrainResult result = train::train(o, callbacks);
+  bar.clear();
+  if (!result.history.empty()) {
+    const auto& last = result.history.back();
+    fmt::print(stderr,
+               "critnet: done: epoch {}, step {}, test accuracy {:.4f}, {:.0f} samples/s; "
+               "outputs in {}\n",
+               last.epoch, last.step, last.test_accuracy, last.samples_per_s, o.out_dir);
+  } else {
+    fmt::print(stderr, "critnet: nothing to do (the run already reached its epochs / max steps)\n");
+  }
+}
+
+}  // namespace
+
+void setup_train(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  auto* cmd = app.add_subcommand(
+      "train",
+      "Train the paper's MLP (Adam, cross-entropy + optional critical penalty); writes "
+      "OUT/config.json, OUT/metrics.jsonl (one JSON line per epoch, also on stdout) and "
+      "OUT/checkpoint/");
+  const TrainOptions d;  // defaults, for the help text
+  auto add = [&](CLI::Option* opt, std::function<void(TrainOptions&)> apply,
+                 bool on_resume = false) {
+    a->appliers.push_back({opt, std::move(apply), on_resume});
+    return opt;
+  };
+  TrainArgs& r = *a;
+
+  // Inputs and outputs.
+  cmd->add_option("--config", r.config_file,
+                  "JSON file of options (a config.json of an earlier run works too); flags given "
+                  "explicitly override it")
+      ->group("Run");
+  cmd->add_option("--resume", r.resume,
+                  "Continue the run in DIR (a run directory or its checkpoint/) where it stopped; "
+                  "bit-for-bit on CPU with one thread")
+      ->group("Run");
+  add(
+      cmd->add_option("--out", r.out, "Output directory (default runs/train-<UTC date-time>)")
+          ->group("Run"),
+      [&r](TrainOptions& o) { o.out_dir = r.out; }, true);
+  add(
+      cmd->add_flag("--no-checkpoint", r.no_checkpoint, "Do not write checkpoints")->group("Run"),
+      [&r](TrainOptions& o) { o.checkpoint = !r.no_checkpoint; }, true);
+  add(
+      cmd->add_flag("--no-eval", r.no_eval, "Do not evaluate the test split after each epoch")
+          ->group("Run"),
+      [&r](TrainOptions& o) { o.evaluate = !r.no_eval; }, true);
+  add(
+      cmd->add_option("--eval-batch-size", r.eval_batch_size,
+                      fmt::format("Batch size of evaluation (default {})", d.eval_batch_size))
+          ->group("Run")
+          ->check(CLI::PositiveNumber),
+      [&r](TrainOptions& o) { o.eval_batch_size = r.eval_batch_size; }, true);
+  cmd->add_flag("--no-progress", r.no_progress, "No progress bar (drawn only when stderr is a TTY)")
+      ->group("Run");
+
+  // Data.
+  add(cmd->add_option("--data", r.data,
+                      "fashion-mnist | mnist | cifar10 | synthetic:D (default fashion-mnist)")
+          ->group("Data"),
+      [&r](TrainOptions& o) { o.data.source = r.data; });
+  add(cmd->add_option(
+             "--data-dir", r.data_dir,
+             "Directory of the data files (fashion-mnist: /usr/share/datasets/fashion-mnist; "
+             "cifar10: ../shared/data/cifar-10-batches-bin; mnist: required)")
+          ->group("Data"),
+      [&r](TrainOptions& o) { o.data.data_dir = r.data_dir; });
+  add(cmd->add_option(
+             "--synthetic-train", r.synthetic_train,
+             fmt::format("Train samples of synthetic:D (default {})", d.data.synthetic_train))
+          ->group("Data")
+          ->check(CLI::PositiveNumber),
+      [&r](TrainOptions& o) { o.data.synthetic_train = r.synthetic_train; });
+  add(cmd->add_option(
+             "--synthetic-test", r.synthetic_test,
+             fmt::format("Test samples of synthetic:D (default {})", d.data.synthetic_test))
+          ->group("Data")
+          ->check(CLI::PositiveNumber),
+      [&r](TrainOptions& o) { o.data.synthetic_test = r.synthetic_test; });
+  add(cmd->add_option("--train-limit", r.train_limit,
+                      "Use only the first N train samples (0 = all)")
+          ->group("Data")
+          ->check(CLI::NonNegativeNumber),
+      [&r](TrainOptions& o) { o.data.train_limit = r.train_limit; });
+  add(cmd->add_option("--test-limit", r.test_limit, "Use only the first N test samples (0 = all)")
+          ->group("Data")
+          ->check(CLI::NonNegativeNumber),
+      [&r](TrainOptions& o) { o.data.test_limit = r.test_limit; });
+
+  // Model.
+  add(cmd->add_option("--hidden", r.hidden,
+                      "Hidden layer widths, input side first (default 600,400,200,100)")
+          ->group("Model"),
+      [&r](TrainOptions& o) { o.hidden_sizes = parse_list<int64_t>(r.hidden, "--hidden"); });
+  add(cmd->add_option("--activation", r.activation, "relu | elu | tanh | linear (default relu)")
+          ->group("Model"),
+      [&r](TrainOptions& o) { o.activation = nn::parse_activation(r.activation); });
+  add(cmd->add_option("--init", r.init, "default (LibTorch) | he | orthogonal (default default)")
+          ->group("Model"),
+      [&r](TrainOptions& o) { o.init = nn::parse_init(r.init); });
+
+  // Optimisation.
+  add(cmd->add_option("--lr", r.lr, fmt::format("Adam learning rate (default {})", d.lr))
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.lr = r.lr; });
+  add(cmd->add_option("--beta1", r.beta1, fmt::format("Adam beta1 (default {})", d.beta1))
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.beta1 = r.beta1; });
+  add(cmd->add_option("--beta2", r.beta2, fmt::format("Adam beta2 (default {})", d.beta2))
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.beta2 = r.beta2; });
+  add(cmd->add_option("--eps", r.eps, fmt::format("Adam epsilon (default {})", d.eps))
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.eps = r.eps; });
+  add(cmd->add_option("--weight-decay", r.weight_decay, "Adam (L2) weight decay (default 0)")
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.weight_decay = r.weight_decay; });
+  add(cmd->add_option("--batch-size", r.batch_size,
+                      fmt::format("Samples per step (default {})", d.batch_size))
+          ->group("Optimisation")
+          ->check(CLI::PositiveNumber),
+      [&r](TrainOptions& o) { o.batch_size = r.batch_size; });
+  add(
+      cmd->add_option("--epochs", r.epochs, fmt::format("Epochs (default {})", d.epochs))
+          ->group("Optimisation")
+          ->check(CLI::PositiveNumber),
+      [&r](TrainOptions& o) { o.epochs = r.epochs; }, true);
+  add(
+      cmd->add_option("--max-steps", r.max_steps,
+                      "Stop after N optimiser steps in total (0 = no limit; the last epoch is then "
+                      "partial)")
+          ->group("Optimisation")
+          ->check(CLI::NonNegativeNumber),
+      [&r](TrainOptions& o) { o.max_steps = r.max_steps; }, true);
+  add(cmd->add_option("--seed", r.seed,
+                      "Seed of the initialisation, the data order and synthetic data (default 0)")
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) {
+        o.seed = r.seed;
+        o.data.seed = r.seed;
+      });
+  add(
+      cmd->add_option("--device", r.device, "auto | cpu | cuda | cuda:N (default auto)")
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.device = r.device; }, true);
+  add(
+      cmd->add_option("--threads", r.threads, "Intra-op CPU threads (default 0 = all cores)")
+          ->group("Optimisation")
+          ->check(CLI::NonNegativeNumber),
+      [&r](TrainOptions& o) { o.threads = r.threads; }, true);
+
+  // Critical regularisation.
+  add(cmd->add_option(
+             "--reg", r.preset,
+             "Penalty: none | paper (I + a w + 2a^2 w^2, eq. 30) | paper-eq33 | cw (I - a w) "
+             "| poly (--coeffs) | l1 | l2 (default none)")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.preset(reg::parse_preset(r.preset)); });
+  add(cmd->add_option(
+             "--beta", r.beta,
+             "Inverse temperature beta, a = beta/N (default 1; it acts when beta is of the "
+             "order of N; with --reg paper and beta > 0 the penalty cannot reach zero)")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.beta(r.beta); });
+  add(cmd->add_option("--strength", r.strength,
+                      "Strength lambda of the penalty in the loss (default 0)")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.strength(r.strength); });
+  add(cmd->add_option("--gram-side", r.gram_side, "w = V^T V (in, default) or V V^T (out)")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.gram_side(reg::parse_gram_side(r.gram_side)); });
+  add(cmd->add_option("--n-convention", r.n_convention,
+                      "N in a = beta/N: fan-in (default) | fan-out | one")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.n_convention(reg::parse_n_convention(r.n_convention)); });
+  add(cmd->add_option("--coeffs", r.coeffs, "Coefficients c0,c1,...,cK (K <= 4) of --reg poly")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.coefficients(parse_list<double>(r.coeffs, "--coeffs")); });
+  add(cmd->add_option(
+             "--reg-layers", r.reg_layers,
+             "Indices of the Linear layers penalised, e.g. 0,1,2 (default all but the output "
+             "layer)")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.layers(parse_list<int64_t>(r.reg_layers, "--reg-layers")); });
+  add(cmd->add_option("--reg-interval", r.reg_interval,
+                      "Apply the penalty every k steps with strength k*lambda (default 1)")
+          ->group("Regularisation")
+          ->check(CLI::PositiveNumber),
+      [&r](TrainOptions& o) { o.reg.interval(r.reg_interval); });
+
+  cmd->callback([a] { run_train(*a); });
+}
+
+}  // namespace critnet::cli

@@ -1,0 +1,140 @@
+#pragma once
+/// Training the paper's MLP: Adam on cross-entropy plus the critical penalty
+/// (loss = data_loss + Σ_{penalised l} (k·λ)·R(V_l), applied every k = reg.interval steps),
+/// per-epoch metrics, atomic checkpoints and bit-for-bit resume (on CPU, one thread).
+///
+/// Outputs in TrainOptions::out_dir (nothing is written when it is empty):
+///   config.json      the resolved configuration (options, data, model, versions, runtime)
+///   metrics.jsonl    one JSON object per epoch (EpochMetrics::to_json)
+///   checkpoint/      state.json + model-EEEEEE.pt + optimizer-EEEEEE.pt (checkpoint.h)
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "critnet/data/dataset.h"
+#include "critnet/nn/mlp.h"
+#include "critnet/regularizers/critical.h"
+
+namespace critnet::train {
+
+/// Everything a training run depends on. validate() throws critnet::InvalidArgument naming
+/// the bad value.
+struct TrainOptions {
+  data::DataSpec data;
+  /// Model (input and output sizes come from the data).
+  std::vector<int64_t> hidden_sizes{600, 400, 200, 100};
+  nn::Activation activation = nn::Activation::kRelu;
+  nn::Init init = nn::Init::kDefault;
+  /// Adam.
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  /// Samples per step; the last batch of an epoch may be smaller.
+  int64_t batch_size = 128;
+  /// Number of epochs (passes over the train split).
+  int64_t epochs = 10;
+  /// Stop after this many optimiser steps in total (0 = no limit); the epoch it ends in is
+  /// logged and checkpointed as partial.
+  int64_t max_steps = 0;
+  /// Seeds the model's initialisation and the data order (data order of epoch e is a pure
+  /// function of (seed, e)).
+  uint64_t seed = 0;
+  /// "auto" | "cpu" | "cuda" | "cuda:N".
+  std::string device = "auto";
+  /// Intra-op threads (0 = all cores).
+  int threads = 0;
+  /// The critical penalty (preset kNone = none).
+  reg::RegularizerOptions reg;
+  /// Output directory; empty = write nothing.
+  std::string out_dir;
+  /// Write a checkpoint after every epoch (needs out_dir).
+  bool checkpoint = true;
+  /// Evaluate the test split after every epoch.
+  bool evaluate = true;
+  /// Batch size of evaluation.
+  int64_t eval_batch_size = 1000;
+  /// Resume from this run or checkpoint directory (see resume_options()).
+  std::string resume;
+
+  void validate() const;
+};
+
+/// JSON of the options (nested: data, model, optimizer, reg, ...); from_json accepts any
+/// subset of the keys (others keep their defaults) and rejects unknown keys. Also accepts a
+/// resolved config.json (uses its "train" object).
+void to_json(nlohmann::json& j, const TrainOptions& options);
+void from_json(const nlohmann::json& j, TrainOptions& options);
+
+/// The options a checkpoint was written with, ready to continue it: resume = dir, out_dir = the
+/// run directory that holds the checkpoint. Throws critnet::DataError when dir holds none.
+TrainOptions resume_options(const std::string& dir);
+
+/// Metrics of one epoch.
+struct EpochMetrics {
+  int64_t epoch = 0;      ///< 1-based
+  int64_t step = 0;       ///< optimiser steps done in total at the end of the epoch
+  bool complete = true;   ///< false when max_steps ended the epoch early
+  int64_t samples = 0;    ///< train samples seen in this epoch
+  double train_loss = 0;  ///< mean over samples of data_loss + penalty term
+  double data_loss = 0;   ///< mean cross-entropy over train samples
+  double reg_loss = 0;    ///< mean of the added penalty term Σ_l (k·λ)·R(V_l) per step
+  /// (layer index, mean R(V_l) over the steps where the penalty was applied), not scaled by λ.
+  std::vector<std::pair<int64_t, double>> reg_penalty;
+  double test_loss = 0;      ///< NaN when not evaluated
+  double test_accuracy = 0;  ///< in [0, 1]; NaN when not evaluated
+  double wall_s = 0;         ///< wall time of the epoch (training + evaluation, not the checkpoint)
+  double train_s = 0;        ///< time spent in training steps
+  double samples_per_s = 0;  ///< samples / train_s
+
+  nlohmann::json to_json() const;
+  static EpochMetrics from_json(const nlohmann::json& j);
+};
+
+/// Progress within an epoch, for progress bars.
+struct StepInfo {
+  int64_t epoch = 0;  ///< 1-based
+  int64_t epochs = 0;
+  int64_t batch = 0;  ///< batches done in this epoch
+  int64_t batches = 0;
+  int64_t step = 0;
+  double loss = 0;  ///< this step's loss
+};
+
+/// Optional observers; the library itself never prints.
+struct TrainCallbacks {
+  /// Called once before the first step with the resolved config (config.json).
+  std::function<void(const nlohmann::json&)> on_start;
+  /// Called after every step.
+  std::function<void(const StepInfo&)> on_step;
+  /// Called after every epoch, after its checkpoint was written.
+  std::function<void(const EpochMetrics&)> on_epoch;
+};
+
+struct TrainResult {
+  /// Trained model (on the training device, eval mode).
+  nn::Mlp model{nullptr};
+  /// Every epoch's metrics, including those of the run a resume continued.
+  std::vector<EpochMetrics> history;
+  /// The resolved config (config.json).
+  nlohmann::json config;
+  int64_t steps = 0;
+};
+
+/// Trains. Throws InvalidArgument (bad options), DataError (bad data, unreadable checkpoint),
+/// NumericalError (non-finite loss: names the step, the layer and its penalty; the last
+/// checkpoint written stays valid), critnet::Error (outputs not writable).
+TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks = {});
+
+/// The Linear layers options.reg penalises in a net with `num_linears` layers: reg.layers, or
+/// every layer but the output layer when empty. Throws InvalidArgument for an index out of
+/// range.
+std::vector<int64_t> penalised_layers(const reg::RegularizerOptions& options, int64_t num_linears);
+
+}  // namespace critnet::train

@@ -1,0 +1,483 @@
+#include "critnet/train/train.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "critnet/core/error.h"
+#include "critnet/core/runtime.h"
+#include "critnet/data/batches.h"
+#include "critnet/train/checkpoint.h"
+
+namespace critnet::train {
+namespace fs = std::filesystem;
+namespace F = torch::nn::functional;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double nan() {
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string fmt_double(double v) {
+  std::ostringstream out;
+  out.precision(6);
+  out << v;
+  return out.str();
+}
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+Evaluation evaluate(nn::Mlp& model, const data::Dataset& d, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const int64_t n = d.size();
+  double loss = 0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; i += batch_size) {
+    const int64_t end = std::min(n, i + batch_size);
+    auto x = d.inputs.slice(0, i, end);
+    auto y = d.labels.slice(0, i, end);
+    auto logits = model->forward(x);
+    loss += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                .item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+  }
+  model->train();
+  return {loss / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
+}
+
+std::string epoch_file(const char* stem, int64_t epoch) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%s-%06lld.pt", stem, static_cast<long long>(epoch));
+  return buf;
+}
+
+// Saves model + optimizer + state.json atomically (see checkpoint.h) and drops older files.
+void save_checkpoint(const std::string& dir, const nn::Mlp& model,
+                     const torch::optim::Adam& optimizer, json state) {
+  fs::create_directories(dir);
+  const int64_t epoch = state.at("epoch").get<int64_t>();
+  const std::string model_name = epoch_file("model", epoch);
+  const std::string optim_name = epoch_file("optimizer", epoch);
+  auto save_atomic = [&](const std::string& name, auto&& save) {
+    const std::string final_path = (fs::path(dir) / name).string();
+    const std::string tmp = final_path + ".tmp";
+    try {
+      save(tmp);
+    } catch (const c10::Error& e) {
+      throw Error(tmp + ": cannot write checkpoint (" + e.what_without_backtrace() + ")");
+    }
+    std::error_code ec;
+    fs::rename(tmp, final_path, ec);
+    if (ec)
+      throw Error(final_path + ": cannot rename checkpoint into place (" + ec.message() + ")");
+  };
+  save_atomic(model_name, [&](const std::string& p) { torch::save(model, p); });
+  save_atomic(optim_name, [&](const std::string& p) { torch::save(optimizer, p); });
+  state["model"] = model_name;
+  state["optimizer"] = optim_name;
+  write_file_atomic((fs::path(dir) / "state.json").string(), state.dump(1));
+  // Older epochs' files are no longer referenced by state.json.
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const bool ours = (name.rfind("model-", 0) == 0 || name.rfind("optimizer-", 0) == 0);
+    if (ours && name != model_name && name != optim_name) {
+      std::error_code ec;
+      fs::remove(entry.path(), ec);
+    }
+  }
+}
+
+// Options that must agree between a checkpoint and the run that resumes it.
+void check_resumable(const TrainOptions& saved, const TrainOptions& now, const std::string& dir) {
+  auto same = [&](const char* what, const json& a, const json& b) {
+    CRITNET_CHECK(a == b, "cannot resume ", dir, ": option '", what,
+                  "' differs from the checkpoint (", a.dump(), " there, ", b.dump(), " now)");
+  };
+  same("data", json(saved.data), json(now.data));
+  same("hidden", json(saved.hidden_sizes), json(now.hidden_sizes));
+  same("activation", nn::to_string(saved.activation), nn::to_string(now.activation));
+  same("init", nn::to_string(saved.init), nn::to_string(now.init));
+  same("seed", saved.seed, now.seed);
+  same("batch_size", saved.batch_size, now.batch_size);
+}
+
+[[noreturn]] void throw_non_finite(double loss, double data_loss, int64_t step, int64_t epoch,
+                                   int64_t batch, const std::vector<int64_t>& layers,
+                                   const std::vector<double>& penalties, double scale,
+                                   const std::string& checkpoint_note) {
+  std::ostringstream out;
+  out << "non-finite loss (" << loss << ") at step " << step << " (epoch " << epoch << ", batch "
+      << batch << "): ";
+  int64_t bad = -1;
+  for (size_t i = 0; i < penalties.size(); ++i) {
+    if (!std::isfinite(penalties[i])) {
+      bad = static_cast<int64_t>(i);
+      break;
+    }
+  }
+  if (bad < 0 && !penalties.empty() && std::isfinite(data_loss)) {
+    // Finite penalties whose scaled sum overflowed: blame the largest.
+    bad = 0;
+    for (size_t i = 1; i < penalties.size(); ++i)
+      if (penalties[i] > penalties[bad]) bad = static_cast<int64_t>(i);
+  }
+  if (bad >= 0) {
+    out << "the critical penalty of layer " << layers[bad] << " is " << fmt_double(penalties[bad])
+        << " (times k*lambda = " << fmt_double(scale) << "; data loss " << fmt_double(data_loss)
+        << ")";
+  } else {
+    out << "the data loss is " << fmt_double(data_loss);
+  }
+  if (!penalties.empty()) {
+    out << "; penalties by layer:";
+    for (size_t i = 0; i < penalties.size(); ++i)
+      out << (i ? ", " : " ") << layers[i] << " = " << fmt_double(penalties[i]);
+  }
+  out << checkpoint_note;
+  throw NumericalError(out.str());
+}
+
+}  // namespace
+
+std::vector<int64_t> penalised_layers(const reg::RegularizerOptions& options, int64_t num_linears) {
+  std::vector<int64_t> layers = options.layers();
+  if (layers.empty()) {
+    for (int64_t l = 0; l + 1 < num_linears; ++l) layers.push_back(l);
+  }
+  for (auto l : layers) {
+    CRITNET_CHECK(l >= 0 && l < num_linears, "regularised layer index ", l,
+                  " out of range: the net has Linear layers 0..", num_linears - 1);
+  }
+  return layers;
+}
+
+json EpochMetrics::to_json() const {
+  json pen = json::array();
+  for (const auto& [layer, value] : reg_penalty)
+    pen.push_back({{"layer", layer}, {"value", value}});
+  return {{"epoch", epoch},
+          {"step", step},
+          {"complete", complete},
+          {"samples", samples},
+          {"train_loss", train_loss},
+          {"data_loss", data_loss},
+          {"reg_loss", reg_loss},
+          {"reg_penalty", pen},
+          {"test_loss", std::isfinite(test_loss) ? json(test_loss) : json(nullptr)},
+          {"test_accuracy", std::isfinite(test_accuracy) ? json(test_accuracy) : json(nullptr)},
+          {"wall_s", wall_s},
+          {"train_s", train_s},
+          {"samples_per_s", samples_per_s}};
+}
+
+EpochMetrics EpochMetrics::from_json(const json& j) {
+  auto num = [&](const char* key) {
+    const auto& v = j.at(key);
+    return v.is_null() ? nan() : v.get<double>();
+  };
+  EpochMetrics m;
+  m.epoch = j.at("epoch").get<int64_t>();
+  m.step = j.at("step").get<int64_t>();
+  m.complete = j.value("complete", true);
+  m.samples = j.value("samples", int64_t{0});
+  m.train_loss = num("train_loss");
+  m.data_loss = num("data_loss");
+  m.reg_loss = num("reg_loss");
+  for (const auto& p : j.at("reg_penalty")) {
+    m.reg_penalty.emplace_back(p.at("layer").get<int64_t>(),
+                               p.at("value").is_null() ? nan() : p.at("value").get<double>());
+  }
+  m.test_loss = num("test_loss");
+  m.test_accuracy = num("test_accuracy");
+  m.wall_s = num("wall_s");
+  m.train_s = num("train_s");
+  m.samples_per_s = num("samples_per_s");
+  return m;
+}
+
+TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) {
+  TrainOptions opts = options;
+  opts.validate();
+  set_threads(opts.threads);
+  const torch::Device device = resolve_device(opts.device);
+
+  // A checkpoint to continue?
+  json state;
+  std::string resume_dir;
+  if (!opts.resume.empty()) {
+    resume_dir = find_checkpoint_dir(opts.resume);
+    state = read_checkpoint_state(resume_dir);
+    TrainOptions saved;
+    try {
+      from_json(state.at("config").at("train"), saved);
+    } catch (const std::exception& e) {
+      throw DataError(resume_dir + "/state.json: bad config (" + e.what() + ")");
+    }
+    check_resumable(saved, opts, resume_dir);
+  }
+
+  const std::string out_dir = opts.out_dir;
+  const std::string ckpt_dir = out_dir.empty() ? "" : (fs::path(out_dir) / "checkpoint").string();
+  if (!out_dir.empty() && opts.resume.empty()) {
+    std::error_code ec;
+    CRITNET_CHECK(!fs::exists(fs::path(ckpt_dir) / "state.json", ec), "output directory ", out_dir,
+                  " already holds a run (", ckpt_dir,
+                  "/state.json): continue it with --resume or choose another --out");
+  }
+
+  data::DataSplits splits = data::load_data(opts.data);
+  CRITNET_CHECK(splits.train.size() > 0, "the train split is empty");
+
+  torch::manual_seed(opts.seed);
+  nn::Mlp model(nn::MlpOptions(splits.train.input_size(), splits.train.num_classes)
+                    .hidden_sizes(opts.hidden_sizes)
+                    .activation(opts.activation)
+                    .init(opts.init));
+  const int64_t num_linears = static_cast<int64_t>(model->linears().size());
+  const bool reg_on = opts.reg.enabled();
+  const std::vector<int64_t> layers =
+      reg_on ? penalised_layers(opts.reg, num_linears) : std::vector<int64_t>{};
+  const double reg_scale = static_cast<double>(opts.reg.interval()) * opts.reg.strength();
+
+  if (!resume_dir.empty()) {
+    const std::string file = (fs::path(resume_dir) / state.at("model").get<std::string>()).string();
+    try {
+      torch::load(model, file, torch::Device(torch::kCPU));
+    } catch (const c10::Error& e) {
+      throw DataError(file + ": cannot load the model (" + e.what_without_backtrace() + ")");
+    }
+  }
+  model->to(device);
+  model->train();
+  torch::optim::Adam optimizer(model->parameters(),
+                               torch::optim::AdamOptions(opts.lr)
+                                   .betas(std::make_tuple(opts.beta1, opts.beta2))
+                                   .eps(opts.eps)
+                                   .weight_decay(opts.weight_decay));
+
+  int64_t step = 0;
+  int64_t start_epoch = 1;
+  int64_t first_batch = 0;
+  std::vector<EpochMetrics> history;
+  if (!resume_dir.empty()) {
+    const std::string file =
+        (fs::path(resume_dir) / state.at("optimizer").get<std::string>()).string();
+    try {
+      torch::load(optimizer, file, device);
+    } catch (const c10::Error& e) {
+      throw DataError(file + ": cannot load the optimizer state (" + e.what_without_backtrace() +
+                      ")");
+    }
+    // The options given are authoritative (they equal the checkpoint's unless the caller
+    // changed them on purpose).
+    for (auto& group : optimizer.param_groups()) {
+      auto& adam = static_cast<torch::optim::AdamOptions&>(group.options());
+      adam.lr(opts.lr)
+          .betas(std::make_tuple(opts.beta1, opts.beta2))
+          .eps(opts.eps)
+          .weight_decay(opts.weight_decay);
+    }
+    step = state.at("step").get<int64_t>();
+    const int64_t epoch = state.at("epoch").get<int64_t>();
+    const bool complete = state.value("complete", true);
+    start_epoch = complete ? epoch + 1 : epoch;
+    first_batch = complete ? 0 : state.value("batches_done", int64_t{0});
+    for (const auto& m : state.value("history", json::array())) {
+      history.push_back(EpochMetrics::from_json(m));
+    }
+  }
+
+  // Data on the training device.
+  data::Dataset train_set = splits.train;
+  data::Dataset test_set = splits.test;
+  if (device != torch::Device(torch::kCPU)) {
+    train_set.inputs = train_set.inputs.to(device);
+    train_set.labels = train_set.labels.to(device);
+    test_set.inputs = test_set.inputs.to(device);
+    test_set.labels = test_set.labels.to(device);
+  }
+
+  // The resolved config.
+  const RuntimeInfo info = runtime_info();
+  int64_t num_parameters = 0;
+  for (const auto& p : model->parameters()) num_parameters += p.numel();
+  json config = {{"critnet_version", info.critnet_version},
+                 {"libtorch_version", info.torch_version},
+                 {"command", "train"},
+                 {"created_utc", utc_now()},
+                 {"train", json(opts)},
+                 {"data", data::describe(splits)},
+                 {"model",
+                  {{"input_size", splits.train.input_size()},
+                   {"output_size", splits.train.num_classes},
+                   {"hidden", opts.hidden_sizes},
+                   {"activation", nn::to_string(opts.activation)},
+                   {"init", nn::to_string(opts.init)},
+                   {"parameters", num_parameters}}},
+                 {"penalised_layers", layers},
+                 {"device", device.str()},
+                 {"runtime",
+                  {{"blas", info.blas_kind},
+                   {"blas_path", info.blas_path},
+                   {"threads", info.num_threads},
+                   {"hardware_threads", info.hardware_threads},
+                   {"cuda_devices", info.cuda_devices}}}};
+  if (!resume_dir.empty()) config["resumed_from"] = resume_dir;
+
+  const std::string metrics_path =
+      out_dir.empty() ? "" : (fs::path(out_dir) / "metrics.jsonl").string();
+  if (!out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    CRITNET_CHECK_AS(Error, !ec, out_dir, ": cannot create the output directory (", ec.message(),
+                     ")");
+    write_file_atomic((fs::path(out_dir) / "config.json").string(), config.dump(2) + "\n");
+    std::string lines;
+    for (const auto& m : history) lines += m.to_json().dump() + "\n";
+    write_file_atomic(metrics_path, lines);
+  }
+  if (callbacks.on_start) callbacks.on_start(config);
+
+  const int64_t n = train_set.size();
+  const int64_t bs = opts.batch_size;
+  const int64_t batches = (n + bs - 1) / bs;
+  auto last_checkpoint_note = [&]() -> std::string {
+    if (ckpt_dir.empty() || !opts.checkpoint) return "";
+    std::error_code ec;
+    if (!fs::exists(fs::path(ckpt_dir) / "state.json", ec))
+      return "; no checkpoint was written yet";
+    return "; the last good checkpoint stays in " + ckpt_dir;
+  };
+
+  for (int64_t epoch = start_epoch; epoch <= opts.epochs; ++epoch) {
+    if (opts.max_steps > 0 && step >= opts.max_steps) break;
+    const auto epoch_t0 = Clock::now();
+    model->train();
+    torch::Tensor order = data::epoch_order(n, opts.seed, epoch);
+    if (device != torch::Device(torch::kCPU)) order = order.to(device);
+
+    double total_sum = 0, data_sum = 0, reg_term_sum = 0, train_s = 0;
+    int64_t samples = 0, steps_here = 0, reg_steps = 0;
+    std::vector<double> pen_sum(layers.size(), 0.0);
+    int64_t b = (epoch == start_epoch) ? first_batch : 0;
+    for (; b < batches; ++b) {
+      if (opts.max_steps > 0 && step >= opts.max_steps) break;
+      const auto t0 = Clock::now();
+      const int64_t begin = b * bs, end = std::min(n, begin + bs);
+      auto idx = order.slice(0, begin, end);
+      auto x = train_set.inputs.index_select(0, idx);
+      auto y = train_set.labels.index_select(0, idx);
+      optimizer.zero_grad();
+      auto data_loss = F::cross_entropy(model->forward(x), y);
+      torch::Tensor loss = data_loss;
+      std::vector<double> pens;
+      const bool reg_step = reg_on && step % opts.reg.interval() == 0;
+      if (reg_step) {
+        std::vector<torch::Tensor> values;
+        values.reserve(layers.size());
+        for (auto l : layers) values.push_back(reg::penalty(model->weight(l), opts.reg));
+        auto stacked = torch::stack(values);
+        loss = data_loss + reg_scale * stacked.sum();
+        auto host = stacked.detach().to(torch::kCPU, torch::kFloat64);
+        pens.assign(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+      }
+      const double loss_value = loss.item<double>();
+      const double data_value = data_loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw_non_finite(loss_value, data_value, step, epoch, b, layers, pens, reg_scale,
+                         last_checkpoint_note());
+      }
+      loss.backward();
+      optimizer.step();
+      ++step;
+      ++steps_here;
+      const auto m = static_cast<double>(end - begin);
+      samples += end - begin;
+      total_sum += loss_value * m;
+      data_sum += data_value * m;
+      if (reg_step) {
+        ++reg_steps;
+        reg_term_sum += loss_value - data_value;
+        for (size_t i = 0; i < pens.size(); ++i) pen_sum[i] += pens[i];
+      }
+      train_s += seconds_since(t0);
+      if (callbacks.on_step) {
+        callbacks.on_step(StepInfo{epoch, opts.epochs, b + 1, batches, step, loss_value});
+      }
+    }
+    if (steps_here == 0) break;
+
+    EpochMetrics metrics;
+    metrics.epoch = epoch;
+    metrics.step = step;
+    metrics.complete = (b == batches);
+    metrics.samples = samples;
+    metrics.train_loss = total_sum / static_cast<double>(samples);
+    metrics.data_loss = data_sum / static_cast<double>(samples);
+    metrics.reg_loss = reg_term_sum / static_cast<double>(steps_here);
+    for (size_t i = 0; i < layers.size(); ++i) {
+      metrics.reg_penalty.emplace_back(
+          layers[i], reg_steps ? pen_sum[i] / static_cast<double>(reg_steps) : nan());
+    }
+    if (opts.evaluate && test_set.size() > 0) {
+      const Evaluation e = evaluate(model, test_set, opts.eval_batch_size);
+      metrics.test_loss = e.loss;
+      metrics.test_accuracy = e.accuracy;
+    } else {
+      metrics.test_loss = nan();
+      metrics.test_accuracy = nan();
+    }
+    metrics.train_s = train_s;
+    metrics.samples_per_s = train_s > 0 ? static_cast<double>(samples) / train_s : 0.0;
+    metrics.wall_s = seconds_since(epoch_t0);
+    if (!history.empty() && history.back().epoch == epoch)
+      history.pop_back();  // a partial epoch continued
+    history.push_back(metrics);
+
+    if (!ckpt_dir.empty() && opts.checkpoint) {
+      json st = {{"epoch", epoch},    {"step", step},     {"complete", metrics.complete},
+                 {"batches_done", b}, {"config", config}, {"history", json::array()}};
+      for (const auto& h : history) st["history"].push_back(h.to_json());
+      save_checkpoint(ckpt_dir, model, optimizer, st);
+    }
+    if (!metrics_path.empty()) {
+      std::ofstream out(metrics_path, std::ios::app);
+      out << metrics.to_json().dump() << "\n";
+      CRITNET_CHECK_AS(Error, static_cast<bool>(out), metrics_path, ": cannot append metrics");
+    }
+    if (callbacks.on_epoch) callbacks.on_epoch(metrics);
+  }
+
+  model->eval();
+  TrainResult result;
+  result.model = model;
+  result.history = std::move(history);
+  result.config = std::move(config);
+  result.steps = step;
+  return result;
+}
+
+}  // namespace critnet::train

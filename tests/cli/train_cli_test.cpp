@@ -1,0 +1,144 @@
+// `critnet train` end to end: exit codes, one-line errors, outputs of a tiny run.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+class TrainCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("critnet_train_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  static std::string slurp(const std::string& file) {
+    std::ifstream in(file);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  Result run(const std::string& args) const {
+    const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " >" + path("stdout") +
+                            " 2>" + path("stderr") + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    Result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(path("stdout"));
+    r.err = slurp(path("stderr"));
+    return r;
+  }
+
+  static int count_lines(const std::string& text) {
+    int n = 0;
+    for (char c : text) n += c == '\n';
+    return n;
+  }
+
+  fs::path dir_;
+};
+
+constexpr const char* kTiny =
+    "train --data synthetic:12 --synthetic-train 200 --synthetic-test 50 --hidden 8 "
+    "--batch-size 50 --threads 1 --device cpu ";
+
+TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
+  const Result r = run(std::string(kTiny) + "--epochs 2 --out " + path("run"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(count_lines(r.out), 2) << r.out;  // one JSON line per epoch
+  EXPECT_NE(r.out.find("\"test_accuracy\""), std::string::npos);
+  EXPECT_EQ(count_lines(slurp(path("run/metrics.jsonl"))), 2);
+  EXPECT_TRUE(fs::exists(path("run/config.json")));
+  EXPECT_TRUE(fs::exists(path("run/checkpoint/state.json")));
+  EXPECT_NE(slurp(path("run/config.json")).find("\"synthetic:12\""), std::string::npos);
+
+  // Resume to a third epoch; changing the model on resume is refused.
+  const Result more = run("train --resume " + path("run") + " --epochs 3");
+  ASSERT_EQ(more.code, 0) << more.err;
+  EXPECT_EQ(count_lines(more.out), 1);
+  EXPECT_EQ(count_lines(slurp(path("run/metrics.jsonl"))), 3);
+  const Result refused = run("train --resume " + path("run") + " --epochs 4 --lr 0.1");
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_EQ(refused.err,
+            "critnet: error: option --lr cannot be changed when resuming (the checkpoint's options "
+            "are used; only --epochs, --max-steps, --device, --threads, --out, --no-checkpoint, "
+            "--no-eval may be given)\n");
+}
+
+TEST_F(TrainCli, ConfigFileAndOverrides) {
+  std::ofstream(path("c.json")) << R"({"data": {"source": "synthetic:6", "synthetic_train": 64,
+      "synthetic_test": 16}, "model": {"hidden": [4]}, "epochs": 5, "device": "cpu", "threads": 1})";
+  const Result r = run("train --config " + path("c.json") + " --epochs 1 --out " + path("run"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(count_lines(r.out), 1);
+  EXPECT_NE(slurp(path("run/config.json")).find("\"synthetic:6\""), std::string::npos);
+
+  std::ofstream(path("bad.json")) << R"({"epoch": 5})";
+  const Result bad = run("train --config " + path("bad.json"));
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.err, "critnet: error: unknown config option 'epoch'\n");
+}
+
+TEST_F(TrainCli, BadDataFileExitsThreeWithOneLine) {
+  fs::create_directories(path("idx"));
+  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                           "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
+    std::ofstream(path(std::string("idx/") + name)) << "garbage!";
+  }
+  const Result r = run("train --data mnist --data-dir " + path("idx") + " --out " + path("run"));
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "critnet: error: " + path("idx/train-images-idx3-ubyte") +
+                       ": wrong magic number 0x67617262 (expected 0x00000803, an IDX file of "
+                       "unsigned bytes with 3 dimensions)\n");
+  EXPECT_EQ(r.out, "");
+
+  const Result missing = run("train --data cifar10 --data-dir " + path("nowhere"));
+  EXPECT_EQ(missing.code, 3);
+  EXPECT_EQ(missing.err,
+            "critnet: error: " + path("nowhere") + ": data directory does not exist\n");
+}
+
+TEST_F(TrainCli, BadOptionsExitTwo) {
+  for (const char* args : {"train --lr abc", "train --batch-size 0", "train --activation sigmoid",
+                           "train --hidden 10,x", "train --data imagenet", "train --reg magic",
+                           "train --gram-side left", "train --lr -1", "train --frobnicate"}) {
+    const Result r = run(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << args << ": " << r.err;
+  }
+}
+
+TEST_F(TrainCli, HelpDocumentsEveryOption) {
+  const Result r = run("train --help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* flag :
+       {"--data",   "--data-dir",   "--hidden",       "--activation",   "--init",
+        "--lr",     "--beta1",      "--beta2",        "--weight-decay", "--batch-size",
+        "--epochs", "--max-steps",  "--seed",         "--device",       "--threads",
+        "--reg",    "--beta",       "--strength",     "--gram-side",    "--n-convention",
+        "--coeffs", "--reg-layers", "--reg-interval", "--out",          "--resume",
+        "--config"}) {
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
