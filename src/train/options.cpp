@@ -32,7 +32,8 @@ json reg_to_json(const reg::RegularizerOptions& r) {
           {"n_convention", reg::to_string(r.n_convention())},
           {"coefficients", r.coefficients()},
           {"layers", r.layers()},
-          {"interval", r.interval()}};
+          {"interval", r.interval()},
+          {"probes", r.probes()}};
 }
 
 void reg_from_json(const json& j, reg::RegularizerOptions& r) {
@@ -55,6 +56,8 @@ void reg_from_json(const json& j, reg::RegularizerOptions& r) {
       r.layers(get<std::vector<int64_t>>(v, k));
     else if (key == "interval")
       r.interval(get<int64_t>(v, k));
+    else if (key == "probes")
+      r.probes(get<int64_t>(v, k));
     else
       throw InvalidArgument("unknown config option '" + k + "'");
   }
@@ -95,6 +98,7 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
            {"seed", o.seed},
            {"device", o.device},
            {"threads", o.threads},
+           {"fast_step", o.fast_step},
            {"reg", reg_to_json(o.reg)},
            {"out_dir", o.out_dir},
            {"checkpoint", o.checkpoint},
@@ -156,6 +160,8 @@ void from_json(const nlohmann::json& j_in, TrainOptions& o) {
       o.device = get<std::string>(v, key);
     } else if (key == "threads") {
       o.threads = get<int>(v, key);
+    } else if (key == "fast_step") {
+      o.fast_step = get<bool>(v, key);
     } else if (key == "out_dir") {
       o.out_dir = get<std::string>(v, key);
     } else if (key == "checkpoint") {
