@@ -425,7 +425,22 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       if (reg_step) {
         std::vector<torch::Tensor> values;
         values.reserve(layers.size());
-        for (auto l : layers) values.push_back(reg::penalty(model->weight(l), opts.reg));
+        // Hutchinson probes come from torch's global generator: seed it from (seed, step) so
+        // that a resumed run draws the same probes.
+        if (opts.reg.probes() > 0) {
+          torch::manual_seed(data::mix_seed(opts.seed, 1u << 20) ^ static_cast<uint64_t>(step));
+        }
+        for (auto l : layers) {
+          try {
+            values.push_back(reg::penalty(model->weight(l), opts.reg));
+          } catch (const c10::Error& e) {
+            const std::string what = e.what_without_backtrace();
+            throw NumericalError("the critical penalty of layer " + std::to_string(l) +
+                                 " failed at step " + std::to_string(step) + " (epoch " +
+                                 std::to_string(epoch) + ", batch " + std::to_string(b) +
+                                 "): " + what.substr(0, what.find('\n')) + last_checkpoint_note());
+          }
+        }
         auto stacked = torch::stack(values);
         reg_term = reg_scale * stacked.sum();
         if (!fast) loss = data_loss + reg_term;
@@ -460,7 +475,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       data_sum += data_value * m;
       if (reg_step) {
         ++reg_steps;
-        reg_term_sum += loss_value - data_value;
+        reg_term_sum += (loss_value - data_value) * m;
         for (size_t i = 0; i < pens.size(); ++i) pen_sum[i] += pens[i];
       }
       train_s += seconds_since(t0);
@@ -477,7 +492,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     metrics.samples = samples;
     metrics.train_loss = total_sum / static_cast<double>(samples);
     metrics.data_loss = data_sum / static_cast<double>(samples);
-    metrics.reg_loss = reg_term_sum / static_cast<double>(steps_here);
+    metrics.reg_loss = reg_term_sum / static_cast<double>(samples);
     for (size_t i = 0; i < layers.size(); ++i) {
       metrics.reg_penalty.emplace_back(
           layers[i], reg_steps ? pen_sum[i] / static_cast<double>(reg_steps) : nan());

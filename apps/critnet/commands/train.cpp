@@ -81,7 +81,7 @@ struct TrainArgs {
   std::string data, data_dir, hidden, activation, init, device, preset, gram_side, n_convention,
       coeffs, reg_layers;
   int64_t synthetic_train = 0, synthetic_test = 0, train_limit = 0, test_limit = 0, batch_size = 0,
-          epochs = 0, max_steps = 0, reg_interval = 0, reg_probes = 0, eval_batch_size = 0;
+          epochs = 0, max_steps = 0, reg_interval = 0, eval_batch_size = 0, probes = 0;
   double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, beta = 0, strength = 0;
   uint64_t seed = 0;
   int threads = 0;
@@ -130,13 +130,11 @@ TrainOptions resolve_options(TrainArgs& a) {
 void run_train(TrainArgs& a) {
   TrainOptions o = resolve_options(a);
   o.validate();
-  if (o.reg.preset() == reg::Preset::kPaper && o.reg.beta() > 0 && o.reg.enabled()) {
-    fmt::print(
-        stderr,
-        "critnet: warning: --reg paper with beta > 0 ({}): 1 + x + 2x^2 has no real root, so "
-        "the penalty can never reach zero and only shrinks the weights (SPEC section 2); "
-        "running it as asked\n",
-        o.reg.beta());
+  if (o.reg.enabled()) {
+    if (const auto w = reg::warning(o.reg)) fmt::print(stderr, "critnet: warning: {}\n", *w);
+  } else if (o.reg.preset() != reg::Preset::kNone) {
+    fmt::print(stderr, "critnet: warning: --reg {} with --strength 0 adds nothing to the loss\n",
+               reg::to_string(o.reg.preset()));
   }
   const bool tty = ::isatty(2) && !a.no_progress;
   ProgressBar bar;
@@ -216,8 +214,7 @@ void setup_train(CLI::App& app) {
   add(
       cmd->add_option("--eval-batch-size", r.eval_batch_size,
                       fmt::format("Batch size of evaluation (default {})", d.eval_batch_size))
-          ->group("Run")
-          ->check(CLI::PositiveNumber),
+          ->group("Run"),
       [&r](TrainOptions& o) { o.eval_batch_size = r.eval_batch_size; }, true);
   cmd->add_flag("--no-progress", r.no_progress, "No progress bar (drawn only when stderr is a TTY)")
       ->group("Run");
@@ -236,23 +233,19 @@ void setup_train(CLI::App& app) {
   add(cmd->add_option(
              "--synthetic-train", r.synthetic_train,
              fmt::format("Train samples of synthetic:D (default {})", d.data.synthetic_train))
-          ->group("Data")
-          ->check(CLI::PositiveNumber),
+          ->group("Data"),
       [&r](TrainOptions& o) { o.data.synthetic_train = r.synthetic_train; });
   add(cmd->add_option(
              "--synthetic-test", r.synthetic_test,
              fmt::format("Test samples of synthetic:D (default {})", d.data.synthetic_test))
-          ->group("Data")
-          ->check(CLI::PositiveNumber),
+          ->group("Data"),
       [&r](TrainOptions& o) { o.data.synthetic_test = r.synthetic_test; });
   add(cmd->add_option("--train-limit", r.train_limit,
                       "Use only the first N train samples (0 = all)")
-          ->group("Data")
-          ->check(CLI::NonNegativeNumber),
+          ->group("Data"),
       [&r](TrainOptions& o) { o.data.train_limit = r.train_limit; });
   add(cmd->add_option("--test-limit", r.test_limit, "Use only the first N test samples (0 = all)")
-          ->group("Data")
-          ->check(CLI::NonNegativeNumber),
+          ->group("Data"),
       [&r](TrainOptions& o) { o.data.test_limit = r.test_limit; });
 
   // Model.
@@ -285,20 +278,17 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.weight_decay = r.weight_decay; });
   add(cmd->add_option("--batch-size", r.batch_size,
                       fmt::format("Samples per step (default {})", d.batch_size))
-          ->group("Optimisation")
-          ->check(CLI::PositiveNumber),
+          ->group("Optimisation"),
       [&r](TrainOptions& o) { o.batch_size = r.batch_size; });
   add(
       cmd->add_option("--epochs", r.epochs, fmt::format("Epochs (default {})", d.epochs))
-          ->group("Optimisation")
-          ->check(CLI::PositiveNumber),
+          ->group("Optimisation"),
       [&r](TrainOptions& o) { o.epochs = r.epochs; }, true);
   add(
       cmd->add_option("--max-steps", r.max_steps,
                       "Stop after N optimiser steps in total (0 = no limit; the last epoch is then "
                       "partial)")
-          ->group("Optimisation")
-          ->check(CLI::NonNegativeNumber),
+          ->group("Optimisation"),
       [&r](TrainOptions& o) { o.max_steps = r.max_steps; }, true);
   add(cmd->add_option("--seed", r.seed,
                       "Seed of the initialisation, the data order and synthetic data (default 0)")
@@ -319,8 +309,7 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.fast_step = !r.autograd; }, true);
   add(
       cmd->add_option("--threads", r.threads, "Intra-op CPU threads (default 0 = all cores)")
-          ->group("Optimisation")
-          ->check(CLI::NonNegativeNumber),
+          ->group("Optimisation"),
       [&r](TrainOptions& o) { o.threads = r.threads; }, true);
 
   // Critical regularisation.
@@ -358,15 +347,15 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.reg.layers(parse_list<int64_t>(r.reg_layers, "--reg-layers")); });
   add(cmd->add_option("--reg-interval", r.reg_interval,
                       "Apply the penalty every k steps with strength k*lambda (default 1)")
-          ->group("Regularisation")
-          ->check(CLI::PositiveNumber),
+          ->group("Regularisation"),
       [&r](TrainOptions& o) { o.reg.interval(r.reg_interval); });
-  add(cmd->add_option("--reg-probes", r.reg_probes,
-                      "Stochastic penalty: an unbiased Hutchinson estimate with M Rademacher "
-                      "probes per step (default 0 = exact)")
-          ->group("Regularisation")
-          ->check(CLI::NonNegativeNumber),
-      [&r](TrainOptions& o) { o.reg.probes(r.reg_probes); });
+
+  add(cmd->add_option(
+             "--probes", r.probes,
+             "Rademacher probes of the stochastic (Hutchinson) penalty estimate; 0 = exact "
+             "(default)")
+          ->group("Regularisation"),
+      [&r](TrainOptions& o) { o.reg.probes(r.probes); });
 
   cmd->callback([a] { run_train(*a); });
 }

@@ -88,7 +88,8 @@ struct EpochMetrics {
   int64_t samples = 0;    ///< train samples seen in this epoch
   double train_loss = 0;  ///< mean over samples of data_loss + penalty term
   double data_loss = 0;   ///< mean cross-entropy over train samples
-  double reg_loss = 0;    ///< mean of the added penalty term Σ_l (k·λ)·R(V_l) per step
+  double reg_loss =
+      0;  ///< mean over samples of the penalty term Σ_l (k·λ)·R(V_l) (0 on steps without it)
   /// (layer index, mean R(V_l) over the steps where the penalty was applied), not scaled by λ.
   std::vector<std::pair<int64_t, double>> reg_penalty;
   double test_loss = 0;      ///< NaN when not evaluated

@@ -13,7 +13,17 @@
 
 namespace fs = std::filesystem;
 using namespace critnet;
-using namespace critnet::train;
+using critnet::train::data_spec_from_config;
+using critnet::train::EpochMetrics;
+using critnet::train::load_model;
+using critnet::train::LoadedModel;
+using critnet::train::penalised_layers;
+using critnet::train::read_checkpoint_state;
+using critnet::train::resume_options;
+using critnet::train::StepInfo;
+using critnet::train::TrainCallbacks;
+using critnet::train::TrainOptions;
+using critnet::train::TrainResult;
 
 namespace {
 
@@ -75,7 +85,7 @@ TEST_F(TrainTest, LearnsAndWritesOutputs) {
   cb.on_start = [&](const nlohmann::json& c) { started = c.contains("runtime"); };
   cb.on_step = [&](const StepInfo& s) { steps_seen = static_cast<int>(s.step); };
   cb.on_epoch = [&](const EpochMetrics& m) { epochs_seen = static_cast<int>(m.epoch); };
-  const TrainResult r = train(o, cb);
+  const TrainResult r = critnet::train::train(o, cb);
   EXPECT_TRUE(started);
   EXPECT_EQ(epochs_seen, 4);
   EXPECT_EQ(steps_seen, 4 * 10);  // ceil(300 / 32) = 10 steps per epoch
@@ -102,7 +112,7 @@ TEST_F(TrainTest, LearnsAndWritesOutputs) {
 
   // The same run again into the same directory is refused.
   try {
-    train(o);
+    critnet::train::train(o);
     FAIL();
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("already holds a run"), std::string::npos) << e.what();
@@ -112,16 +122,16 @@ TEST_F(TrainTest, LearnsAndWritesOutputs) {
 TEST_F(TrainTest, ResumeIsBitForBit) {
   TrainOptions straight = tiny(2);
   straight.out_dir = path("straight");
-  const TrainResult a = train(straight);
+  const TrainResult a = critnet::train::train(straight);
 
   TrainOptions first = tiny(1);
   first.out_dir = path("split");
-  train(first);
+  critnet::train::train(first);
   TrainOptions more = resume_options(path("split"));
   EXPECT_EQ(more.out_dir, path("split"));
   EXPECT_EQ(more.epochs, 1);
   more.epochs = 2;
-  const TrainResult b = train(more);
+  const TrainResult b = critnet::train::train(more);
   ASSERT_EQ(b.history.size(), 2u);
   expect_same_parameters(a.model, b.model);
   EXPECT_EQ(a.history[1].data_loss, b.history[1].data_loss);
@@ -135,18 +145,18 @@ TEST_F(TrainTest, ResumeIsBitForBit) {
 
 TEST_F(TrainTest, ResumeWithinAnEpochAfterMaxSteps) {
   TrainOptions straight = tiny(1);
-  const TrainResult a = train(straight);
+  const TrainResult a = critnet::train::train(straight);
 
   TrainOptions part = tiny(1);
   part.max_steps = 4;
   part.out_dir = path("part");
-  const TrainResult p = train(part);
+  const TrainResult p = critnet::train::train(part);
   ASSERT_EQ(p.history.size(), 1u);
   EXPECT_FALSE(p.history[0].complete);
   EXPECT_EQ(p.steps, 4);
   TrainOptions rest = resume_options(path("part"));
   rest.max_steps = 0;
-  const TrainResult b = train(rest);
+  const TrainResult b = critnet::train::train(rest);
   ASSERT_EQ(b.history.size(), 1u);
   EXPECT_TRUE(b.history[0].complete);
   EXPECT_EQ(b.steps, 10);
@@ -156,12 +166,12 @@ TEST_F(TrainTest, ResumeWithinAnEpochAfterMaxSteps) {
 TEST_F(TrainTest, ResumeRefusesADifferentModel) {
   TrainOptions o = tiny(1);
   o.out_dir = path("run");
-  train(o);
+  critnet::train::train(o);
   TrainOptions other = resume_options(path("run"));
   other.hidden_sizes = {5};
   other.epochs = 2;
   try {
-    train(other);
+    critnet::train::train(other);
     FAIL();
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(std::string(e.what()),
@@ -173,12 +183,12 @@ TEST_F(TrainTest, ResumeRefusesADifferentModel) {
 TEST_F(TrainTest, NonFiniteLossStopsAndKeepsTheLastCheckpoint) {
   TrainOptions o = tiny(1);
   o.out_dir = path("run");
-  train(o);
+  critnet::train::train(o);
   TrainOptions bad = resume_options(path("run"));
   bad.epochs = 3;
   bad.lr = 1e37;  // Adam moves every weight by ~lr: the logits overflow within a few steps
   try {
-    train(bad);
+    critnet::train::train(bad);
     FAIL() << "no NumericalError";
   } catch (const NumericalError& e) {
     const std::string msg = e.what();
@@ -195,11 +205,46 @@ TEST_F(TrainTest, NonFiniteLossStopsAndKeepsTheLastCheckpoint) {
   EXPECT_NO_THROW(load_model(path("run")));
 }
 
+TEST_F(TrainTest, RegularisedRunLogsPenaltiesPerLayer) {
+  TrainOptions o = tiny(2);
+  o.reg.preset(reg::Preset::kPaper).beta(5.0).strength(1e-3);
+  const TrainResult r = critnet::train::train(o);
+  ASSERT_EQ(r.history.size(), 2u);
+  const auto& m = r.history[1];
+  ASSERT_EQ(m.reg_penalty.size(), 2u);  // layers 0 and 1; not the output layer
+  EXPECT_EQ(m.reg_penalty[0].first, 0);
+  EXPECT_EQ(m.reg_penalty[1].first, 1);
+  // R >= N_side for paper with beta > 0: 12 and 16 on the in side.
+  EXPECT_GE(m.reg_penalty[0].second, 12.0);
+  EXPECT_GE(m.reg_penalty[1].second, 16.0);
+  // reg_loss is the per-sample mean of 1e-3 * (R_0 + R_1), close to the per-step mean.
+  EXPECT_NEAR(m.reg_loss, 1e-3 * (m.reg_penalty[0].second + m.reg_penalty[1].second),
+              0.02 * m.reg_loss);
+  EXPECT_NEAR(m.train_loss, m.data_loss + m.reg_loss, 1e-4);
+  EXPECT_EQ(r.config.at("penalised_layers"), nlohmann::json({0, 1}));
+}
+
+TEST_F(TrainTest, ExplodingPenaltyNamesTheLayer) {
+  TrainOptions o = tiny(1);
+  o.reg.preset(reg::Preset::kPaper).beta(1e12).strength(1.0).layers({1});  // a = 6e10
+  try {
+    critnet::train::train(o);
+    FAIL() << "no NumericalError";
+  } catch (const NumericalError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind("non-finite loss (", 0), 0u) << msg;
+    EXPECT_NE(msg.find(") at step 0 (epoch 1, batch 0): the critical penalty of layer 1 is "),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("; penalties by layer: 1 = "), std::string::npos) << msg;
+  }
+}
+
 TEST_F(TrainTest, LoadModelGivesTheTrainedNetOnCpu) {
   TrainOptions o = tiny(1);
   o.out_dir = path("run");
-  const TrainResult r = train(o);
-  const LoadedModel m = load_model(path("run"));
+  TrainResult r = critnet::train::train(o);
+  LoadedModel m = load_model(path("run"));
   EXPECT_EQ(m.epoch, 1);
   EXPECT_FALSE(m.model->is_training());
   auto x = torch::randn({5, 12});
@@ -237,7 +282,7 @@ TEST_F(TrainTest, LoadModelGivesTheTrainedNetOnCpu) {
 TEST_F(TrainTest, MaxStepsStopsEarlyWithoutOutputs) {
   TrainOptions o = tiny(5);
   o.max_steps = 13;
-  const TrainResult r = train(o);
+  const TrainResult r = critnet::train::train(o);
   EXPECT_EQ(r.steps, 13);
   ASSERT_EQ(r.history.size(), 2u);
   EXPECT_TRUE(r.history[0].complete);
