@@ -137,7 +137,8 @@ FastMlpStep::FastMlpStep(nn::Mlp model, int64_t max_batch)
   CRITNET_CHECK(options.device().is_cpu(), "fast step: the model must be on the CPU, it is on ",
                 options.device().str());
   CRITNET_CHECK(options.dtype() == torch::kFloat32 || options.dtype() == torch::kFloat64,
-                "fast step: the model must be float32 or float64, it is ", options.dtype().name());
+                "fast step: the model must be float32 or float64, it is ",
+                c10::toString(params.front().scalar_type()));
   int64_t total = 0;
   for (const auto& p : params) total += p.numel();
   flat_ = torch::empty({total}, options);
