@@ -7,6 +7,7 @@
 #   critnet, exact `paper` every step        torch --reg paper --side out (naive autograd)
 #   critnet, lazy: exact `paper` every 8 steps with 8·λ (--reg-interval 8)
 #   critnet, stochastic `paper` (--probes PROBES Hutchinson probes, every step)
+#   critnet, stochastic `paper` every 8 steps (--probes PROBES --reg-interval 8)
 # Prints samples/s (medians) and the ratios of issue 6:
 #   critnet none / torch none                         (goal >= 1.25 at batch 128)
 #   critnet exact paper / torch naive paper side out  (goal >= 2)
@@ -62,7 +63,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 paper=(--reg paper --beta "$beta" --strength "$strength")
-configs=(c_none t_none c_exact t_paper c_lazy c_stoch)
+configs=(c_none t_none c_exact t_paper c_lazy c_stoch c_stoch_lazy)
 declare -A results
 echo "throughput.sh: load average at start $(load); OMP_WAIT_POLICY=$OMP_WAIT_POLICY" >&2
 loads=("$(load)")
@@ -74,6 +75,7 @@ for ((r = 1; r <= reps; ++r)); do
     results[t_paper,$b]+=" $(torch_run "$b" --reg paper --side out --beta "$beta" --strength "$strength")"
     results[c_lazy,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out --reg-interval "$interval")"
     results[c_stoch,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out --probes "$probes")"
+    results[c_stoch_lazy,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out --probes "$probes" --reg-interval "$interval")"
     line="rep $r batch $b:"
     for c in "${configs[@]}"; do line+=" $c $(echo ${results[$c,$b]} | awk '{print $NF}')"; done
     echo "$line samples/s (load $(load))" >&2
@@ -91,7 +93,8 @@ for b in $batches; do printf ' %12s' "batch $b"; done
 echo
 names=("critnet, no penalty" "torch, --reg none" "critnet, exact paper every step"
   "torch, naive --reg paper --side out" "critnet, lazy paper (k = $interval)"
-  "critnet, stochastic paper ($probes probes)")
+  "critnet, stochastic paper ($probes probes)"
+  "critnet, stochastic paper, every $interval steps")
 for i in "${!configs[@]}"; do
   c=${configs[$i]}
   printf '  %-52s' "${names[$i]}"
@@ -119,10 +122,11 @@ ratio "critnet none / torch none" c_none t_none "(goal >= 1.25 at batch 128)"
 ratio "critnet exact paper / torch naive paper side out" c_exact t_paper "(goal >= 2)"
 overhead "lazy k = $interval: time per sample over critnet none" c_lazy
 overhead "stochastic: time per sample over critnet none" c_stoch
+overhead "stochastic every $interval: over critnet none" c_stoch_lazy
 
 if [ -x "$bench" ]; then
   echo "matrix products vs the whole fast step ($bench, medians of 3):"
-  filter='BM_(FastStep|StepMatmuls)/('"$(echo $batches | tr ' ' '|')"')$|BM_LargeGemm'
+  filter='BM_(FastStep|StepMatmuls)/('"$(echo $batches | tr ' ' '|')"')/|BM_LargeGemm'
   CRITNET_BENCH_THREADS=$threads "$bench" --benchmark_filter="$filter" --benchmark_repetitions=3 \
     --benchmark_min_time=0.5 --benchmark_format=json 2>/dev/null | "$python" -c '
 import json, sys
@@ -133,10 +137,9 @@ for name in sorted(t):
     if name.startswith("BM_FastStep/"):
         b = name.split("/")[1]
         mm = "BM_StepMatmuls/" + b + "/real_time"
-        print(f"  batch {b}: step {t[name]:.1f} ms ({g[name] / 1e9 if g[name] > 1e6 else g[name]:.0f} GFLOP/s),"
+        print(f"  batch {b}: step {t[name]:.1f} ms ({g[name]:.0f} GFLOP/s),"
               f" its products alone {t[mm]:.1f} ms: {100 * t[mm] / t[name]:.0f}% of the step")
     if name.startswith("BM_LargeGemm"):
-        v = g[name]
-        print(f"  2048x2048x2048 GEMM: {v / 1e9 if v > 1e6 else v:.0f} GFLOP/s")
+        print(f"  2048x2048x2048 GEMM: {g[name]:.0f} GFLOP/s")
 '
 fi
