@@ -84,11 +84,10 @@ TEST(FastStepTest, FusedAdamEqualsTorchAdam) {
     auto ref = make_model(nn::Activation::kRelu, dtype, 2);
     auto fast_model = make_model(nn::Activation::kRelu, dtype, 2);
     const AdamSettings s{3e-3, 0.8, 0.99, 1e-7, 0.01};
-    torch::optim::Adam ref_opt(ref->parameters(),
-                               torch::optim::AdamOptions(s.lr)
-                                   .betas(std::make_tuple(s.beta1, s.beta2))
-                                   .eps(s.eps)
-                                   .weight_decay(s.weight_decay));
+    torch::optim::Adam ref_opt(ref->parameters(), torch::optim::AdamOptions(s.lr)
+                                                      .betas(std::make_tuple(s.beta1, s.beta2))
+                                                      .eps(s.eps)
+                                                      .weight_decay(s.weight_decay));
     FastMlpStep step(fast_model, 16);
     torch::optim::Adam fast_opt(fast_model->parameters(), torch::optim::AdamOptions(s.lr));
     step.attach(fast_opt);
@@ -141,6 +140,29 @@ TEST(FastStepTest, Errors) {
     EXPECT_STREQ(e.what(), "fast step: the model must be float32 or float64, it is BFloat16");
   }
   FastMlpStep step(model, 4);
+  try {
+    step.backward();
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: backward() before forward()");
+  }
+  auto other = make_model(nn::Activation::kRelu, torch::kFloat32, 1);
+  torch::optim::Adam foreign(other->parameters(), torch::optim::AdamOptions(1e-3));
+  try {
+    step.attach(foreign);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: the optimizer's parameter 0 is not the model's");
+  }
+  auto params = model->parameters();
+  torch::optim::Adam fewer(std::vector<torch::Tensor>(params.begin(), params.begin() + 2),
+                           torch::optim::AdamOptions(1e-3));
+  try {
+    step.attach(fewer);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: the optimizer holds 2 parameters, the model 8");
+  }
   auto y = torch::zeros({5}, torch::kInt64);
   try {
     step.forward(torch::zeros({5, 12}), y);
@@ -235,8 +257,8 @@ TEST_F(FastTrainTest, FastAndAutogradPathsAgree) {
     ASSERT_EQ(ra.history.size(), 2u);
     ASSERT_EQ(rb.history.size(), 2u);
     for (int e = 0; e < 2; ++e) {
-      EXPECT_NEAR(ra.history[e].train_loss, rb.history[e].train_loss, 1e-5) << reg::to_string(
-          r.preset());
+      EXPECT_NEAR(ra.history[e].train_loss, rb.history[e].train_loss, 1e-5)
+          << reg::to_string(r.preset());
       EXPECT_NEAR(ra.history[e].reg_loss, rb.history[e].reg_loss, 1e-6);
       EXPECT_NEAR(ra.history[e].test_loss, rb.history[e].test_loss, 1e-5);
     }
