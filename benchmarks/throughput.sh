@@ -1,59 +1,145 @@
 #!/usr/bin/env bash
-# Training throughput of the paper's MLP (3072-600-400-200-100-10, ReLU, Adam, batch 128,
-# synthetic data, CPU threads 2): critnet against PyTorch (../shared/bench/torch_reference.py)
-# in the same script, runs interleaved, each configuration REPS times; prints the median
-# samples/s of each and the ratios:
-#   unregularised:           critnet / torch --reg none                (goal >= 1.0)
-#   exact `paper` every step: critnet --reg paper / torch --reg paper --side out   (goal >= 1.3)
-# Both sides take the best of 3 timed blocks of STEPS steps per run (the reference does that
-# itself; critnet trains 3 epochs of STEPS steps and reports each epoch's samples/s).
+# Training throughput of the paper's MLP (3072-600-400-200-100-10, ReLU, Adam, synthetic data,
+# CPU) : critnet against PyTorch (../shared/bench/torch_reference.py), in one script, on the
+# same machine, runs interleaved in the same order in every repetition, REPS repetitions,
+# medians. Configurations, each at batch 128 and 512:
+#   critnet, no penalty                      torch --reg none
+#   critnet, exact `paper` every step        torch --reg paper --side out (naive autograd)
+#   critnet, lazy: exact `paper` every 8 steps with 8·λ (--reg-interval 8)
+#   critnet, stochastic `paper` (--probes PROBES Hutchinson probes, every step)
+#   critnet, stochastic `paper` every 8 steps (--probes PROBES --reg-interval 8)
+# Prints samples/s (medians) and the ratios of issue 6:
+#   critnet none / torch none                         (goal >= 1.25 at batch 128)
+#   critnet exact paper / torch naive paper side out  (goal >= 2)
+#   lazy and stochastic time per sample over critnet none   (goal <= 25% overhead)
+# then the share of the fast step spent in matrix products (build/benchmarks/bench_train_step:
+# the step's 14 products alone at its shapes vs the whole step) and the GEMM GFLOP/s of a
+# 2048³ product. Both programs run with the same OpenMP settings: OMP_WAIT_POLICY defaults
+# to passive here (on a shared, loaded machine spinning OpenMP threads steal the cores from
+# the threads doing the work: 4x slower for both); set OMP_WAIT_POLICY=active to override.
+# critnet runs 3 epochs of STEPS steps and reports each epoch's samples/s, the reference 3
+# blocks of STEPS steps; both keep the best of their 3.
 #
-#   bash benchmarks/throughput.sh            # REPS=3 STEPS=100 THREADS=2 by default
-#   REPS=5 STEPS=50 bash benchmarks/throughput.sh
+#   bash benchmarks/throughput.sh                 # REPS=3 STEPS=40 THREADS=2 PROBES=4
+#   REPS=5 BATCHES="128" bash benchmarks/throughput.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 critnet=${CRITNET:-build/critnet}
+bench=${BENCH:-build/benchmarks/bench_train_step}
 python=${PYTHON:-/usr/bin/python3}  # Debian's python3-torch; another python3 may lack torch
 reference=${REFERENCE:-../shared/bench/torch_reference.py}
 reps=${REPS:-3}
-steps=${STEPS:-100}
+steps=${STEPS:-40}
 threads=${THREADS:-2}
-batch=128
+batches=${BATCHES:-128 512}
 beta=${BETA:-1}
 strength=${STRENGTH:-1e-4}
+probes=${PROBES:-4}
+interval=${INTERVAL:-8}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 [ -x "$critnet" ] || { echo "throughput.sh: $critnet not built (bash scripts/build.sh)" >&2; exit 2; }
 [ -f "$reference" ] || { echo "throughput.sh: $reference not found" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-critnet_run() {  # $@: extra train flags; prints the best samples/s of 3 epochs
+critnet_run() {  # $1: batch, then extra train flags; prints the best samples/s of 3 epochs
+  local batch=$1
+  shift
   rm -rf "$tmp/run"
   "$critnet" train --data synthetic:3072 --synthetic-train $((steps * batch)) --synthetic-test 128 \
-    --batch-size $batch --threads "$threads" --device cpu --epochs 3 --no-checkpoint --no-eval \
+    --batch-size "$batch" --threads "$threads" --device cpu --epochs 3 --no-checkpoint --no-eval \
     --no-progress --out "$tmp/run" "$@" 2>"$tmp/err" |
     "$python" -c 'import json,sys; print(round(max(json.loads(l)["samples_per_s"] for l in sys.stdin if l.strip())))' ||
     { cat "$tmp/err" >&2; exit 1; }
 }
-torch_run() {  # $@: extra reference flags; prints its samples/s
-  "$python" "$reference" --device cpu --threads "$threads" --batch $batch --inputs 3072 \
+torch_run() {  # $1: batch, then extra reference flags; prints its samples/s
+  local batch=$1
+  shift
+  "$python" "$reference" --device cpu --threads "$threads" --batch "$batch" --inputs 3072 \
     --steps "$steps" "$@" | sed -E 's/.*: ([0-9.]+) samples\/s.*/\1/'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-declare -a c_none t_none c_paper t_paper
+paper=(--reg paper --beta "$beta" --strength "$strength")
+configs=(c_none t_none c_exact t_paper c_lazy c_stoch c_stoch_lazy)
+declare -A results
+echo "throughput.sh: load average at start $(load); OMP_WAIT_POLICY=$OMP_WAIT_POLICY" >&2
+loads=("$(load)")
 for ((r = 1; r <= reps; ++r)); do
-  c_none+=("$(critnet_run)")
-  t_none+=("$(torch_run --reg none)")
-  c_paper+=("$(critnet_run --reg paper --beta "$beta" --strength "$strength" --gram-side out)")
-  t_paper+=("$(torch_run --reg paper --side out --beta "$beta" --strength "$strength")")
-  echo "rep $r: critnet none ${c_none[-1]}, torch none ${t_none[-1]}, critnet paper ${c_paper[-1]}, torch paper(out) ${t_paper[-1]} samples/s" >&2
+  for b in $batches; do
+    results[c_none,$b]+=" $(critnet_run "$b")"
+    results[t_none,$b]+=" $(torch_run "$b" --reg none)"
+    results[c_exact,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out)"
+    results[t_paper,$b]+=" $(torch_run "$b" --reg paper --side out --beta "$beta" --strength "$strength")"
+    results[c_lazy,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out --reg-interval "$interval")"
+    results[c_stoch,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out --probes "$probes")"
+    results[c_stoch_lazy,$b]+=" $(critnet_run "$b" "${paper[@]}" --gram-side out --probes "$probes" --reg-interval "$interval")"
+    line="rep $r batch $b:"
+    for c in "${configs[@]}"; do line+=" $c $(echo ${results[$c,$b]} | awk '{print $NF}')"; done
+    echo "$line samples/s (load $(load))" >&2
+    loads+=("$(load)")
+  done
 done
 
-m_cn=$(median "${c_none[@]}"); m_tn=$(median "${t_none[@]}")
-m_cp=$(median "${c_paper[@]}"); m_tp=$(median "${t_paper[@]}")
-echo "throughput (samples/s, median of $reps runs; synthetic:3072, batch $batch, $threads threads, $("$critnet" info | awk '/^blas/ {print $2}') BLAS)"
-printf '  %-40s %10s\n' "critnet, no regulariser" "$m_cn" "torch, --reg none" "$m_tn" \
-  "critnet, exact paper every step" "$m_cp" "torch, naive --reg paper --side out" "$m_tp"
-awk -v a="$m_cn" -v b="$m_tn" 'BEGIN {printf "  ratio unregularised critnet/torch:   %.2fx (goal >= 1.0)\n", a / b}'
-awk -v a="$m_cp" -v b="$m_tp" 'BEGIN {printf "  ratio paper critnet/torch naive out: %.2fx (goal >= 1.3)\n", a / b}'
+echo "throughput (samples/s, median of $reps interleaved runs; synthetic:3072, $threads threads," \
+  "$("$critnet" info | awk '/^blas/ {print $2}') BLAS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY," \
+  "paper beta $beta lambda $strength)"
+echo "load average (1/5/15 min) during the runs: ${loads[*]}" | sed 's/ \([0-9.]* [0-9.]* [0-9.]*\)/ [\1]/g'
+declare -A med
+printf '  %-52s' "configuration"
+for b in $batches; do printf ' %12s' "batch $b"; done
+echo
+names=("critnet, no penalty" "torch, --reg none" "critnet, exact paper every step"
+  "torch, naive --reg paper --side out" "critnet, lazy paper (k = $interval)"
+  "critnet, stochastic paper ($probes probes)"
+  "critnet, stochastic paper, every $interval steps")
+for i in "${!configs[@]}"; do
+  c=${configs[$i]}
+  printf '  %-52s' "${names[$i]}"
+  for b in $batches; do
+    med[$c,$b]=$(median ${results[$c,$b]})
+    printf ' %12s' "${med[$c,$b]}"
+  done
+  echo
+done
+ratio() {  # label, numerator config, denominator config, goal text
+  printf '  %-52s' "$1"
+  for b in $batches; do
+    awk -v a="${med[$2,$b]}" -v c="${med[$3,$b]}" 'BEGIN {printf " %11.2fx", a / c}'
+  done
+  echo "   $4"
+}
+overhead() {  # label, config
+  printf '  %-52s' "$1"
+  for b in $batches; do
+    awk -v a="${med[c_none,$b]}" -v c="${med[$2,$b]}" 'BEGIN {printf " %11.0f%%", 100 * (a / c - 1)}'
+  done
+  echo "   (goal <= 25%)"
+}
+ratio "critnet none / torch none" c_none t_none "(goal >= 1.25 at batch 128)"
+ratio "critnet exact paper / torch naive paper side out" c_exact t_paper "(goal >= 2)"
+overhead "lazy k = $interval: time per sample over critnet none" c_lazy
+overhead "stochastic: time per sample over critnet none" c_stoch
+overhead "stochastic every $interval: over critnet none" c_stoch_lazy
+
+if [ -x "$bench" ]; then
+  echo "matrix products vs the whole fast step ($bench, medians of 3):"
+  filter='BM_(FastStep|StepMatmuls)/('"$(echo $batches | tr ' ' '|')"')/|BM_LargeGemm'
+  CRITNET_BENCH_THREADS=$threads "$bench" --benchmark_filter="$filter" --benchmark_repetitions=3 \
+    --benchmark_min_time=0.5 --benchmark_format=json 2>/dev/null | "$python" -c '
+import json, sys
+runs = [b for b in json.load(sys.stdin)["benchmarks"] if b.get("aggregate_name") == "median"]
+t = {b["run_name"]: b["real_time"] for b in runs}
+g = {b["run_name"]: b.get("GFLOP/s", 0) for b in runs}
+for name in sorted(t):
+    if name.startswith("BM_FastStep/"):
+        b = name.split("/")[1]
+        mm = "BM_StepMatmuls/" + b + "/real_time"
+        print(f"  batch {b}: step {t[name]:.1f} ms ({g[name]:.0f} GFLOP/s),"
+              f" its products alone {t[mm]:.1f} ms: {100 * t[mm] / t[name]:.0f}% of the step")
+    if name.startswith("BM_LargeGemm"):
+        print(f"  2048x2048x2048 GEMM: {g[name]:.0f} GFLOP/s")
+'
+fi

@@ -98,6 +98,7 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
            {"seed", o.seed},
            {"device", o.device},
            {"threads", o.threads},
+           {"fast_step", o.fast_step},
            {"reg", reg_to_json(o.reg)},
            {"out_dir", o.out_dir},
            {"checkpoint", o.checkpoint},
@@ -159,6 +160,8 @@ void from_json(const nlohmann::json& j_in, TrainOptions& o) {
       o.device = get<std::string>(v, key);
     } else if (key == "threads") {
       o.threads = get<int>(v, key);
+    } else if (key == "fast_step") {
+      o.fast_step = get<bool>(v, key);
     } else if (key == "out_dir") {
       o.out_dir = get<std::string>(v, key);
     } else if (key == "checkpoint") {

@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #include "critnet/core/error.h"
 #include "critnet/core/runtime.h"
 #include "critnet/data/batches.h"
 #include "critnet/train/checkpoint.h"
+#include "critnet/train/fast_step.h"
 
 namespace critnet::train {
 namespace fs = std::filesystem;
@@ -272,6 +274,11 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   }
   model->to(device);
   model->train();
+  // The fast step flattens the parameters before the optimizer sees them (fast_step.h).
+  const bool fast = opts.fast_step && device.is_cpu();
+  std::unique_ptr<FastMlpStep> fast_step;
+  if (fast) fast_step = std::make_unique<FastMlpStep>(model, opts.batch_size);
+  const AdamSettings adam{opts.lr, opts.beta1, opts.beta2, opts.eps, opts.weight_decay};
   torch::optim::Adam optimizer(model->parameters(),
                                torch::optim::AdamOptions(opts.lr)
                                    .betas(std::make_tuple(opts.beta1, opts.beta2))
@@ -309,6 +316,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       history.push_back(EpochMetrics::from_json(m));
     }
   }
+  if (fast) fast_step->attach(optimizer);
 
   // Data on the training device.
   data::Dataset train_set = splits.train;
@@ -339,6 +347,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
                    {"parameters", num_parameters}}},
                  {"penalised_layers", layers},
                  {"device", device.str()},
+                 {"step_path", fast ? "fast" : "autograd"},
                  {"runtime",
                   {{"blas", info.blas_kind},
                    {"blas_path", info.blas_path},
@@ -372,6 +381,13 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     return "; the last good checkpoint stays in " + ckpt_dir;
   };
 
+  // Batch buffers of the fast step (no allocation per step).
+  torch::Tensor x_buffer, y_buffer;
+  if (fast) {
+    x_buffer = torch::empty({bs, train_set.inputs.size(1)}, train_set.inputs.options());
+    y_buffer = torch::empty({bs}, train_set.labels.options());
+  }
+
   for (int64_t epoch = start_epoch; epoch <= opts.epochs; ++epoch) {
     if (opts.max_steps > 0 && step >= opts.max_steps) break;
     const auto epoch_t0 = Clock::now();
@@ -388,12 +404,23 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       const auto t0 = Clock::now();
       const int64_t begin = b * bs, end = std::min(n, begin + bs);
       auto idx = order.slice(0, begin, end);
-      auto x = train_set.inputs.index_select(0, idx);
-      auto y = train_set.labels.index_select(0, idx);
-      optimizer.zero_grad();
-      auto data_loss = F::cross_entropy(model->forward(x), y);
-      torch::Tensor loss = data_loss;
+      torch::Tensor x, y, data_loss, loss;
+      double data_value = 0;
+      if (fast) {
+        x = x_buffer.narrow(0, 0, end - begin);
+        y = y_buffer.narrow(0, 0, end - begin);
+        at::index_select_out(x, train_set.inputs, 0, idx);
+        at::index_select_out(y, train_set.labels, 0, idx);
+        data_value = fast_step->forward(x, y);
+      } else {
+        x = train_set.inputs.index_select(0, idx);
+        y = train_set.labels.index_select(0, idx);
+        optimizer.zero_grad();
+        data_loss = F::cross_entropy(model->forward(x), y);
+        loss = data_loss;
+      }
       std::vector<double> pens;
+      torch::Tensor reg_term;
       const bool reg_step = reg_on && step % opts.reg.interval() == 0;
       if (reg_step) {
         std::vector<torch::Tensor> values;
@@ -415,18 +442,31 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
           }
         }
         auto stacked = torch::stack(values);
-        loss = data_loss + reg_scale * stacked.sum();
+        reg_term = reg_scale * stacked.sum();
+        if (!fast) loss = data_loss + reg_term;
         auto host = stacked.detach().to(torch::kCPU, torch::kFloat64);
         pens.assign(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
       }
-      const double loss_value = loss.item<double>();
-      const double data_value = data_loss.item<double>();
+      double loss_value = 0;
+      if (fast) {
+        loss_value = data_value;
+        if (reg_step) loss_value += reg_term.item<double>();
+      } else {
+        loss_value = loss.item<double>();
+        data_value = data_loss.item<double>();
+      }
       if (!std::isfinite(loss_value)) {
         throw_non_finite(loss_value, data_value, step, epoch, b, layers, pens, reg_scale,
                          last_checkpoint_note());
       }
-      loss.backward();
-      optimizer.step();
+      if (fast) {
+        fast_step->backward();              // overwrites the gradients
+        if (reg_step) reg_term.backward();  // adds the penalty's
+        fast_step->adam_step(adam);
+      } else {
+        loss.backward();
+        optimizer.step();
+      }
       ++step;
       ++steps_here;
       const auto m = static_cast<double>(end - begin);
@@ -473,6 +513,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     history.push_back(metrics);
 
     if (!ckpt_dir.empty() && opts.checkpoint) {
+      if (fast) fast_step->sync_state(optimizer);
       json st = {{"epoch", epoch},    {"step", step},     {"complete", metrics.complete},
                  {"batches_done", b}, {"config", config}, {"history", json::array()}};
       for (const auto& h : history) st["history"].push_back(h.to_json());

@@ -81,8 +81,8 @@ TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
   EXPECT_EQ(refused.code, 2);
   EXPECT_EQ(refused.err,
             "critnet: error: option --lr cannot be changed when resuming (the checkpoint's options "
-            "are used; only --epochs, --max-steps, --device, --threads, --out, --no-checkpoint, "
-            "--no-eval may be given)\n");
+            "are used; only --epochs, --max-steps, --device, --threads, --autograd, --out, "
+            "--no-checkpoint, --no-eval may be given)\n");
 }
 
 TEST_F(TrainCli, ConfigFileAndOverrides) {

@@ -85,7 +85,7 @@ struct TrainArgs {
   double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, beta = 0, strength = 0;
   uint64_t seed = 0;
   int threads = 0;
-  bool no_checkpoint = false, no_eval = false, no_progress = false;
+  bool no_checkpoint = false, no_eval = false, no_progress = false, autograd = false;
 
   struct Applier {
     CLI::Option* option;
@@ -116,10 +116,11 @@ TrainOptions resolve_options(TrainArgs& a) {
   }
   for (const auto& ap : a.appliers) {
     if (ap.option->count() == 0) continue;
-    CRITNET_CHECK(a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
-                  " cannot be changed when resuming (the checkpoint's options are used; only "
-                  "--epochs, --max-steps, --device, --threads, --out, --no-checkpoint, --no-eval "
-                  "may be given)");
+    CRITNET_CHECK(
+        a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
+        " cannot be changed when resuming (the checkpoint's options are used; only "
+        "--epochs, --max-steps, --device, --threads, --autograd, --out, --no-checkpoint, --no-eval "
+        "may be given)");
     ap.apply(o);
   }
   if (o.out_dir.empty()) o.out_dir = default_out_dir();
@@ -300,6 +301,12 @@ void setup_train(CLI::App& app) {
       cmd->add_option("--device", r.device, "auto | cpu | cuda | cuda:N (default auto)")
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.device = r.device; }, true);
+  add(
+      cmd->add_flag("--autograd", r.autograd,
+                    "Use LibTorch autograd + torch::optim::Adam instead of the fast CPU step "
+                    "(same results; the fast step is the default on the CPU)")
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.fast_step = !r.autograd; }, true);
   add(
       cmd->add_option("--threads", r.threads, "Intra-op CPU threads (default 0 = all cores)")
           ->group("Optimisation"),

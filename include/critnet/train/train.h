@@ -50,6 +50,10 @@ struct TrainOptions {
   std::string device = "auto";
   /// Intra-op threads (0 = all cores).
   int threads = 0;
+  /// On the CPU: the fast step (fast_step.h: hand-written backprop into preallocated buffers,
+  /// flat parameters, fused Adam; exact). false = LibTorch autograd + torch::optim::Adam (also
+  /// used on CUDA). Checkpoints are interchangeable between the two.
+  bool fast_step = true;
   /// The critical penalty (preset kNone = none).
   reg::RegularizerOptions reg;
   /// Output directory; empty = write nothing.

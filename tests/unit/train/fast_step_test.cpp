@@ -1,0 +1,298 @@
+// The fast CPU step: hand-written backprop and fused Adam against LibTorch's autograd and
+// torch::optim::Adam; the trainer's two paths agree; checkpoints cross between them.
+#include "critnet/train/fast_step.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "critnet/core/error.h"
+#include "critnet/train/train.h"
+
+namespace fs = std::filesystem;
+using namespace critnet;
+using critnet::train::AdamSettings;
+using critnet::train::FastMlpStep;
+
+namespace {
+
+nn::Mlp make_model(nn::Activation act, torch::Dtype dtype, uint64_t seed) {
+  torch::manual_seed(seed);
+  nn::Mlp m(nn::MlpOptions(12, 5).hidden_sizes({16, 9, 7}).activation(act));
+  m->to(dtype);
+  return m;
+}
+
+// Loss and gradients of both paths on the same net and batch.
+void expect_same_gradients(nn::Activation act, torch::Dtype dtype, double tol) {
+  auto ref = make_model(act, dtype, 5);
+  auto fast_model = make_model(act, dtype, 5);
+  torch::manual_seed(9);
+  auto x = torch::randn({23, 12}, torch::TensorOptions().dtype(dtype));
+  auto y = torch::randint(0, 5, {23}, torch::kInt64);
+
+  auto loss = torch::nn::functional::cross_entropy(ref->forward(x), y);
+  loss.backward();
+
+  FastMlpStep step(fast_model, 32);
+  const double fast_loss = step.forward(x, y);
+  step.backward();
+  EXPECT_NEAR(fast_loss, loss.item<double>(), tol) << nn::to_string(act);
+  auto pr = ref->parameters();
+  auto pf = fast_model->parameters();
+  ASSERT_EQ(pr.size(), pf.size());
+  for (size_t i = 0; i < pr.size(); ++i) {
+    const double err = (pr[i].grad() - pf[i].grad()).abs().max().item<double>();
+    EXPECT_LT(err, tol) << nn::to_string(act) << " parameter " << i;
+    // The parameters are views of the flat buffer, values unchanged.
+    EXPECT_TRUE(torch::equal(pr[i], pf[i]));
+  }
+}
+
+TEST(FastStepTest, GradientsEqualAutogradFloat64) {
+  for (auto act : {nn::Activation::kRelu, nn::Activation::kTanh, nn::Activation::kElu,
+                   nn::Activation::kLinear}) {
+    expect_same_gradients(act, torch::kFloat64, 1e-10);
+  }
+}
+
+TEST(FastStepTest, GradientsEqualAutogradFloat32) {
+  for (auto act : {nn::Activation::kRelu, nn::Activation::kTanh, nn::Activation::kElu,
+                   nn::Activation::kLinear}) {
+    expect_same_gradients(act, torch::kFloat32, 1e-5);
+  }
+}
+
+TEST(FastStepTest, ParametersAndGradientsAreViewsOfFlatBuffers) {
+  auto model = make_model(nn::Activation::kRelu, torch::kFloat32, 1);
+  FastMlpStep step(model, 8);
+  int64_t total = 0;
+  for (const auto& p : model->parameters()) {
+    EXPECT_EQ(p.data_ptr<float>(), step.flat_parameters().data_ptr<float>() + total);
+    EXPECT_EQ(p.grad().data_ptr<float>(), step.flat_gradients().data_ptr<float>() + total);
+    total += p.numel();
+  }
+  EXPECT_EQ(total, step.flat_parameters().numel());
+}
+
+// Fused Adam (with weight decay, the batch size changing) against torch::optim::Adam.
+TEST(FastStepTest, FusedAdamEqualsTorchAdam) {
+  for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+    const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
+    auto ref = make_model(nn::Activation::kRelu, dtype, 2);
+    auto fast_model = make_model(nn::Activation::kRelu, dtype, 2);
+    const AdamSettings s{3e-3, 0.8, 0.99, 1e-7, 0.01};
+    torch::optim::Adam ref_opt(ref->parameters(), torch::optim::AdamOptions(s.lr)
+                                                      .betas(std::make_tuple(s.beta1, s.beta2))
+                                                      .eps(s.eps)
+                                                      .weight_decay(s.weight_decay));
+    FastMlpStep step(fast_model, 16);
+    torch::optim::Adam fast_opt(fast_model->parameters(), torch::optim::AdamOptions(s.lr));
+    step.attach(fast_opt);
+    torch::manual_seed(4);
+    for (int t = 0; t < 6; ++t) {
+      const int64_t b = t % 2 ? 16 : 7;
+      auto x = torch::randn({b, 12}, torch::TensorOptions().dtype(dtype));
+      auto y = torch::randint(0, 5, {b}, torch::kInt64);
+      ref_opt.zero_grad();
+      torch::nn::functional::cross_entropy(ref->forward(x), y).backward();
+      ref_opt.step();
+      step.forward(x, y);
+      step.backward();
+      step.adam_step(s);
+    }
+    EXPECT_EQ(step.steps(), 6);
+    auto pr = ref->parameters();
+    auto pf = fast_model->parameters();
+    for (size_t i = 0; i < pr.size(); ++i) {
+      EXPECT_LT((pr[i] - pf[i]).abs().max().item<double>(), tol) << "parameter " << i;
+    }
+    // The optimizer's state is the fused step's (views), so saving it saves the moments.
+    step.sync_state(fast_opt);
+    for (size_t i = 0; i < pr.size(); ++i) {
+      const auto key = c10::guts::to_string(pf[i].unsafeGetTensorImpl());
+      const auto& sf = static_cast<torch::optim::AdamParamState&>(*fast_opt.state().at(key));
+      const auto& sr = static_cast<torch::optim::AdamParamState&>(
+          *ref_opt.state().at(c10::guts::to_string(pr[i].unsafeGetTensorImpl())));
+      EXPECT_EQ(sf.step(), sr.step());
+      EXPECT_LT((sf.exp_avg() - sr.exp_avg()).abs().max().item<double>(), tol);
+      EXPECT_LT((sf.exp_avg_sq() - sr.exp_avg_sq()).abs().max().item<double>(), tol);
+    }
+  }
+}
+
+TEST(FastStepTest, Errors) {
+  auto model = make_model(nn::Activation::kRelu, torch::kFloat32, 1);
+  try {
+    FastMlpStep bad(model, 0);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: max batch must be > 0, got 0");
+  }
+  auto half = make_model(nn::Activation::kRelu, torch::kFloat32, 1);
+  half->to(torch::kBFloat16);
+  try {
+    FastMlpStep bad(half, 4);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: the model must be float32 or float64, it is BFloat16");
+  }
+  FastMlpStep step(model, 4);
+  try {
+    step.backward();
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: backward() before forward()");
+  }
+  auto other = make_model(nn::Activation::kRelu, torch::kFloat32, 1);
+  torch::optim::Adam foreign(other->parameters(), torch::optim::AdamOptions(1e-3));
+  try {
+    step.attach(foreign);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: the optimizer's parameter 0 is not the model's");
+  }
+  auto params = model->parameters();
+  torch::optim::Adam fewer(std::vector<torch::Tensor>(params.begin(), params.begin() + 2),
+                           torch::optim::AdamOptions(1e-3));
+  try {
+    step.attach(fewer);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: the optimizer holds 2 parameters, the model 8");
+  }
+  auto y = torch::zeros({5}, torch::kInt64);
+  try {
+    step.forward(torch::zeros({5, 12}), y);
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: batch of 5 samples, at most 4");
+  }
+  try {
+    step.forward(torch::zeros({2, 11}), y.narrow(0, 0, 2));
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: input of shape [2, 11] for a net with 12 inputs");
+  }
+  try {
+    step.forward(torch::zeros({2, 12}), torch::zeros({2}, torch::kInt32));
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: labels must be int64 [2]");
+  }
+  try {
+    step.forward(torch::zeros({2, 12}), torch::full({2}, 5, torch::kInt64));
+    FAIL() << "no throw";
+  } catch (const DataError& e) {
+    EXPECT_STREQ(e.what(), "label 5 out of range [0, 5)");
+  }
+  try {
+    step.adam_step(AdamSettings{});
+    FAIL() << "no throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "fast step: adam_step() before attach()");
+  }
+}
+
+class FastTrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("critnet_fast_train_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  static train::TrainOptions tiny(int64_t epochs, bool fast) {
+    train::TrainOptions o;
+    o.data.source = "synthetic:12";
+    o.data.synthetic_train = 300;
+    o.data.synthetic_test = 100;
+    o.data.seed = 3;
+    o.hidden_sizes = {16, 8};
+    o.batch_size = 32;  // the last batch of an epoch has 12 samples
+    o.epochs = epochs;
+    o.seed = 11;
+    o.device = "cpu";
+    o.threads = 1;
+    o.lr = 1e-2;
+    o.weight_decay = 1e-3;
+    o.fast_step = fast;
+    return o;
+  }
+
+  static void expect_close(const nn::Mlp& a, const nn::Mlp& b, double tol) {
+    auto pa = a->parameters();
+    auto pb = b->parameters();
+    ASSERT_EQ(pa.size(), pb.size());
+    for (size_t i = 0; i < pa.size(); ++i) {
+      EXPECT_LT((pa[i] - pb[i]).abs().max().item<double>(), tol) << "parameter " << i;
+    }
+  }
+
+  fs::path dir_;
+};
+
+// Both paths train the same net, with and without a penalty (exact, lazy, stochastic).
+TEST_F(FastTrainTest, FastAndAutogradPathsAgree) {
+  std::vector<reg::RegularizerOptions> regs{
+      reg::RegularizerOptions{},
+      reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-3),
+      reg::RegularizerOptions().preset(reg::Preset::kCw).beta(4).strength(1e-3).interval(3),
+      reg::RegularizerOptions().preset(reg::Preset::kPaper).strength(1e-3).probes(2)};
+  for (const auto& r : regs) {
+    auto a = tiny(2, true);
+    auto b = tiny(2, false);
+    a.reg = r;
+    b.reg = r;
+    const auto ra = train::train(a);
+    const auto rb = train::train(b);
+    EXPECT_EQ(ra.config.at("step_path"), "fast");
+    EXPECT_EQ(rb.config.at("step_path"), "autograd");
+    ASSERT_EQ(ra.history.size(), 2u);
+    ASSERT_EQ(rb.history.size(), 2u);
+    for (int e = 0; e < 2; ++e) {
+      EXPECT_NEAR(ra.history[e].train_loss, rb.history[e].train_loss, 1e-5)
+          << reg::to_string(r.preset());
+      EXPECT_NEAR(ra.history[e].reg_loss, rb.history[e].reg_loss, 1e-6);
+      EXPECT_NEAR(ra.history[e].test_loss, rb.history[e].test_loss, 1e-5);
+    }
+    expect_close(ra.model, rb.model, 1e-5);
+  }
+}
+
+// A checkpoint of one path resumes in the other and continues as if uninterrupted.
+TEST_F(FastTrainTest, CheckpointsCrossBetweenPaths) {
+  auto straight = tiny(2, true);
+  const auto a = train::train(straight);
+
+  auto first = tiny(1, false);
+  first.out_dir = path("split");
+  train::train(first);
+  auto more = train::resume_options(path("split"));
+  more.epochs = 2;
+  more.fast_step = true;
+  const auto b = train::train(more);
+  ASSERT_EQ(b.history.size(), 2u);
+  expect_close(a.model, b.model, 1e-6);
+  EXPECT_NEAR(a.history[1].data_loss, b.history[1].data_loss, 1e-6);
+
+  // And fast → fast is bit for bit.
+  auto f1 = tiny(1, true);
+  f1.out_dir = path("fast");
+  train::train(f1);
+  auto f2 = train::resume_options(path("fast"));
+  f2.epochs = 2;
+  const auto c = train::train(f2);
+  auto pa = a.model->parameters();
+  auto pc = c.model->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pc[i])) << i;
+  EXPECT_EQ(a.history[1].data_loss, c.history[1].data_loss);
+}
+
+}  // namespace
