@@ -1,41 +1,30 @@
 // `critnet fit`: output formats, column selection, stdin, and the exit codes of docs/cli.md.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
+#include "support/cli.h"
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using critnet::test_support::CliResult;
 
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t k = fread(buf, 1, sizeof buf, p)) out.append(buf, k);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+// stdout and stderr together, in order.
+CliResult run(const std::string& args) {
+  return critnet::test_support::run_critnet_shell(args, {"", /*merge_stderr=*/true});
 }
 
 class FitCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("critnet_fit_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
     std::mt19937_64 g(1);
     std::uniform_real_distribution<double> u(0, 1);
     std::ofstream csv(dir_ / "data.csv");
@@ -45,19 +34,20 @@ class FitCli : public ::testing::Test {
       csv << i << "," << x << "," << std::floor(x * 3) << "\n";
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write(const std::string& name, const std::string& text) const {
     std::ofstream(dir_ / name) << text;
   }
-  fs::path dir_;
+  critnet::test_support::TempDir tmp_{"fit"};
+  const fs::path dir_ = tmp_.path();
 };
 
 }  // namespace
 
 TEST_F(FitCli, JsonByColumnName) {
-  const CliRun r = run("fit " + path("data.csv") + " --column size --json --bootstrap 20 --seed 3");
-  ASSERT_EQ(r.code, 0) << r.out;
+  const CliResult r =
+      run("fit " + path("data.csv") + " --column size --json --bootstrap 20 --seed 3");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["column"], "size");
   EXPECT_EQ(j["n"], 500);
@@ -69,8 +59,8 @@ TEST_F(FitCli, JsonByColumnName) {
 }
 
 TEST_F(FitCli, TableDiscreteByIndex) {
-  const CliRun r = run("fit " + path("data.csv") + " --column 3 --discrete --no-compare");
-  ASSERT_EQ(r.code, 0) << r.out;
+  const CliResult r = run("fit " + path("data.csv") + " --column 3 --discrete --no-compare");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("discrete power law, n = 500"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("alpha"), std::string::npos);
   EXPECT_NE(r.out.find("csn-integer"), std::string::npos);
@@ -79,73 +69,73 @@ TEST_F(FitCli, TableDiscreteByIndex) {
 
 TEST_F(FitCli, StdinWithoutHeader) {
   write("plain.txt", "# a comment\n1.5\n2\n3.25\n4\n7\n11\n2.2\n9\n30\n5\n");
-  const CliRun r = run("fit - --json --no-compare < " + path("plain.txt"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  const CliResult r = run("fit - --json --no-compare < " + path("plain.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["n"], 10);
   EXPECT_EQ(j["file"], "<stdin>");
 }
 
 TEST_F(FitCli, BadFilesExit3NamingFileAndLine) {
-  CliRun r = run("fit " + path("missing.txt"));
-  EXPECT_EQ(r.code, 3);
+  CliResult r = run("fit " + path("missing.txt"));
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("missing.txt: cannot open the file"), std::string::npos) << r.out;
 
   write("bad.txt", "1\n2\nabc\n4\n");
   r = run("fit " + path("bad.txt"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("bad.txt:3: 'abc' is not a number"), std::string::npos) << r.out;
 
   write("neg.txt", "1\n2\n-4\n");
   r = run("fit " + path("neg.txt"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("neg.txt:3: -4 is not > 0"), std::string::npos) << r.out;
 
   write("frac.txt", "1\n2\n2.5\n");
   r = run("fit " + path("frac.txt") + " --discrete");
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("frac.txt:3: 2.5 is not an integer"), std::string::npos) << r.out;
 
   write("nan.txt", "1\nnan\n");
   r = run("fit " + path("nan.txt"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("nan.txt:2: nan is not finite"), std::string::npos) << r.out;
 
   write("equal.txt", "3\n3\n3\n3\n3\n3\n");
   r = run("fit " + path("equal.txt"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("all 6 values equal 3"), std::string::npos) << r.out;
 
   write("few.txt", "1\n2\n3\n");
   r = run("fit " + path("few.txt"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("few.txt: no x_min candidate"), std::string::npos) << r.out;
 
   r = run("fit " + path("data.csv") + " --column nosuch");
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("no column named 'nosuch'"), std::string::npos) << r.out;
 
   write("short.txt", "1 2\n3\n");
   r = run("fit " + path("short.txt") + " --column 2");
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("short.txt:2: has 1 field(s), no column 2"), std::string::npos) << r.out;
 }
 
 TEST_F(FitCli, BadOptionsExit2) {
-  CliRun r = run("fit " + path("data.csv") + " --column size --bootstrap -1");
-  EXPECT_EQ(r.code, 2);
+  CliResult r = run("fit " + path("data.csv") + " --column size --bootstrap -1");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--bootstrap must be >= 0, got -1"), std::string::npos) << r.out;
   r = run("fit " + path("data.csv") + " --column size --min-tail 2");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--min-tail must be >= 5, got 2"), std::string::npos) << r.out;
   r = run("fit " + path("data.csv") + " --column count --discrete --xmin 2.5");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--xmin must be an integer with --discrete"), std::string::npos) << r.out;
   r = run("fit " + path("data.csv") + " --column size --xmin 1e9");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("needs at least 5 points >= x_min, got 0"), std::string::npos) << r.out;
   r = run("fit " + path("data.csv") + " --threads abc");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.exit_code, 2);
   r = run("fit");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.exit_code, 2);
 }

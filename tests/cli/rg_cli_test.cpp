@@ -1,10 +1,8 @@
 // CLI tests of `critnet rg`, `rg-flow`, `gaussian` and `meanfield`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,50 +10,25 @@
 #include <string>
 
 #include "critnet/nn/mlp.h"
+#include "support/cli.h"
+#include "support/temp_dir.h"
 
 using ::testing::HasSubstr;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using critnet::test_support::CliResult;
 
-Result run(const std::string& args) {
-  namespace fs = std::filesystem;
-  const fs::path err_file =
-      fs::temp_directory_path() / ("critnet_rg_cli_err_" + std::to_string(::getpid()) + ".txt");
-  const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " 2>" + err_file.string();
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  fs::remove(err_file);
-  return r;
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          ("critnet_rg_cli_" + std::to_string(::getpid()) + "_" + name))
-      .string();
+CliResult run(const std::string& args) {
+  return critnet::test_support::run_critnet_shell(args);
 }
 
 }  // namespace
 
 // The check: at d = 3, r = 0 the |x|^-1 law over at least a decade.
 TEST(RgCli, GaussianPowerLawThreeDimensions) {
-  const Result r = run("gaussian --dim 3 --r 0 --json");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("gaussian --dim 3 --r 0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GE(j["fit"]["decades"].get<double>(), 1.0);
   EXPECT_NEAR(j["fit"]["eta"].get<double>(), 1.0, 0.02);
@@ -65,16 +38,16 @@ TEST(RgCli, GaussianPowerLawThreeDimensions) {
 
 // The check: at r = 0.01 (g = 1) an exponential with ξ within 5% of sqrt(g/r) = 10.
 TEST(RgCli, GaussianExponentialThreeDimensions) {
-  const Result r = run("gaussian --dim 3 --r 0.01 --json");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("gaussian --dim 3 --r 0.01 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["fit"]["xi"].get<double>(), 10.0, 0.5);
   EXPECT_NEAR(j["fit"]["relative_error_vs_continuum"].get<double>(), 0.0, 0.05);
 }
 
 TEST(RgCli, GaussianCsvOneDimensionHasClosedForm) {
-  const Result r = run("gaussian --dim 1 --size 32 --r 0.5 --g 2");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("gaussian --dim 1 --size 32 --r 0.5 --g 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream in(r.out);
   std::string line;
   std::getline(in, line);
@@ -92,14 +65,14 @@ TEST(RgCli, GaussianCsvOneDimensionHasClosedForm) {
 }
 
 TEST(RgCli, GaussianRejectsBadDimension) {
-  const Result r = run("gaussian --dim 4");
-  EXPECT_EQ(r.code, 2);
+  const CliResult r = run("gaussian --dim 4");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("dim must be 1, 2 or 3"));
 }
 
 TEST(RgCli, FlowCsvMatchesClosedForm) {
-  const Result r = run("rg-flow --lambda 0.2,3 --a 0.5 --tau-max 0.5 --steps 5");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("rg-flow --lambda 0.2,3 --a 0.5 --tau-max 0.5 --steps 5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream in(r.out);
   std::string line;
   std::getline(in, line);
@@ -118,8 +91,8 @@ TEST(RgCli, FlowCsvMatchesClosedForm) {
 }
 
 TEST(RgCli, MeanFieldCurieWeiss) {
-  const Result r = run("meanfield --coupling 2 --size 50 --steps 4 --t-min 0.5 --t-max 1.7");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("meanfield --coupling 2 --size 50 --steps 4 --t-min 0.5 --t-max 1.7");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("T_c = lambda_max(w)/N = 2"));
   std::istringstream in(r.out);
   std::string line;
@@ -143,8 +116,8 @@ TEST(RgCli, MeanFieldCurieWeiss) {
     ++rows;
   }
   EXPECT_EQ(rows, 4);
-  const Result bad = run("meanfield --coupling 2");
-  EXPECT_EQ(bad.code, 2);
+  const CliResult bad = run("meanfield --coupling 2");
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("--coupling and --size go together"));
 }
 
@@ -158,10 +131,11 @@ TEST(RgCli, RgOnModelFile) {
     auto q = std::get<0>(torch::linalg::qr(torch::randn({12, 8}), "reduced"));  // [12, 8]
     net->weight(0).copy_(q.t());  // [8, 12] with orthonormal rows: V Vᵀ = I
   }
-  const std::string path = temp_path("model.pt");
+  const critnet::test_support::TempDir tmp("rg_cli");
+  const std::string path = tmp.file("model.pt");
   torch::save(net, path);
-  const Result r = run("rg " + path + " --beta 12 --json");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("rg " + path + " --beta 12 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["layers"].size(), 3u);
   const auto& l0 = j["layers"][0];
@@ -170,41 +144,39 @@ TEST(RgCli, RgOnModelFile) {
   EXPECT_NEAR(l0["distance_min"].get<double>(), 0.0, 1e-5);
   EXPECT_EQ(l0["mode_counts"]["critical"], 8);
   EXPECT_TRUE(j["layers"][2]["output_layer"].get<bool>());
-  const Result table = run("rg " + path + " --layer 1");
-  ASSERT_EQ(table.code, 0) << table.err;
+  const CliResult table = run("rg " + path + " --layer 1");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("5x8"));
-  const Result mf = run("meanfield " + path + " --steps 4");
-  ASSERT_EQ(mf.code, 0) << mf.err;
+  const CliResult mf = run("meanfield " + path + " --steps 4");
+  ASSERT_EQ(mf.exit_code, 0) << mf.err;
   EXPECT_THAT(mf.err, HasSubstr("T_c = lambda_max(w)/N"));
-  const Result missing = run("rg " + temp_path("nope.pt"));
-  EXPECT_EQ(missing.code, 3);
+  const CliResult missing = run("rg " + tmp.file("nope.pt"));
+  EXPECT_EQ(missing.exit_code, 3);
   EXPECT_THAT(missing.err, HasSubstr("cannot open checkpoint"));
-  const Result bad_layer = run("rg " + path + " --layer 7");
-  EXPECT_EQ(bad_layer.code, 2);
+  const CliResult bad_layer = run("rg " + path + " --layer 7");
+  EXPECT_EQ(bad_layer.exit_code, 2);
   EXPECT_THAT(bad_layer.err, HasSubstr("--layer 7 out of range"));
-  const Result bad_side = run("rg " + path + " --gram-side sideways");
-  EXPECT_EQ(bad_side.code, 2);
+  const CliResult bad_side = run("rg " + path + " --gram-side sideways");
+  EXPECT_EQ(bad_side.exit_code, 2);
   EXPECT_THAT(bad_side.err, HasSubstr("unknown gram side 'sideways'"));
-  std::filesystem::remove(path);
 }
 
 // A run directory written by `critnet train` goes through train::load_model.
 TEST(RgCli, RgOnRunDirectory) {
-  const std::string dir = temp_path("run");
-  std::filesystem::remove_all(dir);
-  const Result t =
+  const critnet::test_support::TempDir tmp("rg_cli");
+  const std::string dir = tmp.file("run");
+  const CliResult t =
       run("train --data synthetic:12 --synthetic-train 128 --synthetic-test 32 "
           "--hidden 8,5 --epochs 1 --out " +
           dir);
-  ASSERT_EQ(t.code, 0) << t.err;
-  const Result r = run("rg " + dir + " --json --beta 30");
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const CliResult r = run("rg " + dir + " --json --beta 30");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["layers"].size(), 3u);
   EXPECT_EQ(j["layers"][0]["shape"], (std::vector<int64_t>{8, 12}));
   EXPECT_DOUBLE_EQ(j["layers"][0]["a"].get<double>(), 30.0 / 12.0);
-  const Result mf = run("meanfield " + dir + " --steps 4 --layer 1");
-  ASSERT_EQ(mf.code, 0) << mf.err;
+  const CliResult mf = run("meanfield " + dir + " --steps 4 --layer 1");
+  ASSERT_EQ(mf.exit_code, 0) << mf.err;
   EXPECT_THAT(mf.out, HasSubstr("\n1,"));
-  std::filesystem::remove_all(dir);
 }

@@ -3,10 +3,7 @@
 // the CSVs the script reads. Skipped without gnuplot.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +12,9 @@
 
 #include "critnet/nn/mlp.h"
 #include "critnet/report/figure.h"
+#include "support/cli.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 using ::testing::HasSubstr;
 
@@ -22,33 +22,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string err;  // stderr (stdout is discarded)
-};
+using critnet::test_support::CliResult;
 
-Result run(const std::string& args, const std::string& env = "") {
-  const fs::path err_file =
-      fs::temp_directory_path() / ("critnet_rg_plot_err_" + std::to_string(::getpid()) + ".txt");
-  const std::string cmd =
-      env + " " + std::string(CRITNET_BINARY) + " " + args + " >/dev/null 2>" + err_file.string();
-  Result r;
-  const int status = std::system(cmd.c_str());
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  fs::remove(err_file);
-  return r;
+// stderr in `err`; `env` holds extra NAME=value variables.
+CliResult run(const std::string& args, const std::vector<std::string>& env = {}) {
+  critnet::test_support::CliOptions options;
+  options.env = env;
+  return critnet::test_support::run_critnet_shell(args, options);
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using critnet::test_support::read_file;
 
 // A small XML well-formedness check: every start tag is closed in order, exactly one root
 // element and it is <svg>. Skips the declaration, processing instructions, comments, CDATA and
@@ -128,16 +111,9 @@ class RgPlotCli : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!critnet::report::gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
-    dir_ = fs::temp_directory_path() /
-           ("critnet_rg_plot_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path dir_;
+  critnet::test_support::TempDir tmp_{"rg_plot"};
+  const fs::path dir_ = tmp_.path() / "plot";  // created by the command
 };
 
 }  // namespace
@@ -150,9 +126,9 @@ TEST(XmlCheck, FindsProblems) {
 }
 
 TEST_F(RgPlotCli, FlowFigure) {
-  const Result r = run("rg-flow --lambda 0.5,0.9,1.2,2.5 --a 0.5 --tau-max 1 --steps 50 --plot " +
-                       dir_.string());
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run(
+      "rg-flow --lambda 0.5,0.9,1.2,2.5 --a 0.5 --tau-max 1 --steps 50 --plot " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("rg_flow.svg"));
   expect_figure(dir_, "rg_flow");
   EXPECT_TRUE(fs::exists(dir_ / "rg_flow_1.csv"));
@@ -163,18 +139,18 @@ TEST_F(RgPlotCli, GaussianFigures) {
   for (const std::string opts : {"--dim 3 --size 64 --r 0", "--dim 3 --size 64 --r 0.01",
                                  "--dim 2 --size 256 --r 0", "--dim 1 --size 128 --r 0"}) {
     const fs::path sub = dir_ / std::to_string(opts.size());
-    const Result r = run("gaussian " + opts + " --plot " + sub.string());
-    ASSERT_EQ(r.code, 0) << opts << ": " << r.err;
+    const CliResult r = run("gaussian " + opts + " --plot " + sub.string());
+    ASSERT_EQ(r.exit_code, 0) << opts << ": " << r.err;
     expect_figure(sub, "gaussian");
     EXPECT_TRUE(fs::exists(sub / "gaussian.csv")) << opts;
   }
 }
 
 TEST_F(RgPlotCli, MeanFieldFigure) {
-  const Result r =
+  const CliResult r =
       run("meanfield --coupling 2 --size 50 --steps 12 --t-min 0.5 --t-max 1.5 --plot " +
           dir_.string());
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_figure(dir_, "meanfield");
   EXPECT_TRUE(fs::exists(dir_ / "meanfield_cw.csv"));
 }
@@ -186,8 +162,8 @@ TEST_F(RgPlotCli, RgSpectrumFigure) {
   const fs::path model = dir_ / "model.pt";
   torch::save(net, model.string());
   const fs::path out = dir_ / "fig";
-  const Result r = run("rg " + model.string() + " --beta 12 --plot " + out.string());
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("rg " + model.string() + " --beta 12 --plot " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_figure(out, "rg_spectrum");
   for (int l = 0; l < 3; ++l) {
     EXPECT_TRUE(fs::exists(out / ("rg_spectrum_layer" + std::to_string(l) + ".csv"))) << l;
@@ -196,13 +172,11 @@ TEST_F(RgPlotCli, RgSpectrumFigure) {
 
 // Without gnuplot, --plot fails (exit 1) before computing, naming the package.
 TEST(RgPlotCliNoGnuplot, FailsNamingGnuplot) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("critnet_rg_plot_nognuplot_" + std::to_string(::getpid()));
-  const Result r = run("rg-flow --lambda 0.5 --plot " + dir.string(),
-                       "CRITNET_GNUPLOT=/nonexistent/critnet-no-gnuplot");
-  EXPECT_EQ(r.code, 1);
+  const critnet::test_support::TempDir tmp("rg_plot_nognuplot");
+  const fs::path dir = tmp.path() / "plot";
+  const CliResult r = run("rg-flow --lambda 0.5 --plot " + dir.string(),
+                          {"CRITNET_GNUPLOT=/nonexistent/critnet-no-gnuplot"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--plot needs gnuplot"));
   EXPECT_FALSE(fs::exists(dir / "rg_flow.svg"));
-  std::error_code ec;
-  fs::remove_all(dir, ec);
 }

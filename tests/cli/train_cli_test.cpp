@@ -1,52 +1,30 @@
 // `critnet train` end to end: exit codes, one-line errors, outputs of a tiny run.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <utility>
 
+#include "support/cli.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using critnet::test_support::read_file;
+
+using critnet::test_support::CliResult;
 
 class TrainCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("critnet_train_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
-  static std::string slurp(const std::string& file) {
-    std::ifstream in(file);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  Result run(const std::string& args) const {
-    const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " >" + path("stdout") +
-                            " 2>" + path("stderr") + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(path("stdout"));
-    r.err = slurp(path("stderr"));
-    return r;
+  static CliResult run(const std::string& args) {
+    return critnet::test_support::run_critnet_shell(args);
   }
 
   static int count_lines(const std::string& text) {
@@ -55,7 +33,8 @@ class TrainCli : public ::testing::Test {
     return n;
   }
 
-  fs::path dir_;
+  critnet::test_support::TempDir tmp_{"train_cli"};
+  const fs::path dir_ = tmp_.path();
 };
 
 constexpr const char* kTiny =
@@ -63,22 +42,22 @@ constexpr const char* kTiny =
     "--batch-size 50 --threads 1 --device cpu ";
 
 TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
-  const Result r = run(std::string(kTiny) + "--epochs 2 --out " + path("run"));
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run(std::string(kTiny) + "--epochs 2 --out " + path("run"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(count_lines(r.out), 2) << r.out;  // one JSON line per epoch
   EXPECT_NE(r.out.find("\"test_accuracy\""), std::string::npos);
-  EXPECT_EQ(count_lines(slurp(path("run/metrics.jsonl"))), 2);
+  EXPECT_EQ(count_lines(read_file(path("run/metrics.jsonl"))), 2);
   EXPECT_TRUE(fs::exists(path("run/config.json")));
   EXPECT_TRUE(fs::exists(path("run/checkpoint/state.json")));
-  EXPECT_NE(slurp(path("run/config.json")).find("\"synthetic:12\""), std::string::npos);
+  EXPECT_NE(read_file(path("run/config.json")).find("\"synthetic:12\""), std::string::npos);
 
   // Resume to a third epoch; changing the model on resume is refused.
-  const Result more = run("train --resume " + path("run") + " --epochs 3");
-  ASSERT_EQ(more.code, 0) << more.err;
+  const CliResult more = run("train --resume " + path("run") + " --epochs 3");
+  ASSERT_EQ(more.exit_code, 0) << more.err;
   EXPECT_EQ(count_lines(more.out), 1);
-  EXPECT_EQ(count_lines(slurp(path("run/metrics.jsonl"))), 3);
-  const Result refused = run("train --resume " + path("run") + " --epochs 4 --lr 0.1");
-  EXPECT_EQ(refused.code, 2);
+  EXPECT_EQ(count_lines(read_file(path("run/metrics.jsonl"))), 3);
+  const CliResult refused = run("train --resume " + path("run") + " --epochs 4 --lr 0.1");
+  EXPECT_EQ(refused.exit_code, 2);
   EXPECT_EQ(refused.err,
             "critnet: error: option --lr cannot be changed when resuming (the checkpoint's options "
             "are used; only --epochs, --max-steps, --device, --threads, --autograd, --out, "
@@ -88,14 +67,14 @@ TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
 TEST_F(TrainCli, ConfigFileAndOverrides) {
   std::ofstream(path("c.json")) << R"({"data": {"source": "synthetic:6", "synthetic_train": 64,
       "synthetic_test": 16}, "model": {"hidden": [4]}, "epochs": 5, "device": "cpu", "threads": 1})";
-  const Result r = run("train --config " + path("c.json") + " --epochs 1 --out " + path("run"));
-  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult r = run("train --config " + path("c.json") + " --epochs 1 --out " + path("run"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(count_lines(r.out), 1);
-  EXPECT_NE(slurp(path("run/config.json")).find("\"synthetic:6\""), std::string::npos);
+  EXPECT_NE(read_file(path("run/config.json")).find("\"synthetic:6\""), std::string::npos);
 
   std::ofstream(path("bad.json")) << R"({"epoch": 5})";
-  const Result bad = run("train --config " + path("bad.json"));
-  EXPECT_EQ(bad.code, 2);
+  const CliResult bad = run("train --config " + path("bad.json"));
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "critnet: error: unknown config option 'epoch'\n");
 }
 
@@ -105,15 +84,15 @@ TEST_F(TrainCli, BadDataFileExitsThreeWithOneLine) {
                            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     std::ofstream(path(std::string("idx/") + name)) << "garbage!";
   }
-  const Result r = run("train --data mnist --data-dir " + path("idx") + " --out " + path("run"));
-  EXPECT_EQ(r.code, 3);
+  const CliResult r = run("train --data mnist --data-dir " + path("idx") + " --out " + path("run"));
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, "critnet: error: " + path("idx/train-images-idx3-ubyte") +
                        ": wrong magic number 0x67617262 (expected 0x00000803, an IDX file of "
                        "unsigned bytes with 3 dimensions)\n");
   EXPECT_EQ(r.out, "");
 
-  const Result missing = run("train --data cifar10 --data-dir " + path("nowhere"));
-  EXPECT_EQ(missing.code, 3);
+  const CliResult missing = run("train --data cifar10 --data-dir " + path("nowhere"));
+  EXPECT_EQ(missing.exit_code, 3);
   EXPECT_EQ(missing.err,
             "critnet: error: " + path("nowhere") + ": data directory does not exist\n");
 }
@@ -132,22 +111,22 @@ TEST_F(TrainCli, BadOptionsExitTwo) {
        "synthetic:D)\n"},
   };
   for (const auto& [args, message] : checked) {
-    const Result r = run(args);
-    EXPECT_EQ(r.code, 2) << args;
+    const CliResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(r.err, message) << args;
   }
   // Unparsable values and unknown flags (CLI11 adds a hint line).
   for (const char* args : {"train --lr abc", "train --frobnicate", "train --reg magic"}) {
-    const Result r = run(args);
-    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    const CliResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_GE(count_lines(r.err), 1) << args;
     EXPECT_LE(count_lines(r.err), 2) << args << ": " << r.err;
   }
 }
 
 TEST_F(TrainCli, HelpDocumentsEveryOption) {
-  const Result r = run("train --help");
-  EXPECT_EQ(r.code, 0);
+  const CliResult r = run("train --help");
+  EXPECT_EQ(r.exit_code, 0);
   for (const char* flag :
        {"--data",   "--data-dir",   "--hidden",       "--activation",   "--init",
         "--lr",     "--beta1",      "--beta2",        "--weight-decay", "--batch-size",

@@ -3,10 +3,7 @@
 // parse: SVG (XML with an <svg> root), PNG (signature + IHDR), JSON, HTML (figures + verdict).
 // Then the resume path (a rerun skips every stage) and the option checks.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,31 +12,21 @@
 #include <string>
 #include <vector>
 
+#include "support/cli.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using critnet::test_support::CliResult;
+using critnet::test_support::read_file;
 
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(CRITNET_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t k = fread(buf, 1, sizeof buf, p)) out.append(buf, k);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// stdout and stderr together, in order.
+CliResult run(const std::string& args) {
+  return critnet::test_support::run_critnet_shell(args, {"", /*merge_stderr=*/true});
 }
 
 // A small well-formedness check of XML: every start tag is closed in order, the root element
@@ -86,7 +73,7 @@ std::string read(const fs::path& p) {
 }
 
 ::testing::AssertionResult valid_png(const fs::path& p) {
-  const std::string b = read(p);
+  const std::string b = read_file(p);
   const std::string sig = "\x89PNG\r\n\x1a\n";
   if (b.size() < 33 || b.compare(0, 8, sig) != 0)
     return ::testing::AssertionFailure() << p << ": no PNG signature";
@@ -107,34 +94,26 @@ const char* kTiny =
     "--sweep-train-limit 256 --probe-limit 256 --bootstrap 4 --max-candidates 40 --threads 2 "
     "--device cpu --also cw --strength 1e-3";
 
-// One tiny run, checked, rerun and refused in ONE test: ctest runs every test in its own
-// process, so separate tests would each pay for the run.
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("critnet_reproduce_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
-
 void check_files(const fs::path& dir);
 
 }  // namespace
 
+// One tiny run, checked, rerun and refused in ONE test: ctest runs every test in its own
+// process, so separate tests would each pay for the run.
 TEST(ReproduceCli, TinyRunWritesEveryFileResumesAndRefusesOtherOptions) {
-  const TempDir tmp;
-  const CliRun first = run(std::string(kTiny) + " --out " + tmp.path.string());
-  ASSERT_EQ(first.code, 0) << first.out;
+  const critnet::test_support::TempDir tmp("reproduce");
+  const fs::path out = tmp.path() / "run";
+  const CliResult first = run(std::string(kTiny) + " --out " + out.string());
+  ASSERT_EQ(first.exit_code, 0) << first.out;
   EXPECT_NE(first.out.find("critnet: sweep: chose"), std::string::npos) << first.out;
   {
     SCOPED_TRACE("files");
-    check_files(tmp.path);
+    check_files(out);
   }
   {
     SCOPED_TRACE("rerun: every stage is skipped");
-    const CliRun r = run(std::string(kTiny) + " --out " + tmp.path.string());
-    ASSERT_EQ(r.code, 0) << r.out;
+    const CliResult r = run(std::string(kTiny) + " --out " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("sweep: done before"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("train critical: resuming"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("epoch 1/2"), std::string::npos) << r.out;  // nothing retrained
@@ -143,8 +122,8 @@ TEST(ReproduceCli, TinyRunWritesEveryFileResumesAndRefusesOtherOptions) {
   }
   {
     SCOPED_TRACE("other options are refused");
-    const CliRun r = run(std::string(kTiny) + " --seed 7 --out " + tmp.path.string());
-    EXPECT_EQ(r.code, 2) << r.out;
+    const CliResult r = run(std::string(kTiny) + " --seed 7 --out " + out.string());
+    EXPECT_EQ(r.exit_code, 2) << r.out;
     EXPECT_NE(r.out.find("holds a reproduce run with other options:"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("seed (0 before, 7 now)"), std::string::npos) << r.out;
   }
@@ -170,7 +149,7 @@ void check_files(const fs::path& dir) {
     const fs::path base = dir / "figures" / fig;
     const fs::path svg = base.string() + ".svg", png = base.string() + ".png";
     ASSERT_TRUE(fs::exists(svg)) << svg;
-    EXPECT_TRUE(well_formed_xml(read(svg), "svg")) << svg;
+    EXPECT_TRUE(well_formed_xml(read_file(svg), "svg")) << svg;
     ASSERT_TRUE(fs::exists(png)) << png;
     EXPECT_TRUE(valid_png(png));
     EXPECT_TRUE(fs::exists(base.string() + ".gp")) << fig;
@@ -180,11 +159,11 @@ void check_files(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.path().extension() != ".json") continue;
     ++json_files;
-    EXPECT_TRUE(json::accept(read(e.path()))) << e.path();
+    EXPECT_TRUE(json::accept(read_file(e.path()))) << e.path();
   }
   EXPECT_GE(json_files, 10);
   // Every CSV results.json names exists.
-  const json results = json::parse(read(dir / "results.json"));
+  const json results = json::parse(read_file(dir / "results.json"));
   EXPECT_EQ(results.at("schema"), "critnet.results/1");
   ASSERT_EQ(results.at("arms").size(), 3u);
   std::set<std::string> measures;
@@ -197,18 +176,18 @@ void check_files(const fs::path& dir) {
   }
   EXPECT_EQ(measures.size(), 6u);
   // The config records the β choice and the seed.
-  const json config = json::parse(read(dir / "config.json"));
+  const json config = json::parse(read_file(dir / "config.json"));
   EXPECT_TRUE(config.at("beta").is_number());
   EXPECT_NE(config.at("beta_choice").get<std::string>().find("sweep"), std::string::npos);
   EXPECT_EQ(config.at("options").at("seed"), 0);
   EXPECT_EQ(config.at("sweep").at("runs").size(), 2u);
   // The summary holds a verdict for each treatment arm.
-  const json summary = json::parse(read(dir / "summary.json"));
+  const json summary = json::parse(read_file(dir / "summary.json"));
   EXPECT_TRUE(summary.at("overall").contains("critical"));
   EXPECT_TRUE(summary.at("overall").contains("cw"));
   // The HTML embeds every figure and states the verdict.
-  const std::string html = read(dir / "report.html");
-  EXPECT_TRUE(well_formed_xml(read(dir / "figures" / "spectrum.svg"), "svg"));
+  const std::string html = read_file(dir / "report.html");
+  EXPECT_TRUE(well_formed_xml(read_file(dir / "figures" / "spectrum.svg"), "svg"));
   std::size_t images = 0;
   for (std::size_t p = 0; (p = html.find("data:image/svg+xml;base64,", p)) != std::string::npos;
        ++p)
@@ -222,8 +201,9 @@ void check_files(const fs::path& dir) {
 }  // namespace
 
 TEST(ReproduceCliOptions, UnknownArmIsAUsageError) {
-  const CliRun r = run("reproduce --data synthetic:8 --also foo --out /tmp/critnet_never_written");
-  EXPECT_EQ(r.code, 2) << r.out;
+  const CliResult r =
+      run("reproduce --data synthetic:8 --also foo --out /tmp/critnet_never_written");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("unknown extra arm 'foo' (choose from cw, l2, l1, paper-eq33)"),
             std::string::npos)
       << r.out;
@@ -231,9 +211,9 @@ TEST(ReproduceCliOptions, UnknownArmIsAUsageError) {
 }
 
 TEST(ReproduceCliOptions, ZeroEpochsIsAUsageError) {
-  const CliRun r =
+  const CliResult r =
       run("reproduce --data synthetic:8 --epochs 0 --out /tmp/critnet_never_written_either");
-  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("epochs must be >= 1, got 0"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists("/tmp/critnet_never_written_either"));
 }

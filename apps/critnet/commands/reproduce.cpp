@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/parse_list.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -43,22 +44,6 @@ struct ReproduceArgs {
   bool full = false;
   bool no_png = false;
 };
-
-template <typename T>
-std::vector<T> parse_list(const std::string& text, const std::string& option) {
-  std::vector<T> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    std::istringstream one(item);
-    T value{};
-    one >> value;
-    CRITNET_CHECK(!item.empty() && one && one.peek() == EOF, "option ", option, ": cannot parse '",
-                  item, "' in '", text, "' (expected a comma-separated list)");
-    out.push_back(value);
-  }
-  return out;
-}
 
 std::vector<std::string> parse_names(const std::string& text) {
   std::vector<std::string> out;

@@ -17,30 +17,13 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/parse_list.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
 namespace {
 
 using train::TrainOptions;
-
-// Parses "600,400,200,100" (or "" / "none" for an empty list).
-template <typename T>
-std::vector<T> parse_list(const std::string& text, const std::string& option) {
-  std::vector<T> out;
-  if (text.empty() || text == "none") return out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    std::istringstream one(item);
-    T value{};
-    one >> value;
-    CRITNET_CHECK(!item.empty() && one && one.peek() == EOF, "option ", option, ": cannot parse '",
-                  item, "' in '", text, "' (expected a comma-separated list)");
-    out.push_back(value);
-  }
-  return out;
-}
 
 std::string default_out_dir() {
   const std::time_t t = std::time(nullptr);
@@ -252,7 +235,9 @@ void setup_train(CLI::App& app) {
   add(cmd->add_option("--hidden", r.hidden,
                       "Hidden layer widths, input side first (default 600,400,200,100)")
           ->group("Model"),
-      [&r](TrainOptions& o) { o.hidden_sizes = parse_list<int64_t>(r.hidden, "--hidden"); });
+      [&r](TrainOptions& o) {
+        o.hidden_sizes = parse_list_or_none<int64_t>(r.hidden, "--hidden");
+      });
   add(cmd->add_option("--activation", r.activation, "relu | elu | tanh | linear (default relu)")
           ->group("Model"),
       [&r](TrainOptions& o) { o.activation = nn::parse_activation(r.activation); });
@@ -338,13 +323,17 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.reg.n_convention(reg::parse_n_convention(r.n_convention)); });
   add(cmd->add_option("--coeffs", r.coeffs, "Coefficients c0,c1,...,cK (K <= 4) of --reg poly")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.coefficients(parse_list<double>(r.coeffs, "--coeffs")); });
+      [&r](TrainOptions& o) {
+        o.reg.coefficients(parse_list_or_none<double>(r.coeffs, "--coeffs"));
+      });
   add(cmd->add_option(
              "--reg-layers", r.reg_layers,
              "Indices of the Linear layers penalised, e.g. 0,1,2 (default all but the output "
              "layer)")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.layers(parse_list<int64_t>(r.reg_layers, "--reg-layers")); });
+      [&r](TrainOptions& o) {
+        o.reg.layers(parse_list_or_none<int64_t>(r.reg_layers, "--reg-layers"));
+      });
   add(cmd->add_option("--reg-interval", r.reg_interval,
                       "Apply the penalty every k steps with strength k*lambda (default 1)")
           ->group("Regularisation"),

@@ -1,7 +1,6 @@
 // Readers and loaders of src/data: valid files round-trip, every malformed file gets one line
 // naming the file and the problem.
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "critnet/core/error.h"
 #include "critnet/data/dataset.h"
 #include "critnet/data/idx.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using critnet::DataError;
@@ -24,15 +24,6 @@ using Bytes = std::vector<uint8_t>;
 
 class DataTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("critnet_data_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   std::string write(const std::string& name, const Bytes& bytes) const {
@@ -99,7 +90,8 @@ class DataTest : public ::testing::Test {
     return "(no DataError)";
   }
 
-  fs::path dir_;
+  critnet::test_support::TempDir tmp_{"data_test"};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(DataTest, ReadsRawAndGzippedIdx) {

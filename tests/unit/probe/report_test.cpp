@@ -9,6 +9,7 @@
 #include <string>
 
 #include "critnet/core/error.h"
+#include "support/temp_dir.h"
 
 namespace critnet::probe {
 namespace {
@@ -67,8 +68,8 @@ TEST(ProbeReport, SummaryAndCsvFiles) {
   EXPECT_TRUE(s["two_point"]["natural"].contains("fit_r"));
   EXPECT_NO_THROW(nlohmann::json::parse(s.dump()));  // NaN written as null, valid JSON
 
-  const auto dir = std::filesystem::temp_directory_path() / "critnet_probe_report_test";
-  std::filesystem::create_directories(dir);
+  const critnet::test_support::TempDir tmp("probe_report");
+  const auto& dir = tmp.path();
   const auto names = write_csvs(result, dir.string());
   EXPECT_EQ(names.size(), 2U * 8U + 1U);
   const auto freq = read_lines((dir / "layer1_activation_frequency.csv").string());

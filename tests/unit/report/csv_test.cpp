@@ -8,13 +8,15 @@
 
 #include "critnet/core/error.h"
 #include "file_checks.h"
-#include "temp_dir.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 namespace critnet::report {
 namespace {
 
+using critnet::test_support::read_file;
+using critnet::test_support::TempDir;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 TEST(Csv, WriterRoundTripsExactly) {
   TempDir tmp;
@@ -27,7 +29,7 @@ TEST(Csv, WriterRoundTripsExactly) {
     EXPECT_EQ(w.rows(), 3u);
     w.close();
   }
-  EXPECT_EQ(testing::slurp(path.string()),
+  EXPECT_EQ(read_file(path.string()),
             "rank,\"value, with comma\"\n1,0.10000000000000001\n2,nan\n3,-inf\n");
   const CsvTable t = read_csv(path);
   ASSERT_EQ(t.header.size(), 2u);
@@ -42,7 +44,7 @@ TEST(Csv, WriterRoundTripsExactly) {
 TEST(Csv, WriteColumns) {
   TempDir tmp;
   write_csv(tmp.path() / "c.csv", {"x", "y"}, {{1, 2}, {3, 4}});
-  EXPECT_EQ(testing::slurp((tmp.path() / "c.csv").string()), "x,y\n1,3\n2,4\n");
+  EXPECT_EQ(read_file((tmp.path() / "c.csv").string()), "x,y\n1,3\n2,4\n");
 }
 
 TEST(Csv, RowOfWrongLengthIsRejected) {

@@ -10,14 +10,16 @@
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
 #include "file_checks.h"
-#include "temp_dir.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 namespace critnet::report {
 namespace {
 
+using critnet::test_support::read_file;
+using critnet::test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::TempDir;
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -142,12 +144,12 @@ TEST(Render, WritesParsableSvgAndPngAndKeepsTheScript) {
   f.title = "odd: it's a_b {x} ^ @ & ~ \\ <svg> α";
   const RenderedFigure r = render(f, tmp.path() / "fig");
   ASSERT_TRUE(std::filesystem::exists(r.script));
-  const std::string svg = testing::slurp(r.svg.string());
+  const std::string svg = read_file(r.svg.string());
   std::string why;
   EXPECT_EQ(testing::xml_root(svg, &why), "svg") << why;
   EXPECT_THAT(svg, HasSubstr("no data"));
   EXPECT_THAT(svg, HasSubstr("it's a_b {x} ^ @ &amp; ~ \\ &lt;svg"));
-  const auto png = testing::png_info(testing::slurp(r.png.string()));
+  const auto png = testing::png_info(read_file(r.png.string()));
   ASSERT_TRUE(png.ok);
   EXPECT_EQ(png.width, 1120u);
   EXPECT_EQ(png.height, 440u);
@@ -162,7 +164,7 @@ TEST(Render, AllPanelsEmptyStillRenders) {
   const RenderedFigure r = render(f, tmp.path(), false);
   EXPECT_TRUE(r.png.empty());
   std::string why;
-  EXPECT_EQ(testing::xml_root(testing::slurp(r.svg.string()), &why), "svg") << why;
+  EXPECT_EQ(testing::xml_root(read_file(r.svg.string()), &why), "svg") << why;
 }
 
 TEST(Render, MissingGnuplotIsAClearError) {
@@ -254,7 +256,7 @@ TEST(Render, ThinsManyRanksPerDecadeButKeepsTheCsv) {
       "ranks", tmp.path() / "big.csv", "rank", "value", SeriesStyle::kPoints, "#000000", 50, {}});
   f.panels = {p};
   const RenderedFigure r = render(f, tmp.path(), false);
-  const std::string svg = testing::slurp(r.svg.string());
+  const std::string svg = read_file(r.svg.string());
   std::size_t points = 0;
   for (auto i = svg.find("<use"); i != std::string::npos; i = svg.find("<use", i + 1)) ++points;
   // log10(20000) = 4.3 decades at <= 50 points each (+1 key sample); all 20000 without.

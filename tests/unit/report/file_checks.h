@@ -2,19 +2,10 @@
 // Checks that rendered files parse: a minimal XML well-formedness check (tags nest and close,
 // the root element's name) and the PNG signature + IHDR size.
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace critnet::report::testing {
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Returns the root element's name when `xml` is well nested, else "" and an error in `why`.
 inline std::string xml_root(const std::string& xml, std::string* why) {

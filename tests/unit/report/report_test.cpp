@@ -8,16 +8,18 @@
 
 #include "critnet/core/error.h"
 #include "file_checks.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "synthetic_run.h"
-#include "temp_dir.h"
 
 namespace critnet::report {
 namespace {
 
 namespace fs = std::filesystem;
+using critnet::test_support::read_file;
+using critnet::test_support::TempDir;
 using nlohmann::json;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -100,8 +102,8 @@ TEST(Report, BuildsEverythingAndEveryFileParses) {
   for (std::size_t i = 0; i < figs.size(); ++i) {
     const auto& f = files.figures[i];
     std::string why;
-    EXPECT_EQ(testing::xml_root(testing::slurp(f.svg.string()), &why), "svg") << f.svg << why;
-    const auto png = testing::png_info(testing::slurp(f.png.string()));
+    EXPECT_EQ(testing::xml_root(read_file(f.svg.string()), &why), "svg") << f.svg << why;
+    const auto png = testing::png_info(read_file(f.png.string()));
     EXPECT_TRUE(png.ok) << f.png;
     EXPECT_EQ(png.width, static_cast<unsigned>(figs[i].panel_width_px * figs[i].panels.size()));
     EXPECT_EQ(png.height, static_cast<unsigned>(figs[i].height_px));
@@ -111,7 +113,7 @@ TEST(Report, BuildsEverythingAndEveryFileParses) {
   EXPECT_TRUE(fs::exists(run / "figures" / "activation_frequency.critical.1.csv"));
   EXPECT_TRUE(fs::exists(run / "figures" / "training.baseline.csv"));
 
-  const std::string html = testing::slurp(files.html.string());
+  const std::string html = read_file(files.html.string());
   std::string why;
   EXPECT_EQ(testing::xml_root(html.substr(html.find("<html")), &why), "html") << why;
   EXPECT_EQ(count(html, "src=\"data:image/svg+xml;base64,"), files.figures.size());
@@ -120,9 +122,9 @@ TEST(Report, BuildsEverythingAndEveryFileParses) {
   EXPECT_EQ(count(html, ">power law in critical only</span>"), 8u);  // the overview
   EXPECT_EQ(count(html, ">critical only</span>"), 8u);               // the fit tables
   EXPECT_THAT(html, HasSubstr("<h2 id=\"weighted_degree\">Weighted degree distribution</h2>"));
-  const json s = json::parse(testing::slurp(files.summary_json.string()));
+  const json s = json::parse(read_file(files.summary_json.string()));
   EXPECT_EQ(s["cases"].size(), 9u);
-  EXPECT_THAT(testing::slurp(files.summary_md.string()), HasSubstr("## Accuracy"));
+  EXPECT_THAT(read_file(files.summary_md.string()), HasSubstr("## Accuracy"));
 
   // Rebuilding is idempotent (the CSV copies already sit beside the figures).
   EXPECT_NO_THROW(build_report(run));
@@ -161,7 +163,7 @@ namespace critnet::report {
 namespace {
 
 TEST(Report, EveryTreatmentArmIsComparedWithTheBaseline) {
-  testing::TempDir tmp;
+  TempDir tmp;
   nlohmann::json doc = testing::make_synthetic_run(tmp.path(), 1);
   nlohmann::json l2 = doc["arms"][0];  // a copy of the baseline
   l2["name"] = "l2";

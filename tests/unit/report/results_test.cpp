@@ -7,15 +7,15 @@
 #include <fstream>
 
 #include "critnet/core/error.h"
+#include "support/temp_dir.h"
 #include "synthetic_run.h"
-#include "temp_dir.h"
 
 namespace critnet::report {
 namespace {
 
+using critnet::test_support::TempDir;
 using nlohmann::json;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 std::string parse_error(const json& doc, const std::filesystem::path& dir) {
   try {

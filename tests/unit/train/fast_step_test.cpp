@@ -3,13 +3,13 @@
 #include "critnet/train/fast_step.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "critnet/core/error.h"
 #include "critnet/train/train.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace critnet;
@@ -198,14 +198,6 @@ TEST(FastStepTest, Errors) {
 
 class FastTrainTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("critnet_fast_train_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   static train::TrainOptions tiny(int64_t epochs, bool fast) {
@@ -235,7 +227,8 @@ class FastTrainTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
+  critnet::test_support::TempDir tmp_{"fast_train_test"};
+  const fs::path dir_ = tmp_.path();
 };
 
 // Both paths train the same net, with and without a penalty (exact, lazy, stochastic).

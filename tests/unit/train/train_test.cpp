@@ -2,7 +2,6 @@
 #include "critnet/train/train.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "critnet/core/error.h"
 #include "critnet/train/checkpoint.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace critnet;
@@ -29,14 +29,6 @@ namespace {
 
 class TrainTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("critnet_train_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   // A small, fast, deterministic run: synthetic:12, one hidden layer of 16, CPU, one thread.
@@ -73,7 +65,8 @@ class TrainTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
+  critnet::test_support::TempDir tmp_{"train_test"};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(TrainTest, LearnsAndWritesOutputs) {
