@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ccache pkg-config git
+  build-essential cmake ccache pkg-config git clang-format
   libtorch-dev libopenblas0-openmp          # LibTorch, and a fast BLAS for it (else reference BLAS)
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev

@@ -19,8 +19,9 @@ std::string mapped_blas_path() {
     auto pos = line.find('/');
     if (pos == std::string::npos) continue;
     std::string path = line.substr(pos);
-    if (path.find("libblas") != std::string::npos || path.find("libopenblas") != std::string::npos ||
-        path.find("libmkl") != std::string::npos || path.find("libblis") != std::string::npos) {
+    if (path.find("libblas") != std::string::npos ||
+        path.find("libopenblas") != std::string::npos || path.find("libmkl") != std::string::npos ||
+        path.find("libblis") != std::string::npos) {
       return path;
     }
   }
@@ -52,7 +53,8 @@ RuntimeInfo runtime_info() {
   info.blas_kind = classify_blas(info.blas_path);
   info.num_threads = torch::get_num_threads();
   info.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  info.cuda_devices = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  info.cuda_devices =
+      torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
   return info;
 }
 
@@ -62,7 +64,8 @@ void set_threads(int threads) {
 }
 
 torch::Device resolve_device(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
+  if (name == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     CRITNET_CHECK(torch::cuda::is_available(), "device '", name,

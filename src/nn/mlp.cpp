@@ -14,10 +14,14 @@ Activation parse_activation(const std::string& name) {
 
 std::string to_string(Activation activation) {
   switch (activation) {
-    case Activation::kRelu: return "relu";
-    case Activation::kElu: return "elu";
-    case Activation::kTanh: return "tanh";
-    case Activation::kLinear: return "linear";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kElu:
+      return "elu";
+    case Activation::kTanh:
+      return "tanh";
+    case Activation::kLinear:
+      return "linear";
   }
   return "?";
 }
@@ -31,14 +35,19 @@ Init parse_init(const std::string& name) {
 
 std::string to_string(Init init) {
   switch (init) {
-    case Init::kDefault: return "default";
-    case Init::kHe: return "he";
-    case Init::kOrthogonal: return "orthogonal";
+    case Init::kDefault:
+      return "default";
+    case Init::kHe:
+      return "he";
+    case Init::kOrthogonal:
+      return "orthogonal";
   }
   return "?";
 }
 
-MlpImpl::MlpImpl(MlpOptions options_) : options(std::move(options_)) { reset(); }
+MlpImpl::MlpImpl(MlpOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 void MlpImpl::reset() {
   CRITNET_CHECK(options.input_size() > 0, "Mlp input_size must be > 0, got ", options.input_size());
@@ -55,7 +64,8 @@ void MlpImpl::reset() {
     auto linear = torch::nn::Linear(widths[l], widths[l + 1]);
     torch::NoGradGuard no_grad;
     switch (options.init()) {
-      case Init::kDefault: break;
+      case Init::kDefault:
+        break;
       case Init::kHe:
         torch::nn::init::kaiming_normal_(linear->weight, 0.0, torch::kFanIn, torch::kReLU);
         linear->bias.zero_();
@@ -71,10 +81,14 @@ void MlpImpl::reset() {
 
 torch::Tensor MlpImpl::activate(const torch::Tensor& x) const {
   switch (options.activation()) {
-    case Activation::kRelu: return torch::relu(x);
-    case Activation::kElu: return torch::elu(x);
-    case Activation::kTanh: return torch::tanh(x);
-    case Activation::kLinear: return x;
+    case Activation::kRelu:
+      return torch::relu(x);
+    case Activation::kElu:
+      return torch::elu(x);
+    case Activation::kTanh:
+      return torch::tanh(x);
+    case Activation::kLinear:
+      return x;
   }
   return x;
 }

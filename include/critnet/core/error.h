@@ -51,8 +51,8 @@ std::string concat(Args&&... args) {
 }  // namespace critnet
 
 /// Throws ErrorType with the concatenated message parts unless cond holds.
-#define CRITNET_CHECK_AS(ErrorType, cond, ...)                      \
-  do {                                                              \
+#define CRITNET_CHECK_AS(ErrorType, cond, ...)                            \
+  do {                                                                    \
     if (!(cond)) throw ErrorType(::critnet::detail::concat(__VA_ARGS__)); \
   } while (false)
 

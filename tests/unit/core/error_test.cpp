@@ -1,6 +1,7 @@
+#include "critnet/core/error.h"
+
 #include <gtest/gtest.h>
 
-#include "critnet/core/error.h"
 #include "critnet/core/runtime.h"
 
 TEST(Error, CheckCarriesTheValueAndType) {

@@ -1,7 +1,8 @@
+#include "critnet/nn/mlp.h"
+
 #include <gtest/gtest.h>
 
 #include "critnet/core/error.h"
-#include "critnet/nn/mlp.h"
 
 using critnet::nn::Activation;
 using critnet::nn::Init;
@@ -31,7 +32,8 @@ TEST(Mlp, ObservedForwardMatchesPlainAndSeesEveryHiddenLayer) {
   EXPECT_TRUE(torch::allclose(y1, y2));
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].sizes(), (std::vector<int64_t>{5, 8}));
-  auto expected = torch::elu(torch::nn::functional::linear(x, net->weight(0), net->linears()[0]->bias));
+  auto expected =
+      torch::elu(torch::nn::functional::linear(x, net->weight(0), net->linears()[0]->bias));
   EXPECT_TRUE(torch::allclose(seen[0], expected));
 }
 
