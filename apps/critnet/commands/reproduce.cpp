@@ -15,6 +15,7 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
+#include "commands/progress.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -53,32 +54,6 @@ std::vector<std::string> parse_names(const std::string& text) {
     if (!item.empty()) out.push_back(item);
   return out;
 }
-
-// "[=====>     ] 234/469" on stderr, at most ten times a second; only on a terminal.
-class ProgressBar {
- public:
-  void update(const std::string& name, const train::StepInfo& s) {
-    const auto now = std::chrono::steady_clock::now();
-    if (s.batch != s.batches && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * s.batch / std::max<int64_t>(1, s.batches));
-    std::string bar(filled, '=');
-    if (filled < kWidth) bar += '>' + std::string(kWidth - filled - 1, ' ');
-    fmt::print(stderr, "\r{} epoch {}/{} [{}] {}/{} loss {:.4f}  ", name, s.epoch, s.epochs, bar,
-               s.batch, s.batches, s.loss);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void clear() {
-    if (drawn_) fmt::print(stderr, "\r{:100}\r", "");
-    drawn_ = false;
-  }
-
- private:
-  std::chrono::steady_clock::time_point last_{};
-  bool drawn_ = false;
-};
 
 void run_reproduce(const ReproduceArgs& a) {
   experiment::ReproduceOptions o;
@@ -123,7 +98,7 @@ void run_reproduce(const ReproduceArgs& a) {
     std::fflush(stderr);
   };
   if (tty)
-    cb.on_step = [&](const std::string& name, const train::StepInfo& s) { bar.update(name, s); };
+    cb.on_step = [&](const std::string& name, const train::StepInfo& s) { bar.update(s, name); };
 
   const experiment::ReproduceResult r = experiment::reproduce(o, cb);
   bar.clear();

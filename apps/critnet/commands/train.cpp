@@ -18,6 +18,7 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
+#include "commands/progress.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -31,32 +32,6 @@ std::string default_out_dir() {
   std::strftime(buf, sizeof(buf), "runs/train-%Y%m%d-%H%M%S", std::gmtime(&t));
   return buf;
 }
-
-// Draws "epoch 1/3 [=====>     ] 234/469 loss 0.43" on stderr, at most ten times a second.
-class ProgressBar {
- public:
-  void update(const train::StepInfo& s) {
-    const auto now = std::chrono::steady_clock::now();
-    if (s.batch != s.batches && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * s.batch / std::max<int64_t>(1, s.batches));
-    std::string bar(filled, '=');
-    if (filled < kWidth) bar += '>' + std::string(kWidth - filled - 1, ' ');
-    fmt::print(stderr, "\repoch {}/{} [{}] {}/{} loss {:.4f}  ", s.epoch, s.epochs, bar, s.batch,
-               s.batches, s.loss);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void clear() {
-    if (drawn_) fmt::print(stderr, "\r{:80}\r", "");
-    drawn_ = false;
-  }
-
- private:
-  std::chrono::steady_clock::time_point last_{};
-  bool drawn_ = false;
-};
 
 struct TrainArgs {
   std::string config_file, resume, out;
