@@ -13,6 +13,7 @@
 #include "critnet/regularizers/critical.h"
 // Private helper, benchmarked against at::mm to justify it.
 #include "../src/regularizers/detail/gram.h"
+#include "../src/regularizers/detail/thin.h"
 
 namespace {
 
@@ -128,6 +129,44 @@ void BM_Gram(benchmark::State& state) {
 BENCHMARK(BM_Gram)
     ->ArgsProduct({{0, 1, 2, 3}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Thin products of the first layer's weight V [600, 3072] with m = 4 probes (args: op 0 = V Z,
+// 1 = Vᵀ Y; method 0 = detail/thin.h, 1 = at::mm), and (op 2) the rank-16 update of a
+// [600, 3072] matrix the gradient ends with (addmm_).
+void BM_Thin(benchmark::State& state) {
+  set_threads();
+  torch::NoGradGuard no_grad;
+  const int64_t op = state.range(0), m = 4;
+  const bool mm = state.range(1) == 1;
+  torch::Tensor v = torch::randn({600, 3072});
+  torch::Tensor zt = torch::randn({m, 3072}), yt = torch::randn({m, 600});
+  torch::Tensor at = torch::randn({16, 600}), bt = torch::randn({16, 3072});
+  torch::Tensor out = torch::zeros({600, 3072});
+  for (auto _ : state) {
+    using namespace critnet::reg::detail;
+    if (op == 0) {
+      auto r = mm ? v.mm(zt.t()) : times_thin(v, zt);
+      benchmark::DoNotOptimize(r.data_ptr());
+    } else if (op == 1) {
+      auto r = mm ? v.t().mm(yt.t()) : transposed_times_thin(v, yt);
+      benchmark::DoNotOptimize(r.data_ptr());
+    } else {
+      out.addmm_(at.t(), bt);
+    }
+  }
+  state.SetLabel(std::string(op == 0   ? "V Z"
+                             : op == 1 ? "Vt Y"
+                                       : "rank-16 update") +
+                 (mm ? " at::mm" : " thin kernel"));
+}
+BENCHMARK(BM_Thin)
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
 }  // namespace

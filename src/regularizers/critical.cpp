@@ -10,15 +10,16 @@
 namespace critnet::reg {
 namespace {
 
+using detail::GradRequest;
 using detail::ValueAndGrad;
-using Kernel = std::function<ValueAndGrad(const torch::Tensor&, bool)>;
+using Kernel = std::function<ValueAndGrad(const torch::Tensor&, const GradRequest&)>;
 
 // One autograd node for the exact penalty: the forward computes the value and the gradient
 // together (they share the Gram matrix and its powers) and keeps the gradient for backward.
 struct ExactPenaltyFunction : public torch::autograd::Function<ExactPenaltyFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
                                const Kernel& kernel) {
-    ValueAndGrad result = kernel(weight, /*need_grad=*/true);
+    ValueAndGrad result = kernel(weight, GradRequest::returned());
     ctx->saved_data["grad"] = result.grad;
     return result.value;
   }
@@ -34,7 +35,7 @@ torch::Tensor run_kernel(const torch::Tensor& weight, const Kernel& kernel) {
     return ExactPenaltyFunction::apply(weight, kernel);
   }
   torch::NoGradGuard no_grad;
-  return kernel(weight, /*need_grad=*/false).value;
+  return kernel(weight, GradRequest::none()).value;
 }
 
 void check_weight(const torch::Tensor& weight) {
@@ -199,10 +200,38 @@ double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& opt
   return options.beta();
 }
 
-torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options) {
-  check_weight(weight);
+namespace {
+
+// The kernel of a Gram-matrix preset (paper, paper-eq33, cw, poly) under the options.
+Kernel gram_kernel(const torch::Tensor& weight, const RegularizerOptions& options) {
   const double a = coupling_scale(weight, options);
   const GramSide side = options.gram_side();
+  const int64_t probes = options.probes();
+  if (options.preset() == Preset::kPaperEq33) {
+    if (probes > 0) {
+      return [side, a, probes](const torch::Tensor& v, const GradRequest& grad) {
+        return detail::stochastic_eq33(v, side, a, probes, grad);
+      };
+    }
+    return [side, a](const torch::Tensor& v, const GradRequest& grad) {
+      return detail::exact_eq33(v, side, a, grad);
+    };
+  }
+  std::vector<double> c = polynomial_coefficients(options);
+  if (probes > 0) {
+    return [side, a, c, probes](const torch::Tensor& v, const GradRequest& grad) {
+      return detail::stochastic_polynomial(v, side, a, c, probes, grad);
+    };
+  }
+  return [side, a, c](const torch::Tensor& v, const GradRequest& grad) {
+    return detail::exact_polynomial(v, side, a, c, grad);
+  };
+}
+
+}  // namespace
+
+torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options) {
+  check_weight(weight);
   switch (options.preset()) {
     case Preset::kNone:
       return torch::zeros({}, weight.options().requires_grad(false));
@@ -211,29 +240,37 @@ torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& opt
     case Preset::kL2:
       return weight.square().sum();
     case Preset::kPaperEq33:
-      if (options.probes() > 0) {
-        const int64_t probes = options.probes();
-        return run_kernel(weight, [side, a, probes](const torch::Tensor& v, bool need_grad) {
-          return detail::stochastic_eq33(v, side, a, probes, need_grad);
-        });
-      }
-      return run_kernel(weight, [side, a](const torch::Tensor& v, bool need_grad) {
-        return detail::exact_eq33(v, side, a, need_grad);
-      });
     case Preset::kPaper:
     case Preset::kCw:
-    case Preset::kPoly: {
-      std::vector<double> c = polynomial_coefficients(options);
-      if (options.probes() > 0) {
-        const int64_t probes = options.probes();
-        return run_kernel(weight, [side, a, &c, probes](const torch::Tensor& v, bool need_grad) {
-          return detail::stochastic_polynomial(v, side, a, c, probes, need_grad);
-        });
-      }
-      return run_kernel(weight, [side, a, &c](const torch::Tensor& v, bool need_grad) {
-        return detail::exact_polynomial(v, side, a, c, need_grad);
-      });
-    }
+    case Preset::kPoly:
+      return run_kernel(weight, gram_kernel(weight, options));
+  }
+  return torch::zeros({}, weight.options());
+}
+
+torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const RegularizerOptions& options,
+                                   torch::Tensor& grad, double scale) {
+  check_weight(weight);
+  CRITNET_CHECK(grad.defined() && grad.sizes() == weight.sizes() &&
+                    grad.scalar_type() == weight.scalar_type() && grad.device() == weight.device(),
+                "penalty_add_gradient: the gradient must match the weight ", weight.sizes(), " (",
+                weight.dtype(), ", ", weight.device().str(), ")");
+  torch::NoGradGuard no_grad;
+  const torch::Tensor v = weight.detach();
+  switch (options.preset()) {
+    case Preset::kNone:
+      return torch::zeros({}, weight.options().requires_grad(false));
+    case Preset::kL1:
+      grad.add_(v.sign(), scale);
+      return v.abs().sum();
+    case Preset::kL2:
+      grad.add_(v, 2.0 * scale);
+      return v.square().sum();
+    case Preset::kPaperEq33:
+    case Preset::kPaper:
+    case Preset::kCw:
+    case Preset::kPoly:
+      return gram_kernel(weight, options)(v, GradRequest::added_to(grad, scale)).value;
   }
   return torch::zeros({}, weight.options());
 }

@@ -412,6 +412,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
         at::index_select_out(x, train_set.inputs, 0, idx);
         at::index_select_out(y, train_set.labels, 0, idx);
         data_value = fast_step->forward(x, y);
+        fast_step->backward();  // overwrites the gradients; the penalty's are added below
       } else {
         x = train_set.inputs.index_select(0, idx);
         y = train_set.labels.index_select(0, idx);
@@ -432,7 +433,13 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
         }
         for (auto l : layers) {
           try {
-            values.push_back(reg::penalty(model->weight(l), opts.reg));
+            if (fast) {  // value, and reg_scale·∇ added in place to the layer's gradient
+              torch::Tensor grad = model->weight(l).grad();
+              values.push_back(
+                  reg::penalty_add_gradient(model->weight(l), opts.reg, grad, reg_scale));
+            } else {
+              values.push_back(reg::penalty(model->weight(l), opts.reg));
+            }
           } catch (const c10::Error& e) {
             const std::string what = e.what_without_backtrace();
             throw NumericalError("the critical penalty of layer " + std::to_string(l) +
@@ -460,8 +467,6 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
                          last_checkpoint_note());
       }
       if (fast) {
-        fast_step->backward();              // overwrites the gradients
-        if (reg_step) reg_term.backward();  // adds the penalty's
         fast_step->adam_step(adam);
       } else {
         loss.backward();

@@ -89,6 +89,14 @@ double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& opt
 /// kNone gives a zero scalar.
 torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options);
 
+/// R(V) (a scalar tensor, not multiplied by λ, never requiring grad) and, in place,
+/// grad += scale · ∇R(V), without autograd: the fast trainer's path. `grad` must have V's
+/// shape, dtype and device (throws critnet::InvalidArgument otherwise). The exact and
+/// stochastic polynomial presets end with one product that accumulates straight into `grad`
+/// (no gradient temporary); the others add theirs. Same values and gradients as penalty().
+torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const RegularizerOptions& options,
+                                   torch::Tensor& grad, double scale);
+
 /// The literal formula with autograd through the full Gram matrix of the chosen side; the
 /// reference for tests and benchmarks.
 torch::Tensor penalty_naive(const torch::Tensor& weight, const RegularizerOptions& options);

@@ -47,7 +47,7 @@ torch::Tensor combine(const std::vector<torch::Tensor>& powers, const std::vecto
 }  // namespace
 
 ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double a,
-                              const std::vector<double>& coefficients, bool need_grad) {
+                              const std::vector<double>& coefficients, const GradRequest& grad) {
   // R only depends on the non-zero spectrum of w plus the side's count of zero modes, so the
   // side only enters through n - k; the small Gram matrix is Vᵀ V [in, in] when in ≤ out.
   const int64_t out = weight.size(0), in = weight.size(1), k = std::min(in, out);
@@ -77,9 +77,9 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
   const double c0 = coefficients.empty() ? 0.0 : coefficients[0];
   ValueAndGrad result;
   result.value = squared_norm(p) + c0 * c0 * static_cast<double>(n - k);
-  if (!need_grad) return result;
+  if (!grad.need) return result;
   if (deg == 0) {
-    result.grad = torch::zeros_like(weight);
+    if (!grad.into.defined()) result.grad = torch::zeros_like(weight);
     return result;
   }
 
@@ -96,12 +96,21 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
   } else {
     am = p.mm(combine(powers, r));
   }
+  if (grad.into.defined()) {  // one product, accumulated into the caller's gradient
+    if (in_side_small) {
+      grad.into.addmm_(weight, am, 1.0, 4.0 * grad.scale);
+    } else {
+      grad.into.addmm_(am, weight, 1.0, 4.0 * grad.scale);
+    }
+    return result;
+  }
   result.grad = in_side_small ? weight.mm(am) : am.mm(weight);
   result.grad.mul_(4.0);
   return result;
 }
 
-ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bool need_grad) {
+ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a,
+                        const GradRequest& grad) {
   const torch::Tensor u = oriented(weight, side);
   const int64_t m = u.size(0), n = u.size(1);
   const double a2 = a * a;
@@ -112,12 +121,12 @@ ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bo
     torch::Tensor p = gram(w, /*rows=*/true).mul_(2.0 * a2);
     p.diagonal().add_(w.diagonal() * a + 1.0);
     result.value = squared_norm(p);
-    if (!need_grad) return result;
+    if (!grad.need) return result;
     // dR = 2<S, dw>, S = a·Diag(P_ii) + 2a²(P w + w P); ∇_U R = 4 U S.
     torch::Tensor pw = p.mm(w);
     torch::Tensor s = (pw + pw.t()).mul_(2.0 * a2);
     s.diagonal().add_(p.diagonal() * a);
-    result.grad = back_to_weight(u.mm(s).mul_(4.0), side);
+    grad.deliver(result, back_to_weight(u.mm(s).mul_(4.0), side));
     return result;
   }
   // The requested side is the large one (m < n). With H = U Uᵀ [m, m], w_ii = ‖U[:, i]‖²,
@@ -130,14 +139,14 @@ ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a, bo
   const torch::Tensor e = wd * a + 1.0;
   const torch::Tensor h2 = gram(h, /*rows=*/true);
   result.value = e.dot(e) + e.dot(qd) * (4.0 * a2) + squared_norm(h2) * (4.0 * a2 * a2);
-  if (!need_grad) return result;
+  if (!grad.need) return result;
   // ∇_U R = U·Diag(4a e + 8a³ q) + 8a² (H U)·Diag(e) + (8a² U Diag(e) Uᵀ + 32a⁴ H³) U.
   // U Diag(e) Uᵀ is a Gram matrix (syrk) when every e_i ≥ 0, which holds for a ≥ 0.
   torch::Tensor l = a >= 0.0 ? gram(u * e.sqrt(), /*rows=*/true) : (u * e).mm(u.t());
   l.mul_(8.0 * a2);
   l.addmm_(h, h2, 1.0, 32.0 * a2 * a2);
   torch::Tensor diag_part = u * (e * (4.0 * a) + qd * (8.0 * a2 * a)) + hu * (e * (8.0 * a2));
-  result.grad = back_to_weight(diag_part.addmm_(l, u), side);
+  grad.deliver(result, back_to_weight(diag_part.addmm_(l, u), side));
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "regularizers/detail/penalty_kernels.h"
+#include "regularizers/detail/thin.h"
 
 namespace critnet::reg::detail {
 namespace {
@@ -19,16 +20,23 @@ torch::Tensor rademacher(int64_t rows, int64_t cols, const torch::TensorOptions&
 
 ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, double a,
                                    const std::vector<double>& coefficients, int64_t probes,
-                                   bool need_grad) {
+                                   const GradRequest& grad) {
   // Probe the small Gram matrix G = Fᵀ F [k, k], F = V (in ≤ out) or Vᵀ: R = ‖p(aG)‖²_F plus
   // c_0² for each of the side's n - k zero modes (exact). Products with the thin probe
   // matrices are memory-bound, so the cost is the number of passes over V: 2·deg for the
-  // value, 4·deg with the gradient (below), instead of the 3x autograd would take.
+  // value, 4·deg with the gradient (below), instead of the 3x autograd would take. Thin
+  // matrices are kept transposed ([m, ·], one probe per row: detail/thin.h).
   const int64_t out = weight.size(0), in = weight.size(1), k = std::min(in, out);
   const int64_t n = side == GramSide::kIn ? in : out;
   const bool f_is_v = in <= out;
-  auto times_f = [&](const torch::Tensor& x) { return f_is_v ? weight.mm(x) : weight.t().mm(x); };
-  auto times_ft = [&](const torch::Tensor& x) { return f_is_v ? weight.t().mm(x) : weight.mm(x); };
+  const torch::Tensor v = weight.contiguous();
+  // (F X)ᵀ and (Fᵀ X)ᵀ from Xᵀ.
+  auto times_f = [&](const torch::Tensor& xt) {
+    return f_is_v ? times_thin(v, xt) : transposed_times_thin(v, xt);
+  };
+  auto times_ft = [&](const torch::Tensor& xt) {
+    return f_is_v ? transposed_times_thin(v, xt) : times_thin(v, xt);
+  };
 
   std::vector<double> q = coefficients;  // q_j = c_j a^j
   double scale = 1.0;
@@ -42,9 +50,10 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
   const double constant = c0 * c0 * static_cast<double>(n - k);
   const double inv_m = 1.0 / static_cast<double>(probes);
 
-  // Krylov blocks K_j = G^j Z and X_j = F K_j (so K_{j+1} = Fᵀ X_j).
-  const int64_t last = need_grad ? 2 * deg - 1 : deg;
-  std::vector<torch::Tensor> kb = {rademacher(k, probes, weight.options())}, xb;
+  // Krylov blocks K_j = G^j Z and X_j = F K_j (so K_{j+1} = Fᵀ X_j), transposed. The probes
+  // are drawn as [k, m] so that the random stream is the one of the untransposed layout.
+  const int64_t last = grad.need ? 2 * deg - 1 : deg;
+  std::vector<torch::Tensor> kb = {rademacher(k, probes, weight.options()).t().contiguous()}, xb;
   for (int64_t j = 0; j < last; ++j) {
     xb.push_back(times_f(kb[j]));
     kb.push_back(times_ft(xb[j]));
@@ -54,13 +63,13 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
     for (int64_t j = 1; j <= deg; ++j) sum.add_(blocks[j + shift], q[j]);
     return sum;
   };
-  const torch::Tensor y = combo(kb, 0);  // p(aG) Z
+  const torch::Tensor y = combo(kb, 0);  // (p(aG) Z)ᵀ
   torch::Tensor flat = y.reshape({-1});
   ValueAndGrad result;
   result.value = flat.dot(flat) * inv_m + constant;
-  if (!need_grad) return result;
+  if (!grad.need) return result;
   if (deg == 0) {
-    result.grad = torch::zeros_like(weight);
+    if (!grad.into.defined()) result.grad = torch::zeros_like(weight);
     return result;
   }
   xb.push_back(times_f(kb[2 * deg - 1]));
@@ -68,10 +77,11 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
   // dR̂ = (2/m) <Y, dP Z> = (2/m) <S, dG>, S = Σ_t (G^t Y) W_tᵀ, W_t = Σ_s q_{t+s+1} K_s
   // (t + s ≤ deg - 1), and ∇_F <S, FᵀF> = F (S + Sᵀ): with A = [G^t Y]_t, W = [W_t]_t,
   // ∇_F R̂ = (2/m) [F A, F W] [W, A]ᵀ, one product; F G^t Y and F W_t are combinations of X_j.
-  std::vector<torch::Tensor> a_blocks, fa_blocks, w_blocks, fw_blocks;
+  std::vector<torch::Tensor> f_side, k_side;  // transposed blocks: [F A, F W] and [W, A]
+  std::vector<torch::Tensor> a_blocks, w_blocks, fw_blocks;
   for (int64_t t = 0; t < deg; ++t) {
     a_blocks.push_back(t == 0 ? y : combo(kb, t));
-    fa_blocks.push_back(combo(xb, t));
+    f_side.push_back(combo(xb, t));
     torch::Tensor w = kb[0] * q[t + 1], fw = xb[0] * q[t + 1];
     for (int64_t s = 1; s + t <= deg - 1; ++s) {
       w.add_(kb[s], q[t + s + 1]);
@@ -80,18 +90,23 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
     w_blocks.push_back(w);
     fw_blocks.push_back(fw);
   }
-  std::vector<torch::Tensor> f_side = fa_blocks, k_side = w_blocks;
   f_side.insert(f_side.end(), fw_blocks.begin(), fw_blocks.end());
+  k_side = w_blocks;
   k_side.insert(k_side.end(), a_blocks.begin(), a_blocks.end());
-  const torch::Tensor fs = torch::cat(f_side, 1), ks = torch::cat(k_side, 1);
-  // ∇_V = ∇_F (F = V) or ∇_Fᵀ = (2/m) [W, A] [F A, F W]ᵀ (F = Vᵀ).
-  result.grad = f_is_v ? fs.mm(ks.t()) : ks.mm(fs.t());
-  result.grad.mul_(2.0 * inv_m);
+  const torch::Tensor fs = torch::cat(f_side, 0), ks = torch::cat(k_side, 0);
+  // ∇_V = ∇_F (F = V) or ∇_Fᵀ = (2/m) [W, A] [F A, F W]ᵀ (F = Vᵀ); a rank-(2·deg·m) product.
+  const torch::Tensor& left = f_is_v ? fs : ks;
+  const torch::Tensor& right = f_is_v ? ks : fs;
+  if (grad.into.defined()) {
+    grad.into.addmm_(left.t(), right, 1.0, 2.0 * inv_m * grad.scale);
+  } else {
+    result.grad = left.t().mm(right).mul_(2.0 * inv_m);
+  }
   return result;
 }
 
 ValueAndGrad stochastic_eq33(const torch::Tensor& weight, GramSide side, double a, int64_t probes,
-                             bool need_grad) {
+                             const GradRequest& grad) {
   // U = V (side in) or Vᵀ, w = Uᵀ U [n, n], probes Z [n, m] on the requested side (eq. 33 is
   // not spectral). Y = P Z = e ⊙ Z + 2a² w (w Z), e_i = 1 + a w_ii = 1 + a ‖U[:, i]‖² exactly.
   const bool side_in = side == GramSide::kIn;
@@ -106,7 +121,7 @@ ValueAndGrad stochastic_eq33(const torch::Tensor& weight, GramSide side, double 
   torch::Tensor flat = y.reshape({-1});
   ValueAndGrad result;
   result.value = flat.dot(flat) * inv_m;
-  if (!need_grad) return result;
+  if (!grad.need) return result;
   // dR̂ = (2/m) <Y, de ⊙ Z + 2a² (dw w + w dw) Z>:
   //   ∇_U R̂ = (2/m) [2a U Diag(ρ) + 2a² [U Y, U w Y, U w Z, U Z] [w Z, Z, Y, w Y]ᵀ],
   // ρ_i = Σ_j Y_ij Z_ij.
@@ -116,10 +131,12 @@ ValueAndGrad stochastic_eq33(const torch::Tensor& weight, GramSide side, double 
   const torch::Tensor right = torch::cat({k1, z, y, wy}, 1);
   const double c = 2.0 * inv_m;
   if (side_in) {
-    result.grad = (weight * (rho * (2.0 * a * c))).addmm_(left, right.t(), 1.0, 2.0 * a2 * c);
+    grad.deliver(result,
+                 (weight * (rho * (2.0 * a * c))).addmm_(left, right.t(), 1.0, 2.0 * a2 * c));
   } else {
-    result.grad =
-        (weight * (rho * (2.0 * a * c)).unsqueeze(1)).addmm_(right, left.t(), 1.0, 2.0 * a2 * c);
+    grad.deliver(
+        result,
+        (weight * (rho * (2.0 * a * c)).unsqueeze(1)).addmm_(right, left.t(), 1.0, 2.0 * a2 * c));
   }
   return result;
 }

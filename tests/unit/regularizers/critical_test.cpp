@@ -288,5 +288,55 @@ TEST(CriticalPenalty, Float32AgreesWithFloat64) {
   EXPECT_NEAR(r32, r64, 1e-5 * r64);
 }
 
+// The trainer's in-place path gives the value and adds scale times the gradient of penalty()
+// for every preset, side, shape and both estimators (the stochastic one with the same probes).
+TEST(CriticalPenalty, AddGradientMatchesAutogradForEveryPresetAndEstimator) {
+  torch::manual_seed(21);
+  for (auto shape : {std::vector<int64_t>{6, 9}, std::vector<int64_t>{9, 6}}) {
+    const torch::Tensor v = torch::randn(shape, torch::kFloat64) * 0.4;
+    const torch::Tensor start = torch::randn(shape, torch::kFloat64);
+    for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
+      for (int64_t probes : {0, 3}) {
+        for (auto c : all_presets(1.3)) {
+          const auto options = c.options.gram_side(side).probes(probes);
+          torch::manual_seed(5);
+          const auto [value, grad] =
+              value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
+          torch::Tensor into = start.clone();
+          torch::manual_seed(5);
+          const torch::Tensor got = penalty_add_gradient(v, options, into, 2.5);
+          const std::string what = c.name + " side " + to_string(side) + " probes " +
+                                   std::to_string(probes) + " shape " + std::to_string(shape[0]) +
+                                   "x" + std::to_string(shape[1]);
+          EXPECT_FALSE(got.requires_grad()) << what;
+          EXPECT_NEAR(got.item<double>(), value, 1e-12 * std::max(1.0, std::abs(value))) << what;
+          EXPECT_LE(max_abs(into - start - 2.5 * grad), 1e-11 * std::max(1.0, max_abs(grad)))
+              << what;
+        }
+      }
+    }
+  }
+}
+
+TEST(CriticalPenalty, AddGradientRejectsAGradientOfAnotherShapeOrType) {
+  const auto options = RegularizerOptions().preset(Preset::kPaper).strength(1.0);
+  const torch::Tensor v = torch::randn({4, 5});
+  torch::Tensor wrong_shape = torch::zeros({5, 4});
+  EXPECT_NE(invalid_argument_text([&] {
+              penalty_add_gradient(v, options, wrong_shape, 1.0);
+            }).find("penalty_add_gradient: the gradient must match the weight [4, 5]"),
+            std::string::npos);
+  torch::Tensor wrong_type = torch::zeros({4, 5}, torch::kFloat64);
+  EXPECT_NE(invalid_argument_text([&] {
+              penalty_add_gradient(v, options, wrong_type, 1.0);
+            }).find("must match the weight"),
+            std::string::npos);
+  torch::Tensor undefined;
+  EXPECT_NE(invalid_argument_text([&] {
+              penalty_add_gradient(v, options, undefined, 1.0);
+            }).find("must match the weight"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace critnet::reg

@@ -1,0 +1,235 @@
+#include "regularizers/detail/thin.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstdint>
+
+// The vector helpers below are always inlined into the kernels built for one target, so the
+// ABI note GCC gives for 32-byte vector arguments does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace critnet::reg::detail {
+namespace {
+
+// GCC builds each kernel three times (AVX-512, AVX2+FMA, baseline) and picks one when the
+// program loads; the loops below are written so that -O3 vectorises them (fixed-width partial
+// sums instead of a reduction, each loaded vector used for several products).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define CRITNET_MULTIVERSION \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CRITNET_MULTIVERSION
+#endif
+#define CRITNET_INLINE inline __attribute__((always_inline))
+
+// GCC/Clang vector extensions: 8 floats or 4 doubles (one AVX2 register; two SSE registers
+// on the baseline target), loaded and stored unaligned.
+template <typename T>
+struct Vec;
+template <>
+struct Vec<float> {
+  typedef float type __attribute__((vector_size(32), aligned(4), __may_alias__));
+};
+template <>
+struct Vec<double> {
+  typedef double type __attribute__((vector_size(32), aligned(8), __may_alias__));
+};
+template <typename T>
+using VecT = typename Vec<T>::type;
+template <typename T>
+constexpr int64_t kWidth = static_cast<int64_t>(32 / sizeof(T));
+
+template <typename T>
+CRITNET_INLINE VecT<T> load(const T* p) {
+  return *reinterpret_cast<const VecT<T>*>(p);
+}
+template <typename T>
+CRITNET_INLINE void store(T* p, VecT<T> v) {
+  *reinterpret_cast<VecT<T>*>(p) = v;
+}
+template <typename T>
+CRITNET_INLINE T hsum(VecT<T> v) {
+  T s = 0;
+  for (int64_t l = 0; l < kWidth<T>; ++l) s += v[l];
+  return s;
+}
+
+// out[t, i] = V[i, :] · Zt[t, :] for rows [i0, i1): each vector of a row of V is loaded once
+// for up to 4 probes.
+template <typename T>
+CRITNET_INLINE void times_rows(const T* v, const T* zt, T* out, int64_t r, int64_t c, int64_t m,
+                               int64_t i0, int64_t i1) {
+  constexpr int64_t w = kWidth<T>;
+  const int64_t cv = c - c % w;
+  for (int64_t i = i0; i < i1; ++i) {
+    const T* row = v + i * c;
+    int64_t t = 0;
+    for (; t + 4 <= m; t += 4) {
+      const T *z0 = zt + t * c, *z1 = z0 + c, *z2 = z1 + c, *z3 = z2 + c;
+      VecT<T> a0 = {}, a1 = {}, a2 = {}, a3 = {};
+      for (int64_t j = 0; j < cv; j += w) {
+        const VecT<T> x = load(row + j);
+        a0 += x * load(z0 + j);
+        a1 += x * load(z1 + j);
+        a2 += x * load(z2 + j);
+        a3 += x * load(z3 + j);
+      }
+      T s0 = hsum<T>(a0), s1 = hsum<T>(a1), s2 = hsum<T>(a2), s3 = hsum<T>(a3);
+      for (int64_t j = cv; j < c; ++j) {
+        s0 += row[j] * z0[j];
+        s1 += row[j] * z1[j];
+        s2 += row[j] * z2[j];
+        s3 += row[j] * z3[j];
+      }
+      out[t * r + i] = s0;
+      out[(t + 1) * r + i] = s1;
+      out[(t + 2) * r + i] = s2;
+      out[(t + 3) * r + i] = s3;
+    }
+    for (; t < m; ++t) {
+      const T* z = zt + t * c;
+      VecT<T> a0 = {}, a1 = {};
+      int64_t j = 0;
+      for (; j + 2 * w <= cv; j += 2 * w) {
+        a0 += load(row + j) * load(z + j);
+        a1 += load(row + j + w) * load(z + j + w);
+      }
+      for (; j < cv; j += w) a0 += load(row + j) * load(z + j);
+      T s = hsum<T>(a0 + a1);
+      for (j = cv; j < c; ++j) s += row[j] * z[j];
+      out[t * r + i] = s;
+    }
+  }
+}
+
+// out[t, j] = Σ_i Yt[t, i] V[i, j] for columns [j0, j1): rows of V four at a time, each
+// vector of them loaded once for all probes.
+template <typename T>
+CRITNET_INLINE void transposed_times_cols(const T* v, const T* yt, T* out, int64_t r, int64_t c,
+                                          int64_t m, int64_t j0, int64_t j1) {
+  constexpr int64_t w = kWidth<T>;
+  const int64_t jv = j1 - (j1 - j0) % w;
+  for (int64_t t = 0; t < m; ++t) std::fill(out + t * c + j0, out + t * c + j1, T(0));
+  int64_t i = 0;
+  for (; i + 4 <= r; i += 4) {
+    const T *r0 = v + i * c, *r1 = r0 + c, *r2 = r1 + c, *r3 = r2 + c;
+    for (int64_t j = j0; j < jv; j += w) {
+      const VecT<T> x0 = load(r0 + j), x1 = load(r1 + j), x2 = load(r2 + j), x3 = load(r3 + j);
+      for (int64_t t = 0; t < m; ++t) {
+        const T* y = yt + t * r + i;
+        T* o = out + t * c + j;
+        store(o, load(o) + x0 * y[0] + x1 * y[1] + x2 * y[2] + x3 * y[3]);
+      }
+    }
+    for (int64_t j = jv; j < j1; ++j) {
+      for (int64_t t = 0; t < m; ++t) {
+        const T* y = yt + t * r + i;
+        out[t * c + j] += r0[j] * y[0] + r1[j] * y[1] + r2[j] * y[2] + r3[j] * y[3];
+      }
+    }
+  }
+  for (; i < r; ++i) {
+    const T* row = v + i * c;
+    for (int64_t t = 0; t < m; ++t) {
+      const T y = yt[t * r + i];
+      T* o = out + t * c;
+      for (int64_t j = j0; j < j1; ++j) o[j] += y * row[j];
+    }
+  }
+}
+
+CRITNET_MULTIVERSION void times_rows_f(const float* v, const float* zt, float* out, int64_t r,
+                                       int64_t c, int64_t m, int64_t i0, int64_t i1) {
+  times_rows(v, zt, out, r, c, m, i0, i1);
+}
+CRITNET_MULTIVERSION void times_rows_d(const double* v, const double* zt, double* out, int64_t r,
+                                       int64_t c, int64_t m, int64_t i0, int64_t i1) {
+  times_rows(v, zt, out, r, c, m, i0, i1);
+}
+CRITNET_MULTIVERSION void transposed_times_cols_f(const float* v, const float* yt, float* out,
+                                                  int64_t r, int64_t c, int64_t m, int64_t j0,
+                                                  int64_t j1) {
+  transposed_times_cols(v, yt, out, r, c, m, j0, j1);
+}
+CRITNET_MULTIVERSION void transposed_times_cols_d(const double* v, const double* yt, double* out,
+                                                  int64_t r, int64_t c, int64_t m, int64_t j0,
+                                                  int64_t j1) {
+  transposed_times_cols(v, yt, out, r, c, m, j0, j1);
+}
+
+void times_rows_any(const float* v, const float* zt, float* out, int64_t r, int64_t c, int64_t m,
+                    int64_t i0, int64_t i1) {
+  times_rows_f(v, zt, out, r, c, m, i0, i1);
+}
+void times_rows_any(const double* v, const double* zt, double* out, int64_t r, int64_t c, int64_t m,
+                    int64_t i0, int64_t i1) {
+  times_rows_d(v, zt, out, r, c, m, i0, i1);
+}
+void transposed_times_cols_any(const float* v, const float* yt, float* out, int64_t r, int64_t c,
+                               int64_t m, int64_t j0, int64_t j1) {
+  transposed_times_cols_f(v, yt, out, r, c, m, j0, j1);
+}
+void transposed_times_cols_any(const double* v, const double* yt, double* out, int64_t r, int64_t c,
+                               int64_t m, int64_t j0, int64_t j1) {
+  transposed_times_cols_d(v, yt, out, r, c, m, j0, j1);
+}
+
+bool kernel_ok(std::initializer_list<const torch::Tensor*> tensors) {
+  const auto type = (*tensors.begin())->scalar_type();
+  if (type != torch::kFloat && type != torch::kDouble) return false;
+  for (const torch::Tensor* t : tensors) {
+    if (!t->device().is_cpu() || t->scalar_type() != type || !t->is_contiguous() || t->dim() != 2) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Work items of at least ~64k multiply-adds per task, so small layers stay on one thread.
+int64_t grain(int64_t work_per_item) {
+  return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, work_per_item));
+}
+
+}  // namespace
+
+torch::Tensor times_thin(const torch::Tensor& v, const torch::Tensor& zt) {
+  TORCH_CHECK(v.dim() == 2 && zt.dim() == 2 && zt.size(1) == v.size(1), "times_thin: shapes ",
+              v.sizes(), " and ", zt.sizes());
+  if (!kernel_ok({&v, &zt})) return zt.mm(v.t());
+  const int64_t r = v.size(0), c = v.size(1), m = zt.size(0);
+  torch::Tensor out = torch::empty({m, r}, v.options());
+  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "critnet_times_thin", [&] {
+    const auto* vp = v.data_ptr<scalar_t>();
+    const auto* zp = zt.data_ptr<scalar_t>();
+    auto* op = out.data_ptr<scalar_t>();
+    at::parallel_for(0, r, grain(c * m),
+                     [&](int64_t i0, int64_t i1) { times_rows_any(vp, zp, op, r, c, m, i0, i1); });
+  });
+  return out;
+}
+
+torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor& yt) {
+  TORCH_CHECK(v.dim() == 2 && yt.dim() == 2 && yt.size(1) == v.size(0),
+              "transposed_times_thin: shapes ", v.sizes(), " and ", yt.sizes());
+  if (!kernel_ok({&v, &yt})) return yt.mm(v);
+  const int64_t r = v.size(0), c = v.size(1), m = yt.size(0);
+  torch::Tensor out = torch::empty({m, c}, v.options());
+  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "critnet_transposed_times_thin", [&] {
+    const auto* vp = v.data_ptr<scalar_t>();
+    const auto* yp = yt.data_ptr<scalar_t>();
+    auto* op = out.data_ptr<scalar_t>();
+    // Column blocks of 256: the m output rows of a block stay in L1 while V streams by.
+    const int64_t block = 256, blocks = (c + block - 1) / block;
+    at::parallel_for(0, blocks, grain(r * m * block), [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        transposed_times_cols_any(vp, yp, op, r, c, m, b * block, std::min(c, (b + 1) * block));
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace critnet::reg::detail

@@ -1,0 +1,66 @@
+// The private thin-product kernels of the stochastic penalty agree with at::mm for every
+// shape class (rows not a multiple of 4, columns not a multiple of the vector width, 1 to 9
+// probes), both dtypes, and fall back to at::mm for layouts they do not handle.
+#include "../../../src/regularizers/detail/thin.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace critnet::reg::detail {
+namespace {
+
+double relative_error(const torch::Tensor& got, const torch::Tensor& expected) {
+  return ((got - expected).norm() / expected.norm()).item<double>();
+}
+
+TEST(ThinProducts, MatchMatrixProductsForEveryShapeClassAndDtype) {
+  torch::manual_seed(11);
+  for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+    const double tol = dtype == torch::kFloat64 ? 1e-14 : 1e-6;
+    for (auto shape : {std::vector<int64_t>{1, 1}, std::vector<int64_t>{3, 7},
+                       std::vector<int64_t>{8, 16}, std::vector<int64_t>{13, 37},
+                       std::vector<int64_t>{64, 301}, std::vector<int64_t>{301, 64}}) {
+      const torch::Tensor v = torch::randn(shape, dtype);
+      for (int64_t m : {1, 3, 4, 5, 9}) {
+        const torch::Tensor zt = torch::randn({m, shape[1]}, dtype);
+        const torch::Tensor yt = torch::randn({m, shape[0]}, dtype);
+        const torch::Tensor vz = times_thin(v, zt), vty = transposed_times_thin(v, yt);
+        ASSERT_EQ(vz.sizes(), (std::vector<int64_t>{m, shape[0]}));
+        ASSERT_EQ(vty.sizes(), (std::vector<int64_t>{m, shape[1]}));
+        EXPECT_LT(relative_error(vz, zt.mm(v.t())), tol)
+            << "V Z, shape " << shape[0] << "x" << shape[1] << ", m " << m;
+        EXPECT_LT(relative_error(vty, yt.mm(v)), tol)
+            << "Vt Y, shape " << shape[0] << "x" << shape[1] << ", m " << m;
+      }
+    }
+  }
+}
+
+TEST(ThinProducts, EveryOutputIsWrittenOverWhatThePoolLeft) {
+  // The outputs come from torch::empty: fill the allocator's blocks with NaN first, so that an
+  // element the kernels forget to write shows up.
+  for (int i = 0; i < 4; ++i) {
+    torch::Tensor poison = torch::full({4, 1000}, std::nan(""), torch::kFloat32);
+  }
+  const torch::Tensor v = torch::randn({10, 250}), zt = torch::randn({4, 250}),
+                      yt = torch::randn({4, 10});
+  EXPECT_TRUE(times_thin(v, zt).isfinite().all().item<bool>());
+  EXPECT_TRUE(transposed_times_thin(v, yt).isfinite().all().item<bool>());
+}
+
+TEST(ThinProducts, NonContiguousInputsFallBackAndBadShapesThrow) {
+  torch::manual_seed(12);
+  const torch::Tensor base = torch::randn({20, 30}, torch::kFloat64);
+  const torch::Tensor v = base.t();  // [30, 20], not contiguous
+  const torch::Tensor zt = torch::randn({3, 20}, torch::kFloat64);
+  const torch::Tensor yt = torch::randn({3, 30}, torch::kFloat64);
+  EXPECT_LT(relative_error(times_thin(v, zt), zt.mm(v.t())), 1e-14);
+  EXPECT_LT(relative_error(transposed_times_thin(v, yt), yt.mm(v)), 1e-14);
+  EXPECT_THROW(times_thin(v, torch::randn({3, 21}, torch::kFloat64)), c10::Error);
+  EXPECT_THROW(transposed_times_thin(v, torch::randn({3, 29}, torch::kFloat64)), c10::Error);
+}
+
+}  // namespace
+}  // namespace critnet::reg::detail
