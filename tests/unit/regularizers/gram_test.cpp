@@ -24,6 +24,30 @@ TEST(Gram, MatchesMatrixProductInEveryLayout) {
   }
 }
 
+TEST(Gram, ThreadStripsMatchMatrixProduct) {
+  // Large enough (n²k/2 ≥ 1e7) for the upper triangle to be cut into one strip per thread; n
+  // not a multiple of the thread count, rows and columns, both dtypes.
+  const int threads = torch::get_num_threads();
+  torch::manual_seed(5);
+  for (int t : {2, 3}) {
+    torch::set_num_threads(t);
+    for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+      const double tol = dtype == torch::kFloat64 ? 1e-12 : 1e-4;
+      torch::Tensor a = torch::randn({301, 263}, dtype);
+      for (const torch::Tensor& x : {a, a.t()}) {
+        for (bool rows : {true, false}) {
+          torch::Tensor expected = rows ? x.mm(x.t()) : x.t().mm(x);
+          torch::Tensor got = gram(x, rows);
+          EXPECT_LE(((got - expected).abs().max() / expected.abs().max()).item<double>(), tol)
+              << "threads " << t << " rows " << rows;
+          EXPECT_TRUE(torch::equal(got, got.t()));
+        }
+      }
+    }
+  }
+  torch::set_num_threads(threads);
+}
+
 TEST(Gram, UsesTheBlasSyrkOnThisBuild) {
   // Debian's LibTorch maps libblas.so.3 (OpenBLAS or the reference BLAS), both of which export
   // cblas_?syrk; a LibTorch with a private BLAS falls back to at::mm (still correct).
