@@ -59,18 +59,18 @@ void upper_strip(SyrkT syrk_fn, GemmT gemm_fn, const T* b, int c, bool rows, int
   }
 }
 
-// The upper triangle in strips of equal work, one per thread: strip t starts at row
-// n·(1 - sqrt(1 - t/T)), so that each holds 1/T of the triangle. Inside at::parallel_for the
-// BLAS (OpenBLAS's OpenMP build) runs each strip on its own thread: OpenBLAS's threaded syrk
-// reaches about 70% of its gemm's speed on 2 threads, the strips about 90%.
-template <typename T, typename SyrkT, typename GemmT>
-void upper_triangle(SyrkT syrk_fn, GemmT gemm_fn, const T* b, int c, bool rows, int n, int k,
-                    T* out) {
-  const double work = 0.5 * static_cast<double>(n) * n * k;
+// Cuts the rows of an upper triangle [n, n] into strips of equal area, one per thread, and
+// runs fn(i0, i1) on each from at::parallel_for: strip t starts at row n·(1 - sqrt(1 - t/T)).
+// Inside at::parallel_for the BLAS (OpenBLAS's OpenMP build) runs each call on its own thread:
+// OpenBLAS's threaded syrk reaches about 70% of its gemm's speed on 2 threads, the strips
+// about 90%. One strip (fn(0, n) on the calling thread) when `work` (multiply-adds) is small
+// or gemm is missing.
+template <typename Fn>
+void for_upper_strips(int n, double work, bool have_gemm, const Fn& fn) {
   const int threads = at::get_num_threads();
-  const int strips = gemm_fn == nullptr || work < 1e7 ? 1 : std::max(1, std::min(threads, n / 32));
+  const int strips = !have_gemm || work < 1e7 ? 1 : std::max(1, std::min(threads, n / 32));
   if (strips == 1) {
-    syrk_fn(kRowMajor, kUpper, rows ? kNoTrans : kTrans, n, k, T(1), b, c, T(0), out, n);
+    fn(0, n);
     return;
   }
   std::vector<int> start(strips + 1);
@@ -79,11 +79,21 @@ void upper_triangle(SyrkT syrk_fn, GemmT gemm_fn, const T* b, int c, bool rows, 
   }
   at::parallel_for(0, strips, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      if (start[t + 1] > start[t]) {
-        upper_strip(syrk_fn, gemm_fn, b, c, rows, n, k, start[t], start[t + 1], out);
-      }
+      if (start[t + 1] > start[t]) fn(start[t], start[t + 1]);
     }
   });
+}
+
+// out = its upper triangle mirrored.
+void mirror_upper(torch::Tensor& out) {
+  torch::Tensor strict_upper = out.triu(1);
+  out.triu_().add_(strict_upper.t());
+}
+
+bool blas_ready(const torch::Tensor& a) {
+  const bool blas_type = a.scalar_type() == torch::kFloat || a.scalar_type() == torch::kDouble;
+  return a.device().is_cpu() && blas_type && syrk_available() && syrk().sgemm != nullptr &&
+         syrk().dgemm != nullptr && a.numel() > 0;
 }
 
 }  // namespace
@@ -93,10 +103,7 @@ bool syrk_available() {
 }
 
 torch::Tensor gram(const torch::Tensor& a, bool rows) {
-  const bool blas_type = a.scalar_type() == torch::kFloat || a.scalar_type() == torch::kDouble;
-  if (!a.device().is_cpu() || !blas_type || !syrk_available() || a.numel() == 0) {
-    return rows ? a.mm(a.t()) : a.t().mm(a);
-  }
+  if (!blas_ready(a)) return rows ? a.mm(a.t()) : a.t().mm(a);
   // Work on a row-major matrix B with B = a or B = aᵀ.
   torch::Tensor b = a;
   bool b_rows = rows;  // want B Bᵀ (true) or Bᵀ B (false)
@@ -111,16 +118,43 @@ torch::Tensor gram(const torch::Tensor& a, bool rows) {
   const int r = static_cast<int>(b.size(0)), c = static_cast<int>(b.size(1));
   const int n = b_rows ? r : c, k = b_rows ? c : r;
   torch::Tensor out = torch::empty({n, n}, b.options());
-  if (b.scalar_type() == torch::kFloat) {
-    upper_triangle<float>(syrk().s, syrk().sgemm, b.data_ptr<float>(), c, b_rows, n, k,
-                          out.data_ptr<float>());
-  } else {
-    upper_triangle<double>(syrk().d, syrk().dgemm, b.data_ptr<double>(), c, b_rows, n, k,
-                           out.data_ptr<double>());
+  const double work = 0.5 * static_cast<double>(n) * n * k;
+  for_upper_strips(n, work, true, [&](int i0, int i1) {
+    if (b.scalar_type() == torch::kFloat) {
+      upper_strip<float>(syrk().s, syrk().sgemm, b.data_ptr<float>(), c, b_rows, n, k, i0, i1,
+                         out.data_ptr<float>());
+    } else {
+      upper_strip<double>(syrk().d, syrk().dgemm, b.data_ptr<double>(), c, b_rows, n, k, i0, i1,
+                          out.data_ptr<double>());
+    }
+  });
+  mirror_upper(out);
+  return out;
+}
+
+torch::Tensor symmetric_product(const torch::Tensor& a, const torch::Tensor& b) {
+  TORCH_CHECK(a.dim() == 2 && a.size(0) == a.size(1) && b.sizes() == a.sizes(),
+              "symmetric_product: shapes ", a.sizes(), " and ", b.sizes());
+  if (!blas_ready(a) || b.scalar_type() != a.scalar_type() || !b.device().is_cpu()) {
+    return a.mm(b);
   }
-  // Mirror the upper triangle.
-  torch::Tensor strict_upper = out.triu(1);
-  out.triu_().add_(strict_upper.t());
+  const torch::Tensor ac = a.contiguous(), bc = b.contiguous();
+  const int n = static_cast<int>(a.size(0));
+  torch::Tensor out = torch::empty({n, n}, a.options());
+  // Strip [i0, i1) of the upper triangle: out[i0:i1, i0:n] = A[i0:i1, :] · B[:, i0:n].
+  for_upper_strips(n, 0.5 * static_cast<double>(n) * n * n, true, [&](int i0, int i1) {
+    const int64_t off = static_cast<int64_t>(i0) * n;
+    if (a.scalar_type() == torch::kFloat) {
+      syrk().sgemm(kRowMajor, kNoTrans, kNoTrans, i1 - i0, n - i0, n, 1.0f,
+                   ac.data_ptr<float>() + off, n, bc.data_ptr<float>() + i0, n, 0.0f,
+                   out.data_ptr<float>() + off + i0, n);
+    } else {
+      syrk().dgemm(kRowMajor, kNoTrans, kNoTrans, i1 - i0, n - i0, n, 1.0,
+                   ac.data_ptr<double>() + off, n, bc.data_ptr<double>() + i0, n, 0.0,
+                   out.data_ptr<double>() + off + i0, n);
+    }
+  });
+  mirror_upper(out);
   return out;
 }
 

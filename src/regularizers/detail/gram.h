@@ -1,6 +1,7 @@
 #pragma once
 /// Gram matrices A Aᵀ / Aᵀ A with a symmetric rank-k update (BLAS syrk: half the flops of a
-/// general product) where the process's BLAS offers one.
+/// general product) where the process's BLAS offers one, and products of commuting symmetric
+/// matrices, both computed as upper triangles in strips over the threads.
 #include <torch/torch.h>
 
 namespace critnet::reg::detail {
@@ -10,6 +11,12 @@ namespace critnet::reg::detail {
 /// exports it (looked up once with dlsym), others through at::mm. Not differentiable: call
 /// with grad mode off.
 torch::Tensor gram(const torch::Tensor& a, bool rows);
+
+/// A·B for symmetric [n, n] matrices that commute (polynomials in one symmetric matrix), so
+/// that the product is symmetric: only its upper triangle is computed (half the flops), in
+/// strips over the threads, then mirrored. Non-CPU or non-float tensors: at::mm. The caller
+/// vouches for the symmetry; nothing checks it. Grad mode off.
+torch::Tensor symmetric_product(const torch::Tensor& a, const torch::Tensor& b);
 
 /// Whether gram() found a BLAS syrk in this process.
 bool syrk_available();

@@ -66,10 +66,11 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
   const size_t deg = q.size() - 1;
 
   // Powers in the fewest flops: G² and G⁴ are Gram matrices of symmetric matrices (syrk, half
-  // a product); G³ = G·G² is one product; everything else is a linear combination.
+  // a product); G³ = G·G² is a product of commuting symmetric matrices (its upper triangle,
+  // half a product); everything else is a linear combination.
   std::vector<torch::Tensor> powers = {torch::Tensor(), g};
   if (deg >= 2) powers.push_back(gram(g, /*rows=*/true));
-  if (deg >= 3) powers.push_back(g.mm(powers[2]));
+  if (deg >= 3) powers.push_back(symmetric_product(g, powers[2]));
   if (deg >= 4) powers.push_back(gram(powers[2], /*rows=*/true));
   const torch::Tensor p = combine(powers, q);
 
@@ -92,9 +93,9 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
   if (deg == 1) {
     am = p * r[0];
   } else if (deg == 2) {
-    am = torch::addmm(p, p, g, r[0], r[1]);
+    am = symmetric_product(p, g).mul_(r[1]).add_(p, r[0]);
   } else {
-    am = p.mm(combine(powers, r));
+    am = symmetric_product(p, combine(powers, r));
   }
   if (grad.into.defined()) {  // one product, accumulated into the caller's gradient
     if (in_side_small) {

@@ -48,6 +48,28 @@ TEST(Gram, ThreadStripsMatchMatrixProduct) {
   torch::set_num_threads(threads);
 }
 
+TEST(Gram, SymmetricProductOfCommutingMatricesMatchesMatrixProduct) {
+  // Polynomials in one symmetric matrix commute; small (one strip) and large (strips) sizes.
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(2);
+  torch::manual_seed(6);
+  for (int64_t n : {5, 300}) {  // 300: 0.5·n³ ≥ 1e7 multiply-adds, two strips
+    for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+      const double tol = dtype == torch::kFloat64 ? 1e-12 : 1e-5;
+      torch::Tensor x = torch::randn({n, n + 3}, dtype);
+      torch::Tensor g = x.mm(x.t()) / static_cast<double>(n);
+      torch::Tensor p = g.mm(g) * 0.5 + g * 2.0 + torch::eye(n, dtype);
+      torch::Tensor expected = p.mm(g);
+      torch::Tensor got = symmetric_product(p, g);
+      EXPECT_LE(((got - expected).abs().max() / expected.abs().max()).item<double>(), tol)
+          << "n " << n;
+      EXPECT_TRUE(torch::equal(got, got.t()));
+    }
+  }
+  EXPECT_THROW(symmetric_product(torch::randn({3, 3}), torch::randn({3, 4})), c10::Error);
+  torch::set_num_threads(threads);
+}
+
 TEST(Gram, UsesTheBlasSyrkOnThisBuild) {
   // Debian's LibTorch maps libblas.so.3 (OpenBLAS or the reference BLAS), both of which export
   // cblas_?syrk; a LibTorch with a private BLAS falls back to at::mm (still correct).
