@@ -133,7 +133,8 @@ BENCHMARK(BM_Gram)
 
 // Thin products of the first layer's weight V [600, 3072] with m = 4 probes (args: op 0 = V Z,
 // 1 = Vᵀ Y; method 0 = detail/thin.h, 1 = at::mm), and (op 2) the rank-16 update of a
-// [600, 3072] matrix the gradient ends with (addmm_).
+// [600, 3072] matrix the gradient ends with (addmm_), and (op 3) one Krylov step Vᵀ (V Z):
+// gram_step_thin (method 0) or times_thin then transposed_times_thin (method 1).
 void BM_Thin(benchmark::State& state) {
   set_threads();
   torch::NoGradGuard no_grad;
@@ -151,6 +152,15 @@ void BM_Thin(benchmark::State& state) {
     } else if (op == 1) {
       auto r = mm ? v.t().mm(yt.t()) : transposed_times_thin(v, yt);
       benchmark::DoNotOptimize(r.data_ptr());
+    } else if (op == 3) {  // one Krylov step: V Z then Vᵀ (V Z), fused or two passes
+      if (mm) {
+        auto s = critnet::reg::detail::times_thin(v, zt);
+        auto w = critnet::reg::detail::transposed_times_thin(v, s);
+        benchmark::DoNotOptimize(w.data_ptr());
+      } else {
+        auto sw = critnet::reg::detail::gram_step_thin(v, zt);
+        benchmark::DoNotOptimize(sw.second.data_ptr());
+      }
     } else {
       out.addmm_(at.t(), bt);
     }
@@ -166,6 +176,8 @@ BENCHMARK(BM_Thin)
     ->Args({1, 0})
     ->Args({1, 1})
     ->Args({2, 1})
+    ->Args({3, 0})
+    ->Args({3, 1})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

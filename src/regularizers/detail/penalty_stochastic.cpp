@@ -23,20 +23,14 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
                                    const GradRequest& grad) {
   // Probe the small Gram matrix G = Fᵀ F [k, k], F = V (in ≤ out) or Vᵀ: R = ‖p(aG)‖²_F plus
   // c_0² for each of the side's n - k zero modes (exact). Products with the thin probe
-  // matrices are memory-bound, so the cost is the number of passes over V: 2·deg for the
-  // value, 4·deg with the gradient (below), instead of the 3x autograd would take. Thin
-  // matrices are kept transposed ([m, ·], one probe per row: detail/thin.h).
+  // matrices are bound by memory traffic, so the cost is the number of passes over V: each
+  // pass of gram_step_thin advances the Krylov sequence by one power of G (detail/thin.h),
+  // so the value takes deg (+1) passes and the gradient 2·deg, plus the one product that
+  // writes it. Thin matrices are kept transposed ([m, ·], one probe per row).
   const int64_t out = weight.size(0), in = weight.size(1), k = std::min(in, out);
   const int64_t n = side == GramSide::kIn ? in : out;
   const bool f_is_v = in <= out;
   const torch::Tensor v = weight.contiguous();
-  // (F X)ᵀ and (Fᵀ X)ᵀ from Xᵀ.
-  auto times_f = [&](const torch::Tensor& xt) {
-    return f_is_v ? times_thin(v, xt) : transposed_times_thin(v, xt);
-  };
-  auto times_ft = [&](const torch::Tensor& xt) {
-    return f_is_v ? transposed_times_thin(v, xt) : times_thin(v, xt);
-  };
 
   std::vector<double> q = coefficients;  // q_j = c_j a^j
   double scale = 1.0;
@@ -50,13 +44,22 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
   const double constant = c0 * c0 * static_cast<double>(n - k);
   const double inv_m = 1.0 / static_cast<double>(probes);
 
-  // Krylov blocks K_j = G^j Z and X_j = F K_j (so K_{j+1} = Fᵀ X_j), transposed. The probes
-  // are drawn as [k, m] so that the random stream is the one of the untransposed layout.
-  const int64_t last = grad.need ? 2 * deg - 1 : deg;
+  // Krylov blocks K_j = G^j Z and X_j = F K_j (so K_{j+1} = Fᵀ X_j), transposed: K_0..K_kneed
+  // and X_0..X_{xneed-1}. The probes are drawn as [k, m] so that the random stream is the one
+  // of the untransposed layout.
+  const int64_t kneed = grad.need ? 2 * deg - 1 : deg, xneed = grad.need ? 2 * deg : 0;
   std::vector<torch::Tensor> kb = {rademacher(k, probes, weight.options()).t().contiguous()}, xb;
-  for (int64_t j = 0; j < last; ++j) {
-    xb.push_back(times_f(kb[j]));
-    kb.push_back(times_ft(xb[j]));
+  if (!f_is_v) xb.push_back(transposed_times_thin(v, kb[0]));  // X_0 = Vᵀ K_0
+  while (static_cast<int64_t>(kb.size()) <= kneed || static_cast<int64_t>(xb.size()) < xneed) {
+    if (f_is_v) {  // (V K_j, Vᵀ V K_j) = (X_j, K_{j+1})
+      auto [x, next_k] = gram_step_thin(v, kb.back());
+      xb.push_back(x);
+      kb.push_back(next_k);
+    } else {  // (V X_j, Vᵀ V X_j) = (K_{j+1}, X_{j+1})
+      auto [next_k, next_x] = gram_step_thin(v, xb.back());
+      kb.push_back(next_k);
+      xb.push_back(next_x);
+    }
   }
   auto combo = [&](const std::vector<torch::Tensor>& blocks, int64_t shift) {
     torch::Tensor sum = blocks[shift] * q[0];  // Σ_j q_j blocks[j + shift]
@@ -72,7 +75,6 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
     if (!grad.into.defined()) result.grad = torch::zeros_like(weight);
     return result;
   }
-  xb.push_back(times_f(kb[2 * deg - 1]));
 
   // dR̂ = (2/m) <Y, dP Z> = (2/m) <S, dG>, S = Σ_t (G^t Y) W_tᵀ, W_t = Σ_s q_{t+s+1} K_s
   // (t + s ≤ deg - 1), and ∇_F <S, FᵀF> = F (S + Sᵀ): with A = [G^t Y]_t, W = [W_t]_t,

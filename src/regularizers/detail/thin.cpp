@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 // The vector helpers below are always inlined into the kernels built for one target, so the
 // ABI note GCC gives for 32-byte vector arguments does not apply.
@@ -57,6 +58,23 @@ CRITNET_INLINE T hsum(VecT<T> v) {
   return s;
 }
 
+// a · b over n entries.
+template <typename T>
+CRITNET_INLINE T dot_one(const T* a, const T* b, int64_t n) {
+  constexpr int64_t w = kWidth<T>;
+  const int64_t nv = n - n % w;
+  VecT<T> a0 = {}, a1 = {};
+  int64_t j = 0;
+  for (; j + 2 * w <= nv; j += 2 * w) {
+    a0 += load(a + j) * load(b + j);
+    a1 += load(a + j + w) * load(b + j + w);
+  }
+  for (; j < nv; j += w) a0 += load(a + j) * load(b + j);
+  T s = hsum<T>(a0 + a1);
+  for (j = nv; j < n; ++j) s += a[j] * b[j];
+  return s;
+}
+
 // out[t, i] = V[i, :] · Zt[t, :] for rows [i0, i1): each vector of a row of V is loaded once
 // for up to 4 probes.
 template <typename T>
@@ -89,19 +107,7 @@ CRITNET_INLINE void times_rows(const T* v, const T* zt, T* out, int64_t r, int64
       out[(t + 2) * r + i] = s2;
       out[(t + 3) * r + i] = s3;
     }
-    for (; t < m; ++t) {
-      const T* z = zt + t * c;
-      VecT<T> a0 = {}, a1 = {};
-      int64_t j = 0;
-      for (; j + 2 * w <= cv; j += 2 * w) {
-        a0 += load(row + j) * load(z + j);
-        a1 += load(row + j + w) * load(z + j + w);
-      }
-      for (; j < cv; j += w) a0 += load(row + j) * load(z + j);
-      T s = hsum<T>(a0 + a1);
-      for (j = cv; j < c; ++j) s += row[j] * z[j];
-      out[t * r + i] = s;
-    }
+    for (; t < m; ++t) out[t * r + i] = dot_one(row, zt + t * c, c);
   }
 }
 
@@ -141,6 +147,69 @@ CRITNET_INLINE void transposed_times_cols(const T* v, const T* yt, T* out, int64
   }
 }
 
+// For rows [i0, i1): s[t, i] = V[i, :] · Ut[t, :] (stored in out_s), and
+// w[t, :] += s[t, i] V[i, :] into the thread's partial w, while the rows are in L1. Rows go
+// two at a time, so that every vector of U and of w loaded from L2 serves two rows.
+template <typename T>
+CRITNET_INLINE void gram_step_rows(const T* v, const T* ut, T* out_s, T* w, int64_t r, int64_t c,
+                                   int64_t m, int64_t i0, int64_t i1) {
+  constexpr int64_t vw = kWidth<T>;
+  const int64_t cv = c - c % vw;
+  int64_t i = i0;
+  for (; i + 2 <= i1; i += 2) {
+    const T *x0 = v + i * c, *x1 = x0 + c;
+    int64_t t = 0;
+    for (; t + 4 <= m; t += 4) {
+      const T *u0 = ut + t * c, *u1 = u0 + c, *u2 = u1 + c, *u3 = u2 + c;
+      VecT<T> a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
+      for (int64_t j = 0; j < cv; j += vw) {
+        const VecT<T> p = load(x0 + j), q = load(x1 + j);
+        const VecT<T> e0 = load(u0 + j), e1 = load(u1 + j), e2 = load(u2 + j), e3 = load(u3 + j);
+        a0 += p * e0;
+        a1 += p * e1;
+        a2 += p * e2;
+        a3 += p * e3;
+        b0 += q * e0;
+        b1 += q * e1;
+        b2 += q * e2;
+        b3 += q * e3;
+      }
+      T sa[4] = {hsum<T>(a0), hsum<T>(a1), hsum<T>(a2), hsum<T>(a3)};
+      T sb[4] = {hsum<T>(b0), hsum<T>(b1), hsum<T>(b2), hsum<T>(b3)};
+      for (int64_t j = cv; j < c; ++j) {
+        for (int64_t q = 0; q < 4; ++q) {
+          sa[q] += x0[j] * ut[(t + q) * c + j];
+          sb[q] += x1[j] * ut[(t + q) * c + j];
+        }
+      }
+      for (int64_t q = 0; q < 4; ++q) {
+        out_s[(t + q) * r + i] = sa[q];
+        out_s[(t + q) * r + i + 1] = sb[q];
+      }
+    }
+    for (; t < m; ++t) {
+      out_s[t * r + i] = dot_one(x0, ut + t * c, c);
+      out_s[t * r + i + 1] = dot_one(x1, ut + t * c, c);
+    }
+    for (t = 0; t < m; ++t) {
+      const T sa = out_s[t * r + i], sb = out_s[t * r + i + 1];
+      T* wt = w + t * c;
+      for (int64_t j = 0; j < cv; j += vw) {
+        store(wt + j, load(wt + j) + load(x0 + j) * sa + load(x1 + j) * sb);
+      }
+      for (int64_t j = cv; j < c; ++j) wt[j] += x0[j] * sa + x1[j] * sb;
+    }
+  }
+  for (; i < i1; ++i) {
+    const T* x0 = v + i * c;
+    for (int64_t t = 0; t < m; ++t) {
+      const T s = out_s[t * r + i] = dot_one(x0, ut + t * c, c);
+      T* wt = w + t * c;
+      for (int64_t j = 0; j < c; ++j) wt[j] += x0[j] * s;
+    }
+  }
+}
+
 CRITNET_MULTIVERSION void times_rows_f(const float* v, const float* zt, float* out, int64_t r,
                                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
   times_rows(v, zt, out, r, c, m, i0, i1);
@@ -160,6 +229,24 @@ CRITNET_MULTIVERSION void transposed_times_cols_d(const double* v, const double*
   transposed_times_cols(v, yt, out, r, c, m, j0, j1);
 }
 
+CRITNET_MULTIVERSION void gram_step_rows_f(const float* v, const float* ut, float* out_s, float* w,
+                                           int64_t r, int64_t c, int64_t m, int64_t i0,
+                                           int64_t i1) {
+  gram_step_rows(v, ut, out_s, w, r, c, m, i0, i1);
+}
+CRITNET_MULTIVERSION void gram_step_rows_d(const double* v, const double* ut, double* out_s,
+                                           double* w, int64_t r, int64_t c, int64_t m, int64_t i0,
+                                           int64_t i1) {
+  gram_step_rows(v, ut, out_s, w, r, c, m, i0, i1);
+}
+void gram_step_rows_any(const float* v, const float* ut, float* out_s, float* w, int64_t r,
+                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
+  gram_step_rows_f(v, ut, out_s, w, r, c, m, i0, i1);
+}
+void gram_step_rows_any(const double* v, const double* ut, double* out_s, double* w, int64_t r,
+                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
+  gram_step_rows_d(v, ut, out_s, w, r, c, m, i0, i1);
+}
 void times_rows_any(const float* v, const float* zt, float* out, int64_t r, int64_t c, int64_t m,
                     int64_t i0, int64_t i1) {
   times_rows_f(v, zt, out, r, c, m, i0, i1);
@@ -230,6 +317,33 @@ torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor&
     });
   });
   return out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> gram_step_thin(const torch::Tensor& v,
+                                                       const torch::Tensor& ut) {
+  TORCH_CHECK(v.dim() == 2 && ut.dim() == 2 && ut.size(1) == v.size(1), "gram_step_thin: shapes ",
+              v.sizes(), " and ", ut.sizes());
+  if (!kernel_ok({&v, &ut})) {
+    torch::Tensor s = ut.mm(v.t());
+    return {s, s.mm(v)};
+  }
+  const int64_t r = v.size(0), c = v.size(1), m = ut.size(0);
+  torch::Tensor out_s = torch::empty({m, r}, v.options());
+  // One chunk of rows per thread (at::parallel_for's OpenMP backend), each with its own
+  // partial sum of w; the partials are added at the end.
+  const int64_t threads = at::get_num_threads();
+  torch::Tensor partial = torch::zeros({threads, m, c}, v.options());
+  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "critnet_gram_step_thin", [&] {
+    const auto* vp = v.data_ptr<scalar_t>();
+    const auto* up = ut.data_ptr<scalar_t>();
+    auto* sp = out_s.data_ptr<scalar_t>();
+    auto* wp = partial.data_ptr<scalar_t>();
+    at::parallel_for(0, r, grain(2 * c * m), [&](int64_t i0, int64_t i1) {
+      const int64_t tid = std::min<int64_t>(at::get_thread_num(), threads - 1);
+      gram_step_rows_any(vp, up, sp, wp + tid * m * c, r, c, m, i0, i1);
+    });
+  });
+  return {out_s, threads == 1 ? partial[0] : partial.sum(0)};
 }
 
 }  // namespace critnet::reg::detail
