@@ -112,6 +112,37 @@ BENCHMARK(BM_AllLayers)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The trainer's path: penalty_add_gradient on the 4 hidden layers (value and λ·∇ added in
+// place to gradient buffers, no autograd); args: probes (0 = exact), gram side, layer (-1 =
+// all four).
+void BM_AddGradient(benchmark::State& state) {
+  set_threads();
+  torch::NoGradGuard no_grad;
+  const auto options =
+      options_for(Preset::kPaper, static_cast<GramSide>(state.range(1)), state.range(0));
+  std::vector<torch::Tensor> weights, grads;
+  for (const auto& shape : kShapes) {
+    weights.push_back((torch::rand(shape) * 2 - 1) / std::sqrt(static_cast<double>(shape[1])));
+    grads.push_back(torch::zeros(shape));
+  }
+  const int64_t only = state.range(2);
+  for (auto _ : state) {
+    for (size_t l = 0; l < weights.size(); ++l) {
+      if (only >= 0 && static_cast<int64_t>(l) != only) continue;
+      auto value = critnet::reg::penalty_add_gradient(weights[l], options, grads[l], 1e-4);
+      benchmark::DoNotOptimize(value.data_ptr());
+    }
+  }
+  state.SetLabel((only < 0 ? std::string("all layers") : "layer " + std::to_string(only)) +
+                 " paper side " + critnet::reg::to_string(static_cast<GramSide>(state.range(1))) +
+                 (state.range(0) > 0 ? " probes " + std::to_string(state.range(0)) : " exact"));
+}
+BENCHMARK(BM_AddGradient)
+    ->ArgsProduct({{0, 1, 4}, {1}, {-1}})
+    ->ArgsProduct({{4}, {1}, {0, 1, 2, 3}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // The Gram matrix V Vᵀ (args: shape index, 0 = at::mm, 1 = syrk), and G·G of the result.
 void BM_Gram(benchmark::State& state) {
   set_threads();
@@ -133,8 +164,7 @@ BENCHMARK(BM_Gram)
 
 // Thin products of the first layer's weight V [600, 3072] with m = 4 probes (args: op 0 = V Z,
 // 1 = Vᵀ Y; method 0 = detail/thin.h, 1 = at::mm), and (op 2) the rank-16 update of a
-// [600, 3072] matrix the gradient ends with (addmm_), and (op 3) one Krylov step Vᵀ (V Z):
-// gram_step_thin (method 0) or times_thin then transposed_times_thin (method 1).
+// [600, 3072] matrix the gradient ends with (addmm_).
 void BM_Thin(benchmark::State& state) {
   set_threads();
   torch::NoGradGuard no_grad;
@@ -152,15 +182,6 @@ void BM_Thin(benchmark::State& state) {
     } else if (op == 1) {
       auto r = mm ? v.t().mm(yt.t()) : transposed_times_thin(v, yt);
       benchmark::DoNotOptimize(r.data_ptr());
-    } else if (op == 3) {  // one Krylov step: V Z then Vᵀ (V Z), fused or two passes
-      if (mm) {
-        auto s = critnet::reg::detail::times_thin(v, zt);
-        auto w = critnet::reg::detail::transposed_times_thin(v, s);
-        benchmark::DoNotOptimize(w.data_ptr());
-      } else {
-        auto sw = critnet::reg::detail::gram_step_thin(v, zt);
-        benchmark::DoNotOptimize(sw.second.data_ptr());
-      }
     } else {
       out.addmm_(at.t(), bt);
     }
@@ -176,8 +197,6 @@ BENCHMARK(BM_Thin)
     ->Args({1, 0})
     ->Args({1, 1})
     ->Args({2, 1})
-    ->Args({3, 0})
-    ->Args({3, 1})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

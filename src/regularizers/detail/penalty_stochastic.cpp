@@ -22,11 +22,10 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
                                    const std::vector<double>& coefficients, int64_t probes,
                                    const GradRequest& grad) {
   // Probe the small Gram matrix G = Fᵀ F [k, k], F = V (in ≤ out) or Vᵀ: R = ‖p(aG)‖²_F plus
-  // c_0² for each of the side's n - k zero modes (exact). Products with the thin probe
-  // matrices are bound by memory traffic, so the cost is the number of passes over V: each
-  // pass of gram_step_thin advances the Krylov sequence by one power of G (detail/thin.h),
-  // so the value takes deg (+1) passes and the gradient 2·deg, plus the one product that
-  // writes it. Thin matrices are kept transposed ([m, ·], one probe per row).
+  // c_0² for each of the side's n - k zero modes (exact). The cost is the number of passes
+  // over V by the thin-product kernels (detail/thin.h), two per power of G: 2·deg for the
+  // value, 4·deg with the gradient, plus the one product that writes the gradient. Thin
+  // matrices are kept transposed ([m, ·], one probe per row).
   const int64_t out = weight.size(0), in = weight.size(1), k = std::min(in, out);
   const int64_t n = side == GramSide::kIn ? in : out;
   const bool f_is_v = in <= out;
@@ -49,16 +48,18 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
   // of the untransposed layout.
   const int64_t kneed = grad.need ? 2 * deg - 1 : deg, xneed = grad.need ? 2 * deg : 0;
   std::vector<torch::Tensor> kb = {rademacher(k, probes, weight.options()).t().contiguous()}, xb;
-  if (!f_is_v) xb.push_back(transposed_times_thin(v, kb[0]));  // X_0 = Vᵀ K_0
+  // (F X)ᵀ and (Fᵀ X)ᵀ from Xᵀ.
+  auto times_f = [&](const torch::Tensor& xt) {
+    return f_is_v ? times_thin(v, xt) : transposed_times_thin(v, xt);
+  };
+  auto times_ft = [&](const torch::Tensor& xt) {
+    return f_is_v ? transposed_times_thin(v, xt) : times_thin(v, xt);
+  };
   while (static_cast<int64_t>(kb.size()) <= kneed || static_cast<int64_t>(xb.size()) < xneed) {
-    if (f_is_v) {  // (V K_j, Vᵀ V K_j) = (X_j, K_{j+1})
-      auto [x, next_k] = gram_step_thin(v, kb.back());
-      xb.push_back(x);
-      kb.push_back(next_k);
-    } else {  // (V X_j, Vᵀ V X_j) = (K_{j+1}, X_{j+1})
-      auto [next_k, next_x] = gram_step_thin(v, xb.back());
-      kb.push_back(next_k);
-      xb.push_back(next_x);
+    if (xb.size() < kb.size()) {
+      xb.push_back(times_f(kb[xb.size()]));
+    } else {
+      kb.push_back(times_ft(xb.back()));
     }
   }
   auto combo = [&](const std::vector<torch::Tensor>& blocks, int64_t shift) {

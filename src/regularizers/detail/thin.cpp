@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <utility>
 
 // The vector helpers below are always inlined into the kernels built for one target, so the
 // ABI note GCC gives for 32-byte vector arguments does not apply.
@@ -75,39 +74,47 @@ CRITNET_INLINE T dot_one(const T* a, const T* b, int64_t n) {
   return s;
 }
 
-// out[t, i] = V[i, :] · Zt[t, :] for rows [i0, i1): each vector of a row of V is loaded once
-// for up to 4 probes.
+// Column block of the thin kernels: 512 entries, so that the block of 4 probes (8 KiB of
+// float32) stays in L1 while the rows of V stream past (from L3). Re-reading whole probes
+// from L2 for every row of V made these kernels L2-bound at 2-3x the time.
+constexpr int64_t kBlock = 512;
+
+// out[t, i] = V[i, :] · Zt[t, :] for rows [i0, i1): column block by column block, each vector
+// of a row loaded once for up to 4 probes, partial dots summed into out.
 template <typename T>
 CRITNET_INLINE void times_rows(const T* v, const T* zt, T* out, int64_t r, int64_t c, int64_t m,
                                int64_t i0, int64_t i1) {
   constexpr int64_t w = kWidth<T>;
-  const int64_t cv = c - c % w;
-  for (int64_t i = i0; i < i1; ++i) {
-    const T* row = v + i * c;
-    int64_t t = 0;
-    for (; t + 4 <= m; t += 4) {
-      const T *z0 = zt + t * c, *z1 = z0 + c, *z2 = z1 + c, *z3 = z2 + c;
-      VecT<T> a0 = {}, a1 = {}, a2 = {}, a3 = {};
-      for (int64_t j = 0; j < cv; j += w) {
-        const VecT<T> x = load(row + j);
-        a0 += x * load(z0 + j);
-        a1 += x * load(z1 + j);
-        a2 += x * load(z2 + j);
-        a3 += x * load(z3 + j);
+  for (int64_t t = 0; t < m; ++t) std::fill(out + t * r + i0, out + t * r + i1, T(0));
+  for (int64_t j0 = 0; j0 < c; j0 += kBlock) {
+    const int64_t j1 = std::min(c, j0 + kBlock), jv = j1 - (j1 - j0) % w;
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* row = v + i * c;
+      int64_t t = 0;
+      for (; t + 4 <= m; t += 4) {
+        const T *z0 = zt + t * c, *z1 = z0 + c, *z2 = z1 + c, *z3 = z2 + c;
+        VecT<T> a0 = {}, a1 = {}, a2 = {}, a3 = {};
+        for (int64_t j = j0; j < jv; j += w) {
+          const VecT<T> x = load(row + j);
+          a0 += x * load(z0 + j);
+          a1 += x * load(z1 + j);
+          a2 += x * load(z2 + j);
+          a3 += x * load(z3 + j);
+        }
+        T s0 = hsum<T>(a0), s1 = hsum<T>(a1), s2 = hsum<T>(a2), s3 = hsum<T>(a3);
+        for (int64_t j = jv; j < j1; ++j) {
+          s0 += row[j] * z0[j];
+          s1 += row[j] * z1[j];
+          s2 += row[j] * z2[j];
+          s3 += row[j] * z3[j];
+        }
+        out[t * r + i] += s0;
+        out[(t + 1) * r + i] += s1;
+        out[(t + 2) * r + i] += s2;
+        out[(t + 3) * r + i] += s3;
       }
-      T s0 = hsum<T>(a0), s1 = hsum<T>(a1), s2 = hsum<T>(a2), s3 = hsum<T>(a3);
-      for (int64_t j = cv; j < c; ++j) {
-        s0 += row[j] * z0[j];
-        s1 += row[j] * z1[j];
-        s2 += row[j] * z2[j];
-        s3 += row[j] * z3[j];
-      }
-      out[t * r + i] = s0;
-      out[(t + 1) * r + i] = s1;
-      out[(t + 2) * r + i] = s2;
-      out[(t + 3) * r + i] = s3;
+      for (; t < m; ++t) out[t * r + i] += dot_one(row + j0, zt + t * c + j0, j1 - j0);
     }
-    for (; t < m; ++t) out[t * r + i] = dot_one(row, zt + t * c, c);
   }
 }
 
@@ -147,69 +154,6 @@ CRITNET_INLINE void transposed_times_cols(const T* v, const T* yt, T* out, int64
   }
 }
 
-// For rows [i0, i1): s[t, i] = V[i, :] · Ut[t, :] (stored in out_s), and
-// w[t, :] += s[t, i] V[i, :] into the thread's partial w, while the rows are in L1. Rows go
-// two at a time, so that every vector of U and of w loaded from L2 serves two rows.
-template <typename T>
-CRITNET_INLINE void gram_step_rows(const T* v, const T* ut, T* out_s, T* w, int64_t r, int64_t c,
-                                   int64_t m, int64_t i0, int64_t i1) {
-  constexpr int64_t vw = kWidth<T>;
-  const int64_t cv = c - c % vw;
-  int64_t i = i0;
-  for (; i + 2 <= i1; i += 2) {
-    const T *x0 = v + i * c, *x1 = x0 + c;
-    int64_t t = 0;
-    for (; t + 4 <= m; t += 4) {
-      const T *u0 = ut + t * c, *u1 = u0 + c, *u2 = u1 + c, *u3 = u2 + c;
-      VecT<T> a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
-      for (int64_t j = 0; j < cv; j += vw) {
-        const VecT<T> p = load(x0 + j), q = load(x1 + j);
-        const VecT<T> e0 = load(u0 + j), e1 = load(u1 + j), e2 = load(u2 + j), e3 = load(u3 + j);
-        a0 += p * e0;
-        a1 += p * e1;
-        a2 += p * e2;
-        a3 += p * e3;
-        b0 += q * e0;
-        b1 += q * e1;
-        b2 += q * e2;
-        b3 += q * e3;
-      }
-      T sa[4] = {hsum<T>(a0), hsum<T>(a1), hsum<T>(a2), hsum<T>(a3)};
-      T sb[4] = {hsum<T>(b0), hsum<T>(b1), hsum<T>(b2), hsum<T>(b3)};
-      for (int64_t j = cv; j < c; ++j) {
-        for (int64_t q = 0; q < 4; ++q) {
-          sa[q] += x0[j] * ut[(t + q) * c + j];
-          sb[q] += x1[j] * ut[(t + q) * c + j];
-        }
-      }
-      for (int64_t q = 0; q < 4; ++q) {
-        out_s[(t + q) * r + i] = sa[q];
-        out_s[(t + q) * r + i + 1] = sb[q];
-      }
-    }
-    for (; t < m; ++t) {
-      out_s[t * r + i] = dot_one(x0, ut + t * c, c);
-      out_s[t * r + i + 1] = dot_one(x1, ut + t * c, c);
-    }
-    for (t = 0; t < m; ++t) {
-      const T sa = out_s[t * r + i], sb = out_s[t * r + i + 1];
-      T* wt = w + t * c;
-      for (int64_t j = 0; j < cv; j += vw) {
-        store(wt + j, load(wt + j) + load(x0 + j) * sa + load(x1 + j) * sb);
-      }
-      for (int64_t j = cv; j < c; ++j) wt[j] += x0[j] * sa + x1[j] * sb;
-    }
-  }
-  for (; i < i1; ++i) {
-    const T* x0 = v + i * c;
-    for (int64_t t = 0; t < m; ++t) {
-      const T s = out_s[t * r + i] = dot_one(x0, ut + t * c, c);
-      T* wt = w + t * c;
-      for (int64_t j = 0; j < c; ++j) wt[j] += x0[j] * s;
-    }
-  }
-}
-
 CRITNET_MULTIVERSION void times_rows_f(const float* v, const float* zt, float* out, int64_t r,
                                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
   times_rows(v, zt, out, r, c, m, i0, i1);
@@ -229,24 +173,6 @@ CRITNET_MULTIVERSION void transposed_times_cols_d(const double* v, const double*
   transposed_times_cols(v, yt, out, r, c, m, j0, j1);
 }
 
-CRITNET_MULTIVERSION void gram_step_rows_f(const float* v, const float* ut, float* out_s, float* w,
-                                           int64_t r, int64_t c, int64_t m, int64_t i0,
-                                           int64_t i1) {
-  gram_step_rows(v, ut, out_s, w, r, c, m, i0, i1);
-}
-CRITNET_MULTIVERSION void gram_step_rows_d(const double* v, const double* ut, double* out_s,
-                                           double* w, int64_t r, int64_t c, int64_t m, int64_t i0,
-                                           int64_t i1) {
-  gram_step_rows(v, ut, out_s, w, r, c, m, i0, i1);
-}
-void gram_step_rows_any(const float* v, const float* ut, float* out_s, float* w, int64_t r,
-                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
-  gram_step_rows_f(v, ut, out_s, w, r, c, m, i0, i1);
-}
-void gram_step_rows_any(const double* v, const double* ut, double* out_s, double* w, int64_t r,
-                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
-  gram_step_rows_d(v, ut, out_s, w, r, c, m, i0, i1);
-}
 void times_rows_any(const float* v, const float* zt, float* out, int64_t r, int64_t c, int64_t m,
                     int64_t i0, int64_t i1) {
   times_rows_f(v, zt, out, r, c, m, i0, i1);
@@ -275,9 +201,10 @@ bool kernel_ok(std::initializer_list<const torch::Tensor*> tensors) {
   return true;
 }
 
-// Work items of at least ~64k multiply-adds per task, so small layers stay on one thread.
+// Tasks of at least 2^20 multiply-adds (~25 µs on one core): waking the OpenMP threads costs
+// tens of µs under OMP_WAIT_POLICY=passive, so the small layers stay on the calling thread.
 int64_t grain(int64_t work_per_item) {
-  return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, work_per_item));
+  return std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(1, work_per_item));
 }
 
 }  // namespace
@@ -317,33 +244,6 @@ torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor&
     });
   });
   return out;
-}
-
-std::pair<torch::Tensor, torch::Tensor> gram_step_thin(const torch::Tensor& v,
-                                                       const torch::Tensor& ut) {
-  TORCH_CHECK(v.dim() == 2 && ut.dim() == 2 && ut.size(1) == v.size(1), "gram_step_thin: shapes ",
-              v.sizes(), " and ", ut.sizes());
-  if (!kernel_ok({&v, &ut})) {
-    torch::Tensor s = ut.mm(v.t());
-    return {s, s.mm(v)};
-  }
-  const int64_t r = v.size(0), c = v.size(1), m = ut.size(0);
-  torch::Tensor out_s = torch::empty({m, r}, v.options());
-  // One chunk of rows per thread (at::parallel_for's OpenMP backend), each with its own
-  // partial sum of w; the partials are added at the end.
-  const int64_t threads = at::get_num_threads();
-  torch::Tensor partial = torch::zeros({threads, m, c}, v.options());
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "critnet_gram_step_thin", [&] {
-    const auto* vp = v.data_ptr<scalar_t>();
-    const auto* up = ut.data_ptr<scalar_t>();
-    auto* sp = out_s.data_ptr<scalar_t>();
-    auto* wp = partial.data_ptr<scalar_t>();
-    at::parallel_for(0, r, grain(2 * c * m), [&](int64_t i0, int64_t i1) {
-      const int64_t tid = std::min<int64_t>(at::get_thread_num(), threads - 1);
-      gram_step_rows_any(vp, up, sp, wp + tid * m * c, r, c, m, i0, i1);
-    });
-  });
-  return {out_s, threads == 1 ? partial[0] : partial.sum(0)};
 }
 
 }  // namespace critnet::reg::detail

@@ -10,8 +10,6 @@
 /// that are not contiguous float/double CPU tensors go through at::mm.
 #include <torch/torch.h>
 
-#include <utility>
-
 namespace critnet::reg::detail {
 
 /// (V Z)ᵀ [m, r] for V [r, c] and Zt = Zᵀ [m, c].
@@ -19,12 +17,5 @@ torch::Tensor times_thin(const torch::Tensor& v, const torch::Tensor& zt);
 
 /// (Vᵀ Y)ᵀ [m, c] for V [r, c] and Yt = Yᵀ [m, r].
 torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor& yt);
-
-/// Both products of one step of a Gram-matrix power iteration in ONE pass over V:
-/// {(V U)ᵀ [m, r], (Vᵀ V U)ᵀ [m, c]} for Ut = Uᵀ [m, c]. Each row of V is used for its dot
-/// products with U and, while still in L1, for its share of Vᵀ (V U), so a Krylov sequence
-/// costs one pass over V per power instead of two.
-std::pair<torch::Tensor, torch::Tensor> gram_step_thin(const torch::Tensor& v,
-                                                       const torch::Tensor& ut);
 
 }  // namespace critnet::reg::detail
