@@ -52,9 +52,11 @@ if(CRITNET_BUILD_TESTS)
   set(BUILD_GMOCK ON CACHE BOOL "" FORCE)
   add_subdirectory("${_deps}/src/googletest" "${CMAKE_BINARY_DIR}/_deps/googletest"
                    EXCLUDE_FROM_ALL)
-  add_library(GTest::gtest ALIAS gtest)
-  add_library(GTest::gtest_main ALIAS gtest_main)
-  add_library(GTest::gmock ALIAS gmock)
+  foreach(t gtest gtest_main gmock)  # googletest >= 1.11 defines these aliases itself
+    if(NOT TARGET GTest::${t})
+      add_library(GTest::${t} ALIAS ${t})
+    endif()
+  endforeach()
 endif()
 
 if(CRITNET_BUILD_BENCHMARKS)

@@ -81,6 +81,7 @@ critnet_rate() {  # batch, penalty(none|paper), graph(on|off)
   local batch=$1 pen=$2 graph=$3 n=$((batch >= 1024 ? 131072 : 65536)) extra=()
   [ "$pen" = paper ] && extra=("${reg_args[@]}")
   echo "== critnet batch $batch reg $pen graph $graph (n $n)" >>"$OUT/timings.log"
+  rm -rf "/tmp/critnet-check-$batch-$pen-$graph"
   timeout 120 "$bin" train --device cuda --cuda-graph "$graph" --data synthetic:3072 \
     --synthetic-train "$n" --synthetic-test 1000 --batch-size "$batch" --epochs 5 --no-eval \
     --no-checkpoint --no-progress --out "/tmp/critnet-check-$batch-$pen-$graph" "${extra[@]}" \
