@@ -1,6 +1,7 @@
 #include "critnet/train/device_step.h"
 
 #include <algorithm>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -17,7 +18,10 @@ template <typename Map>
 typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
   using Key = typename Map::key_type;
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    // What LibTorch 1.x's c10::guts::to_string(impl) gives (gone from 2.x's headers).
+    std::ostringstream key;
+    key << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return key.str();
   } else {
     return static_cast<Key>(p.unsafeGetTensorImpl());
   }
@@ -206,6 +210,9 @@ void DeviceMlpStep::set_data(const torch::Tensor& inputs, const torch::Tensor& l
                     labels.scalar_type() == torch::kInt64,
                 "device step: labels must be int64 [", inputs.size(0), "]");
   CRITNET_CHECK(inputs.size(0) > 0, "device step: the training set is empty");
+  // A captured graph reads the data's storage: it must not move.
+  CRITNET_CHECK(!graph_captured(false) && !graph_captured(true),
+                "device step: set_data() after a CUDA graph was captured");
   const auto device = flat_.device();
   inputs_ = inputs.to(device, flat_.scalar_type()).contiguous();
   labels_ = labels.to(device).contiguous();

@@ -90,7 +90,9 @@ class DeviceMlpStep {
   void sync_state(torch::optim::Adam& optimizer) const;
 
   /// The training set: inputs [n, input] (converted once to the model's device and dtype) and
-  /// labels [n] int64 (checked once to lie in [0, classes): DataError otherwise).
+  /// labels [n] int64 (checked once to lie in [0, classes): DataError otherwise). Call it
+  /// before the first step(): a captured CUDA graph reads these buffers (InvalidArgument
+  /// after a capture).
   void set_data(const torch::Tensor& inputs, const torch::Tensor& labels);
   /// Starts an epoch: order [n] int64 (a permutation of 0..n-1, e.g. data::epoch_order(), on
   /// any device) is copied to the device; the next step takes batch first_batch.
