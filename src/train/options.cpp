@@ -99,6 +99,8 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
            {"device", o.device},
            {"threads", o.threads},
            {"fast_step", o.fast_step},
+           {"device_step", o.device_step},
+           {"cuda_graph", o.cuda_graph},
            {"reg", reg_to_json(o.reg)},
            {"out_dir", o.out_dir},
            {"checkpoint", o.checkpoint},
@@ -162,6 +164,10 @@ void from_json(const nlohmann::json& j_in, TrainOptions& o) {
       o.threads = get<int>(v, key);
     } else if (key == "fast_step") {
       o.fast_step = get<bool>(v, key);
+    } else if (key == "device_step") {
+      o.device_step = get<bool>(v, key);
+    } else if (key == "cuda_graph") {
+      o.cuda_graph = get<bool>(v, key);
     } else if (key == "out_dir") {
       o.out_dir = get<std::string>(v, key);
     } else if (key == "checkpoint") {

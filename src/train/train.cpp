@@ -14,6 +14,7 @@
 #include "critnet/core/runtime.h"
 #include "critnet/data/batches.h"
 #include "critnet/train/checkpoint.h"
+#include "critnet/train/device_step.h"
 #include "critnet/train/fast_step.h"
 
 namespace critnet::train {
@@ -274,11 +275,24 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   }
   model->to(device);
   model->train();
-  // The fast step flattens the parameters before the optimizer sees them (fast_step.h).
-  const bool fast = opts.fast_step && device.is_cpu();
+  // The fast and device steps flatten the parameters before the optimizer sees them
+  // (fast_step.h, device_step.h). The device step is the default off the CPU.
+  const bool dev = opts.fast_step && (!device.is_cpu() || opts.device_step);
+  const bool fast = opts.fast_step && !dev;
+  const bool graphs = dev && device.is_cuda() && opts.cuda_graph;
+  const AdamSettings adam{opts.lr, opts.beta1, opts.beta2, opts.eps, opts.weight_decay};
   std::unique_ptr<FastMlpStep> fast_step;
   if (fast) fast_step = std::make_unique<FastMlpStep>(model, opts.batch_size);
-  const AdamSettings adam{opts.lr, opts.beta1, opts.beta2, opts.eps, opts.weight_decay};
+  std::unique_ptr<DeviceMlpStep> device_step;
+  if (dev) {
+    DeviceStepOptions d;
+    d.max_batch = opts.batch_size;
+    d.adam = adam;
+    d.reg = opts.reg;
+    d.layers = layers;
+    d.cuda_graph = graphs;
+    device_step = std::make_unique<DeviceMlpStep>(model, d);
+  }
   torch::optim::Adam optimizer(model->parameters(),
                                torch::optim::AdamOptions(opts.lr)
                                    .betas(std::make_tuple(opts.beta1, opts.beta2))
@@ -317,6 +331,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     }
   }
   if (fast) fast_step->attach(optimizer);
+  if (dev) device_step->attach(optimizer);
 
   // Data on the training device.
   data::Dataset train_set = splits.train;
@@ -327,6 +342,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     test_set.inputs = test_set.inputs.to(device);
     test_set.labels = test_set.labels.to(device);
   }
+  if (dev) device_step->set_data(train_set.inputs, train_set.labels);
 
   // The resolved config.
   const RuntimeInfo info = runtime_info();
@@ -347,7 +363,10 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
                    {"parameters", num_parameters}}},
                  {"penalised_layers", layers},
                  {"device", device.str()},
-                 {"step_path", fast ? "fast" : "autograd"},
+                 {"step_path", graphs ? "device+cuda-graph"
+                               : dev  ? "device"
+                               : fast ? "fast"
+                                      : "autograd"},
                  {"runtime",
                   {{"blas", info.blas_kind},
                    {"blas_path", info.blas_path},
@@ -399,7 +418,49 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     int64_t samples = 0, steps_here = 0, reg_steps = 0;
     std::vector<double> pen_sum(layers.size(), 0.0);
     int64_t b = (epoch == start_epoch) ? first_batch : 0;
-    for (; b < batches; ++b) {
+    if (dev) {
+      // Device step: no host round trip per step; the losses are read once, at the epoch's end.
+      const auto t0 = Clock::now();
+      device_step->begin_epoch(order, b);
+      const int64_t first_step = step;
+      for (; b < batches; ++b) {
+        if (opts.max_steps > 0 && step >= opts.max_steps) break;
+        const bool reg_step = reg_on && step % opts.reg.interval() == 0;
+        // As below; a replayed CUDA graph draws its probes from the advancing CUDA generator
+        // instead (docs/cuda.md).
+        if (reg_step && opts.reg.probes() > 0 && !graphs) {
+          torch::manual_seed(data::mix_seed(opts.seed, 1u << 20) ^ static_cast<uint64_t>(step));
+        }
+        device_step->step(reg_step);
+        ++step;
+        ++steps_here;
+        if (callbacks.on_step) {
+          callbacks.on_step(StepInfo{epoch, opts.epochs, b + 1, batches, step, nan()});
+        }
+      }
+      const DeviceStepTotals totals = device_step->take_totals();
+      train_s = seconds_since(t0);
+      samples = totals.samples;
+      data_sum = totals.data_loss_sum;
+      reg_term_sum = totals.reg_term_sum;
+      total_sum = data_sum + reg_term_sum;
+      reg_steps = totals.penalty_steps;
+      pen_sum = totals.penalty_sums;
+      if (steps_here > 0 && !std::isfinite(total_sum)) {
+        std::ostringstream out;
+        out << "non-finite loss in epoch " << epoch << " (steps " << first_step + 1 << " to "
+            << step << "; the device step reads its losses once per epoch): summed data loss "
+            << fmt_double(data_sum) << ", summed penalty term " << fmt_double(reg_term_sum);
+        if (!layers.empty()) {
+          out << "; summed penalties by layer:";
+          for (size_t i = 0; i < layers.size(); ++i)
+            out << (i ? ", " : " ") << layers[i] << " = " << fmt_double(pen_sum[i]);
+        }
+        out << " (train on the CPU to find the step)" << last_checkpoint_note();
+        throw NumericalError(out.str());
+      }
+    }
+    for (; !dev && b < batches; ++b) {
       if (opts.max_steps > 0 && step >= opts.max_steps) break;
       const auto t0 = Clock::now();
       const int64_t begin = b * bs, end = std::min(n, begin + bs);
@@ -519,6 +580,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
 
     if (!ckpt_dir.empty() && opts.checkpoint) {
       if (fast) fast_step->sync_state(optimizer);
+      if (dev) device_step->sync_state(optimizer);
       json st = {{"epoch", epoch},    {"step", step},     {"complete", metrics.complete},
                  {"batches_done", b}, {"config", config}, {"history", json::array()}};
       for (const auto& h : history) st["history"].push_back(h.to_json());

@@ -1,5 +1,6 @@
 // `critnet train` end to end: exit codes, one-line errors, outputs of a tiny run.
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include <filesystem>
 #include <fstream>
@@ -60,8 +61,8 @@ TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_EQ(refused.err,
             "critnet: error: option --lr cannot be changed when resuming (the checkpoint's options "
-            "are used; only --epochs, --max-steps, --device, --threads, --autograd, --out, "
-            "--no-checkpoint, --no-eval may be given)\n");
+            "are used; only --epochs, --max-steps, --device, --cuda-graph, --threads, --autograd, "
+            "--out, --no-checkpoint, --no-eval may be given)\n");
 }
 
 TEST_F(TrainCli, ConfigFileAndOverrides) {
@@ -116,11 +117,27 @@ TEST_F(TrainCli, BadOptionsExitTwo) {
     EXPECT_EQ(r.err, message) << args;
   }
   // Unparsable values and unknown flags (CLI11 adds a hint line).
-  for (const char* args : {"train --lr abc", "train --frobnicate", "train --reg magic"}) {
+  for (const char* args :
+       {"train --lr abc", "train --frobnicate", "train --reg magic", "train --cuda-graph maybe"}) {
     const CliResult r = run(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_GE(count_lines(r.err), 1) << args;
     EXPECT_LE(count_lines(r.err), 2) << args << ": " << r.err;
+  }
+}
+
+// CUDA asked for where there is none: one line, exit 2, before any output is written.
+TEST_F(TrainCli, CudaAbsentIsAUsageError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has CUDA";
+  for (const char* extra : {"", " --cuda-graph on", " --cuda-graph off"}) {
+    const CliResult r =
+        run(std::string("train --device cuda --data synthetic:6 --out ") + path("run") + extra);
+    EXPECT_EQ(r.exit_code, 2) << extra;
+    EXPECT_EQ(r.err,
+              "critnet: error: device 'cuda' asked for, but no CUDA device is available (use "
+              "--device cpu or auto)\n")
+        << extra;
+    EXPECT_FALSE(fs::exists(path("run"))) << extra;
   }
 }
 
@@ -133,7 +150,7 @@ TEST_F(TrainCli, HelpDocumentsEveryOption) {
         "--epochs", "--max-steps",  "--seed",         "--device",       "--threads",
         "--reg",    "--beta",       "--strength",     "--gram-side",    "--n-convention",
         "--coeffs", "--reg-layers", "--reg-interval", "--out",          "--resume",
-        "--config"}) {
+        "--config", "--cuda-graph"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   }
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -24,8 +25,10 @@ class ProgressBar {
     const int filled = static_cast<int>(kWidth * s.batch / std::max<int64_t>(1, s.batches));
     std::string bar(filled, '=');
     if (filled < kWidth) bar += '>' + std::string(kWidth - filled - 1, ' ');
-    fmt::print(stderr, "\r{}{}epoch {}/{} [{}] {}/{} loss {:.4f}  ", label,
-               label.empty() ? "" : " ", s.epoch, s.epochs, bar, s.batch, s.batches, s.loss);
+    // The device step reads its losses once per epoch: its steps report NaN.
+    const std::string loss = std::isfinite(s.loss) ? fmt::format(" loss {:.4f}", s.loss) : "";
+    fmt::print(stderr, "\r{}{}epoch {}/{} [{}] {}/{}{}  ", label, label.empty() ? "" : " ", s.epoch,
+               s.epochs, bar, s.batch, s.batches, loss);
     std::fflush(stderr);
     drawn_ = true;
   }

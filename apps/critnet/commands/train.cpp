@@ -37,7 +37,7 @@ struct TrainArgs {
   std::string config_file, resume, out;
   // Typed holders of every flag; applied to the options only when given explicitly.
   std::string data, data_dir, hidden, activation, init, device, preset, gram_side, n_convention,
-      coeffs, reg_layers;
+      coeffs, reg_layers, cuda_graph;
   int64_t synthetic_train = 0, synthetic_test = 0, train_limit = 0, test_limit = 0, batch_size = 0,
           epochs = 0, max_steps = 0, reg_interval = 0, eval_batch_size = 0, probes = 0;
   double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, beta = 0, strength = 0;
@@ -74,11 +74,10 @@ TrainOptions resolve_options(TrainArgs& a) {
   }
   for (const auto& ap : a.appliers) {
     if (ap.option->count() == 0) continue;
-    CRITNET_CHECK(
-        a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
-        " cannot be changed when resuming (the checkpoint's options are used; only "
-        "--epochs, --max-steps, --device, --threads, --autograd, --out, --no-checkpoint, --no-eval "
-        "may be given)");
+    CRITNET_CHECK(a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
+                  " cannot be changed when resuming (the checkpoint's options are used; only "
+                  "--epochs, --max-steps, --device, --cuda-graph, --threads, --autograd, --out, "
+                  "--no-checkpoint, --no-eval may be given)");
     ap.apply(o);
   }
   if (o.out_dir.empty()) o.out_dir = default_out_dir();
@@ -267,6 +266,13 @@ void setup_train(CLI::App& app) {
                     "(same results; the fast step is the default on the CPU)")
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.fast_step = !r.autograd; }, true);
+  add(
+      cmd->add_option("--cuda-graph", r.cuda_graph,
+                      "on | off: on CUDA, capture the training step in a CUDA graph and replay it "
+                      "(default on; ignored on the CPU; docs/cuda.md)")
+          ->check(CLI::IsMember({"on", "off"}))
+          ->group("Optimisation"),
+      [&r](TrainOptions& o) { o.cuda_graph = r.cuda_graph == "on"; }, true);
   add(
       cmd->add_option("--threads", r.threads, "Intra-op CPU threads (default 0 = all cores)")
           ->group("Optimisation"),

@@ -54,6 +54,13 @@ struct TrainOptions {
   /// flat parameters, fused Adam; exact). false = LibTorch autograd + torch::optim::Adam (also
   /// used on CUDA). Checkpoints are interchangeable between the two.
   bool fast_step = true;
+  /// Use the device-generic step (device_step.h: data resident on the device, no host round
+  /// trip per step) on the CPU too, instead of the fast CPU step (slower there; for tests and
+  /// comparisons). On CUDA it is the default whenever fast_step is true.
+  bool device_step = false;
+  /// On CUDA (with the device step): capture the full-batch step in a CUDA graph and replay
+  /// it. Ignored on the CPU. Needs a critnet built against a CUDA LibTorch (docs/cuda.md).
+  bool cuda_graph = true;
   /// The critical penalty (preset kNone = none).
   reg::RegularizerOptions reg;
   /// Output directory; empty = write nothing.
@@ -109,7 +116,7 @@ struct StepInfo {
   int64_t batch = 0;  ///< batches done in this epoch
   int64_t batches = 0;
   int64_t step = 0;
-  double loss = 0;  ///< this step's loss
+  double loss = 0;  ///< this step's loss (NaN on the device step, which reads losses per epoch)
 };
 
 /// Optional observers; the library itself never prints.

@@ -1,0 +1,407 @@
+#include "critnet/train/device_step.h"
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "critnet/core/error.h"
+#include "critnet/regularizers/gradient.h"
+#include "train/detail/step_graphs.h"
+
+namespace critnet::train {
+namespace {
+
+// The key of a parameter in Optimizer::state() (a string in LibTorch 1.x, a pointer in 2.x).
+template <typename Map>
+typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
+  using Key = typename Map::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    // What LibTorch 1.x's c10::guts::to_string(impl) gives (gone from 2.x's headers).
+    std::ostringstream key;
+    key << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return key.str();
+  } else {
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+  }
+}
+
+void activate_(nn::Activation act, torch::Tensor& z) {
+  switch (act) {
+    case nn::Activation::kRelu:
+      z.relu_();
+      break;
+    case nn::Activation::kTanh:
+      z.tanh_();
+      break;
+    case nn::Activation::kElu:
+      torch::elu_(z);
+      break;
+    case nn::Activation::kLinear:
+      break;
+  }
+}
+
+// d ← d ⊙ f'(pre-activation), from the post-activation h, in place.
+void activation_backward_(nn::Activation act, const torch::Tensor& h, torch::Tensor& d) {
+  switch (act) {
+    case nn::Activation::kRelu:  // h > 0 exactly where the pre-activation is
+      at::threshold_backward_out(d, d, h, 0);
+      break;
+    case nn::Activation::kTanh:
+      at::tanh_backward_out(d, d, h);
+      break;
+    case nn::Activation::kElu:  // alpha = scale = input_scale = 1, from the result
+      at::elu_backward_out(d, d, 1.0, 1.0, 1.0, /*is_result=*/true, h);
+      break;
+    case nn::Activation::kLinear:
+      break;
+  }
+}
+
+}  // namespace
+
+bool cuda_graphs_available() {
+  return detail::step_graphs_available();
+}
+
+DeviceMlpStep::DeviceMlpStep(nn::Mlp model, DeviceStepOptions options)
+    : model_(std::move(model)),
+      options_(std::move(options)),
+      activation_(model_->options.activation()) {
+  CRITNET_CHECK(options_.max_batch > 0, "device step: max batch must be > 0, got ",
+                options_.max_batch);
+  options_.reg.validate();
+  auto params = model_->parameters();
+  CRITNET_CHECK(!params.empty(), "device step: the model has no parameters");
+  const auto opts = params.front().options();
+  CRITNET_CHECK(opts.dtype() == torch::kFloat32 || opts.dtype() == torch::kFloat64,
+                "device step: the model must be float32 or float64, it is ",
+                c10::toString(params.front().scalar_type()));
+  for (const auto& p : params) {
+    CRITNET_CHECK(p.device() == opts.device(), "device step: the model's parameters are on ",
+                  opts.device().str(), " and ", p.device().str());
+  }
+  const int64_t num_linears = static_cast<int64_t>(model_->linears().size());
+  penalty_on_ = options_.reg.enabled() && !options_.layers.empty();
+  penalty_scale_ = static_cast<double>(options_.reg.interval()) * options_.reg.strength();
+  for (auto l : options_.layers) {
+    CRITNET_CHECK(l >= 0 && l < num_linears, "device step: penalised layer ", l,
+                  " out of range: the net has Linear layers 0..", num_linears - 1);
+  }
+
+  int64_t total = 0;
+  for (const auto& p : params) total += p.numel();
+  flat_ = torch::empty({total}, opts);
+  flat_grad_ = torch::zeros({total}, opts);
+  exp_avg_ = torch::zeros({total}, opts);
+  exp_avg_sq_ = torch::zeros({total}, opts);
+  adam_tmp_ = torch::empty({total}, opts);
+  if (options_.adam.weight_decay != 0.0) decayed_grad_ = torch::empty({total}, opts);
+  {
+    torch::NoGradGuard no_grad;
+    int64_t offset = 0;
+    for (auto& p : params) {
+      const int64_t n = p.numel();
+      auto view = flat_.narrow(0, offset, n).view(p.sizes());
+      view.copy_(p);
+      p.set_data(view);
+      p.mutable_grad() = flat_grad_.narrow(0, offset, n).view(p.sizes());
+      offset += n;
+    }
+  }
+  for (const auto& linear : model_->linears()) {
+    CRITNET_CHECK(linear->bias.defined(), "device step: every Linear layer needs a bias");
+    weights_.push_back(linear->weight);
+    biases_.push_back(linear->bias);
+    weight_grads_.push_back(linear->weight.grad());
+    bias_grads_.push_back(linear->bias.grad());
+  }
+  const int64_t b = options_.max_batch;
+  acts_.resize(num_linears + 1);
+  deltas_.resize(num_linears);
+  acts_[0] = torch::empty({b, weights_[0].size(1)}, opts);
+  for (int64_t l = 0; l < num_linears; ++l) {
+    const int64_t width = weights_[l].size(0);
+    acts_[l + 1] = torch::empty({b, width}, opts);
+    deltas_[l] = torch::empty({b, width}, opts);
+  }
+  const int64_t classes = weights_.back().size(0);
+  const auto device = opts.device();
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  labels_buf_ = torch::zeros({b}, i64);
+  log_probs_ = torch::empty({b, classes}, opts);
+  picked_ = torch::empty({b, 1}, opts);
+  minus_ones_ = torch::full({b, 1}, -1.0, opts);
+  arange_ = torch::arange(b, i64);
+  positions_ = torch::zeros({b}, i64);
+  indices_ = torch::zeros({b}, i64);
+  counter_ = torch::zeros({}, i64);
+  step_count_ = torch::zeros({}, f64);
+  step_count_f32_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  data_sum_ = torch::zeros({}, f64);
+  reg_sum_ = torch::zeros({}, f64);
+  penalty_sums_ = torch::zeros({static_cast<int64_t>(options_.layers.size())}, f64);
+
+  if (options_.cuda_graph) graphs_ = detail::make_step_graphs(device, options_.graph_warmup);
+}
+
+DeviceMlpStep::~DeviceMlpStep() = default;
+
+void DeviceMlpStep::attach(torch::optim::Adam& optimizer) {
+  auto& groups = optimizer.param_groups();
+  CRITNET_CHECK(groups.size() == 1, "device step: the optimizer must have one parameter group");
+  const auto& ps = groups[0].params();
+  const auto mine = model_->parameters();
+  CRITNET_CHECK(ps.size() == mine.size(), "device step: the optimizer holds ", ps.size(),
+                " parameters, the model ", mine.size());
+  auto& state = optimizer.state();
+  torch::NoGradGuard no_grad;
+  int64_t offset = 0;
+  int64_t step = -1;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    CRITNET_CHECK(ps[i].unsafeGetTensorImpl() == mine[i].unsafeGetTensorImpl(),
+                  "device step: the optimizer's parameter ", i, " is not the model's");
+    const int64_t n = ps[i].numel();
+    auto m = exp_avg_.narrow(0, offset, n).view(ps[i].sizes());
+    auto v = exp_avg_sq_.narrow(0, offset, n).view(ps[i].sizes());
+    const auto key = state_key(state, ps[i]);
+    auto it = state.find(key);
+    if (it == state.end()) {
+      m.zero_();
+      v.zero_();
+      auto s = std::make_unique<torch::optim::AdamParamState>();
+      s->step(0);
+      s->exp_avg(m);
+      s->exp_avg_sq(v);
+      state[key] = std::move(s);
+      if (step < 0) step = 0;
+    } else {
+      auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
+      m.copy_(s.exp_avg());
+      v.copy_(s.exp_avg_sq());
+      s.exp_avg(m);
+      s.exp_avg_sq(v);
+      if (step < 0) step = s.step();
+    }
+    offset += n;
+  }
+  steps_ = std::max<int64_t>(step, 0);
+  step_count_.fill_(static_cast<double>(steps_));
+  step_count_f32_.fill_(static_cast<double>(steps_));
+  attached_ = true;
+}
+
+void DeviceMlpStep::sync_state(torch::optim::Adam& optimizer) const {
+  auto& state = optimizer.state();
+  for (const auto& p : optimizer.param_groups()[0].params()) {
+    auto it = state.find(state_key(state, p));
+    if (it != state.end()) static_cast<torch::optim::AdamParamState&>(*it->second).step(steps_);
+  }
+}
+
+void DeviceMlpStep::set_data(const torch::Tensor& inputs, const torch::Tensor& labels) {
+  CRITNET_CHECK(inputs.dim() == 2 && inputs.size(1) == weights_[0].size(1),
+                "device step: inputs of shape ", inputs.sizes(), " for a net with ",
+                weights_[0].size(1), " inputs");
+  CRITNET_CHECK(labels.dim() == 1 && labels.size(0) == inputs.size(0) &&
+                    labels.scalar_type() == torch::kInt64,
+                "device step: labels must be int64 [", inputs.size(0), "]");
+  CRITNET_CHECK(inputs.size(0) > 0, "device step: the training set is empty");
+  // A captured graph reads the data's storage: it must not move.
+  CRITNET_CHECK(!graph_captured(false) && !graph_captured(true),
+                "device step: set_data() after a CUDA graph was captured");
+  const auto device = flat_.device();
+  inputs_ = inputs.to(device, flat_.scalar_type()).contiguous();
+  labels_ = labels.to(device).contiguous();
+  const int64_t classes = weights_.back().size(0);
+  // One read-back at set-up: a step cannot check its labels without one.
+  const int64_t lo = labels_.min().item<int64_t>(), hi = labels_.max().item<int64_t>();
+  CRITNET_CHECK_DATA(lo >= 0 && hi < classes, "label out of range [0, ", classes, "): found ",
+                     lo < 0 ? lo : hi);
+  n_ = inputs_.size(0);
+  order_ = torch::arange(n_, labels_.options());
+  next_batch_ = batches_per_epoch();  // no epoch started
+}
+
+int64_t DeviceMlpStep::batches_per_epoch() const {
+  return (n_ + options_.max_batch - 1) / options_.max_batch;
+}
+
+int64_t DeviceMlpStep::next_batch_size() const {
+  if (n_ == 0 || next_batch_ >= batches_per_epoch()) return 0;
+  return std::min(options_.max_batch, n_ - next_batch_ * options_.max_batch);
+}
+
+void DeviceMlpStep::begin_epoch(const torch::Tensor& order, int64_t first_batch) {
+  CRITNET_CHECK(n_ > 0, "device step: begin_epoch() before set_data()");
+  CRITNET_CHECK(order.dim() == 1 && order.size(0) == n_ && order.scalar_type() == torch::kInt64,
+                "device step: the epoch's order must be int64 [", n_, "]");
+  CRITNET_CHECK(first_batch >= 0 && first_batch <= batches_per_epoch(), "device step: first batch ",
+                first_batch, " out of range [0, ", batches_per_epoch(), "]");
+  order_.copy_(order);  // in place: a captured graph reads order_'s storage
+  counter_.fill_(first_batch);
+  next_batch_ = first_batch;
+}
+
+void DeviceMlpStep::load_batch(int64_t b) {
+  // positions = counter·B + [0, b); indices = order[positions]; counter += 1. All on the
+  // device: the same launches for every full batch, whatever the counter's value.
+  auto pos = positions_.narrow(0, 0, b);
+  auto idx = indices_.narrow(0, 0, b);
+  at::add_out(pos, arange_.narrow(0, 0, b), counter_, options_.max_batch);
+  at::index_select_out(idx, order_, 0, pos);
+  auto x = acts_[0].narrow(0, 0, b);
+  auto y = labels_buf_.narrow(0, 0, b);
+  at::index_select_out(x, inputs_, 0, idx);
+  at::index_select_out(y, labels_, 0, idx);
+  counter_.add_(1);
+}
+
+void DeviceMlpStep::compute(int64_t b, bool with_penalty) {
+  static constexpr int64_t kRows[] = {0};
+  const size_t layers = weights_.size();
+  // Forward: bias + product in one addmm, activation in place.
+  for (size_t l = 0; l < layers; ++l) {
+    auto out = acts_[l + 1].narrow(0, 0, b);
+    at::addmm_out(out, biases_[l], acts_[l].narrow(0, 0, b), weights_[l].t());
+    if (l + 1 < layers) activate_(activation_, out);
+  }
+  // Cross-entropy: Σ_i -log softmax(z_i)[y_i] into the accumulator; its mean's gradient
+  // (softmax - onehot) / b into the last delta.
+  auto logits = acts_[layers].narrow(0, 0, b);
+  auto logp = log_probs_.narrow(0, 0, b);
+  auto y = labels_buf_.narrow(0, 0, b).unsqueeze(1);
+  auto picked = picked_.narrow(0, 0, b);
+  at::_log_softmax_out(logp, logits, 1, false);
+  at::gather_out(picked, logp, 1, y);
+  data_sum_.sub_(picked.sum());
+  auto dlogits = deltas_[layers - 1].narrow(0, 0, b);
+  at::exp_out(dlogits, logp);
+  dlogits.scatter_add_(1, y, minus_ones_.narrow(0, 0, b));
+  dlogits.mul_(1.0 / static_cast<double>(b));
+  // Backward into the flat gradient's views (overwritten).
+  for (int64_t l = static_cast<int64_t>(layers) - 1; l >= 0; --l) {
+    auto delta = deltas_[l].narrow(0, 0, b);
+    auto input = acts_[l].narrow(0, 0, b);
+    at::mm_out(weight_grads_[l], delta.t(), input);
+    at::sum_out(bias_grads_[l], delta, at::IntArrayRef(kRows));
+    if (l == 0) break;
+    auto below = deltas_[l - 1].narrow(0, 0, b);
+    at::mm_out(below, delta, weights_[l]);
+    activation_backward_(activation_, input, below);
+  }
+  // The penalty: interval·λ·∇R added to the weights' gradients, R summed per layer.
+  if (with_penalty && penalty_on_) {
+    for (size_t i = 0; i < options_.layers.size(); ++i) {
+      const int64_t l = options_.layers[i];
+      reg::PenaltyAndGradient r = reg::penalty_and_gradient(weights_[l], options_.reg);
+      weight_grads_[l].add_(r.gradient, penalty_scale_);
+      penalty_sums_.select(0, static_cast<int64_t>(i)).add_(r.value);
+      reg_sum_.add_(r.value, penalty_scale_ * static_cast<double>(b));
+    }
+  }
+  adam_step();
+}
+
+void DeviceMlpStep::adam_step() {
+  const AdamSettings& s = options_.adam;
+  if (options_.fused_adam && flat_.is_cuda()) {
+    // One multi-tensor kernel; it reads the (float32) step count on the device and forms the
+    // bias corrections itself. The caller increments the count (as torch.optim.Adam does).
+    step_count_f32_.add_(1);
+    const std::vector<torch::Tensor> params{flat_}, grads{flat_grad_}, m{exp_avg_}, v{exp_avg_sq_},
+        max_v{}, steps{step_count_f32_};
+    at::_fused_adam_(params, grads, m, v, max_v, steps, s.lr, s.beta1, s.beta2, s.weight_decay,
+                     s.eps, /*amsgrad=*/false, /*maximize=*/false);
+    return;
+  }
+  // torch::optim::Adam's update with the bias corrections formed on the device:
+  //   g += wd·p; m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²;
+  //   p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
+  step_count_.add_(1);
+  const torch::Tensor bc1 = at::pow(s.beta1, step_count_).neg_().add_(1.0);
+  const torch::Tensor sqrt_bc2 = at::pow(s.beta2, step_count_).neg_().add_(1.0).sqrt_();
+  const torch::Tensor step_size = bc1.reciprocal().mul_(s.lr);
+  torch::Tensor g = flat_grad_;
+  if (s.weight_decay != 0.0) {
+    at::add_out(decayed_grad_, flat_grad_, flat_, s.weight_decay);
+    g = decayed_grad_;
+  }
+  exp_avg_.mul_(s.beta1).add_(g, 1.0 - s.beta1);
+  exp_avg_sq_.mul_(s.beta2).addcmul_(g, g, 1.0 - s.beta2);
+  at::sqrt_out(adam_tmp_, exp_avg_sq_);
+  adam_tmp_.div_(sqrt_bc2).add_(s.eps);
+  at::div_out(adam_tmp_, exp_avg_, adam_tmp_);
+  adam_tmp_.mul_(step_size);
+  flat_.sub_(adam_tmp_);
+}
+
+void DeviceMlpStep::step(bool with_penalty) {
+  CRITNET_CHECK(attached_, "device step: step() before attach()");
+  const int64_t b = next_batch_size();
+  CRITNET_CHECK(b > 0, "device step: no batch left in this epoch (set_data() and begin_epoch())");
+  torch::NoGradGuard no_grad;
+  const bool pen = with_penalty && penalty_on_;
+  auto body = [this, b, pen] {
+    load_batch(b);
+    compute(b, pen);
+  };
+  if (graphs_ && b == options_.max_batch) {
+    graphs_->run(pen ? 1 : 0, body);
+  } else {
+    body();
+  }
+  ++next_batch_;
+  ++steps_;
+  ++totals_steps_;
+  totals_samples_ += b;
+  if (pen) ++totals_penalty_steps_;
+}
+
+void DeviceMlpStep::step_on(const torch::Tensor& x, const torch::Tensor& y, bool with_penalty) {
+  CRITNET_CHECK(attached_, "device step: step_on() before attach()");
+  const int64_t b = x.dim() == 2 ? x.size(0) : 0;
+  CRITNET_CHECK(x.dim() == 2 && x.size(1) == weights_[0].size(1), "device step: input of shape ",
+                x.sizes(), " for a net with ", weights_[0].size(1), " inputs");
+  CRITNET_CHECK(b > 0 && b <= options_.max_batch, "device step: batch of ", b, " samples, at most ",
+                options_.max_batch);
+  CRITNET_CHECK(y.dim() == 1 && y.size(0) == b && y.scalar_type() == torch::kInt64,
+                "device step: labels must be int64 [", b, "]");
+  torch::NoGradGuard no_grad;
+  acts_[0].narrow(0, 0, b).copy_(x);
+  labels_buf_.narrow(0, 0, b).copy_(y);
+  const bool pen = with_penalty && penalty_on_;
+  compute(b, pen);
+  ++steps_;
+  ++totals_steps_;
+  totals_samples_ += b;
+  if (pen) ++totals_penalty_steps_;
+}
+
+DeviceStepTotals DeviceMlpStep::take_totals() {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor all =
+      torch::cat({data_sum_.reshape({1}), reg_sum_.reshape({1}), penalty_sums_}).to(torch::kCPU);
+  const double* v = all.data_ptr<double>();
+  DeviceStepTotals t;
+  t.steps = totals_steps_;
+  t.samples = totals_samples_;
+  t.penalty_steps = totals_penalty_steps_;
+  t.data_loss_sum = v[0];
+  t.reg_term_sum = v[1];
+  t.penalty_sums.assign(v + 2, v + all.numel());
+  data_sum_.zero_();
+  reg_sum_.zero_();
+  penalty_sums_.zero_();
+  totals_steps_ = totals_samples_ = totals_penalty_steps_ = 0;
+  return t;
+}
+
+bool DeviceMlpStep::graph_captured(bool with_penalty) const {
+  return graphs_ && graphs_->captured(with_penalty ? 1 : 0);
+}
+
+}  // namespace critnet::train

@@ -1,0 +1,349 @@
+// The device-generic step on the CPU: hand-written backprop, the penalty's analytic gradient,
+// Adam with its step count on the device and device-resident batches, against LibTorch's
+// autograd + torch::optim::Adam (float64) and the fast CPU step; the trainer's device path.
+// Its CUDA side (fused Adam, CUDA graphs) is tested in device_step_cuda_test.cpp.
+#include "critnet/train/device_step.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "critnet/core/error.h"
+#include "critnet/data/batches.h"
+#include "critnet/train/train.h"
+#include "device_step_reference.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using namespace critnet;
+using critnet::test_support::AutogradReference;
+using critnet::test_support::make_device_step_model;
+using critnet::test_support::rel_diff;
+using critnet::train::DeviceMlpStep;
+using critnet::train::DeviceStepOptions;
+
+namespace {
+
+DeviceStepOptions options(const reg::RegularizerOptions& r, int64_t max_batch = 8) {
+  DeviceStepOptions o;
+  o.max_batch = max_batch;
+  o.adam.lr = 1e-2;
+  o.adam.weight_decay = 1e-3;
+  o.reg = r;
+  o.layers = {0, 1, 2};
+  return o;
+}
+
+// N explicit batches (sizes vary, the last partial) through both; penalty on steps
+// step % interval == 0.
+void expect_matches_autograd(nn::Activation act, const reg::RegularizerOptions& r,
+                             double tol = 1e-10) {
+  const auto o = options(r);
+  AutogradReference ref(make_device_step_model(act, torch::kFloat64, 5), o);
+  auto model = make_device_step_model(act, torch::kFloat64, 5);
+  DeviceMlpStep step(model, o);
+  torch::optim::Adam adam(model->parameters());
+  step.attach(adam);
+  double ref_sum = 0;
+  const std::vector<int64_t> sizes{8, 8, 5, 8, 3, 8};
+  for (size_t s = 0; s < sizes.size(); ++s) {
+    torch::manual_seed(100 + s);
+    auto x = torch::randn({sizes[s], 12}, torch::kFloat64);
+    auto y = torch::randint(0, 5, {sizes[s]}, torch::kInt64);
+    const bool pen = static_cast<int64_t>(s) % r.interval() == 0;
+    const int64_t seed = r.probes() > 0 ? 1000 + static_cast<int64_t>(s) : -1;
+    ref_sum += ref.step(x, y, pen, seed);
+    if (seed >= 0) torch::manual_seed(static_cast<uint64_t>(seed));
+    step.step_on(x, y, pen);
+  }
+  EXPECT_LT(rel_diff(step.flat_parameters(), ref.flat()), tol)
+      << nn::to_string(act) << " " << reg::to_string(r.preset()) << " interval " << r.interval()
+      << " probes " << r.probes();
+  const auto totals = step.take_totals();
+  EXPECT_EQ(totals.steps, 6);
+  EXPECT_EQ(totals.samples, 40);
+  EXPECT_NEAR(totals.data_loss_sum, ref_sum, 1e-9 * std::abs(ref_sum));
+  EXPECT_EQ(step.steps(), 6);
+}
+
+TEST(DeviceStepTest, EqualsAutogradAdamFloat64) {
+  for (auto act : {nn::Activation::kRelu, nn::Activation::kTanh, nn::Activation::kElu,
+                   nn::Activation::kLinear}) {
+    expect_matches_autograd(act, reg::RegularizerOptions{});
+  }
+}
+
+TEST(DeviceStepTest, PenaltyGradientEqualsAutogradFloat64) {
+  using reg::Preset;
+  const std::vector<reg::RegularizerOptions> regs{
+      reg::RegularizerOptions().preset(Preset::kPaper).beta(2).strength(1e-2),
+      reg::RegularizerOptions()
+          .preset(Preset::kPaper)
+          .beta(-3)
+          .strength(1e-2)
+          .gram_side(reg::GramSide::kOut),
+      reg::RegularizerOptions().preset(Preset::kPaperEq33).beta(2).strength(1e-2),
+      reg::RegularizerOptions().preset(Preset::kCw).beta(4).strength(1e-2).interval(3),
+      reg::RegularizerOptions().preset(Preset::kPoly).coefficients({1, 0.5, 0, 0.2}).strength(1e-2),
+      reg::RegularizerOptions().preset(Preset::kL2).strength(1e-2).interval(2),
+      reg::RegularizerOptions().preset(Preset::kL1).strength(1e-3)};
+  for (const auto& r : regs) expect_matches_autograd(nn::Activation::kRelu, r);
+}
+
+TEST(DeviceStepTest, StochasticPenaltyEqualsAutogradWithTheSameProbes) {
+  using reg::Preset;
+  expect_matches_autograd(
+      nn::Activation::kRelu,
+      reg::RegularizerOptions().preset(Preset::kPaper).beta(2).strength(1e-2).probes(3));
+  expect_matches_autograd(nn::Activation::kTanh, reg::RegularizerOptions()
+                                                     .preset(Preset::kPaperEq33)
+                                                     .beta(2)
+                                                     .strength(1e-2)
+                                                     .probes(2)
+                                                     .gram_side(reg::GramSide::kOut));
+}
+
+TEST(DeviceStepTest, PenaltyTotalsPerLayer) {
+  const auto r = reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(0.5);
+  auto o = options(r);
+  o.layers = {2, 0};
+  auto model = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 3);
+  DeviceMlpStep step(model, o);
+  torch::optim::Adam adam(model->parameters());
+  step.attach(adam);
+  // R before the step (the step's gradient uses the weights it starts from).
+  const double r2 = reg::penalty_naive(model->weight(2), r).item<double>();
+  const double r0 = reg::penalty_naive(model->weight(0), r).item<double>();
+  step.step_on(torch::randn({6, 12}, torch::kFloat64), torch::randint(0, 5, {6}), true);
+  step.step_on(torch::randn({4, 12}, torch::kFloat64), torch::randint(0, 5, {4}), false);
+  const auto t = step.take_totals();
+  EXPECT_EQ(t.penalty_steps, 1);
+  ASSERT_EQ(t.penalty_sums.size(), 2u);
+  EXPECT_NEAR(t.penalty_sums[0], r2, 1e-10 * r2);
+  EXPECT_NEAR(t.penalty_sums[1], r0, 1e-10 * r0);
+  EXPECT_NEAR(t.reg_term_sum, 0.5 * (r2 + r0) * 6, 1e-9 * (r2 + r0));
+  // take_totals() resets.
+  const auto z = step.take_totals();
+  EXPECT_EQ(z.steps, 0);
+  EXPECT_EQ(z.data_loss_sum, 0.0);
+  EXPECT_EQ(z.penalty_sums[0], 0.0);
+}
+
+TEST(DeviceStepTest, EqualsFastStep) {
+  auto a = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 7);
+  auto b = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 7);
+  auto o = options(reg::RegularizerOptions{});
+  train::FastMlpStep fast(a, o.max_batch);
+  DeviceMlpStep dev(b, o);
+  torch::optim::Adam adam_a(a->parameters()), adam_b(b->parameters());
+  fast.attach(adam_a);
+  dev.attach(adam_b);
+  for (int s = 0; s < 5; ++s) {
+    auto x = torch::randn({s == 4 ? 3 : 8, 12}, torch::kFloat64);
+    auto y = torch::randint(0, 5, {x.size(0)});
+    fast.forward(x, y);
+    fast.backward();
+    fast.adam_step(o.adam);
+    dev.step_on(x, y, false);
+  }
+  EXPECT_LT(rel_diff(dev.flat_parameters(), fast.flat_parameters()), 1e-12);
+  EXPECT_EQ(dev.steps(), fast.steps());
+}
+
+// Resident data, batches chosen on the device by a device-side counter: the same steps as
+// explicit batches order[j·B, j·B + b), the last one partial; an epoch can start mid-way.
+TEST(DeviceStepTest, ResidentBatchesFollowTheEpochOrder) {
+  const auto r = reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-2);
+  auto o = options(r, 4);
+  torch::manual_seed(1);
+  auto inputs = torch::randn({10, 12}, torch::kFloat32);  // converted to float64 by set_data
+  auto labels = torch::randint(0, 5, {10});
+  auto model = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 5);
+  DeviceMlpStep step(model, o);
+  torch::optim::Adam adam(model->parameters());
+  step.attach(adam);
+  step.set_data(inputs, labels);
+  EXPECT_EQ(step.batches_per_epoch(), 3);
+  AutogradReference ref(make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 5), o);
+  const auto x64 = inputs.to(torch::kFloat64);
+  int64_t s = 0;
+  for (int64_t epoch = 1; epoch <= 2; ++epoch) {
+    const auto order = data::epoch_order(10, 3, epoch);
+    const int64_t first = epoch == 2 ? 1 : 0;  // the second epoch resumes at batch 1
+    step.begin_epoch(order, first);
+    for (int64_t j = first; j < 3; ++j, ++s) {
+      EXPECT_EQ(step.next_batch_size(), j == 2 ? 2 : 4);
+      auto idx = order.slice(0, j * 4, std::min<int64_t>(10, j * 4 + 4));
+      ref.step(x64.index_select(0, idx), labels.index_select(0, idx), s % 2 == 0);
+      step.step(s % 2 == 0);
+    }
+    EXPECT_EQ(step.next_batch_size(), 0);
+  }
+  EXPECT_LT(rel_diff(step.flat_parameters(), ref.flat()), 1e-10);
+  EXPECT_EQ(step.take_totals().samples, 10 + 6);
+}
+
+template <typename Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no throw";
+}
+
+TEST(DeviceStepTest, Errors) {
+  auto model = [] { return make_device_step_model(nn::Activation::kRelu, torch::kFloat32, 1); };
+  auto o = options(reg::RegularizerOptions{});
+  o.max_batch = 0;
+  EXPECT_EQ(error_of([&] { DeviceMlpStep(model(), o); }),
+            "device step: max batch must be > 0, got 0");
+  o = options(reg::RegularizerOptions{});
+  o.layers = {4};
+  EXPECT_EQ(error_of([&] { DeviceMlpStep(model(), o); }),
+            "device step: penalised layer 4 out of range: the net has Linear layers 0..3");
+  o = options(reg::RegularizerOptions{});
+  o.cuda_graph = true;
+  const std::string graph_error = error_of([&] { DeviceMlpStep(model(), o); });
+  if (train::cuda_graphs_available()) {
+    EXPECT_EQ(graph_error,
+              "CUDA graphs need a CUDA device; the model is on cpu (use --cuda-graph off, or "
+              "--device cuda)");
+  } else {
+    EXPECT_EQ(graph_error,
+              "CUDA graphs asked for (device cpu), but this critnet was built against a LibTorch "
+              "without CUDA (use --cuda-graph off; docs/cuda.md says how to build against a "
+              "CUDA LibTorch)");
+  }
+  EXPECT_EQ(train::cuda_graphs_available(), CRITNET_WITH_CUDA == 1);
+
+  o = options(reg::RegularizerOptions{});
+  DeviceMlpStep step(model(), o);
+  EXPECT_EQ(error_of([&] { step.step(false); }), "device step: step() before attach()");
+  torch::optim::Adam adam(std::vector<torch::Tensor>{});
+  EXPECT_EQ(error_of([&] { step.attach(adam); }),
+            "device step: the optimizer holds 0 parameters, the model 8");
+  nn::Mlp m = model();
+  DeviceMlpStep ok(m, o);
+  torch::optim::Adam adam2(m->parameters());
+  ok.attach(adam2);
+  EXPECT_EQ(error_of([&] { ok.step(false); }),
+            "device step: no batch left in this epoch (set_data() and begin_epoch())");
+  EXPECT_EQ(error_of([&] { ok.begin_epoch(torch::arange(3)); }),
+            "device step: begin_epoch() before set_data()");
+  EXPECT_EQ(error_of([&] {
+              ok.set_data(torch::zeros({3, 11}), torch::zeros({3}, torch::kInt64));
+            }),
+            "device step: inputs of shape [3, 11] for a net with 12 inputs");
+  EXPECT_EQ(error_of([&] {
+              ok.set_data(torch::zeros({3, 12}), torch::zeros({3}));
+            }),
+            "device step: labels must be int64 [3]");
+  EXPECT_EQ(error_of([&] {
+              ok.set_data(torch::zeros({3, 12}), torch::full({3}, 5, torch::kInt64));
+            }),
+            "label out of range [0, 5): found 5");
+  ok.set_data(torch::zeros({3, 12}), torch::zeros({3}, torch::kInt64));
+  EXPECT_EQ(error_of([&] { ok.begin_epoch(torch::arange(4)); }),
+            "device step: the epoch's order must be int64 [3]");
+  EXPECT_EQ(error_of([&] { ok.begin_epoch(torch::arange(3), 2); }),
+            "device step: first batch 2 out of range [0, 1]");
+  EXPECT_EQ(error_of([&] {
+              ok.step_on(torch::zeros({9, 12}), torch::zeros({9}, torch::kInt64), false);
+            }),
+            "device step: batch of 9 samples, at most 8");
+}
+
+class DeviceTrainTest : public ::testing::Test {
+ protected:
+  static train::TrainOptions tiny(int64_t epochs, bool device_step) {
+    train::TrainOptions o;
+    o.data.source = "synthetic:12";
+    o.data.synthetic_train = 300;
+    o.data.synthetic_test = 100;
+    o.data.seed = 3;
+    o.hidden_sizes = {16, 8};
+    o.batch_size = 32;  // the last batch of an epoch has 12 samples
+    o.epochs = epochs;
+    o.seed = 11;
+    o.device = "cpu";
+    o.threads = 1;
+    o.lr = 1e-2;
+    o.weight_decay = 1e-3;
+    o.device_step = device_step;
+    return o;
+  }
+  critnet::test_support::TempDir tmp_{"device_train_test"};
+};
+
+// The trainer's device path on the CPU trains like the fast step (with and without the
+// penalty) and its checkpoints resume.
+TEST_F(DeviceTrainTest, DeviceAndFastPathsAgree) {
+  const std::vector<reg::RegularizerOptions> regs{
+      reg::RegularizerOptions{},
+      reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-3).interval(2)};
+  for (const auto& r : regs) {
+    auto a = tiny(2, true);
+    auto b = tiny(2, false);
+    a.reg = r;
+    b.reg = r;
+    const auto ra = train::train(a);
+    const auto rb = train::train(b);
+    EXPECT_EQ(ra.config.at("step_path"), "device");
+    EXPECT_EQ(rb.config.at("step_path"), "fast");
+    ASSERT_EQ(ra.history.size(), 2u);
+    for (int e = 0; e < 2; ++e) {
+      EXPECT_EQ(ra.history[e].samples, 300);
+      EXPECT_NEAR(ra.history[e].train_loss, rb.history[e].train_loss, 1e-5);
+      EXPECT_NEAR(ra.history[e].data_loss, rb.history[e].data_loss, 1e-5);
+      EXPECT_NEAR(ra.history[e].reg_loss, rb.history[e].reg_loss, 1e-6);
+      ASSERT_EQ(ra.history[e].reg_penalty.size(), rb.history[e].reg_penalty.size());
+      for (size_t i = 0; i < ra.history[e].reg_penalty.size(); ++i) {
+        EXPECT_NEAR(ra.history[e].reg_penalty[i].second, rb.history[e].reg_penalty[i].second,
+                    1e-4 * std::abs(rb.history[e].reg_penalty[i].second));
+      }
+      EXPECT_NEAR(ra.history[e].test_loss, rb.history[e].test_loss, 1e-5);
+    }
+    auto pa = ra.model->parameters();
+    auto pb = rb.model->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_LT(rel_diff(pa[i], pb[i]), 1e-4) << i;
+  }
+}
+
+TEST_F(DeviceTrainTest, ResumesWithinAnEpoch) {
+  const auto straight = train::train(tiny(2, true));
+  auto first = tiny(2, true);
+  first.max_steps = 13;  // 10 batches per epoch: stops within epoch 2
+  first.out_dir = tmp_.file("split");
+  train::train(first);
+  auto more = train::resume_options(tmp_.file("split"));
+  more.max_steps = 0;
+  const auto b = train::train(more);
+  ASSERT_EQ(b.history.size(), 2u);
+  auto pa = straight.model->parameters();
+  auto pb = b.model->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_LT(rel_diff(pb[i], pa[i]), 1e-6) << i;
+}
+
+TEST_F(DeviceTrainTest, NonFiniteLossIsReportedPerEpoch) {
+  auto o = tiny(1, true);
+  o.lr = 1e30;
+  o.weight_decay = 0;
+  o.reg = reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e30);
+  try {
+    train::train(o);
+    FAIL() << "no throw";
+  } catch (const NumericalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("non-finite loss in epoch 1 (steps 1 to 10; the device step reads its "
+                        "losses once per epoch)"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("summed penalties by layer: 0 = "), std::string::npos) << what;
+  }
+}
+
+}  // namespace
