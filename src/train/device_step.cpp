@@ -7,25 +7,12 @@
 #include <utility>
 
 #include "critnet/core/error.h"
-#include "critnet/regularizers/gradient.h"
+#include "critnet/regularizers/critical.h"
+#include "train/detail/adam_state.h"
 #include "train/detail/step_graphs.h"
 
 namespace critnet::train {
 namespace {
-
-// The key of a parameter in Optimizer::state() (a string in LibTorch 1.x, a pointer in 2.x).
-template <typename Map>
-typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
-  using Key = typename Map::key_type;
-  if constexpr (std::is_same_v<Key, std::string>) {
-    // What LibTorch 1.x's c10::guts::to_string(impl) gives (gone from 2.x's headers).
-    std::ostringstream key;
-    key << static_cast<const void*>(p.unsafeGetTensorImpl());
-    return key.str();
-  } else {
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-  }
-}
 
 void activate_(nn::Activation act, torch::Tensor& z) {
   switch (act) {
@@ -151,55 +138,15 @@ DeviceMlpStep::DeviceMlpStep(nn::Mlp model, DeviceStepOptions options)
 DeviceMlpStep::~DeviceMlpStep() = default;
 
 void DeviceMlpStep::attach(torch::optim::Adam& optimizer) {
-  auto& groups = optimizer.param_groups();
-  CRITNET_CHECK(groups.size() == 1, "device step: the optimizer must have one parameter group");
-  const auto& ps = groups[0].params();
-  const auto mine = model_->parameters();
-  CRITNET_CHECK(ps.size() == mine.size(), "device step: the optimizer holds ", ps.size(),
-                " parameters, the model ", mine.size());
-  auto& state = optimizer.state();
-  torch::NoGradGuard no_grad;
-  int64_t offset = 0;
-  int64_t step = -1;
-  for (size_t i = 0; i < ps.size(); ++i) {
-    CRITNET_CHECK(ps[i].unsafeGetTensorImpl() == mine[i].unsafeGetTensorImpl(),
-                  "device step: the optimizer's parameter ", i, " is not the model's");
-    const int64_t n = ps[i].numel();
-    auto m = exp_avg_.narrow(0, offset, n).view(ps[i].sizes());
-    auto v = exp_avg_sq_.narrow(0, offset, n).view(ps[i].sizes());
-    const auto key = state_key(state, ps[i]);
-    auto it = state.find(key);
-    if (it == state.end()) {
-      m.zero_();
-      v.zero_();
-      auto s = std::make_unique<torch::optim::AdamParamState>();
-      s->step(0);
-      s->exp_avg(m);
-      s->exp_avg_sq(v);
-      state[key] = std::move(s);
-      if (step < 0) step = 0;
-    } else {
-      auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
-      m.copy_(s.exp_avg());
-      v.copy_(s.exp_avg_sq());
-      s.exp_avg(m);
-      s.exp_avg_sq(v);
-      if (step < 0) step = s.step();
-    }
-    offset += n;
-  }
-  steps_ = std::max<int64_t>(step, 0);
+  steps_ = detail::attach_flat_adam_state(optimizer, model_->parameters(), exp_avg_, exp_avg_sq_,
+                                          "device step");
   step_count_.fill_(static_cast<double>(steps_));
   step_count_f32_.fill_(static_cast<double>(steps_));
   attached_ = true;
 }
 
 void DeviceMlpStep::sync_state(torch::optim::Adam& optimizer) const {
-  auto& state = optimizer.state();
-  for (const auto& p : optimizer.param_groups()[0].params()) {
-    auto it = state.find(state_key(state, p));
-    if (it != state.end()) static_cast<torch::optim::AdamParamState&>(*it->second).step(steps_);
-  }
+  detail::sync_adam_steps(optimizer, steps_);
 }
 
 void DeviceMlpStep::set_data(const torch::Tensor& inputs, const torch::Tensor& labels) {
@@ -297,10 +244,10 @@ void DeviceMlpStep::compute(int64_t b, bool with_penalty) {
   if (with_penalty && penalty_on_) {
     for (size_t i = 0; i < options_.layers.size(); ++i) {
       const int64_t l = options_.layers[i];
-      reg::PenaltyAndGradient r = reg::penalty_and_gradient(weights_[l], options_.reg);
-      weight_grads_[l].add_(r.gradient, penalty_scale_);
-      penalty_sums_.select(0, static_cast<int64_t>(i)).add_(r.value);
-      reg_sum_.add_(r.value, penalty_scale_ * static_cast<double>(b));
+      const torch::Tensor value =
+          reg::penalty_add_gradient(weights_[l], options_.reg, weight_grads_[l], penalty_scale_);
+      penalty_sums_.select(0, static_cast<int64_t>(i)).add_(value);
+      reg_sum_.add_(value, penalty_scale_ * static_cast<double>(b));
     }
   }
   adam_step();

@@ -12,20 +12,10 @@
 #endif
 
 #include "critnet/core/error.h"
+#include "train/detail/adam_state.h"
 
 namespace critnet::train {
 namespace {
-
-// The key of a parameter in Optimizer::state() (a string in LibTorch 1.x, a pointer in 2.x).
-template <typename Map>
-typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
-  using Key = typename Map::key_type;
-  if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  } else {
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-  }
-}
 
 // Mean cross-entropy of logits [b, c] against labels, and its gradient (softmax - onehot) / b
 // into d [b, c]; one pass per row.
@@ -223,44 +213,8 @@ void FastMlpStep::backward() {
 }
 
 void FastMlpStep::attach(torch::optim::Adam& optimizer) {
-  auto& params = optimizer.param_groups();
-  CRITNET_CHECK(params.size() == 1, "fast step: the optimizer must have one parameter group");
-  const auto& ps = params[0].params();
-  const auto mine = model_->parameters();
-  CRITNET_CHECK(ps.size() == mine.size(), "fast step: the optimizer holds ", ps.size(),
-                " parameters, the model ", mine.size());
-  auto& state = optimizer.state();
-  torch::NoGradGuard no_grad;
-  int64_t offset = 0;
-  int64_t step = -1;
-  for (size_t i = 0; i < ps.size(); ++i) {
-    CRITNET_CHECK(ps[i].unsafeGetTensorImpl() == mine[i].unsafeGetTensorImpl(),
-                  "fast step: the optimizer's parameter ", i, " is not the model's");
-    const int64_t n = ps[i].numel();
-    auto m = exp_avg_.narrow(0, offset, n).view(ps[i].sizes());
-    auto v = exp_avg_sq_.narrow(0, offset, n).view(ps[i].sizes());
-    const auto key = state_key(state, ps[i]);
-    auto it = state.find(key);
-    if (it == state.end()) {
-      m.zero_();
-      v.zero_();
-      auto s = std::make_unique<torch::optim::AdamParamState>();
-      s->step(0);
-      s->exp_avg(m);
-      s->exp_avg_sq(v);
-      state[key] = std::move(s);
-      if (step < 0) step = 0;
-    } else {
-      auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
-      m.copy_(s.exp_avg());
-      v.copy_(s.exp_avg_sq());
-      s.exp_avg(m);
-      s.exp_avg_sq(v);
-      if (step < 0) step = s.step();
-    }
-    offset += n;
-  }
-  steps_ = std::max<int64_t>(step, 0);
+  steps_ = detail::attach_flat_adam_state(optimizer, model_->parameters(), exp_avg_, exp_avg_sq_,
+                                          "fast step");
   attached_ = true;
 }
 
@@ -289,11 +243,7 @@ void FastMlpStep::adam_step(const AdamSettings& s) {
 }
 
 void FastMlpStep::sync_state(torch::optim::Adam& optimizer) const {
-  auto& state = optimizer.state();
-  for (const auto& p : optimizer.param_groups()[0].params()) {
-    auto it = state.find(state_key(state, p));
-    if (it != state.end()) static_cast<torch::optim::AdamParamState&>(*it->second).step(steps_);
-  }
+  detail::sync_adam_steps(optimizer, steps_);
 }
 
 }  // namespace critnet::train

@@ -5,7 +5,7 @@
 ///   - the parameters, their gradients and Adam's moments as views into flat contiguous
 ///     buffers, and every activation, delta and batch in buffers allocated once;
 ///   - the cross-entropy, its gradient and the critical penalty's analytic gradient
-///     (reg::penalty_and_gradient) as tensor operations: no value is read back to the host
+///     (reg::penalty_add_gradient) as tensor operations: no value is read back to the host
 ///     during a step; the losses and penalties accumulate in device tensors that
 ///     take_totals() reads once (once per epoch in the trainer);
 ///   - Adam with its step count and bias corrections on the device (at::_fused_adam_ on
