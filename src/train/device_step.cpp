@@ -8,27 +8,12 @@
 
 #include "critnet/core/error.h"
 #include "critnet/regularizers/critical.h"
+#include "train/detail/activation.h"
 #include "train/detail/adam_state.h"
 #include "train/detail/step_graphs.h"
 
 namespace critnet::train {
 namespace {
-
-void activate_(nn::Activation act, torch::Tensor& z) {
-  switch (act) {
-    case nn::Activation::kRelu:
-      z.relu_();
-      break;
-    case nn::Activation::kTanh:
-      z.tanh_();
-      break;
-    case nn::Activation::kElu:
-      torch::elu_(z);
-      break;
-    case nn::Activation::kLinear:
-      break;
-  }
-}
 
 // d ← d ⊙ f'(pre-activation), from the post-activation h, in place.
 void activation_backward_(nn::Activation act, const torch::Tensor& h, torch::Tensor& d) {
@@ -214,7 +199,7 @@ void DeviceMlpStep::compute(int64_t b, bool with_penalty) {
   for (size_t l = 0; l < layers; ++l) {
     auto out = acts_[l + 1].narrow(0, 0, b);
     at::addmm_out(out, biases_[l], acts_[l].narrow(0, 0, b), weights_[l].t());
-    if (l + 1 < layers) activate_(activation_, out);
+    if (l + 1 < layers) detail::activate_(activation_, out);
   }
   // Cross-entropy: Σ_i -log softmax(z_i)[y_i] into the accumulator; its mean's gradient
   // (softmax - onehot) / b into the last delta.

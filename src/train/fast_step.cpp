@@ -12,6 +12,7 @@
 #endif
 
 #include "critnet/core/error.h"
+#include "train/detail/activation.h"
 #include "train/detail/adam_state.h"
 
 namespace critnet::train {
@@ -56,22 +57,6 @@ void activation_backward(nn::Activation act, const T* h, T* d, int64_t n) {
       break;
     case nn::Activation::kElu:  // alpha = 1: f' = 1 (x > 0), exp(x) = f + 1 (x ≤ 0)
       for (int64_t i = 0; i < n; ++i) d[i] *= h[i] > T(0) ? T(1) : h[i] + T(1);
-      break;
-    case nn::Activation::kLinear:
-      break;
-  }
-}
-
-void activate_(nn::Activation act, torch::Tensor& z) {
-  switch (act) {
-    case nn::Activation::kRelu:
-      z.relu_();
-      break;
-    case nn::Activation::kTanh:
-      z.tanh_();
-      break;
-    case nn::Activation::kElu:
-      torch::elu_(z);
       break;
     case nn::Activation::kLinear:
       break;
@@ -180,7 +165,7 @@ double FastMlpStep::forward(const torch::Tensor& x, const torch::Tensor& y) {
   for (size_t l = 0; l < layers; ++l) {
     auto out = acts_[l + 1].narrow(0, 0, b);
     at::addmm_out(out, biases_[l], acts_[l].narrow(0, 0, b), weights_[l].t());
-    if (l + 1 < layers) activate_(activation_, out);
+    if (l + 1 < layers) detail::activate_(activation_, out);
   }
   auto logits = acts_[layers].narrow(0, 0, b);
   auto dlogits = deltas_[layers - 1].narrow(0, 0, b);

@@ -15,6 +15,7 @@
 #include "critnet/train/train.h"
 #include "device_step_reference.h"
 #include "support/temp_dir.h"
+#include "support/train_options.h"
 
 namespace fs = std::filesystem;
 using namespace critnet;
@@ -260,19 +261,7 @@ TEST(DeviceStepTest, Errors) {
 class DeviceTrainTest : public ::testing::Test {
  protected:
   static train::TrainOptions tiny(int64_t epochs, bool device_step) {
-    train::TrainOptions o;
-    o.data.source = "synthetic:12";
-    o.data.synthetic_train = 300;
-    o.data.synthetic_test = 100;
-    o.data.seed = 3;
-    o.hidden_sizes = {16, 8};
-    o.batch_size = 32;  // the last batch of an epoch has 12 samples
-    o.epochs = epochs;
-    o.seed = 11;
-    o.device = "cpu";
-    o.threads = 1;
-    o.lr = 1e-2;
-    o.weight_decay = 1e-3;
+    train::TrainOptions o = test_support::tiny_train_options(epochs);
     o.device_step = device_step;
     return o;
   }

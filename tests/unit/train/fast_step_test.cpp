@@ -10,6 +10,7 @@
 #include "critnet/core/error.h"
 #include "critnet/train/train.h"
 #include "support/temp_dir.h"
+#include "support/train_options.h"
 
 namespace fs = std::filesystem;
 using namespace critnet;
@@ -201,19 +202,7 @@ class FastTrainTest : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   static train::TrainOptions tiny(int64_t epochs, bool fast) {
-    train::TrainOptions o;
-    o.data.source = "synthetic:12";
-    o.data.synthetic_train = 300;
-    o.data.synthetic_test = 100;
-    o.data.seed = 3;
-    o.hidden_sizes = {16, 8};
-    o.batch_size = 32;  // the last batch of an epoch has 12 samples
-    o.epochs = epochs;
-    o.seed = 11;
-    o.device = "cpu";
-    o.threads = 1;
-    o.lr = 1e-2;
-    o.weight_decay = 1e-3;
+    train::TrainOptions o = test_support::tiny_train_options(epochs);
     o.fast_step = fast;
     return o;
   }
