@@ -71,18 +71,7 @@ DeviceMlpStep::DeviceMlpStep(nn::Mlp model, DeviceStepOptions options)
   exp_avg_sq_ = torch::zeros({total}, opts);
   adam_tmp_ = torch::empty({total}, opts);
   if (options_.adam.weight_decay != 0.0) decayed_grad_ = torch::empty({total}, opts);
-  {
-    torch::NoGradGuard no_grad;
-    int64_t offset = 0;
-    for (auto& p : params) {
-      const int64_t n = p.numel();
-      auto view = flat_.narrow(0, offset, n).view(p.sizes());
-      view.copy_(p);
-      p.set_data(view);
-      p.mutable_grad() = flat_grad_.narrow(0, offset, n).view(p.sizes());
-      offset += n;
-    }
-  }
+  detail::flatten_parameters(params, flat_, flat_grad_);
   for (const auto& linear : model_->linears()) {
     CRITNET_CHECK(linear->bias.defined(), "device step: every Linear layer needs a bias");
     weights_.push_back(linear->weight);

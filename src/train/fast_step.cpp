@@ -120,18 +120,7 @@ FastMlpStep::FastMlpStep(nn::Mlp model, int64_t max_batch)
   flat_grad_ = torch::zeros({total}, options);
   exp_avg_ = torch::zeros({total}, options);
   exp_avg_sq_ = torch::zeros({total}, options);
-  {
-    torch::NoGradGuard no_grad;
-    int64_t offset = 0;
-    for (auto& p : params) {
-      const int64_t n = p.numel();
-      auto view = flat_.narrow(0, offset, n).view(p.sizes());
-      view.copy_(p);
-      p.set_data(view);
-      p.mutable_grad() = flat_grad_.narrow(0, offset, n).view(p.sizes());
-      offset += n;
-    }
-  }
+  detail::flatten_parameters(params, flat_, flat_grad_);
   for (const auto& linear : model_->linears()) {
     weights_.push_back(linear->weight);
     biases_.push_back(linear->bias);

@@ -27,6 +27,20 @@ typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
 
 }  // namespace
 
+void flatten_parameters(std::vector<torch::Tensor>& params, torch::Tensor& flat,
+                        torch::Tensor& flat_grad) {
+  torch::NoGradGuard no_grad;
+  int64_t offset = 0;
+  for (auto& p : params) {
+    const int64_t n = p.numel();
+    auto view = flat.narrow(0, offset, n).view(p.sizes());
+    view.copy_(p);
+    p.set_data(view);
+    p.mutable_grad() = flat_grad.narrow(0, offset, n).view(p.sizes());
+    offset += n;
+  }
+}
+
 int64_t attach_flat_adam_state(torch::optim::Adam& optimizer,
                                const std::vector<torch::Tensor>& params, torch::Tensor& exp_avg,
                                torch::Tensor& exp_avg_sq, const char* who) {

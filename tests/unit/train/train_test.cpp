@@ -10,6 +10,7 @@
 #include "critnet/core/error.h"
 #include "critnet/train/checkpoint.h"
 #include "support/temp_dir.h"
+#include "support/train_options.h"
 
 namespace fs = std::filesystem;
 using namespace critnet;
@@ -31,20 +32,10 @@ class TrainTest : public ::testing::Test {
  protected:
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
-  // A small, fast, deterministic run: synthetic:12, one hidden layer of 16, CPU, one thread.
+  // A small, fast, deterministic run (tests/support/train_options.h), without weight decay.
   static TrainOptions tiny(int64_t epochs) {
-    TrainOptions o;
-    o.data.source = "synthetic:12";
-    o.data.synthetic_train = 300;
-    o.data.synthetic_test = 100;
-    o.data.seed = 3;
-    o.hidden_sizes = {16, 8};
-    o.batch_size = 32;
-    o.epochs = epochs;
-    o.seed = 11;
-    o.device = "cpu";
-    o.threads = 1;
-    o.lr = 1e-2;
+    TrainOptions o = test_support::tiny_train_options(epochs);
+    o.weight_decay = 0.0;
     return o;
   }
 
