@@ -134,6 +134,13 @@ TEST_F(FitCli, BadOptionsExit2) {
   r = run("fit " + path("data.csv") + " --column size --xmin 1e9");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("needs at least 5 points >= x_min, got 0"), std::string::npos) << r.out;
+  for (const std::string bad : {"0", "-2", "1.5"}) {
+    r = run("fit " + path("data.csv") + " --column " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.out.find("--column " + bad + ": a column index is an integer >= 1"),
+              std::string::npos)
+        << r.out;
+  }
   r = run("fit " + path("data.csv") + " --threads abc");
   EXPECT_EQ(r.exit_code, 2);
   r = run("fit");

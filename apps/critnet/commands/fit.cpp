@@ -88,7 +88,9 @@ std::vector<double> read_column(const FitArgs& args, std::string& column_name) {
   long index = -1;  // 0-based column index once known
   {
     double v;
-    if (parse_number(args.column, v) && v >= 1 && v == std::floor(v)) {
+    if (parse_number(args.column, v)) {  // a number is an index, never a header name
+      CRITNET_CHECK(v >= 1 && v == std::floor(v), "--column ", args.column,
+                    ": a column index is an integer >= 1 (or give a header name)");
       index = static_cast<long>(v) - 1;
       column_name = "column " + args.column;
     }
