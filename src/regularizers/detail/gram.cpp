@@ -61,14 +61,14 @@ void upper_strip(SyrkT syrk_fn, GemmT gemm_fn, const T* b, int c, bool rows, int
 
 // Cuts the rows of an upper triangle [n, n] into strips of equal area, one per thread, and
 // runs fn(i0, i1) on each from at::parallel_for: strip t starts at row n·(1 - sqrt(1 - t/T)).
-// Inside at::parallel_for the BLAS (OpenBLAS's OpenMP build) runs each call on its own thread:
-// OpenBLAS's threaded syrk reaches about 70% of its gemm's speed on 2 threads, the strips
-// about 90%. One strip (fn(0, n) on the calling thread) when `work` (multiply-adds) is small
-// or gemm is missing.
+// Inside at::parallel_for the BLAS (OpenBLAS's OpenMP build) runs each call on its own thread.
+// V Vᵀ of the paper's first layer [600, 3072] on 2 threads: 7.7 ms in strips, ~8.2 ms by
+// OpenBLAS's own threaded syrk, 13.4 ms by at::mm (docs/performance.md). One strip (fn(0, n)
+// on the calling thread) when `work` (multiply-adds) is small.
 template <typename Fn>
-void for_upper_strips(int n, double work, bool have_gemm, const Fn& fn) {
+void for_upper_strips(int n, double work, const Fn& fn) {
   const int threads = at::get_num_threads();
-  const int strips = !have_gemm || work < 1e7 ? 1 : std::max(1, std::min(threads, n / 32));
+  const int strips = work < 1e7 ? 1 : std::max(1, std::min(threads, n / 32));
   if (strips == 1) {
     fn(0, n);
     return;
@@ -119,7 +119,7 @@ torch::Tensor gram(const torch::Tensor& a, bool rows) {
   const int n = b_rows ? r : c, k = b_rows ? c : r;
   torch::Tensor out = torch::empty({n, n}, b.options());
   const double work = 0.5 * static_cast<double>(n) * n * k;
-  for_upper_strips(n, work, true, [&](int i0, int i1) {
+  for_upper_strips(n, work, [&](int i0, int i1) {
     if (b.scalar_type() == torch::kFloat) {
       upper_strip<float>(syrk().s, syrk().sgemm, b.data_ptr<float>(), c, b_rows, n, k, i0, i1,
                          out.data_ptr<float>());
@@ -142,7 +142,7 @@ torch::Tensor symmetric_product(const torch::Tensor& a, const torch::Tensor& b) 
   const int n = static_cast<int>(a.size(0));
   torch::Tensor out = torch::empty({n, n}, a.options());
   // Strip [i0, i1) of the upper triangle: out[i0:i1, i0:n] = A[i0:i1, :] · B[:, i0:n].
-  for_upper_strips(n, 0.5 * static_cast<double>(n) * n * n, true, [&](int i0, int i1) {
+  for_upper_strips(n, 0.5 * static_cast<double>(n) * n * n, [&](int i0, int i1) {
     const int64_t off = static_cast<int64_t>(i0) * n;
     if (a.scalar_type() == torch::kFloat) {
       syrk().sgemm(kRowMajor, kNoTrans, kNoTrans, i1 - i0, n - i0, n, 1.0f,
