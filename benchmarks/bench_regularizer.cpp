@@ -163,8 +163,8 @@ BENCHMARK(BM_Gram)
     ->UseRealTime();
 
 // Thin products of the first layer's weight V [600, 3072] with m = 4 probes (args: op 0 = V Z,
-// 1 = Vᵀ Y; method 0 = detail/thin.h, 1 = at::mm), and (op 2) the rank-16 update of a
-// [600, 3072] matrix the gradient ends with (addmm_).
+// 1 = Vᵀ Y, 2 = the rank-4 update C += Aᵀ B of a [600, 3072] matrix that the stochastic
+// gradient ends with; method 0 = detail/thin.h, 1 = at::mm / addmm_).
 void BM_Thin(benchmark::State& state) {
   set_threads();
   torch::NoGradGuard no_grad;
@@ -172,7 +172,7 @@ void BM_Thin(benchmark::State& state) {
   const bool mm = state.range(1) == 1;
   torch::Tensor v = torch::randn({600, 3072});
   torch::Tensor zt = torch::randn({m, 3072}), yt = torch::randn({m, 600});
-  torch::Tensor at = torch::randn({16, 600}), bt = torch::randn({16, 3072});
+  torch::Tensor at = torch::randn({m, 600}), bt = torch::randn({m, 3072});
   torch::Tensor out = torch::zeros({600, 3072});
   for (auto _ : state) {
     using namespace critnet::reg::detail;
@@ -182,13 +182,15 @@ void BM_Thin(benchmark::State& state) {
     } else if (op == 1) {
       auto r = mm ? v.t().mm(yt.t()) : transposed_times_thin(v, yt);
       benchmark::DoNotOptimize(r.data_ptr());
-    } else {
+    } else if (mm) {
       out.addmm_(at.t(), bt);
+    } else {
+      add_thin_outer(out, at, bt, 1.0);
     }
   }
   state.SetLabel(std::string(op == 0   ? "V Z"
                              : op == 1 ? "Vt Y"
-                                       : "rank-16 update") +
+                                       : "rank-4 update") +
                  (mm ? " at::mm" : " thin kernel"));
 }
 BENCHMARK(BM_Thin)
@@ -196,6 +198,7 @@ BENCHMARK(BM_Thin)
     ->Args({0, 1})
     ->Args({1, 0})
     ->Args({1, 1})
+    ->Args({2, 0})
     ->Args({2, 1})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();

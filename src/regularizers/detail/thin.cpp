@@ -154,6 +154,37 @@ CRITNET_INLINE void transposed_times_cols(const T* v, const T* yt, T* out, int64
   }
 }
 
+// C[i, :] += Σ_t (alpha · At[t, i]) Bt[t, :] for rows [i0, i1): column block by column block
+// (the m rows of Bt's block stay in L1 while the rows of C stream past), four probes at a time.
+template <typename T>
+CRITNET_INLINE void outer_rows(T* c, const T* at, const T* bt, T alpha, int64_t r, int64_t cols,
+                               int64_t m, int64_t i0, int64_t i1) {
+  constexpr int64_t w = kWidth<T>;
+  for (int64_t j0 = 0; j0 < cols; j0 += kBlock) {
+    const int64_t j1 = std::min(cols, j0 + kBlock), jv = j1 - (j1 - j0) % w;
+    for (int64_t i = i0; i < i1; ++i) {
+      T* row = c + i * cols;
+      int64_t t = 0;
+      for (; t + 4 <= m; t += 4) {
+        const T s0 = alpha * at[t * r + i], s1 = alpha * at[(t + 1) * r + i],
+                s2 = alpha * at[(t + 2) * r + i], s3 = alpha * at[(t + 3) * r + i];
+        const T *b0 = bt + t * cols, *b1 = b0 + cols, *b2 = b1 + cols, *b3 = b2 + cols;
+        for (int64_t j = j0; j < jv; j += w) {
+          store(row + j, load(row + j) + load(b0 + j) * s0 + load(b1 + j) * s1 + load(b2 + j) * s2 +
+                             load(b3 + j) * s3);
+        }
+        for (int64_t j = jv; j < j1; ++j)
+          row[j] += b0[j] * s0 + b1[j] * s1 + b2[j] * s2 + b3[j] * s3;
+      }
+      for (; t < m; ++t) {
+        const T s = alpha * at[t * r + i];
+        const T* b = bt + t * cols;
+        for (int64_t j = j0; j < j1; ++j) row[j] += b[j] * s;
+      }
+    }
+  }
+}
+
 CRITNET_MULTIVERSION void times_rows_f(const float* v, const float* zt, float* out, int64_t r,
                                        int64_t c, int64_t m, int64_t i0, int64_t i1) {
   times_rows(v, zt, out, r, c, m, i0, i1);
@@ -188,6 +219,23 @@ void transposed_times_cols_any(const float* v, const float* yt, float* out, int6
 void transposed_times_cols_any(const double* v, const double* yt, double* out, int64_t r, int64_t c,
                                int64_t m, int64_t j0, int64_t j1) {
   transposed_times_cols_d(v, yt, out, r, c, m, j0, j1);
+}
+
+CRITNET_MULTIVERSION void outer_rows_f(float* c, const float* at, const float* bt, float alpha,
+                                       int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
+  outer_rows(c, at, bt, alpha, r, cols, m, i0, i1);
+}
+CRITNET_MULTIVERSION void outer_rows_d(double* c, const double* at, const double* bt, double alpha,
+                                       int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
+  outer_rows(c, at, bt, alpha, r, cols, m, i0, i1);
+}
+void outer_rows_any(float* c, const float* at, const float* bt, float alpha, int64_t r,
+                    int64_t cols, int64_t m, int64_t i0, int64_t i1) {
+  outer_rows_f(c, at, bt, alpha, r, cols, m, i0, i1);
+}
+void outer_rows_any(double* c, const double* at, const double* bt, double alpha, int64_t r,
+                    int64_t cols, int64_t m, int64_t i0, int64_t i1) {
+  outer_rows_d(c, at, bt, alpha, r, cols, m, i0, i1);
 }
 
 bool kernel_ok(std::initializer_list<const torch::Tensor*> tensors) {
@@ -244,6 +292,27 @@ torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor&
     });
   });
   return out;
+}
+
+void add_thin_outer(const torch::Tensor& c, const torch::Tensor& at, const torch::Tensor& bt,
+                    double alpha) {
+  TORCH_CHECK(c.dim() == 2 && at.dim() == 2 && bt.dim() == 2 && at.size(0) == bt.size(0) &&
+                  at.size(1) == c.size(0) && bt.size(1) == c.size(1),
+              "add_thin_outer: shapes ", c.sizes(), ", ", at.sizes(), " and ", bt.sizes());
+  if (!kernel_ok({&c, &at, &bt})) {
+    c.addmm_(at.t(), bt, 1.0, alpha);
+    return;
+  }
+  const int64_t r = c.size(0), cols = c.size(1), m = at.size(0);
+  AT_DISPATCH_FLOATING_TYPES(c.scalar_type(), "critnet_add_thin_outer", [&] {
+    auto* cp = c.data_ptr<scalar_t>();
+    const auto* ap = at.data_ptr<scalar_t>();
+    const auto* bp = bt.data_ptr<scalar_t>();
+    const auto a = static_cast<scalar_t>(alpha);
+    at::parallel_for(0, r, grain(cols * m), [&](int64_t i0, int64_t i1) {
+      outer_rows_any(cp, ap, bp, a, r, cols, m, i0, i1);
+    });
+  });
 }
 
 }  // namespace critnet::reg::detail

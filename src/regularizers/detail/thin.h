@@ -18,4 +18,8 @@ torch::Tensor times_thin(const torch::Tensor& v, const torch::Tensor& zt);
 /// (Vᵀ Y)ᵀ [m, c] for V [r, c] and Yt = Yᵀ [m, r].
 torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor& yt);
 
+/// C += alpha · Atᵀ Bt for C [r, c], At [m, r] and Bt [m, c] (a rank-m update, one pass over C).
+void add_thin_outer(const torch::Tensor& c, const torch::Tensor& at, const torch::Tensor& bt,
+                    double alpha);
+
 }  // namespace critnet::reg::detail

@@ -1,4 +1,5 @@
-// The private thin-product kernels of the stochastic penalty agree with at::mm for every
+// The private thin-product kernels of the stochastic penalty (V Z, Vᵀ Y and the rank-m update
+// C + a·Yᵀ Z) agree with at::mm for every
 // shape class (rows not a multiple of 4, columns not a multiple of the vector width, 1 to 9
 // probes), both dtypes, and fall back to at::mm for layouts they do not handle.
 #include "../../../src/regularizers/detail/thin.h"
@@ -35,6 +36,11 @@ TEST(ThinProducts, MatchMatrixProductsForEveryShapeClassAndDtype) {
             << "V Z, shape " << shape[0] << "x" << shape[1] << ", m " << m;
         EXPECT_LT(relative_error(vty, yt.mm(v)), tol)
             << "Vt Y, shape " << shape[0] << "x" << shape[1] << ", m " << m;
+        const torch::Tensor c = torch::randn(shape, dtype);
+        torch::Tensor updated = c.clone();
+        add_thin_outer(updated, yt, zt, -0.7);
+        EXPECT_LT(relative_error(updated, c - 0.7 * yt.t().mm(zt)), tol)
+            << "C + a Yt Z, shape " << shape[0] << "x" << shape[1] << ", m " << m;
       }
     }
   }
@@ -63,6 +69,11 @@ TEST(ThinProducts, NonContiguousInputsFallBackAndBadShapesThrow) {
   EXPECT_LT(relative_error(transposed_times_thin(v, yt), yt.mm(v)), 1e-14);
   EXPECT_THROW(times_thin(v, torch::randn({3, 21}, torch::kFloat64)), c10::Error);
   EXPECT_THROW(transposed_times_thin(v, torch::randn({3, 29}, torch::kFloat64)), c10::Error);
+  torch::Tensor c = torch::randn({20, 30}, torch::kFloat64).t();  // [30, 20], not contiguous
+  const torch::Tensor expected = c + 2.0 * yt.t().mm(zt);
+  add_thin_outer(c, yt, zt, 2.0);
+  EXPECT_LT(relative_error(c, expected), 1e-14);
+  EXPECT_THROW(add_thin_outer(c, zt, yt, 1.0), c10::Error);
 }
 
 }  // namespace
