@@ -163,8 +163,9 @@ BENCHMARK(BM_Gram)
     ->UseRealTime();
 
 // Thin products of the first layer's weight V [600, 3072] with m = 4 probes (args: op 0 = V Z,
-// 1 = Vᵀ Y, 2 = the rank-4 update C += Aᵀ B of a [600, 3072] matrix that the stochastic
-// gradient ends with; method 0 = detail/thin.h, 1 = at::mm / addmm_).
+// 1 = Vᵀ Y, 2 = the rank-4 update C += Aᵀ B of a [600, 3072] matrix that the general split of
+// the stochastic gradient ends with, 3 = the rank-8 update plus 4·d_0·V of the same-sign split;
+// method 0 = detail/thin.h, 1 = at::mm / addmm_ (+ add_)).
 void BM_Thin(benchmark::State& state) {
   set_threads();
   torch::NoGradGuard no_grad;
@@ -172,7 +173,8 @@ void BM_Thin(benchmark::State& state) {
   const bool mm = state.range(1) == 1;
   torch::Tensor v = torch::randn({600, 3072});
   torch::Tensor zt = torch::randn({m, 3072}), yt = torch::randn({m, 600});
-  torch::Tensor at = torch::randn({m, 600}), bt = torch::randn({m, 3072});
+  const int64_t rank = op == 3 ? 2 * m : m;
+  torch::Tensor at = torch::randn({rank, 600}), bt = torch::randn({rank, 3072});
   torch::Tensor out = torch::zeros({600, 3072});
   for (auto _ : state) {
     using namespace critnet::reg::detail;
@@ -184,13 +186,15 @@ void BM_Thin(benchmark::State& state) {
       benchmark::DoNotOptimize(r.data_ptr());
     } else if (mm) {
       out.addmm_(at.t(), bt);
+      if (op == 3) out.add_(v, 0.5);
     } else {
-      add_thin_outer(out, at, bt, 1.0);
+      add_thin_outer(out, at, bt, 1.0, op == 3 ? v : torch::Tensor(), 0.5);
     }
   }
   state.SetLabel(std::string(op == 0   ? "V Z"
                              : op == 1 ? "Vt Y"
-                                       : "rank-4 update") +
+                             : op == 2 ? "rank-4 update"
+                                       : "rank-8 update + V") +
                  (mm ? " at::mm" : " thin kernel"));
 }
 BENCHMARK(BM_Thin)
@@ -200,6 +204,8 @@ BENCHMARK(BM_Thin)
     ->Args({1, 1})
     ->Args({2, 0})
     ->Args({2, 1})
+    ->Args({3, 0})
+    ->Args({3, 1})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

@@ -154,27 +154,45 @@ CRITNET_INLINE void transposed_times_cols(const T* v, const T* yt, T* out, int64
   }
 }
 
-// C[i, :] += Σ_t (alpha · At[t, i]) Bt[t, :] for rows [i0, i1): column block by column block
-// (the m rows of Bt's block stay in L1 while the rows of C stream past), four probes at a time.
+// C[i, :] += beta · V[i, :] + Σ_t (alpha · At[t, i]) Bt[t, :] for rows [i0, i1) (V may be
+// null): column block by column block (the m rows of Bt's block stay in L1 while the rows of C
+// stream past), four probes at a time.
 template <typename T>
-CRITNET_INLINE void outer_rows(T* c, const T* at, const T* bt, T alpha, int64_t r, int64_t cols,
-                               int64_t m, int64_t i0, int64_t i1) {
+CRITNET_INLINE void outer_rows(T* c, const T* at, const T* bt, T alpha, const T* v, T beta,
+                               int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
   constexpr int64_t w = kWidth<T>;
   for (int64_t j0 = 0; j0 < cols; j0 += kBlock) {
     const int64_t j1 = std::min(cols, j0 + kBlock), jv = j1 - (j1 - j0) % w;
     for (int64_t i = i0; i < i1; ++i) {
       T* row = c + i * cols;
+      const T* vrow = v != nullptr ? v + i * cols : nullptr;
       int64_t t = 0;
       for (; t + 4 <= m; t += 4) {
         const T s0 = alpha * at[t * r + i], s1 = alpha * at[(t + 1) * r + i],
                 s2 = alpha * at[(t + 2) * r + i], s3 = alpha * at[(t + 3) * r + i];
         const T *b0 = bt + t * cols, *b1 = b0 + cols, *b2 = b1 + cols, *b3 = b2 + cols;
+        if (vrow != nullptr) {  // the V term rides along with the first four probes
+          for (int64_t j = j0; j < jv; j += w) {
+            store(row + j, load(row + j) + load(vrow + j) * beta + load(b0 + j) * s0 +
+                               load(b1 + j) * s1 + load(b2 + j) * s2 + load(b3 + j) * s3);
+          }
+          for (int64_t j = jv; j < j1; ++j) {
+            row[j] += vrow[j] * beta + b0[j] * s0 + b1[j] * s1 + b2[j] * s2 + b3[j] * s3;
+          }
+          vrow = nullptr;
+          continue;
+        }
         for (int64_t j = j0; j < jv; j += w) {
           store(row + j, load(row + j) + load(b0 + j) * s0 + load(b1 + j) * s1 + load(b2 + j) * s2 +
                              load(b3 + j) * s3);
         }
-        for (int64_t j = jv; j < j1; ++j)
+        for (int64_t j = jv; j < j1; ++j) {
           row[j] += b0[j] * s0 + b1[j] * s1 + b2[j] * s2 + b3[j] * s3;
+        }
+      }
+      if (vrow != nullptr) {  // fewer than four probes
+        for (int64_t j = j0; j < jv; j += w) store(row + j, load(row + j) + load(vrow + j) * beta);
+        for (int64_t j = jv; j < j1; ++j) row[j] += vrow[j] * beta;
       }
       for (; t < m; ++t) {
         const T s = alpha * at[t * r + i];
@@ -222,20 +240,22 @@ void transposed_times_cols_any(const double* v, const double* yt, double* out, i
 }
 
 CRITNET_MULTIVERSION void outer_rows_f(float* c, const float* at, const float* bt, float alpha,
-                                       int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
-  outer_rows(c, at, bt, alpha, r, cols, m, i0, i1);
+                                       const float* v, float beta, int64_t r, int64_t cols,
+                                       int64_t m, int64_t i0, int64_t i1) {
+  outer_rows(c, at, bt, alpha, v, beta, r, cols, m, i0, i1);
 }
 CRITNET_MULTIVERSION void outer_rows_d(double* c, const double* at, const double* bt, double alpha,
-                                       int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
-  outer_rows(c, at, bt, alpha, r, cols, m, i0, i1);
+                                       const double* v, double beta, int64_t r, int64_t cols,
+                                       int64_t m, int64_t i0, int64_t i1) {
+  outer_rows(c, at, bt, alpha, v, beta, r, cols, m, i0, i1);
 }
-void outer_rows_any(float* c, const float* at, const float* bt, float alpha, int64_t r,
-                    int64_t cols, int64_t m, int64_t i0, int64_t i1) {
-  outer_rows_f(c, at, bt, alpha, r, cols, m, i0, i1);
+void outer_rows_any(float* c, const float* at, const float* bt, float alpha, const float* v,
+                    float beta, int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
+  outer_rows_f(c, at, bt, alpha, v, beta, r, cols, m, i0, i1);
 }
-void outer_rows_any(double* c, const double* at, const double* bt, double alpha, int64_t r,
-                    int64_t cols, int64_t m, int64_t i0, int64_t i1) {
-  outer_rows_d(c, at, bt, alpha, r, cols, m, i0, i1);
+void outer_rows_any(double* c, const double* at, const double* bt, double alpha, const double* v,
+                    double beta, int64_t r, int64_t cols, int64_t m, int64_t i0, int64_t i1) {
+  outer_rows_d(c, at, bt, alpha, v, beta, r, cols, m, i0, i1);
 }
 
 bool kernel_ok(std::initializer_list<const torch::Tensor*> tensors) {
@@ -295,12 +315,16 @@ torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor&
 }
 
 void add_thin_outer(const torch::Tensor& c, const torch::Tensor& at, const torch::Tensor& bt,
-                    double alpha) {
+                    double alpha, const torch::Tensor& v, double beta) {
   TORCH_CHECK(c.dim() == 2 && at.dim() == 2 && bt.dim() == 2 && at.size(0) == bt.size(0) &&
-                  at.size(1) == c.size(0) && bt.size(1) == c.size(1),
-              "add_thin_outer: shapes ", c.sizes(), ", ", at.sizes(), " and ", bt.sizes());
-  if (!kernel_ok({&c, &at, &bt})) {
+                  at.size(1) == c.size(0) && bt.size(1) == c.size(1) &&
+                  (!v.defined() || v.sizes() == c.sizes()),
+              "add_thin_outer: shapes ", c.sizes(), ", ", at.sizes(), " and ", bt.sizes(),
+              v.defined() ? " with V " : "", v.defined() ? v.sizes() : c.sizes());
+  const bool with_v = v.defined() && beta != 0.0;
+  if (!kernel_ok({&c, &at, &bt}) || (with_v && !kernel_ok({&c, &v}))) {
     c.addmm_(at.t(), bt, 1.0, alpha);
+    if (with_v) c.add_(v, beta);
     return;
   }
   const int64_t r = c.size(0), cols = c.size(1), m = at.size(0);
@@ -308,9 +332,10 @@ void add_thin_outer(const torch::Tensor& c, const torch::Tensor& at, const torch
     auto* cp = c.data_ptr<scalar_t>();
     const auto* ap = at.data_ptr<scalar_t>();
     const auto* bp = bt.data_ptr<scalar_t>();
-    const auto a = static_cast<scalar_t>(alpha);
-    at::parallel_for(0, r, grain(cols * m), [&](int64_t i0, int64_t i1) {
-      outer_rows_any(cp, ap, bp, a, r, cols, m, i0, i1);
+    const scalar_t* vp = with_v ? v.data_ptr<scalar_t>() : nullptr;
+    const auto a = static_cast<scalar_t>(alpha), b = static_cast<scalar_t>(beta);
+    at::parallel_for(0, r, grain(cols * (m + 1)), [&](int64_t i0, int64_t i1) {
+      outer_rows_any(cp, ap, bp, a, vp, b, r, cols, m, i0, i1);
     });
   });
 }

@@ -18,8 +18,9 @@ torch::Tensor times_thin(const torch::Tensor& v, const torch::Tensor& zt);
 /// (Vᵀ Y)ᵀ [m, c] for V [r, c] and Yt = Yᵀ [m, r].
 torch::Tensor transposed_times_thin(const torch::Tensor& v, const torch::Tensor& yt);
 
-/// C += alpha · Atᵀ Bt for C [r, c], At [m, r] and Bt [m, c] (a rank-m update, one pass over C).
+/// C += alpha · Atᵀ Bt (+ beta · V) for C [r, c], At [m, r], Bt [m, c] and V [r, c] (a rank-m
+/// update, plus a multiple of V when V is given, in one pass over C).
 void add_thin_outer(const torch::Tensor& c, const torch::Tensor& at, const torch::Tensor& bt,
-                    double alpha);
+                    double alpha, const torch::Tensor& v = torch::Tensor(), double beta = 0.0);
 
 }  // namespace critnet::reg::detail

@@ -1,6 +1,7 @@
 // Bias and variance of the Hutchinson estimator of the critical penalty against the exact one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -88,14 +89,20 @@ INSTANTIATE_TEST_SUITE_P(Presets, Stochastic,
                          ::testing::Combine(::testing::Values("paper", "paper-eq33", "cw", "poly"),
                                             ::testing::Values(GramSide::kIn, GramSide::kOut)));
 
-// For fixed probes the value is the literal estimate (1/m)‖p(aG) Z‖² and the gradient is the
-// literal (4/m)·F p'(aG) Z (p(aG) Z)ᵀ (F = V or Vᵀ, G = Fᵀ F the small Gram matrix): redraw the
-// same Rademacher probes and evaluate both with plain tensor algebra.
+// For fixed probes the value is the literal estimate (1/m)‖P Z‖² (P = p(aG), G = Fᵀ F the small
+// Gram matrix, F = V or Vᵀ) and the gradient is the literal split estimate of 4 F P'P = 4 F Σ_j
+// d_j G^j (penalty_stochastic.cpp): (4/m) (F P' Z)(P Z)ᵀ in general; when every d_j has the same
+// sign, 4 d_0 F + (4/m) (F G^(deg-1) Z)(Σ_{j≥1} d_j G^(j-deg+1) Z)ᵀ for deg ≤ 2 and
+// 4 d_0 F + (4/m) [F Z (Σ_{1≤j≤deg} d_j G^j Z)ᵀ + (Σ_{1≤t<deg} d_{deg+t} F G^t Z)(G^deg Z)ᵀ]
+// above. Redraw the same Rademacher probes and evaluate them with plain dense algebra; the
+// polynomials cover the three forms ({1, 1, 2} and {1, .5, .3, .2} with β > 0 have same-sign
+// d_j; p(x) = x³ has no low powers at all).
 TEST(StochasticPenalty, ValueAndGradientAreTheLiteralEstimatesForTheDrawnProbes) {
   for (auto shape : {std::vector<int64_t>{5, 8}, std::vector<int64_t>{8, 5}}) {
     for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
       for (auto c : {std::vector<double>{1, 1, 2}, std::vector<double>{1, -1},
-                     std::vector<double>{0.5, -1.0, 0.3, 0.2, -0.05}}) {
+                     std::vector<double>{0.5, -1.0, 0.3, 0.2, -0.05},
+                     std::vector<double>{1, 0.5, 0.3, 0.2}, std::vector<double>{0, 0, 0, 1}}) {
         auto options = RegularizerOptions()
                            .preset(Preset::kPoly)
                            .coefficients(c)
@@ -116,23 +123,63 @@ TEST(StochasticPenalty, ValueAndGradientAreTheLiteralEstimatesForTheDrawnProbes)
         const double a = coupling_scale(v, options);
         const bool f_is_v = shape[1] <= shape[0];
         const torch::Tensor f = f_is_v ? v : v.t();
-        const torch::Tensor g = a * f.t().mm(f);
-        // p(aG) Z and p'(aG) Z, with p'(x) = Σ j c_j x^(j-1); the gradient's chain rule gives
-        // d p(aG) = a p'(aG) dG.
-        torch::Tensor pz = c[0] * z, dpz = torch::zeros_like(z), power = z;
-        for (size_t j = 1; j < c.size(); ++j) {
-          dpz = dpz + static_cast<double>(j) * c[j] * power;
-          power = g.mm(power);
-          pz = pz + c[j] * power;
+        const torch::Tensor g = f.t().mm(f);
+        const int64_t deg = static_cast<int64_t>(c.size()) - 1;
+        std::vector<double> q(c.size()), rr(deg), d(2 * deg, 0.0);
+        for (int64_t j = 0; j <= deg; ++j) q[j] = c[j] * std::pow(a, static_cast<double>(j));
+        for (int64_t j = 0; j < deg; ++j) rr[j] = static_cast<double>(j + 1) * q[j + 1];
+        for (int64_t i = 0; i <= deg; ++i) {
+          for (int64_t j = 0; j < deg; ++j) d[i + j] += q[i] * rr[j];
         }
+        std::vector<torch::Tensor> kz = {z};  // G^j Z
+        for (int64_t j = 1; j <= deg; ++j) kz.push_back(g.mm(kz.back()));
+        torch::Tensor pz = torch::zeros_like(z), dpz = torch::zeros_like(z);
+        for (int64_t j = 0; j <= deg; ++j) pz = pz + q[j] * kz[j];
+        for (int64_t j = 0; j < deg; ++j) dpz = dpz + rr[j] * kz[j];
         const double expected = pz.square().sum().item<double>() / 3.0 + c[0] * c[0] * (n - k);
-        torch::Tensor grad_f = (4.0 * a / 3.0) * f.mm(dpz).mm(pz.t());
+
+        const bool same_sign = std::all_of(d.begin(), d.end(), [](double e) { return e >= 0; }) ||
+                               std::all_of(d.begin(), d.end(), [](double e) { return e <= 0; });
+        EXPECT_EQ(same_sign, c[1] >= 0 && c.back() > 0) << "the cases cover every split";
+        torch::Tensor grad_f;
+        if (same_sign && deg <= 2) {
+          torch::Tensor rest = torch::zeros_like(z);
+          for (int64_t j = 1; j < 2 * deg; ++j) rest = rest + d[j] * kz[j - (deg - 1)];
+          grad_f = 4.0 * d[0] * f + (4.0 / 3.0) * f.mm(kz[deg - 1]).mm(rest.t());
+        } else if (same_sign) {
+          torch::Tensor low = torch::zeros_like(z), high = torch::zeros_like(z);
+          for (int64_t j = 1; j <= deg; ++j) low = low + d[j] * kz[j];
+          for (int64_t t = 1; t < deg; ++t) high = high + d[deg + t] * kz[t];
+          grad_f =
+              4.0 * d[0] * f + (4.0 / 3.0) * (f.mm(z).mm(low.t()) + f.mm(high).mm(kz[deg].t()));
+        } else {
+          grad_f = (4.0 / 3.0) * f.mm(dpz).mm(pz.t());
+        }
         torch::Tensor expected_grad = f_is_v ? grad_f : grad_f.t();
         EXPECT_NEAR(r.item<double>(), expected, 1e-10 * expected);
         EXPECT_LE((x.grad() - expected_grad).abs().max().item<double>(),
                   1e-10 * expected_grad.abs().max().item<double>());
       }
     }
+  }
+}
+
+// The same-sign split adds the gradient's d_0 term exactly: where a·s² is small (β ≪ N) that
+// term is nearly all of the gradient, and the relative error of one 4-probe estimate is about
+// 5·a·s² times the general split's, which is of order sqrt(k/m) = 5 here (a·s² ≈ 8e-4 at
+// β = 1: 0.02; ≈ 0.03 at β = 40: 0.9).
+TEST(StochasticPenalty, SameSignSplitIsAccurateWhereTheIdentityPartDominates) {
+  torch::manual_seed(31);
+  const torch::Tensor v = (torch::rand({100, 400}, torch::kFloat64) * 2 - 1) / 20.0;
+  for (double beta : {1.0, 40.0}) {
+    auto options = RegularizerOptions().preset(Preset::kPaper).beta(beta);
+    const Exact ex = exact(v, options);
+    torch::Tensor x = v.clone().requires_grad_(true);
+    penalty(x, options.probes(4)).backward();
+    const double rel = ((x.grad() - ex.grad).norm() / ex.grad.norm()).item<double>();
+    EXPECT_LT(rel, beta == 1.0 ? 0.1 : 2.0) << "beta " << beta;
+    std::cerr << "paper beta " << beta << ": relative error of one 4-probe gradient " << rel
+              << "\n";
   }
 }
 
