@@ -53,8 +53,10 @@ ValueAndGrad exact_eq33(const torch::Tensor& weight, GramSide side, double a,
                         const GradRequest& grad);
 
 /// Hutchinson estimate of the polynomial penalty with `probes` Rademacher probes (drawn from
-/// torch's global generator) and an unbiased estimate of its gradient from the same probes,
-/// (4/m)·F p'(G) Z (p(G) Z)ᵀ, in 2·deg passes over V. Grad mode off.
+/// torch's global generator) and an unbiased estimate of its gradient from the same probes
+/// (one of two splits of 4 F p'(G) p(G) between the sides of the probes, the exactly known
+/// part added exactly where that helps; penalty_stochastic.cpp), in 2·deg passes over V.
+/// Grad mode off.
 ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, double a,
                                    const std::vector<double>& coefficients, int64_t probes,
                                    const GradRequest& grad);
