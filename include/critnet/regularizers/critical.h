@@ -58,8 +58,9 @@ struct RegularizerOptions {
   /// Lazy interval k ≥ 1: the penalty is applied every k steps with strength k·λ.
   TORCH_ARG(int64_t, interval) = 1;
   /// Number of Rademacher probes of the stochastic (Hutchinson) estimator; 0 = exact.
-  /// With probes > 0, penalty() returns an unbiased estimate of R and its gradient is an
-  /// unbiased estimate of ∇R (l1 and l2 are always exact). Uses torch's global generator.
+  /// With probes > 0, penalty() returns an unbiased estimate of R and its backward an unbiased
+  /// estimate of ∇R from the same probes (not the gradient of the value estimate; see
+  /// docs/methods.md; l1 and l2 are always exact). Uses torch's global generator.
   TORCH_ARG(int64_t, probes) = 0;
 
  public:  // TORCH_ARG leaves the section private
@@ -85,7 +86,9 @@ double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& opt
 /// gradient, computed together with the value when V requires grad (one custom autograd
 /// node; no double backward): O(min(in,out)²·max(in,out)) time, O(min(in,out)²) memory.
 /// With probes = m > 0: the Hutchinson estimate (1/m) Σ_j ‖P z_j‖² (+ the exact constant of
-/// the zero eigenvalues), by matrix-thin-matrix products, O(deg·m·in·out) time.
+/// the zero eigenvalues) and an unbiased gradient estimate from the same probes, by
+/// matrix-thin-matrix products, O(deg·m·in·out) time (2·deg passes over V for the polynomial
+/// presets).
 /// kNone gives a zero scalar.
 torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options);
 
