@@ -131,12 +131,10 @@ ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, d
   }
   torch::Tensor target = grad.into.defined() ? grad.into : torch::zeros_like(v);
   const double s = grad.into.defined() ? grad.scale : 1.0;
-  {
-    const torch::Tensor fs = torch::cat(f_side, 0), ks = torch::cat(k_side, 0);
-    // ∇_V = ∇_F (F = V) or ∇_Fᵀ (F = Vᵀ).
-    add_thin_outer(target, f_is_v ? fs : ks, f_is_v ? ks : fs, 4.0 * inv_m * s,
-                   exact_part != 0.0 ? v : torch::Tensor(), 4.0 * exact_part * s);
-  }
+  const torch::Tensor fs = torch::cat(f_side, 0), ks = torch::cat(k_side, 0);
+  // ∇_V = ∇_F (F = V) or ∇_Fᵀ (F = Vᵀ).
+  add_thin_outer(target, f_is_v ? fs : ks, f_is_v ? ks : fs, 4.0 * inv_m * s,
+                 exact_part != 0.0 ? v : torch::Tensor(), 4.0 * exact_part * s);
   if (!grad.into.defined()) result.grad = target;
   return result;
 }
