@@ -3,11 +3,14 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #include <cstdio>
 #include <exception>
 
 #include "commands/command.h"
 #include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
+#include "critnet/core/io.h"
 #include "critnet/core/version.h"
 
 namespace {
@@ -16,6 +19,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;   // the run failed (non-finite loss, output not writable, ...)
 constexpr int kExitUsage = 2;     // bad command line or option value
 constexpr int kExitBadInput = 3;  // unreadable or malformed input data
+// 128 + N: stopped by signal N (130 SIGINT, 143 SIGTERM) after writing a checkpoint.
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,7 +39,11 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    critnet::io::check_stdout();  // results printed anywhere: a failed write is an error
     return kExitOk;
+  } catch (const critnet::Interrupted& e) {
+    fmt::print(stderr, "critnet: {}\n", e.what());
+    return 128 + e.signal();
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -51,8 +59,15 @@ int main(int argc, char** argv) {
   } catch (const critnet::DataError& e) {
     fmt::print(stderr, "critnet: error: {}\n", e.what());
     return kExitBadInput;
+  } catch (const c10::Error& e) {  // LibTorch's, with its backtrace cut off
+    const std::string what = e.what_without_backtrace();
+    fmt::print(stderr, "critnet: error: {}\n", what.substr(0, what.find('\n')));
+    return kExitFailure;
   } catch (const std::exception& e) {
     fmt::print(stderr, "critnet: error: {}\n", e.what());
+    return kExitFailure;
+  } catch (...) {
+    fmt::print(stderr, "critnet: error: unknown exception\n");
     return kExitFailure;
   }
 }

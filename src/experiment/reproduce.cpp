@@ -13,6 +13,7 @@
 #include "critnet/analysis/distributions.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/fits.h"
 #include "critnet/probe/probe.h"
@@ -37,32 +38,16 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  CRITNET_CHECK_DATA(in.good(), path.string(), ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_text(const fs::path& path) { return io::read_text_file(path); }
 
-json read_json(const fs::path& path) {
-  try {
-    return json::parse(read_text(path));
-  } catch (const json::exception& e) {
-    throw DataError(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
-}
+json read_json(const fs::path& path) { return io::read_json_file(path); }
 
 bool file_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
 }
 
-void make_dirs(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  CRITNET_CHECK_AS(Error, !ec, dir.string(), ": cannot create the directory (", ec.message(), ")");
-}
+void make_dirs(const fs::path& dir) { io::create_directories(dir); }
 
 // Writes `text` atomically, but leaves the file (and its time stamp) alone when it already
 // holds exactly that text.
@@ -73,7 +58,7 @@ void write_if_changed(const fs::path& path, const std::string& text) {
     } catch (const Error&) {
     }
   }
-  train::write_file_atomic(path.string(), text);
+  io::write_file_atomic(path, text);
 }
 
 std::string pretty_data_name(const std::string& name) {
@@ -246,7 +231,7 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
       {"chosen_beta", chosen},
       {"choice", how},
       {"note", "accuracies are measured on the test split (no separate validation split)"}};
-  train::write_file_atomic(file.string(), s.dump(2) + "\n");
+  io::write_file_atomic(file, s.dump(2) + "\n");
   log(cb, fmt::format("sweep: chose β = {:g} ({})", chosen, how));
   return s;
 }
@@ -481,7 +466,7 @@ json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path
             {"csv_files", csvs},
             {"results", results},
             {"seconds", seconds_since(t0)}};
-  train::write_file_atomic((dir / "probe.json").string(), j.dump(1) + "\n");
+  io::write_file_atomic(dir / "probe.json", j.dump(1) + "\n");
   log(cb, fmt::format("probe {}: done in {:.1f} s", arm, seconds_since(t0)));
   return j;
 }
@@ -600,7 +585,8 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
   const auto t0 = std::chrono::steady_clock::now();
   set_threads(options.threads);
   const fs::path run_dir = fs::absolute(options.out_dir).lexically_normal();
-  make_dirs(run_dir);
+  const io::RunLock lock(run_dir, "critnet reproduce");  // one writer per run directory
+  io::remove_stale_temp_files(run_dir);
 
   // A rerun into the same directory continues it; it must have been started with the same
   // options.

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <filesystem>
 #include <functional>
 #include <numeric>
+#include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::probe {
 namespace {
@@ -83,19 +85,17 @@ nlohmann::json pattern_json(const std::vector<int64_t>& counts, int64_t samples,
           {"cap_hit", cap_hit}};
 }
 
-std::ofstream open_csv(const std::string& dir, const std::string& name, const std::string& header,
-                       std::vector<std::string>& names) {
-  const std::string path = dir + "/" + name;
-  std::ofstream out(path);
-  if (!out) throw Error("cannot write " + path);
+// The CSVs are built in memory and written atomically: whole or absent (core/io.h).
+std::ostringstream open_csv(const std::string& dir, const std::string& name,
+                            const std::string& header, std::vector<std::string>& names) {
+  std::ostringstream out;
   out << header << '\n';
   names.push_back(name);
   return out;
 }
 
-void close_csv(std::ofstream& out, const std::string& dir, const std::string& name) {
-  out.close();
-  if (!out) throw Error("error writing " + dir + "/" + name);
+void close_csv(std::ostringstream& out, const std::string& dir, const std::string& name) {
+  io::write_file_atomic(std::filesystem::path(dir) / name, out.str());
 }
 
 // Indices of `values` sorted by value descending, ties by index.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::report {
 namespace {
@@ -77,16 +78,11 @@ std::string csv_field(const std::string& text) {
 CsvWriter::CsvWriter(const std::filesystem::path& path, std::vector<std::string> header)
     : path_(path), columns_(header.size()) {
   CRITNET_CHECK(!header.empty(), "CsvWriter: the header of ", path.string(), " is empty");
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-  }
-  out_.open(path, std::ios::out | std::ios::trunc);
-  CRITNET_CHECK_AS(Error, out_.good(), "cannot write CSV file ", path.string());
+  if (path.has_parent_path()) io::create_directories(path.parent_path());
   for (std::size_t i = 0; i < header.size(); ++i) {
-    out_ << (i ? "," : "") << csv_field(header[i]);
+    buffer_ += (i ? "," : "") + csv_field(header[i]);
   }
-  out_ << '\n';
+  buffer_ += '\n';
 }
 
 CsvWriter::~CsvWriter() {
@@ -99,20 +95,21 @@ CsvWriter::~CsvWriter() {
 void CsvWriter::row(const std::vector<double>& values) {
   CRITNET_CHECK(values.size() == columns_, "CsvWriter: row ", rows_ + 1, " of ", path_.string(),
                 " has ", values.size(), " values, the header has ", columns_);
-  CRITNET_CHECK_AS(Error, out_.is_open(), "CsvWriter: ", path_.string(), " is already closed");
+  CRITNET_CHECK_AS(Error, open_, "CsvWriter: ", path_.string(), " is already closed");
   for (std::size_t i = 0; i < values.size(); ++i) {
-    out_ << (i ? "," : "") << format_number(values[i]);
+    if (i) buffer_ += ',';
+    buffer_ += format_number(values[i]);
   }
-  out_ << '\n';
+  buffer_ += '\n';
   ++rows_;
 }
 
 void CsvWriter::close() {
-  if (!out_.is_open()) return;
-  out_.flush();
-  const bool ok = out_.good();
-  out_.close();
-  CRITNET_CHECK_AS(Error, ok, "writing CSV file ", path_.string(), " failed");
+  if (!open_) return;
+  open_ = false;
+  io::write_file_atomic(path_, buffer_);
+  buffer_.clear();
+  buffer_.shrink_to_fit();
 }
 
 void write_csv(const std::filesystem::path& path, const std::vector<std::string>& header,

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/report/csv.h"
 #include "report/detail/process.h"
 
@@ -360,12 +361,7 @@ RenderedFigure render(const Figure& figure, const fs::path& dir, bool png) {
   const std::string script = gnuplot_script(figure, dir, png);
   RenderedFigure out{dir / (figure.name + ".svg"), png ? dir / (figure.name + ".png") : fs::path(),
                      dir / (figure.name + ".gp")};
-  {
-    std::ofstream f(out.script);
-    f << script;
-    f.close();
-    CRITNET_CHECK_AS(Error, f.good(), "cannot write gnuplot script ", out.script.string());
-  }
+  io::write_file_atomic(out.script, script);
   for (const auto& p : {out.svg, out.png}) {
     if (!p.empty()) fs::remove(p, ec);
   }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/core/version.h"
 #include "critnet/report/csv.h"
 #include "report/detail/text.h"
@@ -461,7 +462,7 @@ std::string contrast_badge(Contrast c, const std::string& baseline, const std::s
 }
 
 std::string figure_html(const Figure& fig, const RenderedFigure& r) {
-  const std::string svg = detail::read_file(r.svg.string());
+  const std::string svg = io::read_text_file(r.svg);
   std::string links = fmt::format("<a href=\"figures/{0}.svg\">SVG</a>", fig.name);
   if (!r.png.empty()) links += fmt::format(" · <a href=\"figures/{0}.png\">PNG</a>", fig.name);
   links += fmt::format(" · <a href=\"figures/{0}.gp\">gnuplot script</a> · data: figures/{0}.*.csv",
@@ -624,10 +625,7 @@ std::string html_report(const Results& results, const VerdictRule& rule,
 }
 
 void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  CRITNET_CHECK_AS(Error, out.good(), "cannot write ", path.string());
+  io::write_file_atomic(path, text);
 }
 
 }  // namespace

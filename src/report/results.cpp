@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::report {
 namespace {
@@ -308,17 +309,10 @@ Results parse_results(const json& doc, const fs::path& run_dir) {
 
 Results load_results(const fs::path& run_dir) {
   const fs::path file = run_dir / "results.json";
-  std::ifstream in(file);
-  CRITNET_CHECK_DATA(
-      in.good(), "cannot read ", file.string(),
-      fs::exists(file) ? " (unreadable)" : " (no such file; run `critnet reproduce` first)");
-  json doc;
-  try {
-    in >> doc;
-  } catch (const json::parse_error& e) {
-    throw DataError(fmt::format("{} is not valid JSON: {}", file.string(), e.what()));
-  }
-  return parse_results(doc, run_dir);
+  std::error_code ec;
+  CRITNET_CHECK_DATA(fs::exists(file, ec), "cannot read ", file.string(),
+                     " (no such file; run `critnet reproduce` first)");
+  return parse_results(io::read_json_file(file), run_dir);
 }
 
 nlohmann::json to_json(const CsnFit& fit) {

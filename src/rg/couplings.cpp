@@ -75,6 +75,7 @@ Couplings couplings(const torch::Tensor& weight, const CouplingOptions& options)
   c.u_modes = torch::cat({zeros, u_k});
   c.x = c.a * c.lambda;
   c.r = c.x * (1.0 - c.x);
+  c.r_tolerance = massless_tolerance(k, c.x.abs().max().item<double>());
   return c;
 }
 
@@ -92,14 +93,24 @@ CouplingMatrices coupling_matrices(const torch::Tensor& w, double beta, double n
   return m;
 }
 
-torch::Tensor correlation_length(const torch::Tensor& r, double g) {
+double massless_tolerance(int64_t k, double x_max) {
+  constexpr double kUlps = 16.0;
+  const double scale = std::max(1.0, std::abs(x_max));
+  const double dx = static_cast<double>(std::max<int64_t>(k, 1)) *
+                    std::numeric_limits<double>::epsilon() * scale;
+  return kUlps * dx * (1.0 + 2.0 * scale);
+}
+
+torch::Tensor correlation_length(const torch::Tensor& r, double g, double r_tolerance) {
+  CRITNET_CHECK(r_tolerance >= 0 && std::isfinite(r_tolerance),
+                "r_tolerance must be finite and >= 0, got ", r_tolerance);
   const torch::Tensor rd = r.to(torch::kFloat64);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   if (!(g > 0.0)) return torch::full_like(rd, nan);
   torch::Tensor xi = torch::full_like(rd, nan);
-  xi = torch::where(rd > 0, (g / rd).sqrt(), xi);
-  xi = torch::where(rd == 0, torch::full_like(rd, inf), xi);
+  xi = torch::where(rd > r_tolerance, (g / rd).sqrt(), xi);
+  xi = torch::where(rd.abs() <= r_tolerance, torch::full_like(rd, inf), xi);
   return xi;
 }
 
@@ -198,7 +209,7 @@ LayerAnalysis analyse_layer(const torch::Tensor& weight, const CouplingOptions& 
   out.shape = {weight.size(0), weight.size(1)};
   out.couplings = couplings(weight, options);
   const Couplings& c = out.couplings;
-  out.xi = correlation_length(c.r, c.g);
+  out.xi = correlation_length(c.r, c.g, c.r_tolerance);
   out.class_counts.assign(7, 0);
   const torch::Tensor x = c.x.contiguous();
   const double* px = x.data_ptr<double>();

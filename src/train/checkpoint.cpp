@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::train {
 namespace fs = std::filesystem;
@@ -25,22 +26,6 @@ std::string normalise(const std::string& path) {
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(tmp + ": cannot write (" + std::strerror(errno) + ")");
-    out << text;
-    out.flush();
-    if (!out) throw Error(tmp + ": write failed (" + std::strerror(errno) + ")");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the temporary file into place (" + why + ")");
-  }
-}
-
 std::string find_checkpoint_dir(const std::string& path) {
   const std::string p = normalise(path);
   std::error_code ec;
@@ -53,19 +38,42 @@ std::string find_checkpoint_dir(const std::string& path) {
 }
 
 json read_checkpoint_state(const std::string& checkpoint_dir) {
-  const std::string file = (fs::path(checkpoint_dir) / "state.json").string();
-  std::ifstream in(file);
-  if (!in) throw DataError(file + ": cannot open (" + std::strerror(errno) + ")");
-  json state;
-  try {
-    in >> state;
-  } catch (const json::exception& e) {
-    throw DataError(file + ": not valid JSON (" + e.what() + ")");
-  }
+  const fs::path file = fs::path(checkpoint_dir) / "state.json";
+  const json state = io::read_json_file(file);
   for (const char* key : {"epoch", "step", "model", "optimizer", "config"}) {
-    CRITNET_CHECK_DATA(state.is_object() && state.contains(key), file, ": missing key '", key, "'");
+    CRITNET_CHECK_DATA(state.is_object() && state.contains(key), file.string(),
+                       ": missing key '", key, "'");
   }
   return state;
+}
+
+namespace {
+
+std::string shape_of(const torch::Tensor& t) {
+  std::string s = "[";
+  for (int64_t d = 0; d < t.dim(); ++d) s += (d ? ", " : "") + std::to_string(t.size(d));
+  return s + "]";
+}
+
+}  // namespace
+
+void load_model_file(nn::Mlp& model, const std::string& file) {
+  io::require_regular_file(file);
+  std::vector<std::pair<std::string, std::string>> expected;
+  for (const auto& p : model->named_parameters()) expected.emplace_back(p.key(), shape_of(p.value()));
+  try {
+    torch::load(model, file, torch::Device(torch::kCPU));
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    throw DataError(file + ": cannot load the model (" + what.substr(0, what.find('\n')) + ")");
+  }
+  const auto loaded = model->named_parameters();
+  for (const auto& [name, shape] : expected) {
+    const std::string got = shape_of(loaded[name]);
+    CRITNET_CHECK_DATA(got == shape, file, ": parameter ", name, " is ", got,
+                       " but the checkpoint's state.json config makes it ", shape,
+                       " (the model file belongs to another run)");
+  }
 }
 
 data::DataSpec data_spec_from_config(const json& config) {
@@ -98,12 +106,7 @@ LoadedModel load_model(const std::string& path) {
   const std::string file = (fs::path(dir) / state.at("model").get<std::string>()).string();
   std::error_code ec;
   CRITNET_CHECK_DATA(fs::exists(file, ec), file, ": missing model file named by state.json");
-  try {
-    torch::load(loaded.model, file, torch::Device(torch::kCPU));
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    throw DataError(file + ": cannot load the model (" + what.substr(0, what.find('\n')) + ")");
-  }
+  load_model_file(loaded.model, file);
   loaded.model->eval();
   loaded.config = config;
   return loaded;

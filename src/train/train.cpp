@@ -8,9 +8,12 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
+#include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
 #include "critnet/data/batches.h"
 #include "critnet/train/checkpoint.h"
@@ -77,31 +80,34 @@ std::string epoch_file(const char* stem, int64_t epoch) {
   return buf;
 }
 
+// torch::save's file writer finishes the archive in its destructor, where a full disk ends
+// the process (std::terminate). Serialised in memory instead, the bytes go through the
+// checked atomic write.
+template <typename T>
+std::string serialise(const T& value, const fs::path& path) {
+  std::ostringstream bytes;
+  try {
+    torch::save(value, bytes);
+  } catch (const c10::Error& e) {
+    throw io::OutputError(path.string() + ": cannot serialise the checkpoint (" +
+                          e.what_without_backtrace() + ")");
+  }
+  return bytes.str();
+}
+
 // Saves model + optimizer + state.json atomically (see checkpoint.h) and drops older files.
 void save_checkpoint(const std::string& dir, const nn::Mlp& model,
                      const torch::optim::Adam& optimizer, json state) {
-  fs::create_directories(dir);
+  io::create_directories(dir);
   const int64_t epoch = state.at("epoch").get<int64_t>();
   const std::string model_name = epoch_file("model", epoch);
   const std::string optim_name = epoch_file("optimizer", epoch);
-  auto save_atomic = [&](const std::string& name, auto&& save) {
-    const std::string final_path = (fs::path(dir) / name).string();
-    const std::string tmp = final_path + ".tmp";
-    try {
-      save(tmp);
-    } catch (const c10::Error& e) {
-      throw Error(tmp + ": cannot write checkpoint (" + e.what_without_backtrace() + ")");
-    }
-    std::error_code ec;
-    fs::rename(tmp, final_path, ec);
-    if (ec)
-      throw Error(final_path + ": cannot rename checkpoint into place (" + ec.message() + ")");
-  };
-  save_atomic(model_name, [&](const std::string& p) { torch::save(model, p); });
-  save_atomic(optim_name, [&](const std::string& p) { torch::save(optimizer, p); });
+  const fs::path model_path = fs::path(dir) / model_name, optim_path = fs::path(dir) / optim_name;
+  io::write_file_atomic(model_path, serialise(model, model_path));
+  io::write_file_atomic(optim_path, serialise(optimizer, optim_path));
   state["model"] = model_name;
   state["optimizer"] = optim_name;
-  write_file_atomic((fs::path(dir) / "state.json").string(), state.dump(1));
+  io::write_file_atomic(fs::path(dir) / "state.json", state.dump(1));
   // Older epochs' files are no longer referenced by state.json.
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
@@ -226,6 +232,14 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   opts.validate();
   set_threads(opts.threads);
   const torch::Device device = resolve_device(opts.device);
+  // One writer per run directory, held to the end; then what a killed writer left is stale.
+  std::optional<io::RunLock> lock;
+  if (!opts.out_dir.empty()) {
+    lock.emplace(opts.out_dir, "critnet train");
+    io::remove_stale_temp_files(opts.out_dir);
+    io::remove_stale_temp_files(fs::path(opts.out_dir) / "checkpoint");
+  }
+  StopSignals stop_signals;
 
   // A checkpoint to continue?
   json state;
@@ -266,12 +280,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   const double reg_scale = static_cast<double>(opts.reg.interval()) * opts.reg.strength();
 
   if (!resume_dir.empty()) {
-    const std::string file = (fs::path(resume_dir) / state.at("model").get<std::string>()).string();
-    try {
-      torch::load(model, file, torch::Device(torch::kCPU));
-    } catch (const c10::Error& e) {
-      throw DataError(file + ": cannot load the model (" + e.what_without_backtrace() + ")");
-    }
+    load_model_file(model, (fs::path(resume_dir) / state.at("model").get<std::string>()).string());
   }
   model->to(device);
   model->train();
@@ -378,14 +387,11 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   const std::string metrics_path =
       out_dir.empty() ? "" : (fs::path(out_dir) / "metrics.jsonl").string();
   if (!out_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    CRITNET_CHECK_AS(Error, !ec, out_dir, ": cannot create the output directory (", ec.message(),
-                     ")");
-    write_file_atomic((fs::path(out_dir) / "config.json").string(), config.dump(2) + "\n");
+    io::create_directories(out_dir);
+    io::write_file_atomic(fs::path(out_dir) / "config.json", config.dump(2) + "\n");
     std::string lines;
     for (const auto& m : history) lines += m.to_json().dump() + "\n";
-    write_file_atomic(metrics_path, lines);
+    io::write_file_atomic(metrics_path, lines);
   }
   if (callbacks.on_start) callbacks.on_start(config);
 
@@ -400,6 +406,12 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     return "; the last good checkpoint stays in " + ckpt_dir;
   };
 
+  // A step budget, or a SIGINT/SIGTERM (core/interrupt.h): either ends the loop at a step
+  // boundary, and the partial epoch is checkpointed as usual.
+  auto should_stop = [&] {
+    return (opts.max_steps > 0 && step >= opts.max_steps) || stop_signal() != 0;
+  };
+
   // Batch buffers of the fast step (no allocation per step).
   torch::Tensor x_buffer, y_buffer;
   if (fast) {
@@ -408,7 +420,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   }
 
   for (int64_t epoch = start_epoch; epoch <= opts.epochs; ++epoch) {
-    if (opts.max_steps > 0 && step >= opts.max_steps) break;
+    if (should_stop()) break;
     const auto epoch_t0 = Clock::now();
     model->train();
     torch::Tensor order = data::epoch_order(n, opts.seed, epoch);
@@ -424,7 +436,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       device_step->begin_epoch(order, b);
       const int64_t first_step = step;
       for (; b < batches; ++b) {
-        if (opts.max_steps > 0 && step >= opts.max_steps) break;
+        if (should_stop()) break;
         const bool reg_step = reg_on && step % opts.reg.interval() == 0;
         // As below; a replayed CUDA graph draws its probes from the advancing CUDA generator
         // instead (docs/cuda.md).
@@ -461,7 +473,7 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       }
     }
     for (; !dev && b < batches; ++b) {
-      if (opts.max_steps > 0 && step >= opts.max_steps) break;
+      if (should_stop()) break;
       const auto t0 = Clock::now();
       const int64_t begin = b * bs, end = std::min(n, begin + bs);
       auto idx = order.slice(0, begin, end);
@@ -586,14 +598,19 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
       for (const auto& h : history) st["history"].push_back(h.to_json());
       save_checkpoint(ckpt_dir, model, optimizer, st);
     }
-    if (!metrics_path.empty()) {
-      std::ofstream out(metrics_path, std::ios::app);
-      out << metrics.to_json().dump() << "\n";
-      CRITNET_CHECK_AS(Error, static_cast<bool>(out), metrics_path, ": cannot append metrics");
-    }
+    if (!metrics_path.empty()) io::append_to_file(metrics_path, metrics.to_json().dump() + "\n");
     if (callbacks.on_epoch) callbacks.on_epoch(metrics);
   }
 
+  if (const int sig = stop_signal()) {
+    const bool saved = !ckpt_dir.empty() && opts.checkpoint &&
+                       fs::exists(fs::path(ckpt_dir) / "state.json");
+    throw Interrupted(sig, "interrupted by " + signal_name(sig) + " after step " +
+                               std::to_string(step) +
+                               (saved ? "; checkpoint written to " + ckpt_dir +
+                                            ": continue with --resume " + out_dir
+                                      : "; no checkpoint (no output directory)"));
+  }
   model->eval();
   TrainResult result;
   result.model = model;

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/text_output.h"
 #include "commands/plot.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
@@ -255,12 +255,8 @@ void run_gaussian(const GaussianArgs& args) {
     }
     fmt::print("{}\n", j.dump(2));
   } else {
-    std::ofstream file;
-    if (!args.out.empty()) {
-      file.open(args.out);
-      CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
-    }
-    std::ostream& os = args.out.empty() ? std::cout : file;
+    TextOutput output(args.out);
+    std::ostream& os = output.stream();
     os << "x,G,G_subtracted" << (closed ? ",G_closed_form" : "") << "\n";
     for (size_t i = 0; i < p.x.size(); ++i) {
       os << fmt::format("{},{:.17g},{:.17g}", p.x[i], p.value[i], p.subtracted[i]);
@@ -269,6 +265,7 @@ void run_gaussian(const GaussianArgs& args) {
       }
       os << "\n";
     }
+    output.commit();
   }
   fmt::print(stderr, "{}\n", summary);
   if (!args.plot.empty()) plot_gaussian(args, size, p, oz, pl, lf, x_min, x_max);

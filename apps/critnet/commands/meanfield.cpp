@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "commands/checkpoint_weights.h"
 #include "commands/command.h"
+#include "commands/text_output.h"
 #include "commands/plot.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
@@ -84,12 +84,8 @@ void run_meanfield(const MeanFieldArgs& args) {
     }
   }
 
-  std::ofstream file;
-  if (!args.out.empty()) {
-    file.open(args.out);
-    CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
-  }
-  std::ostream& os = args.out.empty() ? std::cout : file;
+  TextOutput output(args.out);
+  std::ostream& os = output.stream();
   prepare_plot_dir(args.plot);
   namespace fs = std::filesystem;
   report::Panel m_panel, chi_panel;
@@ -159,6 +155,7 @@ void run_meanfield(const MeanFieldArgs& args) {
                  s.name, not_converged, temps.size(), args.max_iterations);
     }
   }
+  output.commit();
   if (!args.plot.empty()) {
     const fs::path dir(args.plot);
     const std::string tc_label = "T_c";

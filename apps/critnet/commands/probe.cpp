@@ -17,6 +17,7 @@
 
 #include "commands/command.h"
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
@@ -123,9 +124,8 @@ void run_probe(const ProbeArgs& a) {
   options.validate();
 
   const std::string out = a.out.empty() ? default_out() : a.out;
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw Error("cannot create output directory " + out + ": " + ec.message());
+  const io::RunLock lock(out, "critnet probe");  // one writer per output directory
+  io::remove_stale_temp_files(out);
 
   fmt::print(stderr, "critnet: probing {} (epoch {}) on {} {} ({} samples), {} hidden layers\n",
              a.checkpoint, loaded.epoch, splits.name, a.split, n, loaded.model->num_hidden());
@@ -191,7 +191,7 @@ void run_probe(const ProbeArgs& a) {
       {"stream", stream_s},
       {"total", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   const std::string json_path = out + "/probe.json";
-  train::write_file_atomic(json_path, j.dump(1) + "\n");
+  io::write_file_atomic(json_path, j.dump(1) + "\n");
 
   // Human-readable summary on stdout.
   fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n", a.checkpoint, splits.name,

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "commands/checkpoint_weights.h"
 #include "commands/command.h"
+#include "commands/text_output.h"
 #include "commands/plot.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
@@ -249,12 +249,8 @@ void run_rg_flow(const FlowArgs& args) {
   }
   rg::FlowOptions fo;
   fo.rtol = args.rtol;
-  std::ofstream file;
-  if (!args.out.empty()) {
-    file.open(args.out);
-    CRITNET_CHECK_AS(Error, file.good(), "cannot write '", args.out, "'");
-  }
-  std::ostream& os = args.out.empty() ? std::cout : file;
+  TextOutput output(args.out);
+  std::ostream& os = output.stream();
   prepare_plot_dir(args.plot);
   report::Panel panel;
   fmt::print(stderr, "a = {}: fixed points", args.a);
@@ -309,6 +305,7 @@ void run_rg_flow(const FlowArgs& args) {
                sol.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", sol.tau_reached) : "",
                max_diff);
   }
+  output.commit();
   if (!args.plot.empty()) {
     const std::filesystem::path dir(args.plot);
     const double t0 = std::min(0.0, args.tau_max), t1 = std::max(0.0, args.tau_max);

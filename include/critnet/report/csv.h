@@ -4,7 +4,6 @@
 /// numbers; header names are quoted only when they contain a comma or a quote (RFC 4180).
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -12,8 +11,10 @@ namespace critnet::report {
 
 /// Writes a CSV file row by row: `CsvWriter w(path, {"rank", "count"}); w.row({1, 420});`.
 /// Values are written with 17 significant digits (round-trip exact); NaN as "nan",
-/// infinities as "inf" / "-inf". Throws critnet::Error when the file cannot be written and
-/// critnet::InvalidArgument when a row's length differs from the header's.
+/// infinities as "inf" / "-inf". Rows are kept in memory and the file is written atomically
+/// by close() (io::write_file_atomic): it is whole or absent, never cut mid-line. Throws
+/// io::OutputError when the file cannot be written and critnet::InvalidArgument when a
+/// row's length differs from the header's.
 class CsvWriter {
  public:
   CsvWriter(const std::filesystem::path& path, std::vector<std::string> header);
@@ -33,7 +34,8 @@ class CsvWriter {
   std::filesystem::path path_;
   std::size_t columns_;
   std::size_t rows_ = 0;
-  std::ofstream out_;
+  std::string buffer_;
+  bool open_ = true;
 };
 
 /// Writes equally long columns as a CSV file: `write_csv(p, {"x", "y"}, {xs, ys})`.

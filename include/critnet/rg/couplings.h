@@ -50,7 +50,17 @@ struct Couplings {
   double g = 0.0;                ///< g = a (g is a multiple of the identity)
   torch::Tensor u_modes;         ///< [dimension] ũ_i = e_iᵀ u = a β h λ_i (e_i · 1)
   torch::Tensor u_sites;         ///< [dimension] u = a β h (w 1), site basis
+  /// Round-off band of r: |r_i| ≤ r_tolerance is r_i = 0 to working precision (see
+  /// massless_tolerance). Every "exactly critical" decision (ξ = ∞) uses it, never r == 0.
+  double r_tolerance = 0.0;
 };
+
+/// The band within which r_i = x_i (1 - x_i) cannot be told from 0 after the eigen-solver:
+/// the eigenvalues of a k×k Gram matrix are accurate to about k·ε·λ_max (forming AᵀA and a
+/// backward-stable eigh), so x to δx = k·ε·max(1, x_max), and r = x(1 - x) to
+/// δr = δx·(1 + 2·max(1, x_max)). The band is 16 such δr (16 ulps of headroom for BLAS
+/// kernels that sum in another order or use FMA).
+double massless_tolerance(int64_t k, double x_max);
 
 /// Couplings of a layer weight [out, in] (any dtype; computed in float64 on the smaller Gram
 /// matrix). Throws InvalidArgument for a non-2-d or empty weight or a non-finite β or h.
@@ -64,10 +74,12 @@ struct CouplingMatrices {
 CouplingMatrices coupling_matrices(const torch::Tensor& w, double beta, double n, double field);
 
 /// Per-mode correlation length ξ = sqrt(g / r), elementwise over r (float64):
-///   g > 0 and r > 0: sqrt(g / r);
-///   g > 0 and r = 0: +inf (massless mode: the critical surface, and the decoupled λ = 0 modes);
-///   otherwise NaN (r < 0 or g ≤ 0: the Gaussian model is unstable, there is no decay).
-torch::Tensor correlation_length(const torch::Tensor& r, double g);
+///   g > 0 and |r| ≤ r_tolerance: +inf (massless mode: the critical surface, and the decoupled
+///     λ = 0 modes; r_tolerance is the round-off band, Couplings::r_tolerance);
+///   g > 0 and r > r_tolerance: sqrt(g / r);
+///   otherwise NaN (r < -r_tolerance or g ≤ 0: the Gaussian model is unstable, no decay).
+/// Throws InvalidArgument for a negative or non-finite r_tolerance.
+torch::Tensor correlation_length(const torch::Tensor& r, double g, double r_tolerance = 0.0);
 
 /// Where one mode x = a λ sits relative to the fixed points of the flow (0 and 1).
 enum class ModeClass {

@@ -2,7 +2,7 @@
 /// Checkpoints of training runs, and loading a trained model back (for probes and analyses).
 ///
 /// A checkpoint directory (RUN/checkpoint/) holds state.json, model-EEEEEE.pt and
-/// optimizer-EEEEEE.pt. Every file is written to a temporary name and renamed into place, and
+/// optimizer-EEEEEE.pt. Every file is written whole by io::write_file_atomic (core/io.h), and
 /// state.json (renamed last) names the model and optimizer files of its epoch, so a run killed at
 /// any moment leaves a consistent checkpoint: the last one completed.
 #include <torch/torch.h>
@@ -27,6 +27,12 @@ struct LoadedModel {
 /// Throws critnet::DataError naming the directory or file when there is no readable checkpoint.
 LoadedModel load_model(const std::string& path);
 
+/// Loads a model file (model-EEEEEE.pt) into `model`, built from the checkpoint's config, and
+/// checks that every parameter of the file has the shape the config gives it (torch::load
+/// alone would take another net's tensors silently). Throws critnet::DataError naming the
+/// file, the parameter and both shapes.
+void load_model_file(nn::Mlp& model, const std::string& file);
+
 /// The data spec a run was trained on (config["train"]["data"]), so a probe can stream the same
 /// data: load_data(data_spec_from_config(loaded.config)).
 data::DataSpec data_spec_from_config(const nlohmann::json& config);
@@ -38,9 +44,5 @@ std::string find_checkpoint_dir(const std::string& path);
 /// state.json of a checkpoint directory: {"epoch", "step", "complete", "batches_done",
 /// "model", "optimizer", "config", "history"}. Throws critnet::DataError.
 nlohmann::json read_checkpoint_state(const std::string& checkpoint_dir);
-
-/// Writes `text` to path atomically (temporary file in the same directory + rename). Throws
-/// critnet::Error when it cannot.
-void write_file_atomic(const std::string& path, const std::string& text);
 
 }  // namespace critnet::train

@@ -82,12 +82,5 @@ std::string md_cell(std::string_view text) {
   return out;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  CRITNET_CHECK_AS(Error, in.good(), "cannot read ", path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace critnet::report::detail

@@ -17,7 +17,5 @@ std::string number(double v, int digits = 3);
 // Escapes '|' and line breaks for a GitHub markdown table cell.
 std::string md_cell(std::string_view text);
 
-// Reads a whole file; throws critnet::Error when it cannot.
-std::string read_file(const std::string& path);
 
 }  // namespace critnet::report::detail

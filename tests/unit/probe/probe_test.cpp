@@ -199,9 +199,14 @@ TEST_F(ProbeBruteForce, DegreesAndSpectrum) {
     const size_t nd = dist.size();
     const double median = nd % 2 ? dist[nd / 2] : 0.5 * (dist[nd / 2 - 1] + dist[nd / 2]);
     EXPECT_NEAR(sp.cw_distance_median, median, 1e-12);
-    const double within =
-        std::count_if(dist.begin(), dist.end(), [](double d) { return d <= 0.3; }) / double(nd);
-    EXPECT_DOUBLE_EQ(sp.cw_fraction_within, within);
+    // Two eigen-solvers may put a mode on either side of the 0.3 edge: bracket the count by
+    // the modes clearly inside and those not clearly outside.
+    auto within = [&](double edge) {
+      return std::count_if(dist.begin(), dist.end(), [&](double d) { return d <= edge; }) /
+             double(nd);
+    };
+    EXPECT_GE(sp.cw_fraction_within, within(0.3 - 1e-9));
+    EXPECT_LE(sp.cw_fraction_within, within(0.3 + 1e-9));
     const double fro2 = vin.pow(2).sum().item<double>();
     const double spec2 = torch::linalg_eigvalsh(vin.t().mm(vin), "L").max().item<double>();
     EXPECT_NEAR(sp.stable_rank, fro2 / spec2, 1e-10);

@@ -85,6 +85,26 @@ TEST(RgCouplings, CorrelationLengthHandlesSigns) {
   EXPECT_TRUE(torch::isnan(critnet::rg::correlation_length(r, -1.0)).all().item<bool>());
 }
 
+// A massless mode is massless within the round-off band, on either side of r = 0: an
+// eigenvalue one ulp away from x = 1 (as another BLAS kernel may return) still gives ξ = ∞.
+TEST(RgCouplings, CorrelationLengthIsInfiniteWithinTheRoundOffBand) {
+  const double one_up = std::nextafter(1.0, 2.0), one_down = std::nextafter(1.0, 0.0);
+  const auto x = torch::tensor({one_up, one_down, 0.5}, torch::kFloat64);
+  const auto r = x * (1.0 - x);
+  const double tol = critnet::rg::massless_tolerance(50, 1.0);
+  EXPECT_GT(tol, r.abs().slice(0, 0, 2).max().item<double>());
+  EXPECT_LT(tol, 1e-10);  // a band of round-off, not of physics
+  const auto xi = critnet::rg::correlation_length(r, 1.0, tol);
+  EXPECT_TRUE(std::isinf(xi[0].item<double>()));
+  EXPECT_TRUE(std::isinf(xi[1].item<double>()));
+  EXPECT_NEAR(xi[2].item<double>(), 2.0, 1e-12);
+  // Without the band the same modes are finite and NaN: what the band is for.
+  const auto exact = critnet::rg::correlation_length(r, 1.0);
+  EXPECT_FALSE(std::isinf(exact[0].item<double>()) && std::isinf(exact[1].item<double>()));
+  EXPECT_THAT(error_of([&] { critnet::rg::correlation_length(r, 1.0, -1.0); }),
+              HasSubstr("r_tolerance"));
+}
+
 TEST(RgCouplings, ModeClasses) {
   const ClassifyOptions o;
   EXPECT_EQ(critnet::rg::classify_mode(0.0, o), ModeClass::kZero);
@@ -117,6 +137,7 @@ TEST(RgCouplings, CurieWeissAtTcIsCritical) {
   EXPECT_NEAR(an.x_max, 1.0, 1e-12);
   EXPECT_NEAR(an.critical_temperature, j, 1e-12);
   EXPECT_EQ(an.phase, Phase::kCwCritical);
+  EXPECT_GT(an.couplings.r_tolerance, 0.0);
   EXPECT_TRUE(std::isinf(an.xi[n - 1].item<double>()));
   const auto hot = critnet::rg::analyse_layer(v, CouplingOptions().beta(0.5 / j));
   EXPECT_EQ(hot.phase, Phase::kGeneric);  // x = 0.5: sits on the pole

@@ -1,0 +1,91 @@
+#pragma once
+/// critnet's file I/O: every output goes through here, so every write is checked and every
+/// failure is one clean error naming the file (docs/cli.md, exit codes).
+///
+/// - write_file_atomic: a whole file, all or nothing (temporary file with a per-process name in
+///   the same directory, fsync, rename, fsync of the directory). A reader never sees a torn
+///   file; on failure (ENOSPC, EIO, EACCES) the temporary file is removed and the old file, if
+///   any, is left as it was.
+/// - append_to_file: one record appended (a metrics line), written whole or reported.
+/// - write_stdout / check_stdout: results on stdout, with write errors reported, not lost.
+/// - read_text_file / read_json_file: regular files only (a FIFO or a device would block or
+///   never end; a directory is named as one).
+/// - RunLock: one writer per run directory (an advisory flock held for the lock's lifetime).
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "critnet/core/error.h"
+
+namespace critnet::io {
+
+/// An output that could not be written (disk full, I/O error, permission). Exit code 1.
+class OutputError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Another process holds the run directory's lock. Exit code 1; the message names its PID.
+class LockedError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Writes `bytes` to `path` atomically and durably (see above). Throws OutputError naming
+/// `path` and the system's reason.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+/// Appends `bytes` to `path` (created if missing) in one write(2) of an O_APPEND file, then
+/// fsyncs it. Throws OutputError naming `path`; a partial append is truncated away again so
+/// that the file ends on a whole record.
+void append_to_file(const std::filesystem::path& path, std::string_view bytes);
+
+/// Writes `bytes` to stdout and flushes. Throws OutputError("stdout: ...") on a write error.
+void write_stdout(std::string_view bytes);
+/// Flushes stdout (C and C++ streams) and throws OutputError when any earlier write failed.
+/// main() calls it once at the end, so output printed anywhere is checked.
+void check_stdout();
+
+/// Creates `dir` and its parents. Throws OutputError naming it.
+void create_directories(const std::filesystem::path& dir);
+
+/// The temporary-file name write_file_atomic uses for `path` in this process.
+std::filesystem::path temp_path_for(const std::filesystem::path& path);
+/// Removes the temporary files that write_file_atomic (of any process) left in `dir` (not
+/// recursive); returns how many. Call it only while holding the directory's RunLock.
+int remove_stale_temp_files(const std::filesystem::path& dir);
+
+/// Throws DataError naming `path` unless it is an existing regular file (or a link to one):
+/// "no such file", "is a directory", "is not a regular file (a FIFO)", ...
+void require_regular_file(const std::filesystem::path& path);
+/// The whole file; throws DataError naming it (require_regular_file first).
+std::string read_text_file(const std::filesystem::path& path);
+/// The file parsed as JSON; throws DataError naming it and the parser's message.
+nlohmann::json read_json_file(const std::filesystem::path& path);
+
+/// An exclusive advisory lock on a run directory (flock on DIR/.critnet.lock, which holds
+/// the holder's PID and command), released when the object is destroyed or the process
+/// ends, however it ends (the kernel drops flocks of a dead process: never stale).
+class RunLock {
+ public:
+  /// Creates `dir` if needed and locks it; throws LockedError ("DIR: in use by another
+  /// critnet process (pid N: critnet train); wait for it or stop it") when another process
+  /// holds it, OutputError when the lock file cannot be created.
+  RunLock(const std::filesystem::path& dir, std::string_view holder);
+  ~RunLock();
+  RunLock(RunLock&& other) noexcept;
+  RunLock& operator=(RunLock&&) = delete;
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  /// The lock file's name inside a run directory.
+  static constexpr const char* kFileName = ".critnet.lock";
+
+ private:
+  std::filesystem::path dir_;
+  int fd_ = -1;
+};
+
+}  // namespace critnet::io

@@ -1,0 +1,195 @@
+#include "critnet/core/io.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <regex>
+#include <utility>
+
+namespace critnet::io {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string why(int err) { return std::strerror(err); }
+
+[[noreturn]] void fail(const fs::path& path, const char* what, int err) {
+  throw OutputError(path.string() + ": " + what + " (" + why(err) + ")");
+}
+
+// write(2) until done; returns 0 or the errno of the failure.
+int write_all(int fd, std::string_view bytes) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return EIO;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+// fsync of a directory makes a rename in it durable; filesystems that cannot (EINVAL) are fine.
+void sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0 && err != EINVAL && err != EROFS) fail(dir, "cannot sync the directory", err);
+}
+
+const char* file_kind(const struct stat& st) {
+  if (S_ISDIR(st.st_mode)) return "is a directory";
+  if (S_ISFIFO(st.st_mode)) return "is not a regular file (a FIFO)";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "is not a regular file (a device)";
+  if (S_ISSOCK(st.st_mode)) return "is not a regular file (a socket)";
+  return "is not a regular file";
+}
+
+}  // namespace
+
+fs::path temp_path_for(const fs::path& path) {
+  return fs::path(path.string() + ".tmp." + std::to_string(::getpid()));
+}
+
+void write_file_atomic(const fs::path& path, std::string_view bytes) {
+  const fs::path tmp = temp_path_for(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, "cannot write", errno);
+  int err = write_all(fd, bytes);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    fail(path, "cannot write", err);
+  }
+  sync_directory(path.parent_path());
+}
+
+void append_to_file(const fs::path& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, "cannot append", errno);
+  struct stat st {};
+  int err = ::fstat(fd, &st) == 0 ? 0 : errno;
+  if (err == 0) err = write_all(fd, bytes);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (err != 0) {
+    // Cut a partial record away: the file ends on a whole line, as before the call.
+    if (st.st_size >= 0 && ::ftruncate(fd, st.st_size) == 0) ::fsync(fd);
+    ::close(fd);
+    fail(path, "cannot append", err);
+  }
+  if (::close(fd) != 0) fail(path, "cannot append", errno);
+}
+
+void write_stdout(std::string_view bytes) {
+  std::cout.flush();
+  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size())
+    fail("stdout", "write failed", errno);
+  if (std::fflush(stdout) != 0) fail("stdout", "write failed", errno);
+}
+
+void check_stdout() {
+  std::cout.flush();
+  const bool cpp_ok = static_cast<bool>(std::cout);
+  errno = 0;
+  const bool c_ok = std::fflush(stdout) == 0 && !std::ferror(stdout);
+  const int err = errno != 0 ? errno : EIO;
+  if (!cpp_ok || !c_ok) fail("stdout", "write failed", err);
+}
+
+void create_directories(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw OutputError(dir.string() + ": cannot create the directory (" + ec.message() + ")");
+}
+
+int remove_stale_temp_files(const fs::path& dir) {
+  static const std::regex kTemp(R"(.*\.tmp(\.[0-9]+)?)");
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!std::regex_match(name, kTemp) || !entry.is_regular_file(ec)) continue;
+    if (fs::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
+}
+
+void require_regular_file(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    throw DataError(path.string() + ": " + (err == ENOENT ? "no such file" : "cannot read (" + why(err) + ")"));
+  }
+  if (!S_ISREG(st.st_mode)) throw DataError(path.string() + ": " + file_kind(st));
+}
+
+std::string read_text_file(const fs::path& path) {
+  require_regular_file(path);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) throw DataError(path.string() + ": cannot read (" + why(errno) + ")");
+  std::string text;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  const bool bad = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  if (bad) throw DataError(path.string() + ": cannot read (" + why(err) + ")");
+  return text;
+}
+
+nlohmann::json read_json_file(const fs::path& path) {
+  const std::string text = read_text_file(path);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+RunLock::RunLock(const fs::path& dir, std::string_view holder) : dir_(dir) {
+  io::create_directories(dir);
+  const fs::path file = dir / kFileName;
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(file, "cannot create the lock file", errno);
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[256] = {};
+    const ssize_t n = ::pread(fd_, buf, sizeof(buf) - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    if (err != EWOULDBLOCK) fail(file, "cannot lock", err);
+    std::string who = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+    throw LockedError(dir.string() + ": in use by another critnet process (" + who +
+                      "); wait for it to finish or stop it");
+  }
+  const std::string me = "pid " + std::to_string(::getpid()) + ": " + std::string(holder) + "\n";
+  // Best effort: the PID is for the message of a second writer; the lock itself is the flock.
+  if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, me.data(), me.size(), 0);
+}
+
+RunLock::RunLock(RunLock&& other) noexcept : dir_(std::move(other.dir_)), fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing drops the flock
+}
+
+}  // namespace critnet::io

@@ -1,0 +1,114 @@
+// core/io: atomic writes, checked appends, regular-file reads, the run-directory lock.
+#include "critnet/core/io.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "support/files.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+namespace io = critnet::io;
+using critnet::test_support::read_file;
+using critnet::test_support::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+int count_entries(const fs::path& dir) {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+TEST(CoreIo, AtomicWriteReplacesWholeAndLeavesNoTemporary) {
+  TempDir tmp("io");
+  const fs::path file = tmp.path() / "a.json";
+  io::write_file_atomic(file, "first\n");
+  io::write_file_atomic(file, "second, longer\n");
+  EXPECT_EQ(read_file(file), "second, longer\n");
+  EXPECT_EQ(count_entries(tmp.path()), 1);
+  EXPECT_EQ(io::temp_path_for(file).string(),
+            file.string() + ".tmp." + std::to_string(::getpid()));
+}
+
+TEST(CoreIo, AtomicWriteFailureNamesTheFileAndKeepsTheOld) {
+  TempDir tmp("io");
+  const fs::path missing_dir = tmp.path() / "no" / "such" / "x.csv";
+  try {
+    io::write_file_atomic(missing_dir, "x");
+    FAIL() << "no error";
+  } catch (const io::OutputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(missing_dir.string()));
+    EXPECT_THAT(e.what(), HasSubstr("No such file or directory"));
+  }
+  // A target that cannot be replaced (a non-empty directory): the temporary is removed.
+  const fs::path target = tmp.path() / "target";
+  fs::create_directories(target / "inside");
+  EXPECT_THROW(io::write_file_atomic(target, "x"), io::OutputError);
+  EXPECT_FALSE(fs::exists(io::temp_path_for(target)));
+  EXPECT_TRUE(fs::is_directory(target / "inside"));
+}
+
+TEST(CoreIo, AppendAddsWholeRecords) {
+  TempDir tmp("io");
+  const fs::path file = tmp.path() / "metrics.jsonl";
+  io::append_to_file(file, "{\"epoch\":1}\n");
+  io::append_to_file(file, "{\"epoch\":2}\n");
+  EXPECT_EQ(read_file(file), "{\"epoch\":1}\n{\"epoch\":2}\n");
+  EXPECT_THROW(io::append_to_file(tmp.path() / "no" / "m.jsonl", "x"), io::OutputError);
+}
+
+TEST(CoreIo, ReadsOnlyRegularFiles) {
+  TempDir tmp("io");
+  const fs::path fifo = tmp.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THAT([&] { io::read_text_file(fifo); },
+              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("a FIFO")));
+  EXPECT_THAT([&] { io::read_text_file(tmp.path()); },
+              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("is a directory")));
+  EXPECT_THAT([&] { io::read_text_file(tmp.path() / "none"); },
+              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("no such file")));
+  io::write_file_atomic(tmp.path() / "bad.json", "{\"a\": ");
+  EXPECT_THAT([&] { io::read_json_file(tmp.path() / "bad.json"); },
+              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("not valid JSON")));
+  io::write_file_atomic(tmp.path() / "good.json", "{\"a\": 1}");
+  EXPECT_EQ(io::read_json_file(tmp.path() / "good.json").at("a"), 1);
+}
+
+TEST(CoreIo, RemovesOnlyTemporaryFiles) {
+  TempDir tmp("io");
+  for (const char* name : {"state.json.tmp.123", "model-000001.pt.tmp", "state.json", "a.csv"}) {
+    io::write_file_atomic(tmp.path() / name, "x");
+  }
+  EXPECT_EQ(io::remove_stale_temp_files(tmp.path()), 2);
+  EXPECT_TRUE(fs::exists(tmp.path() / "state.json"));
+  EXPECT_TRUE(fs::exists(tmp.path() / "a.csv"));
+  EXPECT_EQ(count_entries(tmp.path()), 2);
+}
+
+// flock locks belong to an open file description: a second lock of the same directory fails
+// even inside one process, and names the holder.
+TEST(CoreIo, RunLockAdmitsOneHolder) {
+  TempDir tmp("io");
+  const fs::path run = tmp.path() / "run";
+  {
+    const io::RunLock first(run, "critnet train");
+    try {
+      const io::RunLock second(run, "critnet probe");
+      FAIL() << "second lock granted";
+    } catch (const io::LockedError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(run.string() + ": in use by another critnet process (pid " +
+                                      std::to_string(::getpid()) + ": critnet train)"));
+    }
+  }
+  const io::RunLock again(run, "critnet train");  // released with the first
+  EXPECT_TRUE(fs::exists(run / io::RunLock::kFileName));
+}
+
+}  // namespace
