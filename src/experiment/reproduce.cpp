@@ -13,6 +13,7 @@
 #include "critnet/analysis/distributions.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/fits.h"
@@ -130,9 +131,16 @@ train::TrainResult train_or_resume(train::TrainOptions t, const std::string& nam
                         name, m.epoch, t.epochs, m.complete ? "" : " (partial)", m.train_loss,
                         m.data_loss, m.test_accuracy, m.samples_per_s));
   };
-  train::TrainResult r = train::train(t, tc);
-  CRITNET_CHECK_AS(Error, !r.history.empty(), "train ", name, ": no epoch was trained");
-  return r;
+  try {
+    train::TrainResult r = train::train(t, tc);
+    CRITNET_CHECK_AS(Error, !r.history.empty(), "train ", name, ": no epoch was trained");
+    return r;
+  } catch (const Interrupted& e) {  // the arm's checkpoint is written: the rerun resumes it
+    throw Interrupted(e.signal(), fmt::format("interrupted by {} while training {}; its checkpoint "
+                                              "is in {}/checkpoint: run the same reproduce "
+                                              "command again to continue",
+                                              signal_name(e.signal()), name, t.out_dir));
+  }
 }
 
 reg::RegularizerOptions arm_regularizer(const std::string& arm, double beta, double strength) {

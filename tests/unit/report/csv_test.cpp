@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "critnet/core/error.h"
@@ -14,6 +15,7 @@
 namespace critnet::report {
 namespace {
 
+namespace fs = std::filesystem;
 using critnet::test_support::read_file;
 using critnet::test_support::TempDir;
 using ::testing::HasSubstr;
@@ -77,8 +79,14 @@ TEST(Csv, UnwritablePathIsAnError) {
     CsvWriter w(tmp.path() / "file" / "a.csv", {"x"});
     FAIL() << "no throw";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("cannot write CSV file"));
+    EXPECT_THAT(e.what(), HasSubstr((tmp.path() / "file").string() +
+                                    ": cannot create the directory (Not a directory)"));
   }
+  // The file is written whole by close(); a failure there is reported, not lost.
+  fs::create_directories(tmp.path() / "dir.csv" / "in");
+  CsvWriter w(tmp.path() / "dir.csv", {"x"});
+  w.row({1.0});
+  EXPECT_THROW(w.close(), Error);
 }
 
 TEST(Csv, MissingFileNamesTheFile) {
