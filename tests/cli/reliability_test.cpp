@@ -64,10 +64,11 @@ class Background {
       const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, 1);
       ::dup2(err, 2);
-      std::vector<char*> argv{const_cast<char*>(CRITNET_BINARY)};
+      const char* binary = critnet::test_support::critnet_binary();
+      std::vector<char*> argv{const_cast<char*>(binary)};
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
-      ::execv(CRITNET_BINARY, argv.data());
+      ::execv(binary, argv.data());
       ::_exit(127);
     }
   }

@@ -9,6 +9,9 @@
 #include "support/temp_dir.h"
 
 namespace critnet::test_support {
+
+const char* critnet_binary() { return CRITNET_BINARY; }
+
 std::string shell_quote(const std::string& text) {
   std::string q = "'";
   for (char c : text) {
@@ -31,7 +34,7 @@ CliResult run_critnet_shell(const std::string& command_line, const CliOptions& o
   std::string cmd;
   for (const auto& var : options.env) cmd += shell_quote(var) + " ";
   if (!options.env.empty()) cmd = "env " + cmd;
-  cmd += shell_quote(CRITNET_BINARY) + " " + command_line;
+  cmd += shell_quote(critnet_binary()) + " " + command_line;
   // The command line may redirect stdin itself; a later `< file` wins over ours, so ours goes
   // first via a group.
   cmd = "{ " + cmd + " ; } <" + shell_quote(in) + " >" + shell_quote(out) +

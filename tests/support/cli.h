@@ -18,6 +18,10 @@ struct CliOptions {
   std::vector<std::string> env;  ///< extra "NAME=value" variables for the child
 };
 
+/// The path of the built `critnet` executable (CRITNET_BINARY, defined for this file only, so
+/// that the other test sources compile the same in every checkout and ccache shares them).
+const char* critnet_binary();
+
 /// `critnet ARGS...`, each argument passed verbatim (shell-quoted).
 CliResult run_critnet(const std::vector<std::string>& args, const CliOptions& options = {});
 
