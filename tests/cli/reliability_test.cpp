@@ -94,6 +94,14 @@ class Background {
   bool reaped_ = false;
 };
 
+// A run that goes on until it is stopped (about 0.1 s an epoch).
+std::vector<std::string> endless_train(const std::string& run_dir) {
+  return {"train",     "--data",       "synthetic:12", "--synthetic-train", "2000",
+          "--synthetic-test", "50",    "--hidden",     "64",           "--batch-size",
+          "10",        "--threads",    "1",            "--epochs",     "100000",
+          "--out",     run_dir};
+}
+
 bool wait_for(const fs::path& file, double seconds) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < until) {
@@ -202,10 +210,7 @@ TEST(Stdout, AWriteErrorIsReported) {
 TEST(TwoWriters, TheSecondIsRefused) {
   TempDir tmp("writers");
   const std::string run_dir = tmp.file("run");
-  Background first({"train", "--data", "synthetic:12", "--synthetic-train", "2000",
-                    "--synthetic-test", "50", "--hidden", "64", "--batch-size", "10",
-                    "--threads", "1", "--epochs", "100000", "--out", run_dir},
-                   tmp.path());
+  Background first(endless_train(run_dir), tmp.path());
   ASSERT_TRUE(wait_for(fs::path(run_dir) / "checkpoint/state.json", 60)) << first.err();
   for (const std::string second :
        {std::string(kTiny) + "--hidden 8 --epochs 1 --out " + run_dir,
@@ -227,10 +232,7 @@ TEST(Signals, StopWritesACheckpointAndExits128PlusSignal) {
   for (const int sig : {SIGINT, SIGTERM}) {
     TempDir tmp("signals");
     const std::string run_dir = tmp.file("run");
-    Background train({"train", "--data", "synthetic:12", "--synthetic-train", "2000",
-                      "--synthetic-test", "50", "--hidden", "64", "--batch-size", "10",
-                      "--threads", "1", "--epochs", "100000", "--out", run_dir},
-                     tmp.path());
+    Background train(endless_train(run_dir), tmp.path());
     ASSERT_TRUE(wait_for(fs::path(run_dir) / "checkpoint/state.json", 60)) << train.err();
     ::kill(train.pid(), sig);
     EXPECT_EQ(train.wait(), 128 + sig) << train.err();
