@@ -50,12 +50,13 @@ void sync_directory(const fs::path& dir) {
   if (rc != 0 && err != EINVAL && err != EROFS) fail(dir, "cannot sync the directory", err);
 }
 
-const char* file_kind(const struct stat& st) {
-  if (S_ISDIR(st.st_mode)) return "is a directory";
-  if (S_ISFIFO(st.st_mode)) return "is not a regular file (a FIFO)";
-  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "is not a regular file (a device)";
-  if (S_ISSOCK(st.st_mode)) return "is not a regular file (a socket)";
-  return "is not a regular file";
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
 }
 
 }  // namespace
@@ -129,17 +130,19 @@ int remove_stale_temp_files(const fs::path& dir) {
   return removed;
 }
 
-void require_regular_file(const fs::path& path) {
+void require_regular_file(const fs::path& path, const std::string& what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
-    throw DataError(path.string() + ": " + (err == ENOENT ? "no such file" : "cannot read (" + why(err) + ")"));
+    CRITNET_CHECK_DATA(err != ENOENT, path.string(), ": missing ", what, " (no such file)");
+    throw DataError(path.string() + ": cannot read the " + what + " (" + why(err) + ")");
   }
-  if (!S_ISREG(st.st_mode)) throw DataError(path.string() + ": " + file_kind(st));
+  CRITNET_CHECK_DATA(S_ISREG(st.st_mode), path.string(), ": is ", kind_of(st.st_mode),
+                     ", expected a ", what, " (a regular file)");
 }
 
-std::string read_text_file(const fs::path& path) {
-  require_regular_file(path);
+std::string read_text_file(const fs::path& path, const std::string& what) {
+  require_regular_file(path, what);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) throw DataError(path.string() + ": cannot read (" + why(errno) + ")");
   std::string text;
@@ -153,8 +156,8 @@ std::string read_text_file(const fs::path& path) {
   return text;
 }
 
-nlohmann::json read_json_file(const fs::path& path) {
-  const std::string text = read_text_file(path);
+nlohmann::json read_json_file(const fs::path& path, const std::string& what) {
+  const std::string text = read_text_file(path, what);
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

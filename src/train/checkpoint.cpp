@@ -39,7 +39,7 @@ std::string find_checkpoint_dir(const std::string& path) {
 
 json read_checkpoint_state(const std::string& checkpoint_dir) {
   const fs::path file = fs::path(checkpoint_dir) / "state.json";
-  const json state = io::read_json_file(file);
+  const json state = io::read_json_file(file, "checkpoint state");
   for (const char* key : {"epoch", "step", "model", "optimizer", "config"}) {
     CRITNET_CHECK_DATA(state.is_object() && state.contains(key), file.string(),
                        ": missing key '", key, "'");
@@ -58,7 +58,7 @@ std::string shape_of(const torch::Tensor& t) {
 }  // namespace
 
 void load_model_file(nn::Mlp& model, const std::string& file) {
-  io::require_regular_file(file);
+  io::require_regular_file(file, "model file");
   std::vector<std::pair<std::string, std::string>> expected;
   for (const auto& p : model->named_parameters()) expected.emplace_back(p.key(), shape_of(p.value()));
   try {

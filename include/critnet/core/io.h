@@ -56,13 +56,16 @@ std::filesystem::path temp_path_for(const std::filesystem::path& path);
 /// recursive); returns how many. Call it only while holding the directory's RunLock.
 int remove_stale_temp_files(const std::filesystem::path& dir);
 
-/// Throws DataError naming `path` unless it is an existing regular file (or a link to one):
-/// "no such file", "is a directory", "is not a regular file (a FIFO)", ...
-void require_regular_file(const std::filesystem::path& path);
+/// Throws DataError naming `path` unless it is an existing regular file (or a link to one),
+/// before any open() that could block (a FIFO waits for a writer) or never end (/dev/zero):
+/// "PATH: missing WHAT (no such file)", "PATH: is a FIFO (named pipe), expected a WHAT (a
+/// regular file)", ... `what` names the file's role ("config file", "data file").
+void require_regular_file(const std::filesystem::path& path, const std::string& what = "file");
 /// The whole file; throws DataError naming it (require_regular_file first).
-std::string read_text_file(const std::filesystem::path& path);
+std::string read_text_file(const std::filesystem::path& path, const std::string& what = "file");
 /// The file parsed as JSON; throws DataError naming it and the parser's message.
-nlohmann::json read_json_file(const std::filesystem::path& path);
+nlohmann::json read_json_file(const std::filesystem::path& path,
+                              const std::string& what = "JSON file");
 
 /// An exclusive advisory lock on a run directory (flock on DIR/.critnet.lock, which holds
 /// the holder's PID and command), released when the object is destroyed or the process

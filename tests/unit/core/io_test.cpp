@@ -69,11 +69,11 @@ TEST(CoreIo, ReadsOnlyRegularFiles) {
   const fs::path fifo = tmp.path() / "fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_THAT([&] { io::read_text_file(fifo); },
-              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("a FIFO")));
+              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("fifo: is a FIFO (named pipe), expected a file")));
   EXPECT_THAT([&] { io::read_text_file(tmp.path()); },
               ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("is a directory")));
   EXPECT_THAT([&] { io::read_text_file(tmp.path() / "none"); },
-              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("no such file")));
+              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("none: missing file (no such file)")));
   io::write_file_atomic(tmp.path() / "bad.json", "{\"a\": ");
   EXPECT_THAT([&] { io::read_json_file(tmp.path() / "bad.json"); },
               ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("not valid JSON")));
