@@ -104,12 +104,13 @@ void write_stdout(std::string_view bytes) {
 }
 
 void check_stdout() {
-  std::cout.flush();
-  const bool cpp_ok = static_cast<bool>(std::cout);
+  // std::cout shares stdout's buffer (sync_with_stdio): its flush is where a write fails.
   errno = 0;
-  const bool c_ok = std::fflush(stdout) == 0 && !std::ferror(stdout);
-  const int err = errno != 0 ? errno : EIO;
-  if (!cpp_ok || !c_ok) fail("stdout", "write failed", err);
+  std::cout.flush();
+  int err = errno;
+  const bool cpp_ok = static_cast<bool>(std::cout);
+  if (std::fflush(stdout) != 0 && err == 0) err = errno;
+  if (!cpp_ok || std::ferror(stdout)) fail("stdout", "write failed", err != 0 ? err : EIO);
 }
 
 void create_directories(const fs::path& dir) {

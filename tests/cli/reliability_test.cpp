@@ -45,6 +45,16 @@ int lines(const std::string& text) {
   return n;
 }
 
+// Lines of stderr that report an error (progress lines such as "critnet: training on ..."
+// may precede it): exactly one is expected.
+int error_lines(const std::string& err) {
+  int n = 0;
+  for (std::size_t at = err.find("critnet: error: "); at != std::string::npos;
+       at = err.find("critnet: error: ", at + 1))
+    ++n;
+  return n;
+}
+
 std::vector<std::string> temp_files(const fs::path& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
@@ -148,7 +158,7 @@ TEST_F(DiskFull, TrainOnAFullDiskFailsCleanly) {
   fill(0);
   const CliResult r = run(std::string(kTiny) + "--hidden 8 --epochs 1 --out " + (mnt_ / "run").string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(error_lines(r.err), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("No space left on device"));
   EXPECT_THAT(r.err, HasSubstr((mnt_ / "run").string()));
   EXPECT_THAT(temp_files(mnt_), ::testing::IsEmpty());
@@ -166,7 +176,7 @@ TEST_F(DiskFull, CheckpointOnAFullDiskKeepsTheLastGood) {
   fill(fs::file_size(mnt_ / "run/config.json") + 8192);
   const CliResult r = run("train --resume " + run_dir + " --epochs 2");
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(error_lines(r.err), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("No space left on device"));
   EXPECT_THAT(r.err, HasSubstr(run_dir));
   EXPECT_THAT(r.err, Not(HasSubstr("terminate")));
@@ -265,7 +275,7 @@ TEST(MismatchedCheckpoint, EveryReaderRefusesIt) {
                                 "meanfield " + b_dir, "train --resume " + b_dir + " --epochs 2"}) {
     const CliResult r = run(cmd);
     EXPECT_EQ(r.exit_code, 3) << cmd << "\n" << r.err;
-    EXPECT_EQ(lines(r.err), 1) << cmd << "\n" << r.err;
+    EXPECT_EQ(error_lines(r.err), 1) << cmd << "\n" << r.err;
     EXPECT_THAT(r.err, HasSubstr("model-000001.pt: parameter")) << cmd;
     EXPECT_THAT(r.err, HasSubstr("is [16, 12] but the checkpoint's state.json config makes it "
                                  "[32, 12]"))
