@@ -65,7 +65,8 @@ void load_model_file(nn::Mlp& model, const std::string& file) {
     torch::load(model, file, torch::Device(torch::kCPU));
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
-    throw DataError(file + ": cannot load the model (" + what.substr(0, what.find('\n')) + ")");
+    throw DataError(file + ": cannot load the model (" + what.substr(0, what.find('\n')) +
+                    "): a damaged file, or one from another run than its state.json");
   }
   const auto loaded = model->named_parameters();
   for (const auto& [name, shape] : expected) {

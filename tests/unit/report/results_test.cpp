@@ -140,7 +140,7 @@ TEST(Results, MissingResultsJsonSaysToReproduce) {
     load_results(tmp.path());
     FAIL() << "no throw";
   } catch (const DataError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("is not valid JSON"));
+    EXPECT_THAT(e.what(), HasSubstr("results.json: not valid JSON"));
   }
 }
 
