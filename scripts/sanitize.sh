@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds critnet, its CLI and its tests with AddressSanitizer + UndefinedBehaviorSanitizer
+# (clang-14; the fuzz targets of fuzz/ too, sharing the instrumented library) into
+# ${CRITNET_ASAN_BUILD_DIR:-build-asan} and runs the tests not labelled `slow`.
+#   scripts/sanitize.sh                    build + the unit and CLI tests (not slow)
+#   scripts/sanitize.sh -L unit            extra arguments go to ctest
+#   scripts/sanitize.sh --configure-only   (used by scripts/fuzz.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+build_dir=${CRITNET_ASAN_BUILD_DIR:-build-asan}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DCRITNET_FUZZ=ON -DCRITNET_BUILD_BENCHMARKS=OFF >/dev/null
+[ "${1:-}" = "--configure-only" ] && exit 0
+cmake --build "$build_dir" -j "${CRITNET_JOBS:-$(nproc)}"
+# LibTorch is not built with ASan; see fuzz/README.md for each option.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir "$build_dir" --output-on-failure -j "${CRITNET_JOBS:-$(nproc)}" -LE slow "$@"
