@@ -22,8 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto batch = critnet::data::parse_cifar10_batch(bytes, "fuzz.bin");
     const int64_t n = batch.labels.size(0);
     if (batch.images.sizes() != torch::IntArrayRef({n, 3, 32, 32})) __builtin_trap();
-    if (n > 0 && (batch.labels.min().item<int64_t>() < 0 || batch.labels.max().item<int64_t>() > 9))
-      __builtin_trap();
   } catch (const critnet::Error&) {
   }
   return 0;

@@ -164,16 +164,16 @@ LabelledImages parse_cifar10_batch(const std::vector<uint8_t>& bytes, const std:
                      " is not a multiple of ", kCifarRecordBytes,
                      " bytes (1 label byte + 3072 pixel bytes per record)");
   const int64_t n = size / kCifarRecordBytes;
+  // Labels checked on the bytes, before any tensor is made.
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t label = bytes[static_cast<size_t>(i * kCifarRecordBytes)];
+    CRITNET_CHECK_DATA(label < 10, path, ": label ", int(label), " of record ", i,
+                       " is out of range [0, 10)");
+  }
   auto raw =
       torch::from_blob(const_cast<uint8_t*>(bytes.data()), {n, kCifarRecordBytes}, torch::kUInt8);
   auto labels = raw.select(1, 0).to(torch::kInt64);
   auto images = raw.slice(1, 1).reshape({n, 3, 32, 32}).clone();
-  const auto bad = (labels >= 10).nonzero();
-  if (bad.size(0) > 0) {
-    const int64_t i = bad[0][0].item<int64_t>();
-    throw DataError(path + ": label " + std::to_string(labels[i].item<int64_t>()) + " of record " +
-                    std::to_string(i) + " is out of range [0, 10)");
-  }
   return {images, labels};
 }
 
