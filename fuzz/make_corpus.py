@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/ (small, synthetic
-files; no real data set). Rerun after changing a reader's format; regression inputs found by
-fuzzing are added by hand (named regression-*) and left alone here."""
+files; no real data set), and the regression inputs (regression-*) of the defects fixed while
+adding the targets. Crashing inputs found by fuzzing are added by hand, named regression-*."""
 import gzip
 import json
 import os
@@ -90,3 +90,17 @@ write("fuzz_state", "partial.json", json.dumps(
      "optimizer": "optimizer-000002.pt", "config": config, "history": []}))
 write("fuzz_state", "minimal.json", json.dumps(
     {"epoch": 0, "step": 0, "model": "m.pt", "optimizer": "o.pt", "config": {}}))
+
+# Regression inputs: defects found by review while adding the targets (fixed in the library).
+# IDX dimensions 2^20 x 2^20 x 2^24: the element count wrapped to 0 in 64 bits.
+write("fuzz_idx", "regression-dims-wrap.idx", struct.pack(">IIII", 0x803, 1 << 20, 1 << 20, 1 << 24))
+# nlohmann's get<int64_t>() of 1e300: a float-to-integer cast out of range (UB).
+write("fuzz_config", "regression-epochs-1e300.json", '{"epochs": 1e300, "data": {"seed": 1e300}}')
+write("fuzz_config", "regression-deep.json", "[" * 5000 + "]" * 5000)
+write("fuzz_state", "regression-epoch-1e300.json", json.dumps(
+    {"epoch": 1e300, "step": 1, "model": "m.pt", "optimizer": "o.pt", "config": {},
+     "history": [dict(metrics, step=1e300)]}))
+write("fuzz_state", "regression-model-path.json", json.dumps(
+    {"epoch": 1, "step": 1, "model": "../../etc/passwd", "optimizer": "o.pt", "config": {}}))
+# fit: a UTF-8 BOM before the first value (it was taken for a header), lone-CR line endings.
+write("fuzz_column", "regression-bom", bytes([0]) + b"\xef\xbb\xbf" + b"3\n4\n5\n")

@@ -173,6 +173,8 @@ void from_json(const nlohmann::json& j, DataSpec& spec) {
     auto integer = [&](auto& field) {
       using T = std::remove_reference_t<decltype(field)>;
       const auto v = critnet::detail::json_integer<T>(value);
+      if (!value.is_number())
+        throw InvalidArgument("data option '" + key + "': wrong type (" + value.dump() + ")");
       CRITNET_CHECK(v.has_value(), "data option '", key, "': expected an integer in [",
                     std::numeric_limits<T>::min(), ", ", std::numeric_limits<T>::max(), "], got ",
                     value.dump());

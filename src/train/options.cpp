@@ -29,12 +29,13 @@ T get(const json& value, const std::string& key) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     // Checked: nlohmann casts 2.5 to 2 and 1e300 out of range (undefined behaviour).
     if (const auto v = critnet::detail::json_integer<T>(value)) return *v;
+    if (!value.is_number())
+      throw InvalidArgument("config option '" + key + "': wrong type (" + value.dump() + ")");
     throw InvalidArgument("config option '" + key + "': expected an integer in [" +
                           std::to_string(std::numeric_limits<T>::min()) + ", " +
                           std::to_string(std::numeric_limits<T>::max()) + "], got " + value.dump());
   } else if constexpr (IsVector<T>::value) {
-    CRITNET_CHECK(value.is_array(), "config option '", key, "': expected a list, got ",
-                  value.dump());
+    CRITNET_CHECK(value.is_array(), "config option '", key, "': wrong type (", value.dump(), ")");
     T out;
     for (const auto& item : value) out.push_back(get<typename T::value_type>(item, key));
     return out;

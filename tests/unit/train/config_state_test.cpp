@@ -65,7 +65,9 @@ TEST(ConfigReader, IntegersAreChecked) {
             "config option 'model.hidden': expected an integer in [-9223372036854775808, "
             "9223372036854775807], got 1e+300");
   EXPECT_EQ(error_of([] { options(R"({"model": {"hidden": 8}})"); }),
-            "config option 'model.hidden': expected a list, got 8");
+            "config option 'model.hidden': wrong type (8)");
+  EXPECT_EQ(error_of([] { options(R"({"epochs": "ten"})"); }),
+            "config option 'epochs': wrong type (\"ten\")");
   EXPECT_EQ(error_of([] { options(R"({"data": {"test_limit": 0.5}})"); }),
             "data option 'test_limit': expected an integer in [-9223372036854775808, "
             "9223372036854775807], got 0.5");
