@@ -12,6 +12,8 @@ packages=(
   gnuplot-nox                                # figures (SVG, PNG)
   dataset-fashion-mnist                      # the embedded default data
   python3 python3-torch                      # the PyTorch reference for benchmark ratios
+  clang-14 libclang-rt-14-dev libomp-14-dev  # sanitizer build: ASan/UBSan runtimes, OpenMP
+  libfuzzer-14-dev                           # fuzz targets (scripts/fuzz.sh)
 )
 
 missing=()

@@ -1,7 +1,10 @@
 #include "critnet/data/dataset.h"
 
 #include <filesystem>
+#include <limits>
+#include <type_traits>
 
+#include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/data/batches.h"
 #include "critnet/data/idx.h"
@@ -163,22 +166,35 @@ void to_json(nlohmann::json& j, const DataSpec& spec) {
 
 void from_json(const nlohmann::json& j, DataSpec& spec) {
   CRITNET_CHECK(j.is_object(), "data spec must be a JSON object, got ", j.dump());
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
+    // Integers checked: nlohmann casts 2.5 to 2 and 1e300 out of range (undefined behaviour).
+    auto integer = [&](auto& field) {
+      using T = std::remove_reference_t<decltype(field)>;
+      const auto v = critnet::detail::json_integer<T>(value);
+      if (!value.is_number())
+        throw InvalidArgument("data option '" + key + "': wrong type (" + value.dump() + ")");
+      CRITNET_CHECK(v.has_value(), "data option '", key, "': expected an integer in [",
+                    std::numeric_limits<T>::min(), ", ", std::numeric_limits<T>::max(), "], got ",
+                    value.dump());
+      field = *v;
+    };
     try {
       if (key == "source")
         spec.source = value.get<std::string>();
       else if (key == "data_dir")
         spec.data_dir = value.get<std::string>();
       else if (key == "seed")
-        spec.seed = value.get<uint64_t>();
+        integer(spec.seed);
       else if (key == "synthetic_train")
-        spec.synthetic_train = value.get<int64_t>();
+        integer(spec.synthetic_train);
       else if (key == "synthetic_test")
-        spec.synthetic_test = value.get<int64_t>();
+        integer(spec.synthetic_test);
       else if (key == "train_limit")
-        spec.train_limit = value.get<int64_t>();
+        integer(spec.train_limit);
       else if (key == "test_limit")
-        spec.test_limit = value.get<int64_t>();
+        integer(spec.test_limit);
       else
         throw InvalidArgument("unknown data option '" + key + "'");
     } catch (const nlohmann::json::exception& e) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include "critnet/core/error.h"
 
@@ -81,16 +82,26 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());
   if (in.bad()) throw DataError(path + ": read error (" + std::strerror(errno) + ")");
-  if (is_gzip(bytes)) return gunzip(path, bytes);
+  return decode_file_bytes(std::move(bytes), path);
+}
+
+std::vector<uint8_t> decode_file_bytes(std::vector<uint8_t> raw, const std::string& path) {
+  if (is_gzip(raw)) return gunzip(path, raw);
   if (ends_with(path, ".gz")) {
     throw DataError(path +
                     ": not a gzip file (the name ends in .gz but the magic bytes are not 1f 8b)");
   }
-  return bytes;
+  return raw;
 }
 
 torch::Tensor read_idx(const std::string& path, int64_t expected_dims) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  return parse_idx(read_file_bytes(path), path, expected_dims);
+}
+
+torch::Tensor parse_idx(const std::vector<uint8_t>& bytes, const std::string& path,
+                        int64_t expected_dims) {
+  CRITNET_CHECK(expected_dims >= 1 && expected_dims <= 255,
+                "IDX dimensions must be in [1, 255], got ", expected_dims);
   const uint32_t expected_magic = 0x00000800u | static_cast<uint32_t>(expected_dims);
   CRITNET_CHECK_DATA(bytes.size() >= 4, path, ": truncated IDX file (", bytes.size(),
                      " bytes, shorter than the 4-byte magic number)");
@@ -102,12 +113,14 @@ torch::Tensor read_idx(const std::string& path, int64_t expected_dims) {
   CRITNET_CHECK_DATA(bytes.size() >= header, path, ": truncated IDX header (", bytes.size(),
                      " bytes, need ", header, ")");
   std::vector<int64_t> shape;
+  constexpr uint64_t kMaxCount = uint64_t(1) << 40;
   uint64_t count = 1;
   for (int64_t d = 0; d < expected_dims; ++d) {
     const uint32_t n = read_be32(bytes.data() + 4 + 4 * d);
     shape.push_back(static_cast<int64_t>(n));
+    // Checked before multiplying: a product past 2^64 would wrap to a small count.
+    CRITNET_CHECK_DATA(n == 0 || count <= kMaxCount / n, path, ": implausible IDX dimensions");
     count *= n;
-    CRITNET_CHECK_DATA(count <= (uint64_t(1) << 40), path, ": implausible IDX dimensions");
   }
   const uint64_t have = bytes.size() - header;
   CRITNET_CHECK_DATA(have >= count, path, ": truncated file (the header promises ", count,
@@ -140,7 +153,10 @@ LabelledImages read_idx_pair(const std::string& images_path, const std::string& 
 }
 
 LabelledImages read_cifar10_batch(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  return parse_cifar10_batch(read_file_bytes(path), path);
+}
+
+LabelledImages parse_cifar10_batch(const std::vector<uint8_t>& bytes, const std::string& path) {
   const int64_t size = static_cast<int64_t>(bytes.size());
   CRITNET_CHECK_DATA(size > 0, path, ": empty file (expected CIFAR-10 records of ",
                      kCifarRecordBytes, " bytes)");
@@ -148,16 +164,16 @@ LabelledImages read_cifar10_batch(const std::string& path) {
                      " is not a multiple of ", kCifarRecordBytes,
                      " bytes (1 label byte + 3072 pixel bytes per record)");
   const int64_t n = size / kCifarRecordBytes;
+  // Labels checked on the bytes, before any tensor is made.
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t label = bytes[static_cast<size_t>(i * kCifarRecordBytes)];
+    CRITNET_CHECK_DATA(label < 10, path, ": label ", int(label), " of record ", i,
+                       " is out of range [0, 10)");
+  }
   auto raw =
       torch::from_blob(const_cast<uint8_t*>(bytes.data()), {n, kCifarRecordBytes}, torch::kUInt8);
   auto labels = raw.select(1, 0).to(torch::kInt64);
   auto images = raw.slice(1, 1).reshape({n, 3, 32, 32}).clone();
-  const auto bad = (labels >= 10).nonzero();
-  if (bad.size(0) > 0) {
-    const int64_t i = bad[0][0].item<int64_t>();
-    throw DataError(path + ": label " + std::to_string(labels[i].item<int64_t>()) + " of record " +
-                    std::to_string(i) + " is out of range [0, 10)");
-  }
   return {images, labels};
 }
 

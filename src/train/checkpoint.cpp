@@ -9,8 +9,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
+#include "critnet/train/train.h"
 
 namespace critnet::train {
 namespace fs = std::filesystem;
@@ -39,10 +41,52 @@ std::string find_checkpoint_dir(const std::string& path) {
 
 json read_checkpoint_state(const std::string& checkpoint_dir) {
   const fs::path file = fs::path(checkpoint_dir) / "state.json";
-  const json state = io::read_json_file(file, "checkpoint state");
+  std::istringstream in(io::read_text_file(file, "checkpoint state"));
+  return parse_checkpoint_state(in, file.string());
+}
+
+json parse_checkpoint_state(std::istream& in, const std::string& file) {
+  const json state = critnet::detail::parse_json(in, file);
+  CRITNET_CHECK_DATA(state.is_object(), file, ": expected a JSON object, got a ",
+                     state.type_name());
   for (const char* key : {"epoch", "step", "model", "optimizer", "config"}) {
-    CRITNET_CHECK_DATA(state.is_object() && state.contains(key), file.string(),
-                       ": missing key '", key, "'");
+    CRITNET_CHECK_DATA(state.contains(key), file, ": missing key '", key, "'");
+  }
+  // Every key resuming reads, checked here so that a damaged file is one DataError naming it.
+  auto count = [&](const char* key) {
+    const auto v = critnet::detail::json_integer<int64_t>(state.at(key));
+    CRITNET_CHECK_DATA(v.has_value() && *v >= 0, file, ": '", key,
+                       "' must be an integer >= 0, got ", state.at(key).dump());
+  };
+  count("epoch");
+  count("step");
+  if (state.contains("batches_done")) count("batches_done");
+  for (const char* key : {"model", "optimizer"}) {
+    const json& v = state.at(key);
+    // A plain name inside the checkpoint directory: never a path that leaves it.
+    const bool plain = v.is_string() && !v.get<std::string>().empty() &&
+                       v.get<std::string>().find('/') == std::string::npos &&
+                       v.get<std::string>() != "." && v.get<std::string>() != "..";
+    CRITNET_CHECK_DATA(plain, file, ": '", key,
+                       "' must be a file name in the checkpoint directory, got ", v.dump());
+  }
+  CRITNET_CHECK_DATA(state.at("config").is_object(), file, ": 'config' must be an object, got a ",
+                     state.at("config").type_name());
+  if (state.contains("complete"))
+    CRITNET_CHECK_DATA(state.at("complete").is_boolean(), file,
+                       ": 'complete' must be true or false, got ", state.at("complete").dump());
+  if (state.contains("history")) {
+    const json& history = state.at("history");
+    CRITNET_CHECK_DATA(history.is_array(), file, ": 'history' must be a list, got a ",
+                       history.type_name());
+    for (std::size_t i = 0; i < history.size(); ++i) {
+      try {
+        EpochMetrics::from_json(history[i]);
+      } catch (const std::exception& e) {
+        throw DataError(file + ": history entry " + std::to_string(i) + " is damaged (" + e.what() +
+                        ")");
+      }
+    }
   }
   return state;
 }

@@ -1,7 +1,15 @@
 // TrainOptions: validation and JSON.
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
 
+#include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/train.h"
@@ -12,11 +20,31 @@ namespace {
 using nlohmann::json;
 
 template <typename T>
+struct IsVector : std::false_type {};
+template <typename T>
+struct IsVector<std::vector<T>> : std::true_type {};
+
+template <typename T>
 T get(const json& value, const std::string& key) {
-  try {
-    return value.get<T>();
-  } catch (const json::exception&) {
-    throw InvalidArgument("config option '" + key + "': wrong type (" + value.dump() + ")");
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // Checked: nlohmann casts 2.5 to 2 and 1e300 out of range (undefined behaviour).
+    if (const auto v = critnet::detail::json_integer<T>(value)) return *v;
+    if (!value.is_number())
+      throw InvalidArgument("config option '" + key + "': wrong type (" + value.dump() + ")");
+    throw InvalidArgument("config option '" + key + "': expected an integer in [" +
+                          std::to_string(std::numeric_limits<T>::min()) + ", " +
+                          std::to_string(std::numeric_limits<T>::max()) + "], got " + value.dump());
+  } else if constexpr (IsVector<T>::value) {
+    CRITNET_CHECK(value.is_array(), "config option '", key, "': wrong type (", value.dump(), ")");
+    T out;
+    for (const auto& item : value) out.push_back(get<typename T::value_type>(item, key));
+    return out;
+  } else {
+    try {
+      return value.get<T>();
+    } catch (const json::exception&) {
+      throw InvalidArgument("config option '" + key + "': wrong type (" + value.dump() + ")");
+    }
   }
 }
 
@@ -182,6 +210,23 @@ void from_json(const nlohmann::json& j_in, TrainOptions& o) {
       throw InvalidArgument("unknown config option '" + key + "'");
     }
   }
+}
+
+TrainOptions parse_options_json(std::istream& in, const std::string& source) {
+  const json j = critnet::detail::parse_json(in, source);
+  TrainOptions o;
+  from_json(j, o);
+  return o;
+}
+
+TrainOptions read_options_file(const std::string& path) {
+  std::error_code ec;
+  CRITNET_CHECK_DATA(!std::filesystem::is_directory(path, ec), path,
+                     ": is a directory, expected a JSON config file");
+  std::ifstream in(path);
+  CRITNET_CHECK_DATA(static_cast<bool>(in), path, ": cannot open config file (",
+                     std::strerror(errno), ")");
+  return parse_options_json(in, path);
 }
 
 TrainOptions resume_options(const std::string& dir) {

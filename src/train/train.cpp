@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
@@ -207,16 +208,22 @@ EpochMetrics EpochMetrics::from_json(const json& j) {
     const auto& v = j.at(key);
     return v.is_null() ? nan() : v.get<double>();
   };
+  // Checked: nlohmann's get<int64_t>() of 1e300 is undefined behaviour.
+  auto integer = [](const json& v, const char* key) {
+    const auto i = critnet::detail::json_integer<int64_t>(v);
+    CRITNET_CHECK_DATA(i.has_value(), "metrics '", key, "' must be an integer, got ", v.dump());
+    return *i;
+  };
   EpochMetrics m;
-  m.epoch = j.at("epoch").get<int64_t>();
-  m.step = j.at("step").get<int64_t>();
+  m.epoch = integer(j.at("epoch"), "epoch");
+  m.step = integer(j.at("step"), "step");
   m.complete = j.value("complete", true);
-  m.samples = j.value("samples", int64_t{0});
+  m.samples = j.contains("samples") ? integer(j.at("samples"), "samples") : 0;
   m.train_loss = num("train_loss");
   m.data_loss = num("data_loss");
   m.reg_loss = num("reg_loss");
   for (const auto& p : j.at("reg_penalty")) {
-    m.reg_penalty.emplace_back(p.at("layer").get<int64_t>(),
+    m.reg_penalty.emplace_back(integer(p.at("layer"), "layer"),
                                p.at("value").is_null() ? nan() : p.at("value").get<double>());
   }
   m.test_loss = num("test_loss");

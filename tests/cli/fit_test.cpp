@@ -146,3 +146,30 @@ TEST_F(FitCli, BadOptionsExit2) {
   r = run("fit");
   EXPECT_EQ(r.exit_code, 2);
 }
+
+TEST_F(FitCli, Utf8BomAndLoneCrLineEndings) {
+  // A BOM (as Excel and Notepad write) before 500 values: all 500 are data, none a header.
+  std::ifstream in(path("data.csv"));
+  std::string line, bom = "\xEF\xBB\xBF", cr;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    bom += line.substr(line.find(',') + 1, line.rfind(',') - line.find(',') - 1) + "\r\n";
+    cr += line + "\r";
+  }
+  write("bom.txt", bom);
+  CliResult r = run("fit " + path("bom.txt") + " --json --no-compare");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["n"], 500);
+  // Old Mac line endings (CR only): 500 lines, not one.
+  write("cr.csv", cr);
+  r = run("fit " + path("cr.csv") + " --column 2 --json --no-compare");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["n"], 500);
+}
+
+TEST_F(FitCli, DirectoryExit3) {
+  const CliResult r = run("fit " + dir_.string());
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out,
+            "critnet: error: " + dir_.string() + ": is a directory, expected a text or CSV file\n");
+}

@@ -3,18 +3,17 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands/command.h"
+#include "critnet/analysis/column_reader.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
 
@@ -37,107 +36,20 @@ struct FitArgs {
   bool json = false;
 };
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\"'");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\"'");
-  return s.substr(b, e - b + 1);
-}
-
-// Splits a line on commas, semicolons, tabs or runs of spaces.
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> out;
-  const bool delimited = line.find_first_of(",;\t") != std::string::npos;
-  if (delimited) {
-    std::string cur;
-    for (char c : line) {
-      if (c == ',' || c == ';' || c == '\t') {
-        out.push_back(trim(cur));
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    }
-    out.push_back(trim(cur));
-  } else {
-    std::istringstream in(line);
-    std::string f;
-    while (in >> f) out.push_back(trim(f));
-  }
-  return out;
-}
-
-bool parse_number(const std::string& s, double& v) {
-  if (s.empty()) return false;
+// --column: a number is a 1-based index, never a header name; anything else is a name.
+analysis::ColumnSpec column_spec(const std::string& text) {
+  analysis::ColumnSpec spec;
   char* end = nullptr;
-  errno = 0;
-  v = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
-}
-
-// Reads the selected column; throws DataError naming the file and line.
-std::vector<double> read_column(const FitArgs& args, std::string& column_name) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  const std::string name = args.file == "-" ? "<stdin>" : args.file;
-  if (args.file != "-") {
-    file.open(args.file);
-    CRITNET_CHECK_DATA(file.good(), name, ": cannot open the file");
-    in = &file;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size()) {
+    spec.name = text;
+    return spec;
   }
-  long index = -1;  // 0-based column index once known
-  {
-    double v;
-    if (parse_number(args.column, v)) {  // a number is an index, never a header name
-      CRITNET_CHECK(v >= 1 && v == std::floor(v), "--column ", args.column,
-                    ": a column index is an integer >= 1 (or give a header name)");
-      index = static_cast<long>(v) - 1;
-      column_name = "column " + args.column;
-    }
-  }
-  std::vector<double> values;
-  std::string line;
-  std::size_t line_no = 0;
-  bool first = true;
-  while (std::getline(*in, line)) {
-    ++line_no;
-    const std::string t = trim(line);
-    if (t.empty() || t[0] == '#') continue;
-    const auto fields = split_fields(line);
-    if (first) {
-      first = false;
-      // Header: the line has a non-number where the data would be.
-      bool header = false;
-      if (index < 0) {
-        for (std::size_t i = 0; i < fields.size(); ++i)
-          if (fields[i] == args.column) index = static_cast<long>(i);
-        CRITNET_CHECK_DATA(index >= 0, name, ":", line_no, ": no column named '", args.column,
-                           "' in the header");
-        column_name = args.column;
-        header = true;
-      } else {
-        double v;
-        header = static_cast<std::size_t>(index) < fields.size() &&
-                 !parse_number(fields[static_cast<std::size_t>(index)], v);
-        if (header) column_name = fields[static_cast<std::size_t>(index)];
-      }
-      if (header) continue;
-    }
-    CRITNET_CHECK_DATA(static_cast<std::size_t>(index) < fields.size(), name, ":", line_no,
-                       ": has ", fields.size(), " field(s), no column ", index + 1);
-    const std::string& f = fields[static_cast<std::size_t>(index)];
-    double v;
-    CRITNET_CHECK_DATA(parse_number(f, v), name, ":", line_no, ": '", f, "' is not a number");
-    CRITNET_CHECK_DATA(std::isfinite(v), name, ":", line_no, ": ", f,
-                       " is not finite (a power law needs finite values)");
-    CRITNET_CHECK_DATA(v > 0, name, ":", line_no, ": ", f,
-                       " is not > 0 (a power law needs positive values)");
-    CRITNET_CHECK_DATA(!args.discrete || v == std::floor(v), name, ":", line_no, ": ", f,
-                       " is not an integer (--discrete needs integers >= 1)");
-    values.push_back(v);
-  }
-  CRITNET_CHECK_DATA(!values.empty(), name, ": no data values found");
-  return values;
+  // The upper bound keeps the cast below defined (no file has 2^31 columns).
+  CRITNET_CHECK(v >= 1 && v <= 2147483647.0 && v == std::floor(v), "--column ", text,
+                ": a column index is an integer >= 1 (or give a header name)");
+  spec.index = static_cast<std::size_t>(v) - 1;
+  return spec;
 }
 
 std::string fmt_num(double v) {
@@ -167,9 +79,13 @@ void run_fit(const FitArgs& args) {
   CRITNET_CHECK(!args.discrete || std::isnan(args.xmin) || args.xmin == std::floor(args.xmin),
                 "--xmin must be an integer with --discrete, got ", args.xmin);
 
-  std::string column_name;
-  std::vector<double> data = read_column(args, column_name);
+  const analysis::ColumnSpec column = column_spec(args.column);
   const std::string name = args.file == "-" ? "<stdin>" : args.file;
+  analysis::ColumnData read = args.file == "-"
+                                  ? analysis::read_column(std::cin, name, column, args.discrete)
+                                  : analysis::read_column_file(args.file, column, args.discrete);
+  const std::string column_name = read.column_name;
+  std::vector<double> data = std::move(read.values);
   {
     const auto [lo, hi] = std::minmax_element(data.begin(), data.end());
     CRITNET_CHECK_DATA(*lo != *hi, name, ": all ", data.size(), " values equal ", *lo,

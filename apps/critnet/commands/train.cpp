@@ -61,15 +61,7 @@ TrainOptions resolve_options(TrainArgs& a) {
                   "uses its checkpoint's options)");
     o = train::resume_options(a.resume);
   } else if (!a.config_file.empty()) {
-    std::ifstream in(a.config_file);
-    CRITNET_CHECK_DATA(static_cast<bool>(in), a.config_file, ": cannot open config file");
-    nlohmann::json j;
-    try {
-      in >> j;
-    } catch (const nlohmann::json::exception& e) {
-      throw DataError(a.config_file + ": not valid JSON (" + e.what() + ")");
-    }
-    from_json(j, o);
+    o = train::read_options_file(a.config_file);
     o.resume.clear();
   }
   for (const auto& ap : a.appliers) {

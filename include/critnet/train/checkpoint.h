@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <istream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -44,5 +45,10 @@ std::string find_checkpoint_dir(const std::string& path);
 /// state.json of a checkpoint directory: {"epoch", "step", "complete", "batches_done",
 /// "model", "optimizer", "config", "history"}. Throws critnet::DataError.
 nlohmann::json read_checkpoint_state(const std::string& checkpoint_dir);
+
+/// The same for the text of a state.json; `file` names it in errors. Checks every key resuming
+/// reads: epoch, step and batches_done integers >= 0, model and optimizer plain file names,
+/// config an object, complete a bool, history a list of EpochMetrics. Throws critnet::DataError.
+nlohmann::json parse_checkpoint_state(std::istream& in, const std::string& file);
 
 }  // namespace critnet::train

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -82,6 +83,16 @@ struct TrainOptions {
 /// resolved config.json (uses its "train" object).
 void to_json(nlohmann::json& j, const TrainOptions& options);
 void from_json(const nlohmann::json& j, TrainOptions& options);
+
+/// Options from the JSON text of a config file (`critnet train --config`; a resolved config.json
+/// of an earlier run works too); keys as from_json. `source` names the file in errors. Throws
+/// critnet::DataError when the text is not JSON and critnet::InvalidArgument for an unknown key
+/// or a value of the wrong type or range. Does not call validate().
+TrainOptions parse_options_json(std::istream& in, const std::string& source);
+
+/// The same for the file `path`; critnet::DataError naming it when it is missing, a directory or
+/// unreadable.
+TrainOptions read_options_file(const std::string& path);
 
 /// The options a checkpoint was written with, ready to continue it: resume = dir, out_dir = the
 /// run directory that holds the checkpoint. Throws critnet::DataError when dir holds none.

@@ -11,6 +11,7 @@
 #include "critnet/core/error.h"
 #include "critnet/data/dataset.h"
 #include "critnet/data/idx.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -325,3 +326,33 @@ TEST(Data, RealFashionMnistWhenInstalled) {
 }
 
 }  // namespace
+
+TEST_F(DataTest, BytesReadersMatchFiles) {
+  const Bytes images = idx_images(3, 2, 5);
+  const auto from_file = read_idx(write("c-images", images), 3);
+  EXPECT_TRUE(parse_idx(images, "x", 3).equal(from_file));
+  const std::string gz = critnet::test_support::read_file(write_gz("c.gz", images));
+  EXPECT_EQ(decode_file_bytes(Bytes(gz.begin(), gz.end()), "c.gz"), images);
+  EXPECT_EQ(decode_file_bytes(images, "plain"), images);
+  EXPECT_EQ(error_of([&] { decode_file_bytes(images, "x.gz"); }),
+            "x.gz: not a gzip file (the name ends in .gz but the magic bytes are not 1f 8b)");
+  const auto batch = parse_cifar10_batch(cifar(2), "b.bin");
+  EXPECT_EQ(batch.images.sizes(), torch::IntArrayRef({2, 3, 32, 32}));
+}
+
+TEST_F(DataTest, IdxDimensionsWhoseProductWrapsAreRefused) {
+  // 2^20 * 2^20 * 2^24 = 2^64 wraps to 0 in 64 bits: it used to pass as an empty tensor of
+  // that shape. Found by review while adding fuzz_idx.
+  Bytes b;
+  be32(b, 0x803);
+  be32(b, 1u << 20);
+  be32(b, 1u << 20);
+  be32(b, 1u << 24);
+  EXPECT_EQ(error_of([&] { parse_idx(b, "wrap", 3); }), "wrap: implausible IDX dimensions");
+  Bytes zero;  // a zero dimension is fine whatever the others are
+  be32(zero, 0x803);
+  be32(zero, 0);
+  be32(zero, 0xffffffffu);
+  be32(zero, 0xffffffffu);
+  EXPECT_EQ(parse_idx(zero, "zero", 3).numel(), 0);
+}
