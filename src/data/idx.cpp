@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "critnet/core/error.h"
+#include "critnet/core/files.h"
 
 namespace critnet::data {
 namespace {
@@ -72,10 +73,7 @@ std::string hex32(uint32_t v) {
 }  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw DataError(path + ": missing file (no such file)");
-  if (fs::is_directory(path, ec)) throw DataError(path + ": is a directory, expected a file");
+  require_regular_file(path, "file");  // before an open that a FIFO would block
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path + ": cannot open (" + std::strerror(errno) + ")");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/files.h"
 
 namespace critnet::train {
 namespace fs = std::filesystem;
@@ -54,6 +55,7 @@ std::string find_checkpoint_dir(const std::string& path) {
 
 json read_checkpoint_state(const std::string& checkpoint_dir) {
   const std::string file = (fs::path(checkpoint_dir) / "state.json").string();
+  require_regular_file(file, "checkpoint state");
   std::ifstream in(file);
   if (!in) throw DataError(file + ": cannot open (" + std::strerror(errno) + ")");
   json state;
