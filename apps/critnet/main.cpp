@@ -6,6 +6,7 @@
 #include <c10/util/Exception.h>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "commands/command.h"
 #include "critnet/core/error.h"
@@ -20,6 +21,17 @@ constexpr int kExitFailure = 1;   // the run failed (non-finite loss, output not
 constexpr int kExitUsage = 2;     // bad command line or option value
 constexpr int kExitBadInput = 3;  // unreadable or malformed input data
 // 128 + N: stopped by signal N (130 SIGINT, 143 SIGTERM) after writing a checkpoint.
+
+// Every error is one line on stderr: "critnet: error: WHAT". A foreign multi-line message
+// (LibTorch's, with its backtrace) keeps its first line; critnet's own join their lines.
+int fail(const char* what, int code, bool foreign = false) {
+  std::string line(what);
+  if (foreign) line = line.substr(0, line.find('\n'));
+  for (char& c : line)
+    if (c == '\n') c = ' ';
+  fmt::print(stderr, "critnet: error: {}\n", line);
+  return code;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,23 +63,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    // A bad command line or option value (validators: commands/validate.h).
+    return fail(e.what(), kExitUsage);
   } catch (const critnet::InvalidArgument& e) {
-    fmt::print(stderr, "critnet: error: {}\n", e.what());
-    return kExitUsage;
+    return fail(e.what(), kExitUsage);
   } catch (const critnet::DataError& e) {
-    fmt::print(stderr, "critnet: error: {}\n", e.what());
-    return kExitBadInput;
+    return fail(e.what(), kExitBadInput);
+  } catch (const critnet::Error& e) {
+    return fail(e.what(), kExitFailure);
   } catch (const c10::Error& e) {  // LibTorch's, with its backtrace cut off
-    const std::string what = e.what_without_backtrace();
-    fmt::print(stderr, "critnet: error: {}\n", what.substr(0, what.find('\n')));
-    return kExitFailure;
+    return fail(e.what_without_backtrace(), kExitFailure, true);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "critnet: error: {}\n", e.what());
-    return kExitFailure;
+    return fail(e.what(), kExitFailure, true);
   } catch (...) {
-    fmt::print(stderr, "critnet: error: unknown exception\n");
-    return kExitFailure;
+    return fail("unknown exception", kExitFailure);
   }
 }

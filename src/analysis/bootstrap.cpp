@@ -19,6 +19,7 @@
 #include "analysis/detail/scan.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
+#include "critnet/core/runtime.h"
 
 namespace critnet::analysis {
 namespace {
@@ -105,7 +106,7 @@ class PowerLawSampler {
 void bootstrap_p_value(const std::vector<double>& data, const FitOptions& options, FitResult& fit) {
   CRITNET_CHECK(options.bootstrap >= 0, "bootstrap replicates must be >= 0, got ",
                 options.bootstrap);
-  CRITNET_CHECK(options.threads >= 0, "threads must be >= 0, got ", options.threads);
+  check_threads(options.threads);
   fit.bootstrap = options.bootstrap;
   fit.bootstrap_failed = 0;
   if (options.bootstrap == 0) {

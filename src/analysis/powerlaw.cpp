@@ -20,6 +20,7 @@
 #include "analysis/detail/hurwitz.h"
 #include "analysis/detail/scan.h"
 #include "critnet/core/error.h"
+#include "critnet/core/runtime.h"
 
 namespace critnet::analysis {
 namespace detail {
@@ -331,7 +332,9 @@ void validate_data(const std::vector<double>& data, bool discrete) {
 
 FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
   CRITNET_CHECK(options.min_tail >= 5, "min_tail must be >= 5, got ", options.min_tail);
-  CRITNET_CHECK(!(options.xmax <= 0), "x_max must be > 0, got ", options.xmax);
+  CRITNET_CHECK(options.xmax > 0, "x_max must be > 0 (inf = no cap), got ", options.xmax);
+  CRITNET_CHECK(std::isnan(options.xmin) || (std::isfinite(options.xmin) && options.xmin > 0),
+                "a fixed x_min must be finite and > 0 (NaN = scan), got ", options.xmin);
   validate_data(data, options.discrete);
   const detail::SortedData d = detail::prepare(std::move(data));
   const detail::TailFit t = detail::fit_tail(d, options);
@@ -362,7 +365,7 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
 FitResult analyse(std::vector<double> data, const FitOptions& options) {
   CRITNET_CHECK(options.bootstrap >= 0, "bootstrap replicates must be >= 0, got ",
                 options.bootstrap);
-  CRITNET_CHECK(options.threads >= 0, "threads must be >= 0, got ", options.threads);
+  check_threads(options.threads);
   CRITNET_CHECK(options.significance > 0 && options.significance < 1,
                 "significance must be in (0, 1), got ", options.significance);
   FitResult r = fit_power_law(data, options);

@@ -58,8 +58,14 @@ RuntimeInfo runtime_info() {
   return info;
 }
 
+void check_threads(int threads, const char* what) {
+  CRITNET_CHECK(threads >= 0 && threads <= kMaxThreads, what, " must be in [0, ", kMaxThreads,
+                "] (0 = all cores), got ", threads);
+}
+
 void set_threads(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  check_threads(threads);
+  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
 }
 

@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 constexpr const char* kCifarRelative = "../shared/data/cifar-10-batches-bin";
+constexpr double kMaxSyntheticValues = 1073741824.0;  // 2^30 float32 inputs: 4 GiB
 
 void check_dir(const std::string& dir) {
   std::error_code ec;
@@ -133,6 +134,13 @@ DataSplits load_synthetic(int64_t dim, const DataSpec& spec) {
   CRITNET_CHECK(spec.synthetic_train > 0, "synthetic_train must be > 0, got ",
                 spec.synthetic_train);
   CRITNET_CHECK(spec.synthetic_test > 0, "synthetic_test must be > 0, got ", spec.synthetic_test);
+  // float32 inputs; a bound that keeps the allocation's size and a clear message ahead of the
+  // allocator's.
+  const double values =
+      (static_cast<double>(spec.synthetic_train) + static_cast<double>(spec.synthetic_test)) *
+      static_cast<double>(dim);
+  CRITNET_CHECK(values <= kMaxSyntheticValues, "synthetic data of (", spec.synthetic_train, " + ",
+                spec.synthetic_test, " samples) x D = ", dim, " inputs is more than 2^30 values");
   constexpr int64_t kClasses = 10;
   auto teacher = torch::randn({dim, kClasses}, make_generator(mix_seed(spec.seed, 0)));
   auto sample = [&](int64_t n, uint64_t stream) {

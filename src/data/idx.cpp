@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::data {
 namespace {
@@ -73,10 +74,7 @@ std::string hex32(uint32_t v) {
 }  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw DataError(path + ": missing file (no such file)");
-  if (fs::is_directory(path, ec)) throw DataError(path + ": is a directory, expected a file");
+  io::require_regular_file(path, "file");  // before an open that a FIFO would block
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path + ": cannot open (" + std::strerror(errno) + ")");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),

@@ -507,7 +507,9 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
   CRITNET_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be > 0, got ", lr);
   CRITNET_CHECK(std::isfinite(strength) && strength > 0, "strength λ must be > 0, got ", strength);
-  if (beta) CRITNET_CHECK(std::isfinite(*beta), "beta must be finite, got ", *beta);
+  // The critical arm pulls a·λ toward 1 (a = β/N): there is no such point for β <= 0.
+  if (beta)
+    CRITNET_CHECK(std::isfinite(*beta) && *beta > 0, "beta must be finite and > 0, got ", *beta);
   for (const auto& a : also) {
     CRITNET_CHECK(std::find(kExtraArms.begin(), kExtraArms.end(), a) != kExtraArms.end(),
                   "unknown extra arm '", a, "' (choose from cw, l2, l1, paper-eq33)");
@@ -518,7 +520,7 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(!sweep_factors.empty() || beta.has_value(),
                 "the β sweep needs at least one factor (or give β)");
   for (double f : sweep_factors)
-    CRITNET_CHECK(std::isfinite(f) && f != 0, "sweep factors must be finite and non-zero, got ", f);
+    CRITNET_CHECK(std::isfinite(f) && f > 0, "sweep factors must be finite and > 0, got ", f);
   CRITNET_CHECK(sweep_epochs >= 1, "sweep epochs must be >= 1, got ", sweep_epochs);
   CRITNET_CHECK(sweep_train_limit >= 0, "sweep train limit must be >= 0, got ", sweep_train_limit);
   CRITNET_CHECK(sweep_max_steps >= 0, "sweep max steps must be >= 0, got ", sweep_max_steps);
@@ -531,6 +533,7 @@ void ReproduceOptions::validate() const {
                 "min tail fraction must be in [0, 1), got ", min_tail_fraction);
   CRITNET_CHECK(subset_size >= 1 && subset_size <= 64, "subset size must be in 1..64, got ",
                 subset_size);
+  check_threads(threads);
   CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
 }
 

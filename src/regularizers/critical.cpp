@@ -150,6 +150,12 @@ void RegularizerOptions::validate() const {
                 "regulariser strength (lambda) must be finite and >= 0, got ", strength_);
   CRITNET_CHECK(interval_ >= 1, "regulariser interval must be >= 1, got ", interval_);
   CRITNET_CHECK(probes_ >= 0, "regulariser probes must be >= 0 (0 = exact), got ", probes_);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    CRITNET_CHECK(layers_[i] >= 0, "regulariser layer indices must be >= 0, got ", layers_[i]);
+    for (size_t k = 0; k < i; ++k)
+      CRITNET_CHECK(layers_[i] != layers_[k], "regulariser layer ", layers_[i],
+                    " is listed twice (each layer is penalised once)");
+  }
   if (preset_ == Preset::kPoly) {
     CRITNET_CHECK(!coefficients_.empty() && coefficients_.size() <= 5,
                   "the poly preset needs 1 to 5 coefficients c_0..c_4, got ", coefficients_.size());

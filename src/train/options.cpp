@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "core/detail/json_input.h"
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
+#include "critnet/core/runtime.h"
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/train.h"
 
@@ -97,15 +100,22 @@ void TrainOptions::validate() const {
   CRITNET_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be > 0, got ", lr);
   CRITNET_CHECK(beta1 >= 0 && beta1 < 1, "Adam beta1 must be in [0, 1), got ", beta1);
   CRITNET_CHECK(beta2 >= 0 && beta2 < 1, "Adam beta2 must be in [0, 1), got ", beta2);
-  CRITNET_CHECK(eps > 0, "Adam eps must be > 0, got ", eps);
-  CRITNET_CHECK(weight_decay >= 0, "weight decay must be >= 0, got ", weight_decay);
+  CRITNET_CHECK(std::isfinite(eps) && eps > 0, "Adam eps must be finite and > 0, got ", eps);
+  CRITNET_CHECK(std::isfinite(weight_decay) && weight_decay >= 0,
+                "weight decay must be finite and >= 0, got ", weight_decay);
   CRITNET_CHECK(batch_size > 0, "batch size must be > 0, got ", batch_size);
   CRITNET_CHECK(epochs > 0, "epochs must be > 0, got ", epochs);
   CRITNET_CHECK(max_steps >= 0, "max steps must be >= 0 (0 = no limit), got ", max_steps);
-  CRITNET_CHECK(threads >= 0, "threads must be >= 0 (0 = all cores), got ", threads);
+  check_threads(threads);
   CRITNET_CHECK(eval_batch_size > 0, "eval batch size must be > 0, got ", eval_batch_size);
   for (auto h : hidden_sizes) CRITNET_CHECK(h > 0, "hidden layer sizes must be > 0, got ", h);
   reg.validate();
+  // Known before the data: the net has one Linear layer per hidden width plus the output one.
+  const auto num_linears = static_cast<int64_t>(hidden_sizes.size()) + 1;
+  for (auto l : reg.layers()) {
+    CRITNET_CHECK(l < num_linears, "regularised layer index ", l,
+                  " out of range: the net has Linear layers 0..", num_linears - 1);
+  }
 }
 
 void to_json(nlohmann::json& j, const TrainOptions& o) {
@@ -220,12 +230,7 @@ TrainOptions parse_options_json(std::istream& in, const std::string& source) {
 }
 
 TrainOptions read_options_file(const std::string& path) {
-  std::error_code ec;
-  CRITNET_CHECK_DATA(!std::filesystem::is_directory(path, ec), path,
-                     ": is a directory, expected a JSON config file");
-  std::ifstream in(path);
-  CRITNET_CHECK_DATA(static_cast<bool>(in), path, ": cannot open config file (",
-                     std::strerror(errno), ")");
+  std::istringstream in(io::read_text_file(path, "config file"));
   return parse_options_json(in, path);
 }
 

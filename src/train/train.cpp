@@ -1,5 +1,7 @@
 #include "critnet/train/train.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -172,6 +174,29 @@ void check_resumable(const TrainOptions& saved, const TrainOptions& now, const s
 
 }  // namespace
 
+// Refuses a net and batch that cannot fit in this machine's memory before anything is
+// allocated (LibTorch's allocator message would name no option). Estimate, float32: weights,
+// gradients and Adam's two moments (16 bytes per parameter) plus the batch's activations,
+// pre-activations and their gradients (12 bytes per unit and sample).
+void check_memory(const TrainOptions& o, int64_t inputs, int64_t classes, int64_t batch) {
+  std::vector<int64_t> widths{inputs};
+  widths.insert(widths.end(), o.hidden_sizes.begin(), o.hidden_sizes.end());
+  widths.push_back(classes);
+  double params = 0, units = 0;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    units += static_cast<double>(widths[i]);
+    if (i > 0) params += static_cast<double>(widths[i - 1] + 1) * static_cast<double>(widths[i]);
+  }
+  const double need = 16.0 * params + 12.0 * units * static_cast<double>(batch);
+  const double have =
+      static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  CRITNET_CHECK(have <= 0 || need <= have, "the net (", params,
+                " parameters; --hidden) trained in batches of ", batch,
+                " (--batch-size) needs about ", need / kGiB, " GiB, more than this machine's ",
+                have / kGiB, " GiB of memory");
+}
+
 std::vector<int64_t> penalised_layers(const reg::RegularizerOptions& options, int64_t num_linears) {
   std::vector<int64_t> layers = options.layers();
   if (layers.empty()) {
@@ -274,6 +299,9 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
 
   data::DataSplits splits = data::load_data(opts.data);
   CRITNET_CHECK(splits.train.size() > 0, "the train split is empty");
+  // No batch is larger than the train split: buffers are sized for what a step can hold.
+  const int64_t max_batch = std::min(opts.batch_size, splits.train.size());
+  check_memory(opts, splits.train.input_size(), splits.train.num_classes, max_batch);
 
   torch::manual_seed(opts.seed);
   nn::Mlp model(nn::MlpOptions(splits.train.input_size(), splits.train.num_classes)
@@ -298,11 +326,11 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   const bool graphs = dev && device.is_cuda() && opts.cuda_graph;
   const AdamSettings adam{opts.lr, opts.beta1, opts.beta2, opts.eps, opts.weight_decay};
   std::unique_ptr<FastMlpStep> fast_step;
-  if (fast) fast_step = std::make_unique<FastMlpStep>(model, opts.batch_size);
+  if (fast) fast_step = std::make_unique<FastMlpStep>(model, max_batch);
   std::unique_ptr<DeviceMlpStep> device_step;
   if (dev) {
     DeviceStepOptions d;
-    d.max_batch = opts.batch_size;
+    d.max_batch = max_batch;
     d.adam = adam;
     d.reg = opts.reg;
     d.layers = layers;
@@ -422,8 +450,8 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   // Batch buffers of the fast step (no allocation per step).
   torch::Tensor x_buffer, y_buffer;
   if (fast) {
-    x_buffer = torch::empty({bs, train_set.inputs.size(1)}, train_set.inputs.options());
-    y_buffer = torch::empty({bs}, train_set.labels.options());
+    x_buffer = torch::empty({max_batch, train_set.inputs.size(1)}, train_set.inputs.options());
+    y_buffer = torch::empty({max_batch}, train_set.labels.options());
   }
 
   for (int64_t epoch = start_epoch; epoch <= opts.epochs; ++epoch) {
@@ -523,8 +551,8 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
           } catch (const c10::Error& e) {
             const std::string what = e.what_without_backtrace();
             throw NumericalError("the critical penalty of layer " + std::to_string(l) +
-                                 " failed at step " + std::to_string(step) + " (epoch " +
-                                 std::to_string(epoch) + ", batch " + std::to_string(b) +
+                                 " failed at step " + std::to_string(step + 1) + " (epoch " +
+                                 std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
                                  "): " + what.substr(0, what.find('\n')) + last_checkpoint_note());
           }
         }
@@ -543,7 +571,8 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
         data_value = data_loss.item<double>();
       }
       if (!std::isfinite(loss_value)) {
-        throw_non_finite(loss_value, data_value, step, epoch, b, layers, pens, reg_scale,
+        // Steps and batches are 1-based in messages, like epochs.
+        throw_non_finite(loss_value, data_value, step + 1, epoch, b + 1, layers, pens, reg_scale,
                          last_checkpoint_note());
       }
       if (fast) {

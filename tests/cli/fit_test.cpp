@@ -124,10 +124,12 @@ TEST_F(FitCli, BadFilesExit3NamingFileAndLine) {
 TEST_F(FitCli, BadOptionsExit2) {
   CliResult r = run("fit " + path("data.csv") + " --column size --bootstrap -1");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("--bootstrap must be >= 0, got -1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--bootstrap: must be an integer in [0, 1000000], got '-1'"),
+            std::string::npos)
+      << r.out;
   r = run("fit " + path("data.csv") + " --column size --min-tail 2");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("--min-tail must be >= 5, got 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--min-tail: must be an integer >= 5, got '2'"), std::string::npos) << r.out;
   r = run("fit " + path("data.csv") + " --column count --discrete --xmin 2.5");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--xmin must be an integer with --discrete"), std::string::npos) << r.out;

@@ -101,7 +101,8 @@ TEST_F(ProbeCli, BadArgumentsAndMissingCheckpoint) {
   EXPECT_NE(r.err.find("--split must be train or test, got 'valid'"), std::string::npos) << r.err;
   r = run("probe " + path("run") + " --subset-size 65 --out " + path("x"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("subset size must be in [1, 64], got 65"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--subset-size: must be an integer in [1, 64], got '65'"), std::string::npos)
+      << r.err;
   r = run("probe " + path("run") + " --data synthetic:7 --out " + path("x"));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("has 7 inputs but the model"), std::string::npos) << r.err;

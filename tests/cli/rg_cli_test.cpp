@@ -67,7 +67,7 @@ TEST(RgCli, GaussianCsvOneDimensionHasClosedForm) {
 TEST(RgCli, GaussianRejectsBadDimension) {
   const CliResult r = run("gaussian --dim 4");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("dim must be 1, 2 or 3"));
+  EXPECT_THAT(r.err, HasSubstr("--dim: must be an integer in [1, 3], got '4'"));
 }
 
 TEST(RgCli, FlowCsvMatchesClosedForm) {

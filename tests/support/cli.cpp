@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string>
 
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -34,6 +35,7 @@ CliResult run_critnet_shell(const std::string& command_line, const CliOptions& o
   std::string cmd;
   for (const auto& var : options.env) cmd += shell_quote(var) + " ";
   if (!options.env.empty()) cmd = "env " + cmd;
+  if (options.timeout_s > 0) cmd += "timeout -k 5 " + std::to_string(options.timeout_s) + " ";
   cmd += shell_quote(critnet_binary()) + " " + command_line;
   // The command line may redirect stdin itself; a later `< file` wins over ours, so ours goes
   // first via a group.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/train/checkpoint.h"
 
 namespace critnet::cli {
@@ -63,6 +64,7 @@ std::vector<torch::Tensor> load_weights(const std::string& path) {
     }
     return weights;
   }
+  if (std::filesystem::exists(path, ec)) io::require_regular_file(path, "checkpoint file");
   CRITNET_CHECK_DATA(std::ifstream(path).good(), "cannot open checkpoint '", path, "'");
   torch::serialize::InputArchive archive;
   try {

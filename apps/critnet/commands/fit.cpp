@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/validate.h"
 #include "critnet/analysis/column_reader.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
@@ -69,13 +70,7 @@ void run_fit(const FitArgs& args) {
   o.min_tail = args.min_tail;
   o.compare = !args.no_compare;
   o.significance = args.significance;
-  CRITNET_CHECK(!(args.xmin <= 0), "--xmin must be > 0, got ", args.xmin);
-  CRITNET_CHECK(!(args.xmax <= 0), "--xmax must be > 0, got ", args.xmax);
-  CRITNET_CHECK(args.bootstrap >= 0, "--bootstrap must be >= 0, got ", args.bootstrap);
-  CRITNET_CHECK(args.threads >= 0, "--threads must be >= 0, got ", args.threads);
-  CRITNET_CHECK(args.min_tail >= 5, "--min-tail must be >= 5, got ", args.min_tail);
-  CRITNET_CHECK(args.significance > 0 && args.significance < 1,
-                "--significance must be in (0, 1), got ", args.significance);
+  // Each value's range was checked by its validator (setup_fit); this one needs two options.
   CRITNET_CHECK(!args.discrete || std::isnan(args.xmin) || args.xmin == std::floor(args.xmin),
                 "--xmin must be an integer with --discrete, got ", args.xmin);
 
@@ -144,18 +139,26 @@ void setup_fit(CLI::App& app) {
   cmd->add_option("file", args->file, "Text/CSV file with the numbers ('-' for stdin)")->required();
   cmd->add_option("--column", args->column, "Column: 1-based index or header name (default 1)");
   cmd->add_flag("--discrete", args->discrete, "Discrete power law (integer data >= 1)");
-  cmd->add_option("--xmin", args->xmin, "Fixed x_min (default: scan for the minimum KS distance)");
-  cmd->add_option("--xmax", args->xmax, "Largest x_min candidate (default: no cap)");
+  cmd->add_option("--xmin", args->xmin,
+                  "Fixed x_min > 0 (default: scan for the minimum KS distance)")
+      ->check(real(0, kInf, Ends::kOpenLow));
+  cmd->add_option("--xmax", args->xmax, "Largest x_min candidate, > 0 (default: no cap)")
+      ->check(real(0, kInf, Ends::kOpenLow));
   cmd->add_option("--bootstrap", args->bootstrap,
-                  "Bootstrap replicates for the p-value (0 = none)");
-  cmd->add_option("--seed", args->seed, "Bootstrap seed (default 42)");
-  cmd->add_option("--threads", args->threads, "Bootstrap threads (0 = all cores)");
+                  "Bootstrap replicates for the p-value (0 = none; at most 1000000)")
+      ->check(integer(0, kMaxBootstrap));
+  cmd->add_option("--seed", args->seed, "Bootstrap seed (default 42)")->check(seed_value());
+  cmd->add_option("--threads", args->threads, "Bootstrap threads (0 = all cores)")
+      ->check(threads_value());
   cmd->add_option("--max-candidates", args->max_candidates,
-                  "At most this many x_min candidates (0 = every unique value)");
-  cmd->add_option("--min-tail", args->min_tail, "Smallest tail a candidate x_min may leave (>= 5)");
+                  "At most this many x_min candidates (0 = every unique value)")
+      ->check(integer(0));
+  cmd->add_option("--min-tail", args->min_tail, "Smallest tail a candidate x_min may leave (>= 5)")
+      ->check(integer(5));
   cmd->add_flag("--no-compare", args->no_compare, "Skip the likelihood-ratio tests");
   cmd->add_option("--significance", args->significance,
-                  "p below this names a favoured model in comparisons (default 0.1)");
+                  "p below this names a favoured model in comparisons, in (0, 1) (default 0.1)")
+      ->check(real(0, 1, Ends::kOpen));
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
   cmd->callback([args] { run_fit(*args); });
 }

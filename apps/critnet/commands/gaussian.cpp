@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "commands/text_output.h"
 #include "commands/plot.h"
+#include "commands/validate.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
 
@@ -166,8 +167,9 @@ void run_gaussian(const GaussianArgs& args) {
   const int64_t size = args.size > 0 ? args.size : (args.dim == 3 ? 256 : 1024);
   rg::GaussianOptions o;
   o.dim(args.dim).size(size).r(args.r).g(args.g);
+  CRITNET_CHECK(std::pow(static_cast<double>(size), static_cast<double>(args.dim)) <= 1073741824.0,
+                "--size ", size, " with --dim ", args.dim, ": L^d must be <= 2^30 sites");
   o.validate_axis();
-  const rg::TwoPointProfile p = rg::two_point_axis(o);
   // Default fit range: from x = 6 (lattice corrections to the continuum law are O(1/x²): 0.7%
   // along an axis in d = 3) to min(60, L/4) (images of the periodic box stay small).
   const double x_min = args.fit_min > 0 ? args.fit_min : 6.0;
@@ -175,6 +177,10 @@ void run_gaussian(const GaussianArgs& args) {
       args.fit_max > 0 ? args.fit_max : std::min(60.0, std::floor(static_cast<double>(size) / 4.0));
   CRITNET_CHECK(x_max > x_min, "fit range [", x_min, ", ", x_max,
                 "] is empty: use a larger --size or set --fit-min/--fit-max");
+  const double x_end = static_cast<double>(size / 2);  // the profile's last x
+  CRITNET_CHECK(x_max <= x_end, "--fit-max ", x_max,
+                " is past the end of the profile (x <= L/2 = ", x_end, " for L = ", size, ")");
+  const rg::TwoPointProfile p = rg::two_point_axis(o);
   const int64_t d = args.dim;
   prepare_plot_dir(args.plot);
   rg::ExponentialFit oz;
@@ -277,13 +283,23 @@ void setup_gaussian(CLI::App& app) {
   auto args = std::make_shared<GaussianArgs>();
   auto* cmd = app.add_subcommand(
       "gaussian", "Two-point function of the Gaussian model on a periodic lattice (eq. 62), CSV");
-  cmd->add_option("--dim", args->dim, "Lattice dimension d (1, 2, 3)")->capture_default_str();
-  cmd->add_option("--size", args->size, "Sites per side L (default 256 for d = 3, 1024 otherwise)");
+  cmd->add_option("--dim", args->dim, "Lattice dimension d (1, 2, 3)")
+      ->capture_default_str()
+      ->check(integer(1, 3));
+  cmd->add_option("--size", args->size,
+                  "Sites per side L >= 2, L^d <= 2^30 (default 256 for d = 3, 1024 otherwise)")
+      ->check(integer(2, int64_t{1} << 30));
   cmd->add_option("--r", args->r, "Mass term r >= 0 (r = 0: zero mode removed)")
-      ->capture_default_str();
-  cmd->add_option("--g", args->g, "Gradient coupling g > 0")->capture_default_str();
-  cmd->add_option("--fit-min", args->fit_min, "Fit range start (default 6)");
-  cmd->add_option("--fit-max", args->fit_max, "Fit range end (default min(60, floor(L/4)))");
+      ->capture_default_str()
+      ->check(real(0));
+  cmd->add_option("--g", args->g, "Gradient coupling g > 0")
+      ->capture_default_str()
+      ->check(real(0, kInf, Ends::kOpenLow));
+  cmd->add_option("--fit-min", args->fit_min, "Fit range start > 0 (default 6)")
+      ->check(real(0, kInf, Ends::kOpenLow));
+  cmd->add_option("--fit-max", args->fit_max,
+                  "Fit range end, in (--fit-min, L/2] (default min(60, floor(L/4)))")
+      ->check(real(0, kInf, Ends::kOpenLow));
   cmd->add_flag("--json", args->json, "Print JSON (fit and profile) instead of CSV");
   cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
   add_plot_option(cmd, args->plot);

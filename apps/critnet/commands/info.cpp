@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/command.h"
+#include "commands/validate.h"
 #include "critnet/core/runtime.h"
 
 namespace critnet::cli {
@@ -45,7 +46,8 @@ void run_info(const InfoArgs& args) {
 void setup_info(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   auto* cmd = app.add_subcommand("info", "Print critnet's version, LibTorch, BLAS, threads, CUDA");
-  cmd->add_option("--threads", args->threads, "Intra-op threads (0 = all cores)");
+  cmd->add_option("--threads", args->threads, "Intra-op threads (0 = all cores; at most 1024)")
+      ->check(threads_value());
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
   cmd->callback([args] { run_info(*args); });
 }

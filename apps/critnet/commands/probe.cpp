@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/validate.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
@@ -45,6 +46,7 @@ struct ProbeArgs {
   std::string gram_side, n_convention;
   double cw_tolerance = 0.1;
   bool no_fits = false;
+  bool subset_size_given = false;  // an explicit --subset-size must fit every layer
   int threads = 0;
   std::string device = "cpu";
   std::string out;
@@ -73,19 +75,24 @@ void print_fit_line(const std::string& name, const probe::FittedDistribution& f)
              num(r.alpha), num(r.alpha_se, 2), r.n_tail, num(r.p, 2), probe::comparison_verdict(r));
 }
 
+// A subset of k units is drawn from each hidden layer: k must not exceed any layer's width.
+void check_subset_size(int64_t k, const std::vector<int64_t>& widths) {
+  for (size_t l = 0; l < widths.size(); ++l) {
+    CRITNET_CHECK(k <= widths[l], "--subset-size ", k, " is larger than hidden layer ", l, " (",
+                  widths[l], " units)");
+  }
+}
+
 void run_probe(const ProbeArgs& a) {
   CRITNET_CHECK(a.split == "train" || a.split == "test", "--split must be train or test, got '",
                 a.split, "'");
-  CRITNET_CHECK(a.limit >= 0, "--limit must be >= 0, got ", a.limit);
-  CRITNET_CHECK(a.batch_size >= 1, "--batch-size must be >= 1, got ", a.batch_size);
-  CRITNET_CHECK(a.bootstrap >= 0, "--bootstrap must be >= 0, got ", a.bootstrap);
-  CRITNET_CHECK(a.max_candidates >= 0, "--max-candidates must be >= 0, got ", a.max_candidates);
   set_threads(a.threads);
   const torch::Device device = resolve_device(a.device);
   const bool tty = ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();
 
   train::LoadedModel loaded = train::load_model(a.checkpoint);
+  if (a.subset_size_given) check_subset_size(a.subset_size, loaded.model->options.hidden_sizes());
   data::DataSpec spec = train::data_spec_from_config(loaded.config);
   if (!a.data.empty()) spec.source = a.data;
   if (!a.data_dir.empty()) spec.data_dir = a.data_dir;
@@ -265,29 +272,44 @@ void setup_probe(CLI::App& app) {
       "OUT/probe.json and OUT/*.csv, prints a summary");
   cmd->add_option("checkpoint", a->checkpoint, "Run directory or checkpoint directory")->required();
   cmd->add_option("--split", a->split, "train | test (default test)");
-  cmd->add_option("--limit", a->limit, "Use only the first N samples of the split (0 = all)");
-  cmd->add_option("--batch-size", a->batch_size, "Samples per forward pass (default 500)");
+  cmd->add_option("--limit", a->limit, "Use only the first N samples of the split (0 = all)")
+      ->check(integer(0));
+  cmd->add_option("--batch-size", a->batch_size, "Samples per forward pass (default 500)")
+      ->check(integer(1, kMaxBatchSize));
   cmd->add_option("--data", a->data, "Data source override (default: the run's)");
   cmd->add_option("--data-dir", a->data_dir, "Data directory override (default: the run's)");
-  cmd->add_option("--threshold", a->threshold, "Unit active when x > threshold (default 0)");
+  cmd->add_option("--threshold", a->threshold, "Unit active when x > threshold (default 0)")
+      ->check(real());
   cmd->add_option("--subset-size", a->subset_size,
-                  "k: units per random subset, 1..64 (default 10)");
-  cmd->add_option("--subsets", a->subsets, "R: random subsets per layer (default 10)");
-  cmd->add_option("--seed", a->seed, "Seed of the subsets and the bootstrap (default 0)");
+                  "k: units per random subset, 1..64 and at most every hidden layer's width "
+                  "(default 10, clamped to narrower layers)")
+      ->check(integer(1, 64))
+      ->each([a](const std::string&) { a->subset_size_given = true; });
+  cmd->add_option("--subsets", a->subsets, "R: random subsets per layer (default 10)")
+      ->check(integer(0, 1000000));
+  cmd->add_option("--seed", a->seed, "Seed of the subsets and the bootstrap (default 0)")
+      ->check(seed_value());
   cmd->add_option("--bootstrap", a->bootstrap,
-                  "Bootstrap replicates of each power-law fit (default 100, 0 = no p-values)");
+                  "Bootstrap replicates of each power-law fit (default 100, 0 = no p-values)")
+      ->check(integer(0, kMaxBootstrap));
   cmd->add_option("--max-candidates", a->max_candidates,
-                  "At most this many x_min candidates per fit (default 1000, 0 = all values)");
+                  "At most this many x_min candidates per fit (default 1000, 0 = all values)")
+      ->check(integer(0));
   cmd->add_option("--max-patterns", a->max_patterns,
-                  "Cap on distinct patterns stored per counter (default 1000000)");
-  cmd->add_option("--beta", a->beta, "β of a = β/N for the spectrum (default: the run's, else 1)");
+                  "Cap on distinct patterns stored per counter (default 1000000)")
+      ->check(integer(1));
+  cmd->add_option("--beta", a->beta,
+                  "β of a = β/N for the spectrum, finite and not 0 (default: the run's, else 1)")
+      ->check(nonzero_real());
   cmd->add_option("--gram-side", a->gram_side, "in | out (default: the run's, else in)");
   cmd->add_option("--n-convention", a->n_convention,
                   "fan-in | fan-out | one (default: the run's, else fan-in)");
   cmd->add_option("--cw-tolerance", a->cw_tolerance,
-                  "|a·s² - 1| counted as at the CW point up to this (default 0.1)");
+                  "|a·s² - 1| counted as at the CW point up to this, > 0 (default 0.1)")
+      ->check(real(0, kInf, Ends::kOpenLow));
   cmd->add_flag("--no-fits", a->no_fits, "Skip the power-law fits (measures and CSVs only)");
-  cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)");
+  cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
+      ->check(threads_value());
   cmd->add_option("--device", a->device,
                   "cpu | auto | cuda | cuda:N for the forward passes (default cpu)");
   cmd->add_option("--out", a->out, "Output directory (default runs/probe-<UTC date-time>)");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands/command.h"
+#include "commands/validate.h"
 
 namespace critnet::cli {
 namespace {
@@ -43,11 +44,11 @@ void setup_report(CLI::App& app) {
   cmd->add_option("--gof-p", args->gof_p_min,
                   "Bootstrap p-value below which a power law is rejected")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(real(0, 1));
   cmd->add_option("--lr-p", args->lr_p_max,
                   "Likelihood-ratio p below which an alternative with R < 0 is favoured")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(real(0, 1));
   cmd->add_flag("--no-png", args->no_png, "Write SVG figures only");
   cmd->callback([args] { run_report(*args); });
 }

@@ -8,14 +8,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
 #include "commands/progress.h"
+#include "commands/validate.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -28,22 +31,20 @@ struct ReproduceArgs {
   std::string hidden;
   std::string also;
   std::string out;
-  double beta = std::nan("");
-  double strength = std::nan("");
-  int64_t epochs = -1, max_steps = -1, train_limit = -1, probe_limit = -1;
-  int64_t sweep_epochs = -1, sweep_train_limit = -1, sweep_max_steps = -1;
+  double beta = 0, strength = 0, sweep_tolerance = 0, min_tail_fraction = 0;
+  int64_t epochs = 0, max_steps = 0, train_limit = 0, probe_limit = 0, batch_size = 0;
+  int64_t sweep_epochs = 0, sweep_train_limit = 0, sweep_max_steps = 0, max_candidates = 0;
   int64_t synthetic_train = 0, synthetic_test = 0;
   std::string sweep_factors;
-  double sweep_tolerance = std::nan("");
-  int bootstrap = -1;
-  int64_t max_candidates = -1;
-  double min_tail_fraction = std::nan("");
-  int64_t batch_size = -1;
+  int bootstrap = 0;
   uint64_t seed = 0;
   int threads = 0;
   std::string device = "auto";
   bool full = false;
   bool no_png = false;
+  // The options given explicitly override the defaults (and --full's settings); each value was
+  // checked by its validator, so no value stands for "not given".
+  std::vector<std::pair<CLI::Option*, std::function<void(experiment::ReproduceOptions&)>>> given;
 };
 
 std::vector<std::string> parse_names(const std::string& text) {
@@ -60,27 +61,11 @@ void run_reproduce(const ReproduceArgs& a) {
   o.data.source = a.data;
   o.data.data_dir = a.data_dir;
   o.data.seed = a.seed;
-  if (a.synthetic_train > 0) o.data.synthetic_train = a.synthetic_train;
-  if (a.synthetic_test > 0) o.data.synthetic_test = a.synthetic_test;
   if (a.full) experiment::apply_full(o);
   o.activation = nn::parse_activation(a.activation);
-  if (!a.hidden.empty()) o.hidden_sizes = parse_list<int64_t>(a.hidden, "--hidden");
   o.also = parse_names(a.also);
-  if (!std::isnan(a.beta)) o.beta = a.beta;
-  if (!std::isnan(a.strength)) o.strength = a.strength;
-  if (a.epochs >= 0) o.epochs = a.epochs;
-  if (a.max_steps >= 0) o.max_steps = a.max_steps;
-  if (a.train_limit >= 0) o.data.train_limit = a.train_limit;
-  if (a.probe_limit >= 0) o.probe_limit = a.probe_limit;
-  if (a.sweep_epochs >= 0) o.sweep_epochs = a.sweep_epochs;
-  if (a.sweep_train_limit >= 0) o.sweep_train_limit = a.sweep_train_limit;
-  if (a.sweep_max_steps >= 0) o.sweep_max_steps = a.sweep_max_steps;
-  if (!a.sweep_factors.empty()) o.sweep_factors = parse_list<double>(a.sweep_factors, "--sweep");
-  if (!std::isnan(a.sweep_tolerance)) o.sweep_tolerance = a.sweep_tolerance;
-  if (a.bootstrap >= 0) o.bootstrap = a.bootstrap;
-  if (a.max_candidates >= 0) o.max_candidates = a.max_candidates;
-  if (a.batch_size >= 0) o.batch_size = a.batch_size;
-  if (!std::isnan(a.min_tail_fraction)) o.min_tail_fraction = a.min_tail_fraction;
+  for (const auto& [option, apply] : a.given)
+    if (option->count() > 0) apply(o);
   o.seed = a.seed;
   o.threads = a.threads;
   o.device = a.device;
@@ -124,47 +109,94 @@ void setup_reproduce(CLI::App& app) {
                   "synthetic:D");
   cmd->add_option("--data-dir", a->data_dir, "Directory of the data files (default per source)");
   cmd->add_option("--activation", a->activation, "relu (default) | elu | tanh | linear");
-  cmd->add_option("--hidden", a->hidden, "Hidden widths (default 600,400,200,100)");
+  // An option applied to the options only when given: `o` is the resolved ReproduceOptions.
+  ReproduceArgs& r = *a;
+  using Options = experiment::ReproduceOptions;
+  auto given = [&r](CLI::Option* option, std::function<void(Options&)> apply) {
+    r.given.emplace_back(option, std::move(apply));
+  };
+  given(cmd->add_option("--hidden", r.hidden, "Hidden widths (default 600,400,200,100)")
+            ->check(integer_list(1, kMaxWidth, false)),
+        [&r](Options& o) { o.hidden_sizes = parse_list<int64_t>(r.hidden, "--hidden"); });
   cmd->add_option("--also", a->also, "Extra arms, comma-separated: cw, l2, l1, paper-eq33");
-  cmd->add_option("--beta", a->beta,
-                  "β of the penalised arms (a = β/N, N = fan-in); skips the β sweep");
-  cmd->add_option("--strength", a->strength,
-                  fmt::format("λ of the penalised arms (default {:g})", d.strength));
-  cmd->add_option("--epochs", a->epochs,
-                  fmt::format("Epochs of every arm (default {}, --full 20)", d.epochs));
-  cmd->add_option("--max-steps", a->max_steps, "Stop every arm after N optimiser steps (0 = none)");
-  cmd->add_option("--train-limit", a->train_limit, "Use only the first N train samples (0 = all)");
-  cmd->add_option("--batch-size", a->batch_size,
-                  fmt::format("Samples per step (default {})", d.batch_size));
-  cmd->add_option("--sweep", a->sweep_factors,
-                  "β sweep factors f (β = f·N₁, N₁ = input size), default 0.25,0.5,1");
-  cmd->add_option("--sweep-epochs", a->sweep_epochs,
-                  fmt::format("Epochs of each sweep run (default {})", d.sweep_epochs));
-  cmd->add_option(
-      "--sweep-train-limit", a->sweep_train_limit,
-      fmt::format("Train samples of each sweep run (default {}, --full all)", d.sweep_train_limit));
-  cmd->add_option("--sweep-max-steps", a->sweep_max_steps, "Steps of each sweep run (0 = none)");
-  cmd->add_option("--sweep-tolerance", a->sweep_tolerance,
-                  fmt::format("Accuracy drop (fraction) the chosen β may cost in the sweep "
-                              "(default {:g})",
-                              d.sweep_tolerance));
-  cmd->add_option(
-      "--probe-limit", a->probe_limit,
-      fmt::format("Test samples probed (default {}, 0 or --full = all)", d.probe_limit));
-  cmd->add_option(
-      "--bootstrap", a->bootstrap,
-      fmt::format("Bootstrap replicates per power-law fit (default {}, --full 1000)", d.bootstrap));
-  cmd->add_option(
-      "--max-candidates", a->max_candidates,
-      fmt::format("x_min candidates per fit (default {}, 0 or --full = all)", d.max_candidates));
-  cmd->add_option("--min-tail-fraction", a->min_tail_fraction,
-                  fmt::format("Each CSN fit's tail holds at least this fraction of the values "
-                              "(default {:g}; 0 = CSN's plain x_min scan)",
-                              d.min_tail_fraction));
-  cmd->add_option("--synthetic-train", a->synthetic_train, "Train samples of synthetic:D");
-  cmd->add_option("--synthetic-test", a->synthetic_test, "Test samples of synthetic:D");
-  cmd->add_option("--seed", a->seed, "Seed of everything (default 0)");
-  cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)");
+  given(cmd->add_option("--beta", r.beta,
+                        "β > 0 of the penalised arms (a = β/N, N = fan-in); skips the β sweep")
+            ->check(real(0, kInf, Ends::kOpenLow)),
+        [&r](Options& o) { o.beta = r.beta; });
+  given(cmd->add_option("--strength", r.strength,
+                        fmt::format("λ > 0 of the penalised arms (default {:g})", d.strength))
+            ->check(real(0, kInf, Ends::kOpenLow)),
+        [&r](Options& o) { o.strength = r.strength; });
+  given(cmd->add_option("--epochs", r.epochs,
+                        fmt::format("Epochs of every arm (default {}, --full 20)", d.epochs))
+            ->check(integer(1)),
+        [&r](Options& o) { o.epochs = r.epochs; });
+  given(cmd->add_option("--max-steps", r.max_steps,
+                        "Stop every arm after N optimiser steps (0 = none)")
+            ->check(integer(0)),
+        [&r](Options& o) { o.max_steps = r.max_steps; });
+  given(cmd->add_option("--train-limit", r.train_limit,
+                        "Use only the first N train samples (0 = all)")
+            ->check(integer(0)),
+        [&r](Options& o) { o.data.train_limit = r.train_limit; });
+  given(cmd->add_option("--batch-size", r.batch_size,
+                        fmt::format("Samples per step (default {})", d.batch_size))
+            ->check(integer(1, kMaxBatchSize)),
+        [&r](Options& o) { o.batch_size = r.batch_size; });
+  given(cmd->add_option("--sweep", r.sweep_factors,
+                        "β sweep factors f > 0 (β = f·N₁, N₁ = input size), default 0.25,0.5,1")
+            ->check(real_list(false, true)),
+        [&r](Options& o) { o.sweep_factors = parse_list<double>(r.sweep_factors, "--sweep"); });
+  given(cmd->add_option("--sweep-epochs", r.sweep_epochs,
+                        fmt::format("Epochs of each sweep run (default {})", d.sweep_epochs))
+            ->check(integer(1)),
+        [&r](Options& o) { o.sweep_epochs = r.sweep_epochs; });
+  given(cmd->add_option("--sweep-train-limit", r.sweep_train_limit,
+                        fmt::format("Train samples of each sweep run (default {}, --full all)",
+                                    d.sweep_train_limit))
+            ->check(integer(0)),
+        [&r](Options& o) { o.sweep_train_limit = r.sweep_train_limit; });
+  given(
+      cmd->add_option("--sweep-max-steps", r.sweep_max_steps, "Steps of each sweep run (0 = none)")
+          ->check(integer(0)),
+      [&r](Options& o) { o.sweep_max_steps = r.sweep_max_steps; });
+  given(cmd->add_option("--sweep-tolerance", r.sweep_tolerance,
+                        fmt::format("Accuracy drop (fraction, in [0, 1]) the chosen β may cost in "
+                                    "the sweep (default {:g})",
+                                    d.sweep_tolerance))
+            ->check(real(0, 1)),
+        [&r](Options& o) { o.sweep_tolerance = r.sweep_tolerance; });
+  given(cmd->add_option(
+               "--probe-limit", r.probe_limit,
+               fmt::format("Test samples probed (default {}, 0 or --full = all)", d.probe_limit))
+            ->check(integer(0)),
+        [&r](Options& o) { o.probe_limit = r.probe_limit; });
+  given(cmd->add_option("--bootstrap", r.bootstrap,
+                        fmt::format("Bootstrap replicates per power-law fit (default {}, --full "
+                                    "1000)",
+                                    d.bootstrap))
+            ->check(integer(0, kMaxBootstrap)),
+        [&r](Options& o) { o.bootstrap = r.bootstrap; });
+  given(cmd->add_option("--max-candidates", r.max_candidates,
+                        fmt::format("x_min candidates per fit (default {}, 0 or --full = all)",
+                                    d.max_candidates))
+            ->check(integer(0)),
+        [&r](Options& o) { o.max_candidates = r.max_candidates; });
+  given(cmd->add_option("--min-tail-fraction", r.min_tail_fraction,
+                        fmt::format("Each CSN fit's tail holds at least this fraction of the "
+                                    "values, in [0, 1) (default {:g}; 0 = CSN's plain x_min scan)",
+                                    d.min_tail_fraction))
+            ->check(real(0, 1, Ends::kOpenHigh)),
+        [&r](Options& o) { o.min_tail_fraction = r.min_tail_fraction; });
+  given(cmd->add_option("--synthetic-train", r.synthetic_train, "Train samples of synthetic:D")
+            ->check(integer(1)),
+        [&r](Options& o) { o.data.synthetic_train = r.synthetic_train; });
+  given(cmd->add_option("--synthetic-test", r.synthetic_test, "Test samples of synthetic:D")
+            ->check(integer(1)),
+        [&r](Options& o) { o.data.synthetic_test = r.synthetic_test; });
+  cmd->add_option("--seed", a->seed, "Seed of everything (default 0)")->check(seed_value());
+  cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
+      ->check(threads_value());
   cmd->add_option("--device", a->device, "auto (default) | cpu | cuda | cuda:N");
   cmd->add_flag("--full", a->full,
                 "The paper-scale budget: all data, 20 epochs, sweep on all train samples, "

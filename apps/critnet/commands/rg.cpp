@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "commands/text_output.h"
 #include "commands/plot.h"
+#include "commands/validate.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
 #include "critnet/rg/couplings.h"
@@ -84,6 +85,7 @@ void run_rg(const RgArgs& args) {
   rg::ClassifyOptions cls;
   cls.tol_trivial(args.tol_trivial).tol_critical(args.tol_critical).tol_near(args.tol_near);
   cls.validate();
+  check_unique(args.layers, "--layer");
   const std::vector<torch::Tensor> weights = load_weights(args.checkpoint);
   std::vector<int64_t> layers = args.layers;
   if (layers.empty()) {
@@ -238,10 +240,7 @@ struct FlowArgs {
 };
 
 void run_rg_flow(const FlowArgs& args) {
-  CRITNET_CHECK(std::isfinite(args.a), "--a must be finite, got ", args.a);
-  CRITNET_CHECK(std::isfinite(args.tau_max) && args.tau_max != 0.0,
-                "--tau-max must be finite and non-zero, got ", args.tau_max);
-  CRITNET_CHECK(args.steps >= 1, "--steps must be >= 1, got ", args.steps);
+  // Each value's range was checked by its validator (setup_rg_flow).
   CRITNET_CHECK(!args.lambdas.empty(), "--lambda needs at least one value");
   std::vector<double> taus;
   for (int64_t i = 0; i <= args.steps; ++i) {
@@ -348,21 +347,29 @@ void setup_rg(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "rg", "Per layer: spectrum of a*w, couplings (eq. 13), flow classification (sec. 2.5), xi");
   cmd->add_option("checkpoint", args->checkpoint, "Checkpoint file (LibTorch archive)")->required();
-  cmd->add_option("--beta", args->beta, "Inverse temperature beta; a = beta/N")
-      ->capture_default_str();
+  cmd->add_option("--beta", args->beta, "Inverse temperature beta (finite, not 0); a = beta/N")
+      ->capture_default_str()
+      ->check(nonzero_real());
   cmd->add_option("--field", args->field, "External field h (enters u only)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real());
   cmd->add_option("--gram-side", args->gram_side, "w = V^T V (in) or V V^T (out)")
       ->capture_default_str();
   cmd->add_option("--n-convention", args->n_convention, "N = fan-in | fan-out | one")
       ->capture_default_str();
-  cmd->add_option("--layer", args->layers, "Linear layer indices (default: all)")->delimiter(',');
-  cmd->add_option("--tol-trivial", args->tol_trivial, "Mode at 0 when |x| <= tol")
-      ->capture_default_str();
-  cmd->add_option("--tol-critical", args->tol_critical, "Mode critical when |x-1| <= tol")
-      ->capture_default_str();
-  cmd->add_option("--tol-near", args->tol_near, "Mode near-critical when |x-1| <= tol")
-      ->capture_default_str();
+  cmd->add_option("--layer", args->layers, "Linear layer indices, each once (default: all)")
+      ->delimiter(',')
+      ->check(integer(0));
+  cmd->add_option("--tol-trivial", args->tol_trivial, "Mode at 0 when |x| <= tol, in (0, 1)")
+      ->capture_default_str()
+      ->check(real(0, 1, Ends::kOpen));
+  cmd->add_option("--tol-critical", args->tol_critical,
+                  "Mode critical when |x-1| <= tol, in (0, --tol-near]")
+      ->capture_default_str()
+      ->check(real(0, 1, Ends::kOpen));
+  cmd->add_option("--tol-near", args->tol_near, "Mode near-critical when |x-1| <= tol, in (0, 1)")
+      ->capture_default_str()
+      ->check(real(0, 1, Ends::kOpen));
   cmd->add_flag("--json", args->json, "Print JSON (with every mode) instead of a table");
   add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_rg(*args); });
@@ -374,12 +381,19 @@ void setup_rg_flow(CLI::App& app) {
       "rg-flow", "Integrate dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda) (eq. 26); CSV");
   cmd->add_option("--lambda", args->lambdas, "Initial eigenvalues lambda0 (comma separated)")
       ->delimiter(',')
-      ->required();
-  cmd->add_option("--a", args->a, "a = beta/N")->capture_default_str();
-  cmd->add_option("--tau-max", args->tau_max, "Integrate over [0, tau-max] (< 0: towards the UV)")
-      ->capture_default_str();
-  cmd->add_option("--steps", args->steps, "Output points after tau = 0")->capture_default_str();
-  cmd->add_option("--rtol", args->rtol, "RK45 relative tolerance")->capture_default_str();
+      ->required()
+      ->check(real());
+  cmd->add_option("--a", args->a, "a = beta/N")->capture_default_str()->check(real());
+  cmd->add_option("--tau-max", args->tau_max,
+                  "Integrate over [0, tau-max] (not 0; < 0: towards the UV)")
+      ->capture_default_str()
+      ->check(nonzero_real());
+  cmd->add_option("--steps", args->steps, "Output points after tau = 0, at most 1000000")
+      ->capture_default_str()
+      ->check(integer(1, kMaxFlowSteps));
+  cmd->add_option("--rtol", args->rtol, "RK45 relative tolerance, in (0, 1)")
+      ->capture_default_str()
+      ->check(real(0, 1, Ends::kOpen));
   cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
   add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_rg_flow(*args); });

@@ -19,6 +19,7 @@
 #include "commands/command.h"
 #include "commands/parse_list.h"
 #include "commands/progress.h"
+#include "commands/validate.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -163,6 +164,7 @@ void setup_train(CLI::App& app) {
   add(
       cmd->add_option("--eval-batch-size", r.eval_batch_size,
                       fmt::format("Batch size of evaluation (default {})", d.eval_batch_size))
+          ->check(integer(1, kMaxBatchSize))
           ->group("Run"),
       [&r](TrainOptions& o) { o.eval_batch_size = r.eval_batch_size; }, true);
   cmd->add_flag("--no-progress", r.no_progress, "No progress bar (drawn only when stderr is a TTY)")
@@ -182,24 +184,29 @@ void setup_train(CLI::App& app) {
   add(cmd->add_option(
              "--synthetic-train", r.synthetic_train,
              fmt::format("Train samples of synthetic:D (default {})", d.data.synthetic_train))
+          ->check(integer(1))
           ->group("Data"),
       [&r](TrainOptions& o) { o.data.synthetic_train = r.synthetic_train; });
   add(cmd->add_option(
              "--synthetic-test", r.synthetic_test,
              fmt::format("Test samples of synthetic:D (default {})", d.data.synthetic_test))
+          ->check(integer(1))
           ->group("Data"),
       [&r](TrainOptions& o) { o.data.synthetic_test = r.synthetic_test; });
   add(cmd->add_option("--train-limit", r.train_limit,
                       "Use only the first N train samples (0 = all)")
+          ->check(integer(0))
           ->group("Data"),
       [&r](TrainOptions& o) { o.data.train_limit = r.train_limit; });
   add(cmd->add_option("--test-limit", r.test_limit, "Use only the first N test samples (0 = all)")
+          ->check(integer(0))
           ->group("Data"),
       [&r](TrainOptions& o) { o.data.test_limit = r.test_limit; });
 
   // Model.
   add(cmd->add_option("--hidden", r.hidden,
                       "Hidden layer widths, input side first (default 600,400,200,100)")
+          ->check(integer_list(1, kMaxWidth, false, true))
           ->group("Model"),
       [&r](TrainOptions& o) {
         o.hidden_sizes = parse_list_or_none<int64_t>(r.hidden, "--hidden");
@@ -213,36 +220,45 @@ void setup_train(CLI::App& app) {
 
   // Optimisation.
   add(cmd->add_option("--lr", r.lr, fmt::format("Adam learning rate (default {})", d.lr))
+          ->check(real(0, kInf, Ends::kOpenLow))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.lr = r.lr; });
   add(cmd->add_option("--beta1", r.beta1, fmt::format("Adam beta1 (default {})", d.beta1))
+          ->check(real(0, 1, Ends::kOpenHigh))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.beta1 = r.beta1; });
   add(cmd->add_option("--beta2", r.beta2, fmt::format("Adam beta2 (default {})", d.beta2))
+          ->check(real(0, 1, Ends::kOpenHigh))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.beta2 = r.beta2; });
   add(cmd->add_option("--eps", r.eps, fmt::format("Adam epsilon (default {})", d.eps))
+          ->check(real(0, kInf, Ends::kOpenLow))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.eps = r.eps; });
   add(cmd->add_option("--weight-decay", r.weight_decay, "Adam (L2) weight decay (default 0)")
+          ->check(real(0))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.weight_decay = r.weight_decay; });
   add(cmd->add_option("--batch-size", r.batch_size,
                       fmt::format("Samples per step (default {})", d.batch_size))
+          ->check(integer(1, kMaxBatchSize))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.batch_size = r.batch_size; });
   add(
       cmd->add_option("--epochs", r.epochs, fmt::format("Epochs (default {})", d.epochs))
+          ->check(integer(1))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.epochs = r.epochs; }, true);
   add(
       cmd->add_option("--max-steps", r.max_steps,
                       "Stop after N optimiser steps in total (0 = no limit; the last epoch is then "
                       "partial)")
+          ->check(integer(0))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.max_steps = r.max_steps; }, true);
   add(cmd->add_option("--seed", r.seed,
                       "Seed of the initialisation, the data order and synthetic data (default 0)")
+          ->check(seed_value())
           ->group("Optimisation"),
       [&r](TrainOptions& o) {
         o.seed = r.seed;
@@ -267,6 +283,7 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.cuda_graph = r.cuda_graph == "on"; }, true);
   add(
       cmd->add_option("--threads", r.threads, "Intra-op CPU threads (default 0 = all cores)")
+          ->check(threads_value())
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.threads = r.threads; }, true);
 
@@ -281,10 +298,12 @@ void setup_train(CLI::App& app) {
              "--beta", r.beta,
              "Inverse temperature beta, a = beta/N (default 1; it acts when beta is of the "
              "order of N; with --reg paper and beta > 0 the penalty cannot reach zero)")
+          ->check(real())
           ->group("Regularisation"),
       [&r](TrainOptions& o) { o.reg.beta(r.beta); });
   add(cmd->add_option("--strength", r.strength,
                       "Strength lambda of the penalty in the loss (default 0)")
+          ->check(real(0))
           ->group("Regularisation"),
       [&r](TrainOptions& o) { o.reg.strength(r.strength); });
   add(cmd->add_option("--gram-side", r.gram_side, "w = V^T V (in, default) or V V^T (out)")
@@ -295,6 +314,7 @@ void setup_train(CLI::App& app) {
           ->group("Regularisation"),
       [&r](TrainOptions& o) { o.reg.n_convention(reg::parse_n_convention(r.n_convention)); });
   add(cmd->add_option("--coeffs", r.coeffs, "Coefficients c0,c1,...,cK (K <= 4) of --reg poly")
+          ->check(real_list(true))
           ->group("Regularisation"),
       [&r](TrainOptions& o) {
         o.reg.coefficients(parse_list_or_none<double>(r.coeffs, "--coeffs"));
@@ -303,12 +323,14 @@ void setup_train(CLI::App& app) {
              "--reg-layers", r.reg_layers,
              "Indices of the Linear layers penalised, e.g. 0,1,2 (default all but the output "
              "layer)")
+          ->check(integer_list(0, kInt64Max, true, true))
           ->group("Regularisation"),
       [&r](TrainOptions& o) {
         o.reg.layers(parse_list_or_none<int64_t>(r.reg_layers, "--reg-layers"));
       });
   add(cmd->add_option("--reg-interval", r.reg_interval,
                       "Apply the penalty every k steps with strength k*lambda (default 1)")
+          ->check(integer(1))
           ->group("Regularisation"),
       [&r](TrainOptions& o) { o.reg.interval(r.reg_interval); });
 
@@ -316,6 +338,7 @@ void setup_train(CLI::App& app) {
              "--probes", r.probes,
              "Rademacher probes of the stochastic (Hutchinson) penalty estimate; 0 = exact "
              "(default)")
+          ->check(integer(0))
           ->group("Regularisation"),
       [&r](TrainOptions& o) { o.reg.probes(r.probes); });
 

@@ -24,9 +24,17 @@ struct RuntimeInfo {
 /// Gathers RuntimeInfo (runs a tiny matmul first so that the BLAS is loaded).
 RuntimeInfo runtime_info();
 
-/// Sets LibTorch's intra-op threads; threads <= 0 means all hardware threads.
+/// Most threads any critnet command starts (--threads): more than this is refused, not
+/// spawned (docs/cli.md).
+inline constexpr int kMaxThreads = 1024;
+
+/// Sets LibTorch's intra-op threads; threads == 0 means all hardware threads. Throws
+/// InvalidArgument for threads < 0 or > kMaxThreads.
 /// Debian's LibTorch starts with one thread unless OMP_NUM_THREADS is set.
 void set_threads(int threads);
+
+/// Throws InvalidArgument naming `what` unless 0 <= threads <= kMaxThreads.
+void check_threads(int threads, const char* what = "threads");
 
 /// Resolves "auto" | "cpu" | "cuda" | "cuda:N"; throws InvalidArgument when CUDA is asked for
 /// but absent.

@@ -59,10 +59,11 @@ struct ReproduceOptions {
   std::vector<std::string> also;
   /// λ of every penalised arm.
   double strength = 1e-3;
-  /// β of the penalised arms (a = β/N, N = fan-in of each layer). Empty = choose by the sweep.
+  /// β > 0 of the penalised arms (a = β/N, N = fan-in of each layer). Empty = choose by the
+  /// sweep.
   std::optional<double> beta;
 
-  /// The β sweep: β = f · N₁ for each factor f (N₁ = input size, the first layer's fan-in),
+  /// The β sweep: β = f · N₁ for each factor f > 0 (N₁ = input size, the first layer's fan-in),
   /// each trained with the `paper` penalty on a short budget beside an unregularised run; the
   /// largest β whose test accuracy stays within `sweep_tolerance` (a fraction, 0.02 = 2 points)
   /// of that baseline's is chosen (the smallest β when none does).

@@ -52,8 +52,8 @@ struct RegularizerOptions {
   TORCH_ARG(NConvention, n_convention) = NConvention::kFanIn;
   /// Coefficients c_0..c_K (1 ≤ K+1 ≤ 5) of the kPoly preset; must be empty for the others.
   TORCH_ARG(std::vector<double>, coefficients) = {};
-  /// Indices of the Linear layers penalised; empty = every layer but the output layer.
-  /// (Checked against the model by the trainer, not by validate().)
+  /// Indices of the Linear layers penalised, each >= 0 and at most once; empty = every layer
+  /// but the output layer. (Checked against the model by the trainer, not by validate().)
   TORCH_ARG(std::vector<int64_t>, layers) = {};
   /// Lazy interval k ≥ 1: the penalty is applied every k steps with strength k·λ.
   TORCH_ARG(int64_t, interval) = 1;

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "critnet/core/error.h"
 
 namespace ex = critnet::experiment;
@@ -81,6 +83,21 @@ TEST(ReproduceOptions, BadValuesNameThemselves) {
   o = {};
   o.bootstrap = -1;
   EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be >= 0, got -1"));
+}
+
+// β and the sweep are checked before anything trains: the critical arm needs β > 0.
+TEST(ReproduceOptions, BetaAndSweepMustBePositive) {
+  ex::ReproduceOptions o;
+  for (double beta : {-4.0, 0.0, static_cast<double>(NAN)}) {
+    o.beta = beta;
+    EXPECT_THAT(validation_error(o), HasSubstr("beta must be finite and > 0, got "));
+  }
+  o = {};
+  o.sweep_factors = {0.5, -1.0};
+  EXPECT_THAT(validation_error(o), HasSubstr("sweep factors must be finite and > 0, got -1"));
+  o = {};
+  o.threads = 5000;
+  EXPECT_THAT(validation_error(o), HasSubstr("threads must be in [0, 1024] (0 = all cores)"));
 }
 
 TEST(ReproduceOptions, FullUsesAllDataAndMoreReplicates) {

@@ -250,6 +250,12 @@ TEST(CriticalPenalty, ValidateRejectsBadOptionsWithTheValue) {
             "regulariser interval must be >= 1, got 0");
   EXPECT_EQ(invalid_argument_text([&] { paper().probes(-2).validate(); }),
             "regulariser probes must be >= 0 (0 = exact), got -2");
+  EXPECT_EQ(invalid_argument_text([&] {
+              paper().layers({0, 2, 0}).validate();
+            }),
+            "regulariser layer 0 is listed twice (each layer is penalised once)");
+  EXPECT_EQ(invalid_argument_text([&] { paper().layers({-1}).validate(); }),
+            "regulariser layer indices must be >= 0, got -1");
   EXPECT_EQ(invalid_argument_text([&] { paper().coefficients({1.0}).validate(); }),
             "coefficients are only used by the poly preset, got 1 with preset paper");
   auto poly = [] { return RegularizerOptions().preset(Preset::kPoly); };

@@ -217,7 +217,7 @@ TEST_F(TrainTest, ExplodingPenaltyNamesTheLayer) {
   } catch (const NumericalError& e) {
     const std::string msg = e.what();
     EXPECT_EQ(msg.rfind("non-finite loss (", 0), 0u) << msg;
-    EXPECT_NE(msg.find(") at step 0 (epoch 1, batch 0): the critical penalty of layer 1 is "),
+    EXPECT_NE(msg.find(") at step 1 (epoch 1, batch 1): the critical penalty of layer 1 is "),
               std::string::npos)
         << msg;
     EXPECT_NE(msg.find("; penalties by layer: 1 = "), std::string::npos) << msg;
