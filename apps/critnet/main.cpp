@@ -1,9 +1,9 @@
 // critnet's command-line entry point: registers every subcommand, catches errors once and maps
 // them to the exit codes documented in docs/cli.md.
+#include <c10/util/Exception.h>
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
-#include <c10/util/Exception.h>
 #include <cstdio>
 #include <exception>
 #include <string>

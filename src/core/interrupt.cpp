@@ -7,7 +7,8 @@ namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
 int g_depth = 0;  // StopSignals objects alive (the handlers are process-wide)
-struct sigaction g_old_int {}, g_old_term {};
+struct sigaction g_old_int {
+}, g_old_term{};
 
 extern "C" void on_stop_signal(int sig) {
   if (g_signal != 0) {  // second signal: stop now
@@ -37,7 +38,9 @@ StopSignals::~StopSignals() {
   sigaction(SIGTERM, &g_old_term, nullptr);
 }
 
-int stop_signal() { return g_signal; }
+int stop_signal() {
+  return g_signal;
+}
 
 std::string signal_name(int signal) {
   if (signal == SIGINT) return "SIGINT";

@@ -17,7 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string why(int err) { return std::strerror(err); }
+std::string why(int err) {
+  return std::strerror(err);
+}
 
 [[noreturn]] void fail(const fs::path& path, const char* what, int err) {
   throw OutputError(path.string() + ": " + what + " (" + why(err) + ")");

@@ -39,16 +39,22 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string read_text(const fs::path& path) { return io::read_text_file(path); }
+std::string read_text(const fs::path& path) {
+  return io::read_text_file(path);
+}
 
-json read_json(const fs::path& path) { return io::read_json_file(path); }
+json read_json(const fs::path& path) {
+  return io::read_json_file(path);
+}
 
 bool file_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
 }
 
-void make_dirs(const fs::path& dir) { io::create_directories(dir); }
+void make_dirs(const fs::path& dir) {
+  io::create_directories(dir);
+}
 
 // Writes `text` atomically, but leaves the file (and its time stamp) alone when it already
 // holds exactly that text.

@@ -96,8 +96,8 @@ CouplingMatrices coupling_matrices(const torch::Tensor& w, double beta, double n
 double massless_tolerance(int64_t k, double x_max) {
   constexpr double kUlps = 16.0;
   const double scale = std::max(1.0, std::abs(x_max));
-  const double dx = static_cast<double>(std::max<int64_t>(k, 1)) *
-                    std::numeric_limits<double>::epsilon() * scale;
+  const double dx =
+      static_cast<double>(std::max<int64_t>(k, 1)) * std::numeric_limits<double>::epsilon() * scale;
   return kUlps * dx * (1.0 + 2.0 * scale);
 }
 

@@ -104,7 +104,8 @@ std::string shape_of(const torch::Tensor& t) {
 void load_model_file(nn::Mlp& model, const std::string& file) {
   io::require_regular_file(file, "model file");
   std::vector<std::pair<std::string, std::string>> expected;
-  for (const auto& p : model->named_parameters()) expected.emplace_back(p.key(), shape_of(p.value()));
+  for (const auto& p : model->named_parameters())
+    expected.emplace_back(p.key(), shape_of(p.value()));
   try {
     torch::load(model, file, torch::Device(torch::kCPU));
   } catch (const c10::Error& e) {

@@ -639,13 +639,13 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
   }
 
   if (const int sig = stop_signal()) {
-    const bool saved = !ckpt_dir.empty() && opts.checkpoint &&
-                       fs::exists(fs::path(ckpt_dir) / "state.json");
-    throw Interrupted(sig, "interrupted by " + signal_name(sig) + " after step " +
-                               std::to_string(step) +
-                               (saved ? "; checkpoint written to " + ckpt_dir +
-                                            ": continue with --resume " + out_dir
-                                      : "; no checkpoint (no output directory)"));
+    const bool saved =
+        !ckpt_dir.empty() && opts.checkpoint && fs::exists(fs::path(ckpt_dir) / "state.json");
+    throw Interrupted(
+        sig,
+        "interrupted by " + signal_name(sig) + " after step " + std::to_string(step) +
+            (saved ? "; checkpoint written to " + ckpt_dir + ": continue with --resume " + out_dir
+                   : "; no checkpoint (no output directory)"));
   }
   model->eval();
   TrainResult result;

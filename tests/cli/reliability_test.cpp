@@ -38,7 +38,9 @@ constexpr const char* kTiny =
     "train --data synthetic:12 --synthetic-train 200 --synthetic-test 50 --batch-size 50 "
     "--threads 1 --device cpu ";
 
-CliResult run(const std::string& args) { return critnet::test_support::run_critnet_shell(args); }
+CliResult run(const std::string& args) {
+  return critnet::test_support::run_critnet_shell(args);
+}
 
 int lines(const std::string& text) {
   int n = 0;
@@ -68,7 +70,8 @@ std::vector<std::string> temp_files(const fs::path& dir) {
 // A background `critnet ARGS` with stdout and stderr to files.
 class Background {
  public:
-  Background(const std::vector<std::string>& args, const fs::path& log_dir) : err_(log_dir / "err") {
+  Background(const std::vector<std::string>& args, const fs::path& log_dir)
+      : err_(log_dir / "err") {
     pid_ = ::fork();
     if (pid_ == 0) {
       const int out = ::open((log_dir / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -107,10 +110,11 @@ class Background {
 
 // A run that goes on until it is stopped (about 0.1 s an epoch).
 std::vector<std::string> endless_train(const std::string& run_dir) {
-  return {"train",     "--data",       "synthetic:12", "--synthetic-train", "2000",
-          "--synthetic-test", "50",    "--hidden",     "64",           "--batch-size",
-          "10",        "--threads",    "1",            "--epochs",     "100000",
-          "--out",     run_dir};
+  return {"train", "--data",           "synthetic:12", "--synthetic-train",
+          "2000",  "--synthetic-test", "50",           "--hidden",
+          "64",    "--batch-size",     "10",           "--threads",
+          "1",     "--epochs",         "100000",       "--out",
+          run_dir};
 }
 
 bool wait_for(const fs::path& file, double seconds) {
@@ -157,7 +161,8 @@ class DiskFull : public ::testing::Test {
 
 TEST_F(DiskFull, TrainOnAFullDiskFailsCleanly) {
   fill(0);
-  const CliResult r = run(std::string(kTiny) + "--hidden 8 --epochs 1 --out " + (mnt_ / "run").string());
+  const CliResult r =
+      run(std::string(kTiny) + "--hidden 8 --epochs 1 --out " + (mnt_ / "run").string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(error_lines(r.err), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("No space left on device"));
@@ -250,7 +255,8 @@ TEST(Signals, StopWritesACheckpointAndExits128PlusSignal) {
     const std::string err = train.err();
     EXPECT_THAT(err, HasSubstr(sig == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM"));
     EXPECT_THAT(err, HasSubstr("continue with --resume " + run_dir));
-    const auto state = nlohmann::json::parse(read_file(fs::path(run_dir) / "checkpoint/state.json"));
+    const auto state =
+        nlohmann::json::parse(read_file(fs::path(run_dir) / "checkpoint/state.json"));
     const int64_t epoch = state.at("epoch").get<int64_t>();
     EXPECT_GE(epoch, 1);
     EXPECT_THAT(temp_files(run_dir), ::testing::IsEmpty());
@@ -276,8 +282,9 @@ TEST(MismatchedCheckpoint, EveryReaderRefusesIt) {
   fs::copy_file(tmp.path() / "a16.pt", tmp.path() / "b" / model,
                 fs::copy_options::overwrite_existing);
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"a", "is [32, 12] but the checkpoint's state.json config makes it [16, 12] (the model "
-            "file belongs to another run)"},
+      {"a",
+       "is [32, 12] but the checkpoint's state.json config makes it [16, 12] (the model "
+       "file belongs to another run)"},
       {"b", "cannot load the model (No such serialized submodule"}};
   for (const auto& [run_name, message] : cases) {
     const std::string dir = tmp.file(run_name);

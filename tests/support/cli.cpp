@@ -11,7 +11,9 @@
 
 namespace critnet::test_support {
 
-const char* critnet_binary() { return CRITNET_BINARY; }
+const char* critnet_binary() {
+  return CRITNET_BINARY;
+}
 
 std::string shell_quote(const std::string& text) {
   std::string q = "'";

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "commands/command.h"
-#include "commands/text_output.h"
 #include "commands/plot.h"
+#include "commands/text_output.h"
 #include "commands/validate.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"

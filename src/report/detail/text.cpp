@@ -82,5 +82,4 @@ std::string md_cell(std::string_view text) {
   return out;
 }
 
-
 }  // namespace critnet::report::detail

@@ -17,5 +17,4 @@ std::string number(double v, int digits = 3);
 // Escapes '|' and line breaks for a GitHub markdown table cell.
 std::string md_cell(std::string_view text);
 
-
 }  // namespace critnet::report::detail

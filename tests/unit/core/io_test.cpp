@@ -33,8 +33,7 @@ TEST(CoreIo, AtomicWriteReplacesWholeAndLeavesNoTemporary) {
   io::write_file_atomic(file, "second, longer\n");
   EXPECT_EQ(read_file(file), "second, longer\n");
   EXPECT_EQ(count_entries(tmp.path()), 1);
-  EXPECT_EQ(io::temp_path_for(file).string(),
-            file.string() + ".tmp." + std::to_string(::getpid()));
+  EXPECT_EQ(io::temp_path_for(file).string(), file.string() + ".tmp." + std::to_string(::getpid()));
 }
 
 TEST(CoreIo, AtomicWriteFailureNamesTheFileAndKeepsTheOld) {
@@ -69,11 +68,13 @@ TEST(CoreIo, ReadsOnlyRegularFiles) {
   const fs::path fifo = tmp.path() / "fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_THAT([&] { io::read_text_file(fifo); },
-              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("fifo: is a FIFO (named pipe), expected a file")));
+              ::testing::ThrowsMessage<critnet::DataError>(
+                  HasSubstr("fifo: is a FIFO (named pipe), expected a file")));
   EXPECT_THAT([&] { io::read_text_file(tmp.path()); },
               ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("is a directory")));
-  EXPECT_THAT([&] { io::read_text_file(tmp.path() / "none"); },
-              ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("none: missing file (no such file)")));
+  EXPECT_THAT(
+      [&] { io::read_text_file(tmp.path() / "none"); },
+      ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("none: missing file (no such file)")));
   io::write_file_atomic(tmp.path() / "bad.json", "{\"a\": ");
   EXPECT_THAT([&] { io::read_json_file(tmp.path() / "bad.json"); },
               ::testing::ThrowsMessage<critnet::DataError>(HasSubstr("not valid JSON")));

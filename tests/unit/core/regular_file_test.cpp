@@ -1,6 +1,4 @@
 // io::require_regular_file and the thread cap: refused before anything is opened or spawned.
-#include "critnet/core/io.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
 #include "support/temp_dir.h"
 
