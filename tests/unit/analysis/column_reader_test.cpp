@@ -8,6 +8,7 @@
 #include <string>
 
 #include "critnet/core/error.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace ca = critnet::analysis;
@@ -26,15 +27,7 @@ ca::ColumnSpec name(const std::string& n) {
   return s;
 }
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const critnet::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using critnet::test_support::error_of;
 
 // 1..n, one per line, with `eol` after each.
 std::string numbers(int n, const std::string& eol) {

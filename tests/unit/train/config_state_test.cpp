@@ -8,6 +8,7 @@
 #include "critnet/core/error.h"
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/train.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 using critnet::train::parse_checkpoint_state;
@@ -16,15 +17,7 @@ using critnet::train::TrainOptions;
 
 namespace {
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const critnet::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using critnet::test_support::error_of;
 
 TrainOptions options(const std::string& text) {
   std::istringstream in(text);
