@@ -214,6 +214,6 @@ TEST(ReproduceCliOptions, ZeroEpochsIsAUsageError) {
   const CliResult r =
       run("reproduce --data synthetic:8 --epochs 0 --out /tmp/critnet_never_written_either");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("epochs must be >= 1, got 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--epochs: must be an integer >= 1, got '0'"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists("/tmp/critnet_never_written_either"));
 }

@@ -338,7 +338,8 @@ TEST(PowerLaw, BadInputHasClearErrors) {
   expect_error({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, f,
                "a power-law fit needs at least 5 points >= x_min, got 3 (x_min = 8)");
   f.xmin = -1;
-  expect_error({1, 2, 3, 4, 5, 6, 7}, f, "x_min must be > 0, got -1");
+  expect_error({1, 2, 3, 4, 5, 6, 7}, f,
+               "a fixed x_min must be finite and > 0 (NaN = scan), got -1");
   ca::FitOptions fd;
   fd.discrete = true;
   fd.xmin = 1.5;

@@ -72,9 +72,9 @@ TEST(ConfigReader, BadTextAndFiles) {
             "c.json: JSON nested deeper than 64 levels");
   critnet::test_support::TempDir tmp("config_reader");
   EXPECT_EQ(error_of([&] { critnet::train::read_options_file(tmp.path().string()); }),
-            tmp.path().string() + ": is a directory, expected a JSON config file");
+            tmp.path().string() + ": is a directory, expected a config file (a regular file)");
   EXPECT_EQ(error_of([&] { critnet::train::read_options_file(tmp.file("none.json")); }),
-            tmp.file("none.json") + ": cannot open config file (No such file or directory)");
+            tmp.file("none.json") + ": missing config file (no such file)");
 }
 
 TEST(StateReader, ChecksEveryKeyResumingReads) {
