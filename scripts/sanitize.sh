@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# As in build.sh: cache keys relative to the checkout, so fresh clones (CI) hit the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 build_dir=${CRITNET_ASAN_BUILD_DIR:-build-asan}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCRITNET_FUZZ=ON -DCRITNET_BUILD_BENCHMARKS=OFF >/dev/null
