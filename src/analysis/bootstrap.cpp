@@ -101,6 +101,16 @@ class PowerLawSampler {
   std::vector<double> ccdf_;
 };
 
+// The q-quantile of `v` (R's type 7: linear between order statistics); NaN for fewer than 2.
+double quantile(std::vector<double> v, double q) {
+  if (v.size() < 2) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const double h = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
 }  // namespace
 
 void bootstrap_p_value(const std::vector<double>& data, const FitOptions& options, FitResult& fit) {
@@ -125,6 +135,7 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
 
   const int reps = options.bootstrap;
   std::vector<double> ks(static_cast<std::size_t>(reps), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> alphas(ks.size(), std::numeric_limits<double>::quiet_NaN());
   std::atomic<int> next{0};
   const auto worker = [&] {
     std::vector<double> sample(total);
@@ -138,7 +149,9 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
       }
       try {
         const detail::SortedData d = detail::prepare(sample);
-        ks[static_cast<std::size_t>(r)] = detail::fit_tail(d, options).ks;
+        const detail::TailFit t = detail::fit_tail(d, options);
+        ks[static_cast<std::size_t>(r)] = t.ks;
+        alphas[static_cast<std::size_t>(r)] = t.alpha;
       } catch (const Error&) {
         // a degenerate replicate (too few tail points): left out of p, counted as failed
       }
@@ -162,6 +175,11 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
   fit.bootstrap_failed = reps - valid;
   fit.p =
       valid > 0 ? static_cast<double>(exceed) / valid : std::numeric_limits<double>::quiet_NaN();
+  alphas.erase(std::remove_if(alphas.begin(), alphas.end(), [](double a) { return std::isnan(a); }),
+               alphas.end());
+  const double tail = (1.0 - kAlphaCiLevel) / 2.0;
+  fit.alpha_ci_low = quantile(alphas, tail);
+  fit.alpha_ci_high = quantile(alphas, 1.0 - tail);
 }
 
 }  // namespace critnet::analysis

@@ -344,6 +344,8 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
   r.alpha = t.alpha;
   r.n = d.x.size();
   r.n_tail = t.n_tail;
+  r.tail_max = d.x.back();
+  r.tail_decades = std::log10(r.tail_max / r.xmin);
   r.ks = t.ks;
   r.candidates = t.candidates;
   r.xmin_fixed = std::isfinite(options.xmin);
@@ -416,6 +418,11 @@ nlohmann::json to_json(const FitResult& r) {
           {"alpha_se", num(r.alpha_se)},
           {"n", r.n},
           {"n_tail", r.n_tail},
+          {"tail_max", num(r.tail_max)},
+          {"tail_decades", num(r.tail_decades)},
+          {"alpha_ci_low", num(r.alpha_ci_low)},
+          {"alpha_ci_high", num(r.alpha_ci_high)},
+          {"alpha_ci_level", kAlphaCiLevel},
           {"ks", num(r.ks)},
           {"ks_convention", r.ks_convention},
           {"candidates", r.candidates},

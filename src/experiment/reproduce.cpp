@@ -96,6 +96,8 @@ json identity(const ReproduceOptions& o) {
   j.erase("also");
   j.erase("out_dir");
   j.erase("png");
+  j.erase("min_decades");
+  j.erase("min_tail");
   return j;
 }
 
@@ -539,6 +541,7 @@ void ReproduceOptions::validate() const {
                 "min tail fraction must be in [0, 1), got ", min_tail_fraction);
   CRITNET_CHECK(subset_size >= 1 && subset_size <= 64, "subset size must be in 1..64, got ",
                 subset_size);
+  rule.validate();
   check_threads(threads);
   CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
 }
@@ -580,6 +583,8 @@ json to_json(const ReproduceOptions& o) {
             {"max_candidates", o.max_candidates},
             {"subset_size", o.subset_size},
             {"min_tail_fraction", o.min_tail_fraction},
+            {"min_decades", o.rule.min_decades},
+            {"min_tail", o.rule.min_tail},
             {"out_dir", o.out_dir},
             {"png", o.png}};
   return j;
@@ -613,7 +618,8 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
     CRITNET_CHECK_DATA(saved.contains("options"), config_path.string(),
                        ": not a critnet reproduce config (no \"options\")");
     json a = saved.at("options");
-    for (const char* k : {"threads", "device", "also", "out_dir", "png"}) a.erase(k);
+    for (const char* k : {"threads", "device", "also", "out_dir", "png", "min_decades", "min_tail"})
+      a.erase(k);
     const json b = identity(options);
     if (a != b) {
       std::string diff;
@@ -811,6 +817,7 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
     log(cb, "report: drawing figures and writing report.html, summary.md, summary.json");
     report::ReportOptions ro;
     ro.png = options.png;
+    ro.rule = options.rule;
     out.report = report::build_report(run_dir, ro);
   }
   out.config = config;

@@ -340,8 +340,8 @@ std::string statement(const std::string& baseline, const std::string& treatment,
   };
   const std::size_t only = count(Contrast::kTreatmentOnly);
   std::string s = fmt::format(
-      "By the CSN tests, {} shows a power law that {} does not in {} of {} measure × layer "
-      "cases",
+      "By the CSN tests and the tail-width rule, {} is scale invariant where {} is not in {} of "
+      "{} measure × layer cases",
       treatment, baseline, only, tally.total);
   if (only > 0) {
     s += ": ";
@@ -349,7 +349,7 @@ std::string statement(const std::string& baseline, const std::string& treatment,
     for (std::size_t i = 0; i < list.size(); ++i) s += (i ? "; " : "") + list[i];
   }
   s += fmt::format(
-      ". A power law is plausible in both arms in {}, in neither in {}, in {} only in {}; "
+      ". Scale invariant in both arms in {}, in neither in {}, in {} only in {}; "
       "{} incomplete.",
       count(Contrast::kBoth), count(Contrast::kNeither), baseline, count(Contrast::kBaselineOnly),
       count(Contrast::kIncomplete));
@@ -419,11 +419,16 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 48px; }
 )css";
 
 std::string badge(const ArmVerdict& v, bool short_text = false) {
-  const char* cls = v.plausible() ? "yes" : v.plausibility == Plausibility::kNoFit ? "na" : "no";
-  std::string text = v.plausible()                            ? "plausible"
-                     : v.plausibility == Plausibility::kNoFit ? "no fit"
-                                                              : "rejected";
-  if (!short_text && v.plausibility != Plausibility::kNoFit) text = "power law " + text;
+  const char* cls = v.scale_invariant()                      ? "yes"
+                    : v.plausibility == Plausibility::kNoFit ? "na"
+                                                             : "no";
+  std::string text = v.scale_invariant()                          ? "scale invariant"
+                     : v.plausibility == Plausibility::kNoFit     ? "no fit"
+                     : v.plausibility == Plausibility::kTooNarrow ? "too narrow"
+                                                                  : "rejected";
+  if (!short_text && (v.plausibility == Plausibility::kRejectedByGof ||
+                      v.plausibility == Plausibility::kAlternativeFavoured))
+    text = "power law " + text;
   return fmt::format("<span class=\"badge {}\" title=\"{}\">{}</span>", cls, html_escape(v.reason),
                      text);
 }
@@ -642,8 +647,12 @@ json summary_json(const Results& results, const VerdictRule& rule) {
   j["critnet_version"] = version();
   j["config"] = results.config;
   j["baseline_arm"] = results.baseline_arm;
-  j["rule"] = {
-      {"gof_p_min", rule.gof_p_min}, {"lr_p_max", rule.lr_p_max}, {"text", rule.describe()}};
+  j["rule"] = {{"version", 2},
+               {"gof_p_min", rule.gof_p_min},
+               {"lr_p_max", rule.lr_p_max},
+               {"min_decades", rule.min_decades},
+               {"min_tail", rule.min_tail},
+               {"text", rule.describe()}};
   j["arms"] = json::array();
   for (const auto& arm : results.arms) {
     j["arms"].push_back({{"name", arm.name},
@@ -658,7 +667,7 @@ json summary_json(const Results& results, const VerdictRule& rule) {
       const ArmVerdict& v = c.verdicts[a];
       json ja = {{"fit", r && r->fit ? to_json(*r->fit) : json()},
                  {"verdict", to_string(v.plausibility)},
-                 {"power_law_plausible", v.plausible()},
+                 {"scale_invariant", v.scale_invariant()},
                  {"reason", v.reason}};
       if (v.best_alternative) {
         const auto& b = *v.best_alternative;
@@ -714,7 +723,7 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
     std::string rule_row = "|---|";
     for (const auto& arm : results.arms) {
       const std::string a = md_cell(arm.name);
-      m += fmt::format(" {0} α ± se | {0} x_min | {0} p | {0} best alternative | {0} power law |",
+      m += fmt::format(" {0} α ± se | {0} x_min | {0} p | {0} best alternative | {0} scale invariant |",
                        a);
       rule_row += "---:|---:|---:|---|---|";
     }
@@ -736,7 +745,7 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
         } else {
           m += " – | – | – | – |";
         }
-        m += " " + md_cell(v.plausible() ? "**yes**" : to_string(v.plausibility)) + " |";
+        m += " " + md_cell(v.scale_invariant() ? "**yes**" : to_string(v.plausibility)) + " |";
       }
       if (results.arms.size() > 1) {
         std::string verdicts;

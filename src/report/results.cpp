@@ -98,8 +98,6 @@ std::string invalid_fit_reason(const CsnFit& f) {
   return "";
 }
 
-namespace {
-
 CsnFit parse_fit(const json& j, const std::string& where) {
   CRITNET_CHECK_DATA(j.is_object(), "results: ", where, " must be an object or null");
   CsnFit fit;
@@ -118,6 +116,9 @@ CsnFit parse_fit(const json& j, const std::string& where) {
                        "results: ", where, ".n must be an integer >= n_tail, got ", n.dump());
     fit.n = n.get<long long>();
   }
+  if (has(j, "tail_max")) fit.tail_max = get_number(j, "tail_max", where);
+  if (has(j, "alpha_ci_low") && has(j, "alpha_ci_high"))
+    fit.alpha_ci = {get_number(j, "alpha_ci_low", where), get_number(j, "alpha_ci_high", where)};
   if (has(j, "comparisons")) {
     const json& cs = j.at("comparisons");
     CRITNET_CHECK_DATA(cs.is_array(), "results: ", where, ".comparisons must be an array");
@@ -133,6 +134,8 @@ CsnFit parse_fit(const json& j, const std::string& where) {
   }
   return fit;
 }
+
+namespace {
 
 CurveSpec parse_curve(const json& j, const std::string& where) {
   CurveSpec c;
@@ -321,6 +324,11 @@ nlohmann::json to_json(const CsnFit& fit) {
       {"xmin", number(fit.x_min)}, {"alpha", number(fit.alpha)}, {"alpha_se", number(fit.alpha_se)},
       {"n_tail", fit.n_tail},      {"ks", number(fit.ks)},       {"p", number(fit.p_value)}};
   if (fit.n) j["n"] = *fit.n;
+  if (fit.tail_max) j["tail_max"] = number(*fit.tail_max);
+  if (fit.alpha_ci) {
+    j["alpha_ci_low"] = number(fit.alpha_ci->first);
+    j["alpha_ci_high"] = number(fit.alpha_ci->second);
+  }
   j["comparisons"] = json::array();
   for (const auto& c : fit.comparisons) {
     j["comparisons"].push_back({{"alternative", c.alternative},

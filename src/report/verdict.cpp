@@ -4,15 +4,47 @@
 
 #include <cmath>
 
+#include "critnet/core/error.h"
+
 namespace critnet::report {
+
+void VerdictRule::validate() const {
+  CRITNET_CHECK(std::isfinite(gof_p_min) && gof_p_min >= 0 && gof_p_min <= 1,
+                "the goodness-of-fit threshold must be in [0, 1], got ", gof_p_min);
+  CRITNET_CHECK(std::isfinite(lr_p_max) && lr_p_max >= 0 && lr_p_max <= 1,
+                "the likelihood-ratio threshold must be in [0, 1], got ", lr_p_max);
+  CRITNET_CHECK(std::isfinite(min_decades) && min_decades >= 0 && min_decades <= 20,
+                "min decades must be in [0, 20], got ", min_decades);
+  CRITNET_CHECK(min_tail >= 1, "min tail must be >= 1 point, got ", min_tail);
+}
 
 std::string VerdictRule::describe() const {
   return fmt::format(
-      "A power law is plausible when the bootstrap goodness-of-fit p-value is at least {:g} "
-      "and no alternative distribution is significantly favoured (no likelihood-ratio test "
-      "with R < 0 and p < {:g}); Clauset, Shalizi & Newman, SIAM Review 51 (2009).",
-      gof_p_min, lr_p_max);
+      "A case is scale invariant when the power law survives the Clauset-Shalizi-Newman tests "
+      "(bootstrap goodness-of-fit p ≥ {:g}; no alternative significantly favoured: no "
+      "likelihood-ratio test with R < 0 and p < {:g}) and its fitted tail is wide enough to "
+      "carry the name: at least {:g} decade(s) (x_max/x_min ≥ {:g}) and at least {} points. A "
+      "tail that passes the tests but is narrower or smaller is \"not rejected, too narrow\". "
+      "Clauset, Shalizi & Newman, SIAM Review 51 (2009); Stumpf & Porter, Science 335 (2012).",
+      gof_p_min, lr_p_max, min_decades, std::pow(10.0, min_decades), min_tail);
 }
+
+namespace {
+
+// Why a fit that passes the tests is too narrow ("" when it is wide enough).
+std::string narrowness(const CsnFit& fit, const VerdictRule& rule) {
+  std::vector<std::string> why;
+  const double decades = std::log10(*fit.tail_max / fit.x_min);
+  if (!(decades >= rule.min_decades))
+    why.push_back(fmt::format("tail spans {:.2g} decades < {:g}", decades, rule.min_decades));
+  if (fit.n_tail < rule.min_tail)
+    why.push_back(fmt::format("n_tail = {} < {}", fit.n_tail, rule.min_tail));
+  std::string out;
+  for (std::size_t i = 0; i < why.size(); ++i) out += (i ? "; " : "") + why[i];
+  return out;
+}
+
+}  // namespace
 
 ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
   ArmVerdict v;
@@ -34,6 +66,10 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
     v.reason = "no goodness-of-fit p-value";
     return v;
   }
+  if (!fit->tail_max || !(*fit->tail_max >= fit->x_min)) {
+    v.reason = "no tail_max (a fit written before verdict rule 2: rerun the probe)";
+    return v;
+  }
   std::vector<std::string> reasons;
   const bool gof_fails = fit->p_value < rule.gof_p_min;
   if (gof_fails) reasons.push_back(fmt::format("p = {:.3g} < {:g}", fit->p_value, rule.gof_p_min));
@@ -50,8 +86,10 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
   } else if (favoured) {
     v.plausibility = Plausibility::kAlternativeFavoured;
   } else {
-    v.plausibility = Plausibility::kPlausible;
     reasons.push_back(fmt::format("p = {:.3g} ≥ {:g}", fit->p_value, rule.gof_p_min));
+    const std::string narrow = narrowness(*fit, rule);
+    v.plausibility = narrow.empty() ? Plausibility::kScaleInvariant : Plausibility::kTooNarrow;
+    if (!narrow.empty()) reasons.push_back(narrow);
   }
   for (std::size_t i = 0; i < reasons.size(); ++i) v.reason += (i ? "; " : "") + reasons[i];
   return v;
@@ -64,15 +102,17 @@ Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment) {
   if (base_missing || treatment_missing) {
     return Contrast::kIncomplete;
   }
-  if (treatment.plausible())
-    return baseline.plausible() ? Contrast::kBoth : Contrast::kTreatmentOnly;
-  return baseline.plausible() ? Contrast::kBaselineOnly : Contrast::kNeither;
+  if (treatment.scale_invariant())
+    return baseline.scale_invariant() ? Contrast::kBoth : Contrast::kTreatmentOnly;
+  return baseline.scale_invariant() ? Contrast::kBaselineOnly : Contrast::kNeither;
 }
 
 std::string to_string(Plausibility p) {
   switch (p) {
-    case Plausibility::kPlausible:
-      return "plausible";
+    case Plausibility::kScaleInvariant:
+      return "scale invariant";
+    case Plausibility::kTooNarrow:
+      return "not rejected, too narrow";
     case Plausibility::kRejectedByGof:
       return "rejected (goodness of fit)";
     case Plausibility::kAlternativeFavoured:
@@ -104,13 +144,13 @@ std::string to_string(Contrast c) {
 std::string describe(Contrast c, const std::string& baseline, const std::string& treatment) {
   switch (c) {
     case Contrast::kTreatmentOnly:
-      return fmt::format("power law in {} only", treatment);
+      return fmt::format("scale invariant in {} only", treatment);
     case Contrast::kBoth:
-      return fmt::format("power law in both {} and {}", baseline, treatment);
+      return fmt::format("scale invariant in both {} and {}", baseline, treatment);
     case Contrast::kNeither:
-      return "power law in neither";
+      return "scale invariant in neither";
     case Contrast::kBaselineOnly:
-      return fmt::format("power law in {} only", baseline);
+      return fmt::format("scale invariant in {} only", baseline);
     case Contrast::kIncomplete:
       return "incomplete (a fit is missing)";
     case Contrast::kUntested:

@@ -58,6 +58,42 @@ TEST_F(FitCli, JsonByColumnName) {
   EXPECT_EQ(j["model"], "continuous_power_law");
 }
 
+TEST_F(FitCli, JsonReportsTheVerdictAndItsInputs) {
+  const CliResult r = run("fit " + path("data.csv") + " --column size --json --bootstrap 50");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  const double decades = j["tail_decades"].get<double>();
+  EXPECT_NEAR(decades, std::log10(j["tail_max"].get<double>() / j["xmin"].get<double>()), 1e-12);
+  EXPECT_LT(j["alpha_ci_low"].get<double>(), j["alpha"].get<double>());
+  EXPECT_GT(j["alpha_ci_high"].get<double>(), j["alpha"].get<double>());
+  const auto& v = j["verdict"];
+  EXPECT_EQ(v["rule"]["version"], 2);
+  EXPECT_EQ(v["rule"]["min_decades"], 1.0);
+  EXPECT_EQ(v["rule"]["min_tail"], 50);
+  EXPECT_EQ(v["scale_invariant"], v["label"] == "scale invariant");
+}
+
+// A steep power law over a fraction of a decade (alpha 12): the CSN tests do not reject it, but
+// it is never called scale invariant.
+TEST_F(FitCli, SteepNarrowTailIsNotRejectedButTooNarrow) {
+  std::mt19937_64 g(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::ofstream steep(dir_ / "steep.txt");
+  for (int i = 0; i < 400; ++i) steep << 10 * std::pow(1 - u(g), -1 / 11.0) << "\n";
+  steep.close();
+  const CliResult r = run("fit " + path("steep.txt") + " --xmin 10 --bootstrap 200");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("verdict      not rejected, too narrow ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decades < 1)"), std::string::npos) << r.out;
+  // A looser width rule makes the same tail scale invariant.
+  const CliResult loose =
+      run("fit " + path("steep.txt") + " --xmin 10 --bootstrap 200 --min-decades 0.1");
+  ASSERT_EQ(loose.exit_code, 0) << loose.out;
+  EXPECT_NE(loose.out.find("verdict      scale invariant ("), std::string::npos) << loose.out;
+  const CliResult none = run("fit " + path("steep.txt") + " --xmin 10");
+  EXPECT_NE(none.out.find("verdict      not judged"), std::string::npos) << none.out;
+}
+
 TEST_F(FitCli, TableDiscreteByIndex) {
   const CliResult r = run("fit " + path("data.csv") + " --column 3 --discrete --no-compare");
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -127,9 +163,13 @@ TEST_F(FitCli, BadOptionsExit2) {
   EXPECT_NE(r.out.find("--bootstrap: must be an integer in [0, 1000000], got '-1'"),
             std::string::npos)
       << r.out;
-  r = run("fit " + path("data.csv") + " --column size --min-tail 2");
+  r = run("fit " + path("data.csv") + " --column size --scan-min-tail 2");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("--min-tail: must be an integer >= 5, got '2'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--scan-min-tail: must be an integer >= 5, got '2'"), std::string::npos)
+      << r.out;
+  r = run("fit " + path("data.csv") + " --column size --min-decades -1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--min-decades: must be"), std::string::npos) << r.out;
   r = run("fit " + path("data.csv") + " --column count --discrete --xmin 2.5");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--xmin must be an integer with --discrete"), std::string::npos) << r.out;

@@ -14,9 +14,12 @@
 
 #include "commands/command.h"
 #include "commands/validate.h"
+#include "commands/verdict_options.h"
 #include "critnet/analysis/column_reader.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
+#include "critnet/report/results.h"
+#include "critnet/report/verdict.h"
 
 namespace critnet::cli {
 namespace {
@@ -31,7 +34,8 @@ struct FitArgs {
   std::uint64_t seed = 42;
   int threads = 0;
   std::size_t max_candidates = 0;
-  std::size_t min_tail = 5;
+  std::size_t scan_min_tail = 5;
+  report::VerdictRule rule;
   bool no_compare = false;
   double significance = 0.1;
   bool json = false;
@@ -58,6 +62,45 @@ std::string fmt_num(double v) {
   return fmt::format("{:.6g}", v);
 }
 
+void print_table(const analysis::FitResult& r, const std::string& name,
+                 const std::string& column_name, const report::ArmVerdict& verdict) {
+  fmt::print("{} ({}): {} power law, n = {}\n", name, column_name,
+             r.discrete ? "discrete" : "continuous", r.n);
+  fmt::print(
+      "  x_min        {}{}\n", fmt_num(r.xmin),
+      r.xmin_fixed ? "   (fixed)" : fmt::format("   (min KS over {} candidates)", r.candidates));
+  fmt::print("  alpha        {:.4f} ± {:.4f}{}\n", r.alpha, r.alpha_se,
+             std::isnan(r.alpha_ci_low)
+                 ? ""
+                 : fmt::format("   ({:g}% bootstrap CI {:.4f} .. {:.4f})",
+                               100 * analysis::kAlphaCiLevel, r.alpha_ci_low, r.alpha_ci_high));
+  fmt::print("  n_tail       {}\n", r.n_tail);
+  fmt::print("  tail         {} .. {}   ({:.2f} decades)\n", fmt_num(r.xmin), fmt_num(r.tail_max),
+             r.tail_decades);
+  fmt::print("  KS D         {:.6f}\n", r.ks);
+  if (r.bootstrap > 0)
+    fmt::print("  bootstrap p  {:.4f}   ({} replicates, seed {}{})\n", r.p, r.bootstrap, r.seed,
+               r.bootstrap_failed ? fmt::format(", {} failed", r.bootstrap_failed) : "");
+  else
+    fmt::print("  bootstrap p  -        (not run; --bootstrap N)\n");
+  fmt::print("  KS           {}\n", r.ks_convention);
+  if (!r.comparisons.empty()) {
+    fmt::print("\n  {:<22} {:>12} {:>10}  {:<22} {}\n", "alternative", "R", "p", "favoured",
+               "parameters");
+    for (const auto& c : r.comparisons) {
+      std::string params;
+      for (const auto& [k, v] : c.parameters) params += fmt::format("{}={} ", k, fmt_num(v));
+      fmt::print("  {:<22} {:>12.4f} {:>10.4g}  {:<22} {}\n", c.alternative, c.log_likelihood_ratio,
+                 c.p, c.favoured, params);
+    }
+    fmt::print("  R > 0 favours the power law; p: Vuong (population sd), nested: chi2/2 rule\n");
+  }
+  if (r.bootstrap == 0)
+    fmt::print("\n  verdict      not judged (rule 2 needs the bootstrap p: --bootstrap 200)\n");
+  else
+    fmt::print("\n  verdict      {} ({})\n", to_string(verdict.plausibility), verdict.reason);
+}
+
 void run_fit(const FitArgs& args) {
   analysis::FitOptions o;
   o.discrete = args.discrete;
@@ -67,7 +110,7 @@ void run_fit(const FitArgs& args) {
   o.seed = args.seed;
   o.threads = args.threads;
   o.max_candidates = args.max_candidates;
-  o.min_tail = args.min_tail;
+  o.min_tail = args.scan_min_tail;
   o.compare = !args.no_compare;
   o.significance = args.significance;
   // Each value's range was checked by its validator (setup_fit); this one needs two options.
@@ -94,38 +137,26 @@ void run_fit(const FitArgs& args) {
     if (std::isnan(args.xmin)) throw DataError(name + ": " + e.what());
     throw;
   }
+  nlohmann::json j = analysis::to_json(r);
+  report::VerdictRule rule = args.rule;
+  rule.lr_p_max = args.significance;
+  const report::ArmVerdict verdict = report::assess(report::parse_fit(j), rule);
   if (args.json) {
-    nlohmann::json j = analysis::to_json(r);
     j["file"] = name;
     j["column"] = column_name;
+    j["verdict"] = {{"label", to_string(verdict.plausibility)},
+                    {"scale_invariant", verdict.scale_invariant()},
+                    {"reason", verdict.reason},
+                    {"rule",
+                     {{"version", 2},
+                      {"gof_p_min", rule.gof_p_min},
+                      {"lr_p_max", rule.lr_p_max},
+                      {"min_decades", rule.min_decades},
+                      {"min_tail", rule.min_tail}}}};
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  fmt::print("{} ({}): {} power law, n = {}\n", name, column_name,
-             r.discrete ? "discrete" : "continuous", r.n);
-  fmt::print(
-      "  x_min        {}{}\n", fmt_num(r.xmin),
-      r.xmin_fixed ? "   (fixed)" : fmt::format("   (min KS over {} candidates)", r.candidates));
-  fmt::print("  alpha        {:.4f} ± {:.4f}\n", r.alpha, r.alpha_se);
-  fmt::print("  n_tail       {}\n", r.n_tail);
-  fmt::print("  KS D         {:.6f}\n", r.ks);
-  if (r.bootstrap > 0)
-    fmt::print("  bootstrap p  {:.4f}   ({} replicates, seed {}{})\n", r.p, r.bootstrap, r.seed,
-               r.bootstrap_failed ? fmt::format(", {} failed", r.bootstrap_failed) : "");
-  else
-    fmt::print("  bootstrap p  -        (not run; --bootstrap N)\n");
-  fmt::print("  KS           {}\n", r.ks_convention);
-  if (!r.comparisons.empty()) {
-    fmt::print("\n  {:<22} {:>12} {:>10}  {:<22} {}\n", "alternative", "R", "p", "favoured",
-               "parameters");
-    for (const auto& c : r.comparisons) {
-      std::string params;
-      for (const auto& [k, v] : c.parameters) params += fmt::format("{}={} ", k, fmt_num(v));
-      fmt::print("  {:<22} {:>12.4f} {:>10.4g}  {:<22} {}\n", c.alternative, c.log_likelihood_ratio,
-                 c.p, c.favoured, params);
-    }
-    fmt::print("  R > 0 favours the power law; p: Vuong (population sd), nested: chi2/2 rule\n");
-  }
+  print_table(r, name, column_name, verdict);
 }
 
 }  // namespace
@@ -153,8 +184,10 @@ void setup_fit(CLI::App& app) {
   cmd->add_option("--max-candidates", args->max_candidates,
                   "At most this many x_min candidates (0 = every unique value)")
       ->check(integer(0));
-  cmd->add_option("--min-tail", args->min_tail, "Smallest tail a candidate x_min may leave (>= 5)")
+  cmd->add_option("--scan-min-tail", args->scan_min_tail,
+                  "Smallest tail a candidate x_min may leave (>= 5; default 5)")
       ->check(integer(5));
+  add_tail_width_options(cmd, args->rule);
   cmd->add_flag("--no-compare", args->no_compare, "Skip the likelihood-ratio tests");
   cmd->add_option("--significance", args->significance,
                   "p below this names a favoured model in comparisons, in (0, 1) (default 0.1)")

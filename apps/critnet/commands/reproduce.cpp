@@ -19,6 +19,7 @@
 #include "commands/parse_list.h"
 #include "commands/progress.h"
 #include "commands/validate.h"
+#include "commands/verdict_options.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -42,6 +43,7 @@ struct ReproduceArgs {
   std::string device = "auto";
   bool full = false;
   bool no_png = false;
+  report::VerdictRule rule;
   // The options given explicitly override the defaults (and --full's settings); each value was
   // checked by its validator, so no value stands for "not given".
   std::vector<std::pair<CLI::Option*, std::function<void(experiment::ReproduceOptions&)>>> given;
@@ -70,6 +72,7 @@ void run_reproduce(const ReproduceArgs& a) {
   o.threads = a.threads;
   o.device = a.device;
   o.png = !a.no_png;
+  o.rule = a.rule;
   std::string data_tag = a.data;
   std::replace(data_tag.begin(), data_tag.end(), ':', '-');
   o.out_dir = a.out.empty() ? "runs/reproduce-" + data_tag : a.out;
@@ -201,6 +204,7 @@ void setup_reproduce(CLI::App& app) {
   cmd->add_flag("--full", a->full,
                 "The paper-scale budget: all data, 20 epochs, sweep on all train samples, "
                 "every test sample probed, 1000 bootstrap replicates, every x_min candidate");
+  add_tail_width_options(cmd, a->rule);
   cmd->add_flag("--no-png", a->no_png, "Write SVG figures only");
   cmd->add_option("--out", a->out, "Run directory (default runs/reproduce-<data>)");
   cmd->callback([a] { run_reproduce(*a); });

@@ -81,14 +81,20 @@ struct Comparison {
   std::string favoured;
 };
 
+/// Level of FitResult's alpha confidence interval.
+inline constexpr double kAlphaCiLevel = 0.95;
+
 /// The result of analyse().
 struct FitResult {
   bool discrete = false;
-  double xmin = 0;             ///< lower bound of the power-law tail
-  double alpha = 0;            ///< exponent
-  double alpha_se = 0;         ///< standard error of alpha
-  std::size_t n = 0;           ///< all data points
-  std::size_t n_tail = 0;      ///< points >= xmin
+  double xmin = 0;         ///< lower bound of the power-law tail
+  double alpha = 0;        ///< exponent
+  double alpha_se = 0;     ///< standard error of alpha
+  std::size_t n = 0;       ///< all data points
+  std::size_t n_tail = 0;  ///< points >= xmin
+  double tail_max = 0;     ///< the largest value (the tail's upper end)
+  /// Width of the tail in decades, log10(tail_max / xmin): how far the fitted law reaches.
+  double tail_decades = 0;
   double ks = 0;               ///< KS distance of the fit
   bool xmin_fixed = false;     ///< xmin given by the user, not scanned
   std::size_t candidates = 0;  ///< x_min candidates scanned
@@ -96,6 +102,10 @@ struct FitResult {
   double p = std::numeric_limits<double>::quiet_NaN();  ///< bootstrap p (NaN: not run)
   int bootstrap = 0;                                    ///< replicates asked
   int bootstrap_failed = 0;  ///< replicates that could not be fitted (left out of p)
+  /// Percentile confidence interval of alpha from the bootstrap replicates' refitted alpha
+  /// (level kAlphaCiLevel; NaN without a bootstrap or with fewer than 2 valid replicates).
+  double alpha_ci_low = std::numeric_limits<double>::quiet_NaN();
+  double alpha_ci_high = std::numeric_limits<double>::quiet_NaN();
   std::uint64_t seed = 0;
   std::vector<Comparison> comparisons;
 };
@@ -116,7 +126,9 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options);
 FitResult analyse(std::vector<double> data, const FitOptions& options = {});
 
 /// Semi-parametric bootstrap p-value (CSN sec. 4.1) of a fit made by fit_power_law on the
-/// same data and options; fills p, bootstrap, bootstrap_failed of `fit`.
+/// same data and options; fills p, bootstrap, bootstrap_failed of `fit`, and the alpha
+/// confidence interval from the same replicates (each replicate refits x_min and alpha, so the
+/// interval carries the uncertainty of both; percentiles interpolated linearly, R's type 7).
 void bootstrap_p_value(const std::vector<double>& data, const FitOptions& options, FitResult& fit);
 
 /// Likelihood-ratio tests of the fitted power law (x_min, alpha of `fit`) against the

@@ -78,13 +78,18 @@ struct ReproduceOptions {
   /// Probe: test samples streamed (0 = all), bootstrap replicates per CSN fit, x_min
   /// candidates per fit (0 = all), units per random subset for the pattern counts.
   int64_t probe_limit = 10000;
-  int bootstrap = 50;
+  int bootstrap = 200;
   int64_t max_candidates = 1000;
   int64_t subset_size = 10;
   /// Each CSN fit's x_min scan only considers tails holding at least this fraction of the
   /// fitted values (and at least 5 points): a "power law" over the top few points of a bounded
   /// distribution says nothing about scale invariance. 0 = CSN's plain scan.
   double min_tail_fraction = 0.1;
+
+  /// The verdict rule of the report (docs/methods.md): the CSN thresholds and how wide a tail
+  /// must be to count as scale invariant. It decides only the report, so a rerun with another
+  /// rule rebuilds the report without retraining or refitting.
+  report::VerdictRule rule;
 
   /// Output directory (created).
   std::string out_dir = "runs/reproduce-fashion-mnist";

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "critnet/report/figure.h"
@@ -26,7 +27,8 @@ struct Comparison {
 
 /// A Clauset-Shalizi-Newman power-law fit of a tail: p(x) ∝ x^-alpha for x >= x_min.
 /// In JSON the field names of critnet::analysis::to_json(FitResult): "xmin", "alpha",
-/// "alpha_se", "n", "n_tail", "ks", "p" (bootstrap p), "comparisons" [{"alternative", "R",
+/// "alpha_se", "n", "n_tail", "tail_max", "alpha_ci_low", "alpha_ci_high", "ks", "p"
+/// (bootstrap p), "comparisons" [{"alternative", "R",
 /// "p", "favoured"}]; "x_min" and "p_value" are accepted as aliases; other fields are ignored.
 struct CsnFit {
   double x_min = 0.0;
@@ -34,8 +36,13 @@ struct CsnFit {
   double alpha_se = 0.0;
   std::optional<long long> n;  ///< sample size (needed to draw a density or CCDF overlay)
   long long n_tail = 0;        ///< points with x >= x_min
-  double ks = 0.0;             ///< KS distance of the tail from the fitted law
-  double p_value = 0.0;        ///< bootstrap goodness-of-fit p-value
+  /// The tail's largest value ("tail_max"); absent in files written before verdict rule 2,
+  /// whose fits then cannot be judged for width.
+  std::optional<double> tail_max;
+  /// Bootstrap percentile interval of alpha ("alpha_ci_low", "alpha_ci_high"), when given.
+  std::optional<std::pair<double, double>> alpha_ci;
+  double ks = 0.0;       ///< KS distance of the tail from the fitted law
+  double p_value = 0.0;  ///< bootstrap goodness-of-fit p-value
   std::vector<Comparison> comparisons;
 };
 
@@ -115,6 +122,9 @@ std::vector<MeasureSpec> default_measures();
 /// Throws critnet::DataError naming the field (e.g. "arms[1].results[3].fit.alpha") when a
 /// field is missing or has the wrong type, or a referenced CSV file does not exist.
 Results parse_results(const nlohmann::json& doc, const std::filesystem::path& run_dir);
+
+/// Parses one fit object (analysis::to_json's fields; "where" names it in errors).
+CsnFit parse_fit(const nlohmann::json& fit, const std::string& where = "fit");
 
 /// Reads and parses RUN_DIR/results.json.
 Results load_results(const std::filesystem::path& run_dir);

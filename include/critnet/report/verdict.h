@@ -1,16 +1,21 @@
 #pragma once
 /// The rule that turns Clauset-Shalizi-Newman fits into plain verdicts, computed in code so
-/// the report never says "power law" by eye. The rule (also in docs/report-schema.md):
+/// the report never says "power law" by eye. Verdict rule 2 (also in docs/methods.md):
 ///
-///   A power law is PLAUSIBLE for one arm, measure and layer when
-///     (1) the bootstrap goodness-of-fit p-value is >= gof_p_min (0.1, CSN 2009 §4.1), and
+///   One arm, measure and layer is SCALE INVARIANT when
+///     (1) the bootstrap goodness-of-fit p-value is >= gof_p_min (0.1, CSN 2009 §4.1),
 ///     (2) no alternative is significantly favoured: no likelihood-ratio test has
-///         R < 0 and p < lr_p_max (0.1, CSN 2009 §5.1).
-///   Otherwise it is REJECTED (by (1) or by (2)); without a fit it is NO FIT.
+///         R < 0 and p < lr_p_max (0.1, CSN 2009 §5.1), and
+///     (3) the fitted tail is wide enough to carry the name: it spans at least min_decades
+///         decades (tail_max / x_min >= 10^min_decades, default 1) and holds at least
+///         min_tail points (default 50).
+///   A fit that passes (1) and (2) but not (3) is NOT REJECTED, TOO NARROW (the steep edge of a
+///   bounded distribution passes the tests over a fraction of a decade); one that fails (1) or
+///   (2) is REJECTED; without a usable fit it is NO FIT.
 ///
 ///   For a treatment arm (e.g. "critical") against the baseline, per measure and layer:
-///     treatment only  - plausible for the treatment, not for the baseline: the claim holds;
-///     both / neither / baseline only - it does not; incomplete - one fit is missing;
+///     treatment only  - scale invariant for the treatment, not for the baseline: the claim
+///     holds; both / neither / baseline only - it does not; incomplete - one fit is missing;
 ///     untested - neither arm has a CSN fit (not counted).
 #include <optional>
 #include <string>
@@ -21,24 +26,36 @@ namespace critnet::report {
 
 /// Thresholds of the rule.
 struct VerdictRule {
-  double gof_p_min = 0.1;  ///< bootstrap p below this rejects the power law
-  double lr_p_max = 0.1;   ///< an alternative with R < 0 and p below this is favoured
+  double gof_p_min = 0.1;    ///< bootstrap p below this rejects the power law
+  double lr_p_max = 0.1;     ///< an alternative with R < 0 and p below this is favoured
+  double min_decades = 1.0;  ///< the tail must span at least this many decades
+  long long min_tail = 50;   ///< and hold at least this many points
+
+  /// Throws critnet::InvalidArgument naming a threshold out of range.
+  void validate() const;
 
   /// The rule in one sentence, with these thresholds.
   std::string describe() const;
 };
 
-enum class Plausibility { kPlausible, kRejectedByGof, kAlternativeFavoured, kNoFit };
+enum class Plausibility {
+  kScaleInvariant,
+  kTooNarrow,
+  kRejectedByGof,
+  kAlternativeFavoured,
+  kNoFit
+};
 
 /// The verdict on one fit.
 struct ArmVerdict {
   Plausibility plausibility = Plausibility::kNoFit;
   /// The alternative with the smallest R (the strongest competitor), if any was tested.
   std::optional<Comparison> best_alternative;
-  /// A short reason: "p = 0.03 < 0.1", "lognormal favoured (R = -2.1, p = 0.02)", ...
+  /// A short reason: "p = 0.03 < 0.1", "lognormal favoured (R = -2.1, p = 0.02)",
+  /// "tail spans 0.31 decades < 1", ...
   std::string reason;
 
-  bool plausible() const { return plausibility == Plausibility::kPlausible; }
+  bool scale_invariant() const { return plausibility == Plausibility::kScaleInvariant; }
 };
 
 /// Applies the rule to one fit (an empty fit gives kNoFit).
@@ -51,12 +68,13 @@ enum class Contrast { kTreatmentOnly, kBoth, kNeither, kBaselineOnly, kIncomplet
 /// cases are not counted in the report's tallies.
 Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment);
 
-/// "plausible", "rejected (goodness of fit)", "rejected (alternative favoured)", "no fit".
+/// "scale invariant", "not rejected, too narrow", "rejected (goodness of fit)",
+/// "rejected (alternative favoured)", "no fit".
 std::string to_string(Plausibility p);
 /// "treatment_only", "both", "neither", "baseline_only", "incomplete", "untested" (stable ids
 /// for JSON).
 std::string to_string(Contrast c);
-/// A plain sentence for the report, e.g. "power law in critical only".
+/// A plain sentence for the report, e.g. "scale invariant in critical only".
 std::string describe(Contrast c, const std::string& baseline, const std::string& treatment);
 
 }  // namespace critnet::report

@@ -200,6 +200,39 @@ TEST(PowerLaw, RecoversContinuousAndIsNotRejected) {
   for (const auto& c : r.comparisons) EXPECT_NE(c.favoured, "stretched_exponential");
 }
 
+TEST(PowerLaw, ReportsTailWidthAndABootstrapIntervalOfAlpha) {
+  std::mt19937_64 g(7);
+  auto x = sample_continuous(g, 2000, 1.0, 2.5);
+  ca::FitOptions o;
+  o.xmin = 1.0;  // a fixed tail: its width is known
+  const ca::FitResult plain = ca::analyse(x, o);
+  const double top = *std::max_element(x.begin(), x.end());
+  EXPECT_EQ(plain.tail_max, top);
+  EXPECT_NEAR(plain.tail_decades, std::log10(top), 1e-12);
+  EXPECT_TRUE(std::isnan(plain.alpha_ci_low) && std::isnan(plain.alpha_ci_high));  // no bootstrap
+
+  o.bootstrap = 200;
+  o.threads = 2;
+  const ca::FitResult r = ca::analyse(x, o);
+  EXPECT_LT(r.alpha_ci_low, r.alpha);
+  EXPECT_GT(r.alpha_ci_high, r.alpha);
+  EXPECT_LT(r.alpha_ci_low, 2.5);
+  EXPECT_GT(r.alpha_ci_high, 2.5);
+  // With x_min fixed the replicates' alpha scatter like the MLE: the 95% interval is about
+  // 2 x 1.96 standard errors wide (200 replicates: within a factor 1.5 either way).
+  const double width = r.alpha_ci_high - r.alpha_ci_low;
+  EXPECT_GT(width, 2 * 1.96 * r.alpha_se / 1.5);
+  EXPECT_LT(width, 2 * 1.96 * r.alpha_se * 1.5);
+  // Every replicate draws its own stream: the interval does not depend on the threads.
+  o.threads = 1;
+  const ca::FitResult one = ca::analyse(x, o);
+  EXPECT_EQ(one.alpha_ci_low, r.alpha_ci_low);
+  EXPECT_EQ(one.alpha_ci_high, r.alpha_ci_high);
+  const auto j = ca::to_json(r);
+  EXPECT_EQ(j.at("alpha_ci_level"), 0.95);
+  EXPECT_EQ(j.at("tail_max"), top);
+}
+
 TEST(PowerLaw, RecoversDiscrete) {
   std::mt19937_64 g(99);
   auto x = sample_discrete(g, 3000, 4, 2.3);

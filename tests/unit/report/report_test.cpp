@@ -37,7 +37,8 @@ TEST(Report, SummaryJsonComputesTheVerdicts) {
   const json& c0 = s["cases"][0];
   EXPECT_EQ(c0["measure"], "activation_frequency");
   EXPECT_EQ(c0["layer"], "1");
-  EXPECT_EQ(c0["arms"]["critical"]["verdict"], "plausible");
+  EXPECT_EQ(c0["arms"]["critical"]["verdict"], "scale invariant");
+  EXPECT_EQ(c0["arms"]["critical"]["scale_invariant"], true);
   EXPECT_EQ(c0["arms"]["critical"]["best_alternative"]["alternative"], "lognormal");
   EXPECT_EQ(c0["arms"]["baseline"]["verdict"], "rejected (goodness of fit)");
   EXPECT_EQ(c0["contrasts"]["critical"]["contrast"], "treatment_only");
@@ -50,7 +51,7 @@ TEST(Report, SummaryJsonComputesTheVerdicts) {
   EXPECT_EQ(all["cases"], 4);
   EXPECT_EQ(all["treatment_only"], 4);
   EXPECT_THAT(all["statement"].get<std::string>(),
-              HasSubstr("critical shows a power law that baseline does not in 4 of 4"));
+              HasSubstr("critical is scale invariant where baseline is not in 4 of 4"));
 }
 
 TEST(Report, MarkdownHasTheSideBySideTable) {
@@ -58,11 +59,11 @@ TEST(Report, MarkdownHasTheSideBySideTable) {
   testing::make_synthetic_run(tmp.path(), 1);
   const std::string md = summary_markdown(load_results(tmp.path()));
   EXPECT_THAT(md, HasSubstr("| layer | baseline α ± se | baseline x_min | baseline p |"));
-  EXPECT_THAT(md, HasSubstr("critical best alternative | critical power law | verdict |"));
-  EXPECT_THAT(md, HasSubstr("power law in critical only"));
+  EXPECT_THAT(md, HasSubstr("critical best alternative | critical scale invariant | verdict |"));
+  EXPECT_THAT(md, HasSubstr("scale invariant in critical only"));
   EXPECT_THAT(md, HasSubstr("| baseline | 85.97 % |"));
   EXPECT_THAT(md, HasSubstr("![Activation frequency ranks](figures/activation_frequency.png)"));
-  EXPECT_THAT(md, HasSubstr("_Rule:_ A power law is plausible when"));
+  EXPECT_THAT(md, HasSubstr("_Rule:_ A case is scale invariant when"));
 }
 
 TEST(Report, FiguresHaveOnePanelPerArmAndTheFitsOverlaid) {
@@ -118,8 +119,8 @@ TEST(Report, BuildsEverythingAndEveryFileParses) {
   EXPECT_EQ(testing::xml_root(html.substr(html.find("<html")), &why), "html") << why;
   EXPECT_EQ(count(html, "src=\"data:image/svg+xml;base64,"), files.figures.size());
   EXPECT_THAT(html, HasSubstr("<section class=\"verdict\" id=\"verdict\">"));
-  EXPECT_THAT(html, HasSubstr("critical shows a power law that baseline does not in 8 of 8"));
-  EXPECT_EQ(count(html, ">power law in critical only</span>"), 8u);  // the overview
+  EXPECT_THAT(html, HasSubstr("critical is scale invariant where baseline is not in 8 of 8"));
+  EXPECT_EQ(count(html, ">scale invariant in critical only</span>"), 8u);  // the overview
   EXPECT_EQ(count(html, ">critical only</span>"), 8u);               // the fit tables
   EXPECT_THAT(html, HasSubstr("<h2 id=\"weighted_degree\">Weighted degree distribution</h2>"));
   const json s = json::parse(read_file(files.summary_json.string()));
@@ -176,10 +177,10 @@ TEST(Report, EveryTreatmentArmIsComparedWithTheBaseline) {
   EXPECT_EQ(s["overall"]["l2"]["neither"], 2);
   EXPECT_EQ(s["overall"]["l2"]["treatment_only"], 0);
   EXPECT_THAT(s["overall"]["l2"]["statement"].get<std::string>(),
-              ::testing::HasSubstr("l2 shows a power law that baseline does not in 0 of 2"));
+              ::testing::HasSubstr("l2 is scale invariant where baseline is not in 0 of 2"));
   const std::string md = summary_markdown(r);
   EXPECT_THAT(md, ::testing::HasSubstr("**l2 vs baseline:**"));
-  EXPECT_THAT(md, ::testing::HasSubstr("power law in critical only; power law in neither"));
+  EXPECT_THAT(md, ::testing::HasSubstr("scale invariant in critical only; scale invariant in neither"));
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ inline nlohmann::json fit_at(const std::vector<double>& xs, double x_min) {
           {"alpha_se", (alpha - 1.0) / std::sqrt(n)},
           {"n", static_cast<long long>(xs.size())},
           {"n_tail", static_cast<long long>(tail.size())},
+          {"tail_max", tail.back()},
           {"ks", ks}};
 }
 

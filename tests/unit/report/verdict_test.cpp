@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "critnet/core/error.h"
+
 namespace critnet::report {
 namespace {
 
@@ -16,25 +18,26 @@ CsnFit fit(double p, std::vector<Comparison> comparisons = {}) {
   f.alpha = 2.5;
   f.alpha_se = 0.1;
   f.n_tail = 200;
+  f.tail_max = 3000;  // three decades
   f.ks = 0.03;
   f.p_value = p;
   f.comparisons = std::move(comparisons);
   return f;
 }
 
-TEST(Verdict, PlausibleWhenGofPassesAndNoAlternativeIsFavoured) {
+TEST(Verdict, ScaleInvariantWhenTestsPassAndTheTailIsWide) {
   const auto v = assess(
       fit(0.42, {{"exponential", 5.0, 0.001, "power_law"}, {"lognormal", -0.5, 0.6, "neither"}}));
-  EXPECT_EQ(v.plausibility, Plausibility::kPlausible);
-  EXPECT_TRUE(v.plausible());
+  EXPECT_EQ(v.plausibility, Plausibility::kScaleInvariant);
+  EXPECT_TRUE(v.scale_invariant());
   ASSERT_TRUE(v.best_alternative);
   EXPECT_EQ(v.best_alternative->alternative, "lognormal");  // the smallest R
   EXPECT_EQ(v.reason, "p = 0.42 ≥ 0.1");
 }
 
 TEST(Verdict, ThresholdIsInclusive) {
-  EXPECT_TRUE(assess(fit(0.1)).plausible());
-  EXPECT_FALSE(assess(fit(0.0999)).plausible());
+  EXPECT_TRUE(assess(fit(0.1)).scale_invariant());
+  EXPECT_FALSE(assess(fit(0.0999)).scale_invariant());
 }
 
 TEST(Verdict, LowGofPRejects) {
@@ -53,8 +56,8 @@ TEST(Verdict, SignificantlyFavouredAlternativeRejects) {
 }
 
 TEST(Verdict, NegativeRWithoutSignificanceOrSignificantPositiveRDoesNotReject) {
-  EXPECT_TRUE(assess(fit(0.5, {{"lognormal", -0.8, 0.1, "neither"}})).plausible());
-  EXPECT_TRUE(assess(fit(0.5, {{"exponential", 9.0, 1e-6, "power_law"}})).plausible());
+  EXPECT_TRUE(assess(fit(0.5, {{"lognormal", -0.8, 0.1, "neither"}})).scale_invariant());
+  EXPECT_TRUE(assess(fit(0.5, {{"exponential", 9.0, 1e-6, "power_law"}})).scale_invariant());
 }
 
 TEST(Verdict, BothFailuresAreNamed) {
@@ -72,14 +75,14 @@ TEST(Verdict, MissingFitOrPValue) {
 
 TEST(Verdict, NonFiniteAlphaSeOrKsIsNoFitEvenWithPOne) {
   // The degenerate discrete fit the Hurwitz-zeta underflow gave: alpha = 81.9 +- nan, KS = 0,
-  // bootstrap p = 1. It must not be called plausible.
+  // bootstrap p = 1. It must not be called scale invariant.
   CsnFit f = fit(1.0);
   f.alpha = 81.8937;
   f.alpha_se = std::nan("");
   f.ks = 0;
   auto v = assess(f);
   EXPECT_EQ(v.plausibility, Plausibility::kNoFit);
-  EXPECT_FALSE(v.plausible());
+  EXPECT_FALSE(v.scale_invariant());
   EXPECT_THAT(v.reason, HasSubstr("no valid fit"));
   for (auto bad : {&CsnFit::alpha, &CsnFit::alpha_se, &CsnFit::ks, &CsnFit::x_min}) {
     CsnFit g = fit(1.0);
@@ -95,13 +98,78 @@ TEST(Verdict, NonFiniteAlphaSeOrKsIsNoFitEvenWithPOne) {
   EXPECT_EQ(invalid_fit_reason(fit(0.5)), "");
 }
 
+// The steep edge of a bounded distribution: the CSN tests pass, alpha is 11 to 139, the tail
+// spans a fraction of a decade. Rule 2 never counts it as scale invariant.
+TEST(Verdict, SteepTailOverLessThanADecadeIsTooNarrow) {
+  for (double alpha : {11.0, 42.0, 139.0}) {
+    CsnFit f = fit(0.9, {{"lognormal", 0.2, 0.8, "neither"}});
+    f.alpha = alpha;
+    f.x_min = 40;
+    f.tail_max = 95;  // 0.38 decades
+    const auto v = assess(f);
+    EXPECT_EQ(v.plausibility, Plausibility::kTooNarrow) << alpha;
+    EXPECT_FALSE(v.scale_invariant());
+    EXPECT_EQ(v.reason, "p = 0.9 ≥ 0.1; tail spans 0.38 decades < 1");
+    EXPECT_EQ(contrast(assess(fit(0.0)), v), Contrast::kNeither);  // never "treatment only"
+  }
+  EXPECT_EQ(to_string(Plausibility::kTooNarrow), "not rejected, too narrow");
+}
+
+TEST(Verdict, TooFewTailPointsIsTooNarrow) {
+  CsnFit f = fit(0.5);
+  f.n_tail = 49;
+  EXPECT_EQ(assess(f).plausibility, Plausibility::kTooNarrow);
+  EXPECT_EQ(assess(f).reason, "p = 0.5 ≥ 0.1; n_tail = 49 < 50");
+  f.n_tail = 50;
+  EXPECT_TRUE(assess(f).scale_invariant());
+}
+
+TEST(Verdict, WidthThresholdIsInclusiveAndConfigurable) {
+  CsnFit f = fit(0.5);
+  f.x_min = 2;
+  f.tail_max = 20;  // exactly one decade
+  EXPECT_TRUE(assess(f).scale_invariant());
+  f.tail_max = 19.9;
+  EXPECT_EQ(assess(f).plausibility, Plausibility::kTooNarrow);
+  VerdictRule loose;
+  loose.min_decades = 0.5;
+  loose.min_tail = 10;
+  EXPECT_TRUE(assess(f, loose).scale_invariant());
+  EXPECT_THAT(loose.describe(), HasSubstr("at least 0.5 decade(s)"));
+  EXPECT_THAT(loose.describe(), HasSubstr("at least 10 points"));
+}
+
+TEST(Verdict, TestsRejectBeforeWidthIsConsidered) {
+  CsnFit f = fit(0.01);
+  f.tail_max = 4;
+  EXPECT_EQ(assess(f).plausibility, Plausibility::kRejectedByGof);
+}
+
+TEST(Verdict, FitWithoutTailMaxCannotBeJudged) {
+  CsnFit f = fit(0.5);
+  f.tail_max.reset();
+  const auto v = assess(f);
+  EXPECT_EQ(v.plausibility, Plausibility::kNoFit);
+  EXPECT_THAT(v.reason, HasSubstr("tail_max"));
+}
+
+TEST(Verdict, RuleValidation) {
+  VerdictRule r;
+  EXPECT_NO_THROW(r.validate());
+  r.min_decades = std::nan("");
+  EXPECT_THROW(r.validate(), InvalidArgument);
+  r = {};
+  r.min_tail = 0;
+  EXPECT_THROW(r.validate(), InvalidArgument);
+}
+
 TEST(Verdict, CustomThresholds) {
   VerdictRule strict;
   strict.gof_p_min = 0.5;
   strict.lr_p_max = 0.7;
-  EXPECT_FALSE(assess(fit(0.42), strict).plausible());
-  EXPECT_FALSE(assess(fit(0.9, {{"lognormal", -0.5, 0.6, ""}}), strict).plausible());
-  EXPECT_THAT(strict.describe(), HasSubstr("at least 0.5"));
+  EXPECT_FALSE(assess(fit(0.42), strict).scale_invariant());
+  EXPECT_FALSE(assess(fit(0.9, {{"lognormal", -0.5, 0.6, ""}}), strict).scale_invariant());
+  EXPECT_THAT(strict.describe(), HasSubstr("p ≥ 0.5"));
   EXPECT_THAT(strict.describe(), HasSubstr("p < 0.7"));
 }
 
@@ -117,7 +185,7 @@ TEST(Verdict, Contrasts) {
   EXPECT_EQ(contrast(none, none), Contrast::kUntested);
   EXPECT_EQ(to_string(Contrast::kTreatmentOnly), "treatment_only");
   EXPECT_EQ(describe(Contrast::kTreatmentOnly, "baseline", "critical"),
-            "power law in critical only");
+            "scale invariant in critical only");
 }
 
 }  // namespace
