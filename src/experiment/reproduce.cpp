@@ -10,16 +10,13 @@
 #include <limits>
 #include <sstream>
 
-#include "critnet/analysis/distributions.h"
-#include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
-#include "critnet/probe/fits.h"
-#include "critnet/probe/probe.h"
-#include "critnet/probe/report.h"
+#include "critnet/probe/workflow.h"
 #include "critnet/report/csv.h"
+#include "critnet/report/measures.h"
 #include "critnet/report/results.h"
 #include "critnet/train/checkpoint.h"
 
@@ -255,236 +252,38 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
 // ---------------------------------------------------------------------------------------------
 // Probing
 
-// Rank data: values sorted descending against 1..n.
-void write_rank_csv(const fs::path& path, std::vector<double> values) {
-  std::sort(values.begin(), values.end(), std::greater<double>());
-  std::vector<double> ranks(values.size());
-  for (std::size_t i = 0; i < ranks.size(); ++i) ranks[i] = static_cast<double>(i + 1);
-  report::write_csv(path, {"rank", "value"}, {ranks, values});
-}
-
-// Log-binned density of positive values (normalised over all of them).
-void write_density_csv(const fs::path& path, const std::vector<double>& values) {
-  std::vector<double> x, d;
-  if (!values.empty()) {
-    const analysis::LogHistogram h = analysis::log_binned_histogram(values, 10);
-    for (std::size_t i = 0; i < h.centers.size(); ++i) {
-      if (h.counts[i] <= 0) continue;
-      x.push_back(h.centers[i]);
-      d.push_back(h.density[i]);
-    }
-  }
-  report::write_csv(path, {"x", "density"}, {x, d});
-}
-
-// The two-point function r(d) averaged (weighted by the number of pairs) over bins of the
-// separation: every d up to 10, then 20 bins per decade. The raw r(d) is in the probe's
-// layer{L}_two_point.csv; the fits use it.
-void write_binned_two_point(const fs::path& path, const probe::TwoPointFunction& tp) {
-  std::vector<double> x, y;
-  std::size_t i = 0;
-  const std::size_t n = tp.separation.size();
-  while (i < n) {
-    const double d0 = static_cast<double>(tp.separation[i]);
-    const double upper = d0 <= 10 ? d0 : d0 * std::pow(10.0, 1.0 / 20.0);
-    double sw = 0, swx = 0, swy = 0;
-    std::size_t k = i;
-    for (; k < n && (k == i || static_cast<double>(tp.separation[k]) < upper); ++k) {
-      const double w = static_cast<double>(tp.pairs[k]);
-      if (!std::isfinite(tp.mean_r[k]) || w <= 0) continue;
-      sw += w;
-      swx += w * static_cast<double>(tp.separation[k]);
-      swy += w * tp.mean_r[k];
-    }
-    if (sw > 0) {
-      x.push_back(swx / sw);
-      y.push_back(swy / sw);
-    }
-    i = k;
-  }
-  report::write_csv(path, {"distance", "correlation"}, {x, y});
-}
-
-// CCDF P(X >= x) of positive values at each distinct value.
-void write_ccdf_csv(const fs::path& path, const std::vector<double>& values) {
-  analysis::Curve c;
-  if (!values.empty()) c = analysis::ccdf(values);
-  report::write_csv(path, {"x", "ccdf"}, {c.x, c.y});
-}
-
-std::string layer_name(int64_t l) {
-  return std::to_string(l + 1);
-}
-
-// Probes one arm into probe_dir and returns probe.json (with "results": the arm's entries of
-// results.json, csv paths relative to run_dir).
+// Probes one arm into probe/<arm> with the probe workflow (critnet/probe/workflow.h) and
+// returns its probe.json.
 json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path& run_dir,
                double beta, const ReproduceCallbacks& cb) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const fs::path arm_dir = run_dir / "arms" / arm;
-  const fs::path dir = run_dir / "probe" / arm;
-  const fs::path mdir = dir / "measures";
-  make_dirs(mdir);
+  probe::ProbeCheckpointOptions po;
+  po.checkpoint = (run_dir / "arms" / arm).string();
+  po.split = "test";
+  po.limit = o.probe_limit;
+  po.probe.threshold(0.0).subset_size(o.subset_size).num_subsets(1).seed(o.seed);
+  po.beta = beta;  // the same β for every arm, the baseline's included
+  po.fit.bootstrap = o.bootstrap;
+  po.fit.seed = o.seed;
+  po.fit.threads = o.threads;
+  po.fit.max_candidates = static_cast<std::size_t>(o.max_candidates);
+  po.min_tail_fraction = o.min_tail_fraction;
+  po.device = o.device;
+  po.out_dir = (run_dir / "probe" / arm).string();
+  po.holder = "critnet reproduce";
+  probe::ProbeCallbacks pc;
+  pc.log = [&](const std::string& line) { log(cb, fmt::format("probe {}: {}", arm, line)); };
+  const probe::ProbeOutcome out = probe::probe_checkpoint(po, pc);
+  log(cb, fmt::format("probe {}: done in {:.1f} s", arm,
+                      out.document["seconds"]["total"].get<double>()));
+  return out.document;
+}
 
-  train::LoadedModel loaded = train::load_model(arm_dir.string());
-  data::DataSpec spec = train::data_spec_from_config(loaded.config);
-  if (o.probe_limit > 0) spec.test_limit = o.probe_limit;
-  const data::DataSplits splits = data::load_data(spec);
-  const torch::Tensor inputs = splits.test.inputs;
-  const int64_t n = inputs.size(0);
-  log(cb, fmt::format("probe {}: streaming {} test samples through {} hidden layers", arm, n,
-                      loaded.model->num_hidden()));
-
-  probe::ProbeOptions po;
-  po.threshold(0.0).subset_size(o.subset_size).num_subsets(1).seed(o.seed).beta(beta);
-  po.validate();
-  const torch::Device device = resolve_device(o.device);
-  loaded.model->to(device);
-  probe::Probe pr(loaded.model, po);
-  const int64_t bs = 500;
-  for (int64_t s = 0; s < n; s += bs)
-    pr.observe(inputs.slice(0, s, std::min(s + bs, n)).to(device));
-  const probe::ProbeResult result = pr.finish();
-  const std::vector<std::string> csvs = probe::write_csvs(result, dir.string());
-
-  analysis::FitOptions fo;
-  fo.bootstrap = o.bootstrap;
-  fo.seed = o.seed;
-  fo.threads = o.threads;
-  fo.max_candidates = static_cast<std::size_t>(o.max_candidates);
-
-  json results = json::array();
-  json fits = json::array();
-  auto rel = [&](const fs::path& p) { return fs::relative(p, run_dir).generic_string(); };
-  // Adds one results.json entry with the CSN fit of d (fit x_min scaled by `scale` when the
-  // plotted values are scale·values).
-  auto add_fit = [&](const std::string& measure, const json& layer, const fs::path& csv,
-                     const probe::Distribution& d, double scale) {
-    json e = {{"measure", measure}, {"layer", layer}, {"csv", rel(csv)}};
-    log(cb, fmt::format("probe {}: layer {}: fitting {} ({} values)", arm,
-                        layer.is_string() ? layer.get<std::string>() : layer.dump(), measure,
-                        d.values.size()));
-    analysis::FitOptions fod = fo;
-    fod.min_tail = std::max<std::size_t>(
-        5, static_cast<std::size_t>(
-               std::ceil(o.min_tail_fraction * static_cast<double>(d.values.size()))));
-    const probe::FittedDistribution f = probe::fit_distribution(d, fod);
-    json fj = probe::to_json(f);
-    fj["layer"] = layer;
-    fj["report_measure"] = measure;
-    fj["min_tail"] = fod.min_tail;
-    if (f.ok) {
-      json fit = analysis::to_json(f.fit);
-      if (scale != 1.0) {
-        fit["xmin"] = f.fit.xmin * scale;
-        fit["xmin_note"] = fmt::format(
-            "x_min of the fit of the eigenvalues s² of w, times a = {:g} (α, KS, p and the "
-            "likelihood ratios do not depend on the scale)",
-            scale);
-      }
-      e["fit"] = fit;
-    } else {
-      e["fit_error"] = f.error;
-    }
-    fits.push_back(fj);
-    results.push_back(e);
-  };
-
-  for (const auto& layer : result.layers) {
-    const std::string L = layer_name(layer.layer);
-    const json lj = static_cast<int64_t>(layer.layer + 1);
-    for (const auto& d : probe::layer_distributions(layer)) {
-      if (d.measure == "activation_frequency") {
-        std::vector<double> counts(layer.activation_counts.begin(), layer.activation_counts.end());
-        const fs::path csv = mdir / ("activation_frequency_l" + L + ".csv");
-        write_rank_csv(csv, counts);
-        add_fit("activation_frequency", lj, csv, d, 1.0);
-      } else if (d.measure == "subset_pattern_counts" && d.subset == 0) {
-        const fs::path csv = mdir / ("activation_pattern_l" + L + ".csv");
-        write_rank_csv(csv, d.values);
-        add_fit("activation_pattern", lj, csv, d, 1.0);
-      } else if (d.measure == "sample_mean") {
-        const fs::path csv = mdir / ("average_activation_l" + L + ".csv");
-        write_rank_csv(csv, layer.sample_means);
-        add_fit("average_activation", lj, csv, d, 1.0);
-      } else if (d.measure == "out_degree_abs") {
-        const fs::path csv = mdir / ("weighted_degree_l" + L + ".csv");
-        write_ccdf_csv(csv, d.values);
-        write_density_csv(mdir / ("weighted_degree_density_l" + L + ".csv"), d.values);
-        add_fit("weighted_degree", lj, csv, d, 1.0);
-      } else if (d.measure == "eigenvalues") {
-        const double a = layer.spectrum.a;
-        std::vector<double> scaled(d.values);
-        for (double& v : scaled) v *= a;
-        const fs::path csv = mdir / ("spectrum_l" + L + ".csv");
-        write_ccdf_csv(csv, scaled);
-        write_density_csv(mdir / ("spectrum_density_l" + L + ".csv"), scaled);
-        add_fit("spectrum", lj, csv, d, a);
-      }
-    }
-    // Two-point function: the correlation coefficient r(d) in the seriated order, with the
-    // probe's least-squares decay fits drawn over it.
-    const probe::TwoPointFunction& tp = layer.seriated;
-    const fs::path csv = mdir / ("two_point_l" + L + ".csv");
-    write_binned_two_point(csv, tp);
-    json e = {{"measure", "two_point"}, {"layer", lj}, {"csv", rel(csv)}};
-    const probe::DecayFit& f = tp.fit_r;
-    if (f.ok) {
-      const int64_t m = static_cast<int64_t>(tp.separation.size()) + 1;
-      const double x_to = std::max(2.0, std::floor(po.fit_max_separation() * m));
-      e["fit_error"] = fmt::format(
-          "no CSN test (least-squares decay fits, descriptive): {} fits better, RSS ratio {:.3g}",
-          f.better, f.rss_ratio);
-      e["curves"] =
-          json::array({{{"model", "power_law"},
-                        {"c", f.power_amplitude},
-                        {"exponent", f.eta},
-                        {"x_from", 1},
-                        {"x_to", x_to},
-                        {"label", fmt::format("η = {:.3g} (R² {:.2f})", f.eta, f.power_r2)}},
-                       {{"model", "exponential"},
-                        {"c", f.exp_amplitude},
-                        {"xi", f.xi},
-                        {"x_from", 1},
-                        {"x_to", x_to},
-                        {"label", fmt::format("ξ = {:.3g} (R² {:.2f})", f.xi, f.exp_r2)}}});
-    } else {
-      e["fit_error"] = "too few positive points for the decay fits";
-    }
-    results.push_back(e);
-  }
-  {
-    const probe::Distribution d = probe::pooled_activation_frequency(result);
-    std::vector<double> counts;
-    for (const auto& layer : result.layers)
-      counts.insert(counts.end(), layer.activation_counts.begin(), layer.activation_counts.end());
-    const fs::path csv = mdir / "activation_frequency_pooled.csv";
-    write_rank_csv(csv, counts);
-    add_fit("activation_frequency", "pooled", csv, d, 1.0);
-  }
-
-  json layers = json::array();
-  for (const auto& layer : result.layers) layers.push_back(probe::layer_summary(layer));
-  const RuntimeInfo rt = runtime_info();
-  json j = {{"arm", arm},
-            {"critnet", rt.critnet_version},
-            {"libtorch", rt.torch_version},
-            {"checkpoint", rel(arm_dir)},
-            {"epoch", loaded.epoch},
-            {"data", data::describe(splits)},
-            {"split", "test"},
-            {"num_samples", n},
-            {"options", probe::options_json(po)},
-            {"fit_options",
-             {{"bootstrap", o.bootstrap}, {"seed", o.seed}, {"max_candidates", o.max_candidates}}},
-            {"layers", layers},
-            {"fits", fits},
-            {"csv_files", csvs},
-            {"results", results},
-            {"seconds", seconds_since(t0)}};
-  io::write_file_atomic(dir / "probe.json", j.dump(1) + "\n");
-  log(cb, fmt::format("probe {}: done in {:.1f} s", arm, seconds_since(t0)));
-  return j;
+// An arm's results.json entries: its probe's "results", CSV paths made relative to run_dir.
+json arm_results(const json& probe_doc, const std::string& arm) {
+  json results = probe_doc.at("results");
+  for (auto& e : results)
+    if (e.contains("csv")) e["csv"] = "probe/" + arm + "/" + e["csv"].get<std::string>();
+  return results;
 }
 
 // The training curve of an arm as CSV: epoch, train loss (data + penalty), train
@@ -726,7 +525,7 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
   std::vector<json> probes;
   for (const auto& a : arms) {
     const fs::path file = run_dir / "probe" / a / "probe.json";
-    if (file_exists(file)) {
+    if (probe::probe_complete(file)) {
       log(cb, fmt::format("probe {}: done before, skipped", a));
       probes.push_back(read_json(file));
     } else {
@@ -746,58 +545,13 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
       {"config", config},
       {"baseline_arm", "baseline"},
       {"measures",
-       json::array(
-           {{{"id", "activation_pattern"},
-             {"caption",
-              fmt::format("How often each distinct binary activation pattern (codeword) of a "
-                          "random subset of {} units of the layer occurs on the probed samples, "
-                          "against its rank: the Zipf plot of the population code (Mora & Bialek "
-                          "2011). Whole-layer patterns are nearly all distinct; their statistics "
-                          "are in probe/ARM/probe.json.",
-                          options.subset_size)}},
-            {{"id", "average_activation"},
-             {"caption",
-              "The layer's mean activation m_l(s) = mean_i x_i(s) on each probed sample, sorted in "
-              "descending order and plotted against its rank (paper Fig. 5-6)."}},
-            {{"id", "two_point"},
-             {"y_label", "mean correlation coefficient r(d)"},
-             {"caption",
-              "Mean correlation coefficient r_kl of unit activations against the separation "
-              "d = |k - l| of the units in the spectral-seriation order (units with correlated "
-              "activity placed near each other; constant units left out), averaged over bins of "
-              "d (every d up to 10, then 20 bins per decade), with the least-squares fits to the "
-              "unbinned r(d) over d <= half the units (paper eq. 31, 62-65): short dashes the "
-              "power law A·d^-η, dash-dots the exponential A·e^(-d/ξ); η, ξ and R² in the key. "
-              "Negative means are not drawn on the log axis."}},
-            {{"id", "weighted_degree"},
-             {"kind", "ccdf"},
-             {"x", "x"},
-             {"y", "ccdf"},
-             {"y_label", "P(out-degree >= x)"},
-             {"caption",
-              "Complementary distribution P(d >= x) of the nodes' weighted out-degree "
-              "d_i = sum_j |V_(l+1)[j,i]| (paper Fig. 7-8 show the density). The CCDF is drawn "
-              "instead of a log-binned density because sparse bins (one node each, e.g. dead "
-              "units whose weights the penalty shrank to nearly zero) draw a spurious slope -1 "
-              "line in a density plot; log-binned densities are in "
-              "probe/ARM/measures/weighted_degree_density_lL.csv."}},
-            {{"id", "spectrum"},
-             {"kind", "ccdf"},
-             {"x", "x"},
-             {"y", "ccdf"},
-             {"y_label", "P(eigenvalue >= x)"},
-             {"caption",
-              fmt::format("Complementary distribution of the non-zero eigenvalues a·s_i² of a·w, "
-                          "w = VᵀV (paper eq. 32), a = β/N with β = {:g} and N the layer's "
-                          "fan-in, the same β for every arm; the CW critical point is at 1. "
-                          "Log-binned densities are in probe/ARM/measures/spectrum_density_lL.csv.",
-                          out.beta)}}})},
+       report::measures_json(report::measure_catalogue({options.subset_size, out.beta}))},
       {"arms", json::array()}};
   for (std::size_t i = 0; i < arms.size(); ++i) {
     results["arms"].push_back({{"name", arms[i]},
                                {"test_accuracy", out.arms[i].test_accuracy},
                                {"training_curve", "train/" + arms[i] + ".csv"},
-                               {"results", probes[i].at("results")}});
+                               {"results", arm_results(probes[i], arms[i])}});
   }
   const fs::path results_path = run_dir / "results.json";
   write_if_changed(results_path, results.dump(1) + "\n");

@@ -170,37 +170,6 @@ void apply_measure_fields(MeasureSpec& m, const json& j, const std::string& wher
 
 }  // namespace
 
-std::vector<MeasureSpec> default_measures() {
-  using K = PlotKind;
-  return {
-      {"activation_frequency", "Activation frequency ranks",
-       "Per node, the number of samples on which it is active (x > 0), sorted in descending "
-       "order and plotted against its rank (paper Fig. 3-4).",
-       K::kRank, "rank", "value", "rank", "activation count", Scale::kLogLog},
-      {"activation_pattern", "Activation pattern ranks",
-       "How often each distinct binary activation pattern (codeword) of the layer occurs, "
-       "against its rank: the Zipf plot of the population code (Mora & Bialek 2011).",
-       K::kRank, "rank", "value", "rank", "pattern count", Scale::kLogLog},
-      {"average_activation", "Average activation ranks",
-       "The layer's mean activation on each sample, sorted in descending order and plotted "
-       "against its rank (paper Fig. 5-6).",
-       K::kRank, "rank", "value", "rank", "mean activation", Scale::kLogLog},
-      {"weighted_degree", "Weighted degree distribution",
-       "Probability density (log-binned) of the nodes' weighted out-degree "
-       "d_i = sum_j |V_(l+1)[j,i]| (paper Fig. 7-8).",
-       K::kDensity, "x", "density", "weighted out-degree", "density", Scale::kLogLog},
-      {"two_point", "Two-point function",
-       "Connected correlation of unit activations against index separation, with the "
-       "power-law and exponential fits (paper eq. 31, 62-65).",
-       K::kXy, "distance", "correlation", "separation |k - l|", "connected correlation",
-       Scale::kLogLog},
-      {"spectrum", "Spectrum of a*w",
-       "Density of the eigenvalues of a*w, with w = V V^T (paper eq. 32); the CW critical "
-       "point is at 1.",
-       K::kDensity, "x", "density", "eigenvalue of a*w", "density", Scale::kLogLog},
-  };
-}
-
 const Arm* Results::arm(const std::string& name) const {
   for (const auto& a : arms) {
     if (a.name == name) return &a;

@@ -1,13 +1,18 @@
 // `critnet probe` end to end: train a tiny synthetic run with the CLI, probe it, parse the outputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include "critnet/probe/workflow.h"
+#include "critnet/report/measures.h"
 #include "support/cli.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -92,6 +97,78 @@ TEST_F(ProbeCli, TrainSplitWithoutFits) {
   const nlohmann::json j = nlohmann::json::parse(read_file(path("probe_train/probe.json")));
   EXPECT_EQ(j["num_samples"], 50);
   EXPECT_TRUE(j["layers"][0]["fits"].empty());
+}
+
+// Every CSN fit of a probe.json (per layer and pooled), in order.
+std::vector<nlohmann::json> all_fits(const nlohmann::json& j) {
+  std::vector<nlohmann::json> out;
+  for (const auto& layer : j["layers"])
+    for (const auto& f : layer["fits"]) out.push_back(f);
+  out.push_back(j["pooled"]["activation_frequency"]);
+  return out;
+}
+
+void expect_same_fit(const nlohmann::json& a, const nlohmann::json& b) {
+  ASSERT_EQ(a.contains("fit"), b.contains("fit")) << a.dump() << "\n" << b.dump();
+  EXPECT_EQ(a["measure"], b["measure"]);
+  EXPECT_EQ(a["min_tail"], b["min_tail"]);
+  if (!a.contains("fit")) return;
+  const auto& fa = a["fit"];
+  const auto& fb = b["fit"];
+  EXPECT_EQ(fa["n_tail"], fb["n_tail"]) << a["measure"];
+  for (const char* k : {"xmin", "alpha", "ks"}) {
+    const double x = fa[k].get<double>(), y = fb[k].get<double>();
+    EXPECT_NEAR(x, y, 1e-9 * std::max(1.0, std::abs(x))) << a["measure"] << " " << k;
+  }
+  EXPECT_EQ(fa["p"].is_null(), fb["p"].is_null());
+  if (!fa["p"].is_null()) EXPECT_NEAR(fa["p"].get<double>(), fb["p"].get<double>(), 1e-12);
+}
+
+// `critnet probe` and `critnet reproduce` run one workflow: the same checkpoint probed with the
+// same options gives the same document (one schema, the same fits), and reproduce's
+// results.json describes its measures with the catalogue.
+TEST_F(ProbeCli, ProbeAndReproduceWriteOneSchema) {
+  const std::string common = " --bootstrap 3 --max-candidates 20 --beta 8 --threads 1 ";
+  const CliResult rep =
+      run("reproduce --data synthetic:12 --synthetic-train 300 --synthetic-test 120 --hidden "
+          "16,8 --epochs 1 --batch-size 50 --probe-limit 100 --min-tail-fraction 0.2 --device cpu "
+          "--no-png" +
+          common + "--out " + path("rep"));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const CliResult pr = run("probe " + path("rep/arms/critical") +
+                           " --limit 100 --subsets 1 --min-tail-fraction 0.2" + common + "--out " +
+                           path("probe_same"));
+  ASSERT_EQ(pr.exit_code, 0) << pr.err;
+  const auto a = nlohmann::json::parse(read_file(path("rep/probe/critical/probe.json")));
+  const auto b = nlohmann::json::parse(read_file(path("probe_same/probe.json")));
+  EXPECT_EQ(a["schema"], critnet::probe::kProbeSchema);
+  EXPECT_EQ(b["schema"], critnet::probe::kProbeSchema);
+  std::vector<std::string> ka, kb;
+  for (auto it = a.begin(); it != a.end(); ++it) ka.push_back(it.key());
+  for (auto it = b.begin(); it != b.end(); ++it) kb.push_back(it.key());
+  EXPECT_EQ(ka, kb);
+  for (const auto* j : {&a, &b}) {
+    ASSERT_TRUE((*j)["seconds"].is_object());
+    for (const char* k : {"load", "stream", "fit", "write", "total"})
+      EXPECT_TRUE((*j)["seconds"][k].is_number()) << k;
+  }
+  for (const char* k : {"options", "fit_options", "num_samples", "data", "csv_files", "epoch"})
+    EXPECT_EQ(a[k], b[k]) << k;
+  const auto fa = all_fits(a), fb = all_fits(b);
+  ASSERT_EQ(fa.size(), fb.size());
+  for (std::size_t i = 0; i < fa.size(); ++i) expect_same_fit(fa[i], fb[i]);
+  ASSERT_EQ(a["results"].size(), b["results"].size());
+  for (std::size_t i = 0; i < a["results"].size(); ++i) {
+    EXPECT_EQ(a["results"][i]["measure"], b["results"][i]["measure"]);
+    EXPECT_EQ(a["results"][i]["csv"], b["results"][i]["csv"]);
+  }
+  // results.json: the measures are the catalogue's, the entries the probe's (CSVs rebased).
+  const auto res = nlohmann::json::parse(read_file(path("rep/results.json")));
+  EXPECT_EQ(res["measures"], critnet::report::measures_json(critnet::report::measure_catalogue(
+                                 {10, res["config"]["beta"].get<double>()})));
+  const auto& entry = res["arms"][1]["results"][0];
+  EXPECT_EQ(entry["csv"], "probe/critical/" + a["results"][0]["csv"].get<std::string>());
+  EXPECT_EQ(entry["fit"], a["results"][0]["fit"]);
 }
 
 TEST_F(ProbeCli, BadArgumentsAndMissingCheckpoint) {

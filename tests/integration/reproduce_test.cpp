@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "critnet/probe/workflow.h"
 #include "support/cli.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -142,6 +143,8 @@ void check_files(const fs::path& dir) {
     EXPECT_TRUE(fs::exists(a / "metrics.jsonl")) << arm;
     EXPECT_TRUE(fs::exists(dir / "probe" / arm / "probe.json")) << arm;
     EXPECT_TRUE(fs::exists(dir / "probe" / arm / "layer1_activation_frequency.csv")) << arm;
+    EXPECT_TRUE(fs::exists(dir / "probe" / arm / "measures" / "spectrum_l1.csv")) << arm;
+    EXPECT_TRUE(critnet::probe::probe_complete(dir / "probe" / arm / "probe.json")) << arm;
   }
   // Every figure the report promises, in SVG, PNG and gnuplot, with its data.
   for (const char* fig : {"activation_frequency", "activation_pattern", "average_activation",

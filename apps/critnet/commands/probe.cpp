@@ -1,15 +1,12 @@
-// `critnet probe CHECKPOINT`: streams a data split through a trained net, measures every hidden
-// layer (SPEC.md section 3) and fits each distribution the Clauset-Shalizi-Newman way.
-#include "critnet/probe/probe.h"
-
+// `critnet probe CHECKPOINT`: argument parsing and the stdout summary of the probe workflow
+// (critnet/probe/workflow.h: stream a split through a trained net, measure every hidden layer
+// after SPEC.md section 3, fit each distribution the Clauset-Shalizi-Newman way).
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <ctime>
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,13 +15,9 @@
 #include "commands/command.h"
 #include "commands/validate.h"
 #include "critnet/core/error.h"
-#include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
-#include "critnet/core/version.h"
-#include "critnet/data/dataset.h"
 #include "critnet/probe/fits.h"
-#include "critnet/probe/report.h"
-#include "critnet/train/checkpoint.h"
+#include "critnet/probe/workflow.h"
 
 namespace critnet::cli {
 namespace {
@@ -48,6 +41,7 @@ struct ProbeArgs {
   bool no_fits = false;
   bool subset_size_given = false;  // an explicit --subset-size must fit every layer
   int threads = 0;
+  double min_tail_fraction = 0.0;
   std::string device = "cpu";
   std::string out;
 };
@@ -75,191 +69,116 @@ void print_fit_line(const std::string& name, const probe::FittedDistribution& f)
              num(r.alpha), num(r.alpha_se, 2), r.n_tail, num(r.p, 2), probe::comparison_verdict(r));
 }
 
-// A subset of k units is drawn from each hidden layer: k must not exceed any layer's width.
-void check_subset_size(int64_t k, const std::vector<int64_t>& widths) {
-  for (size_t l = 0; l < widths.size(); ++l) {
-    CRITNET_CHECK(k <= widths[l], "--subset-size ", k, " is larger than hidden layer ", l, " (",
-                  widths[l], " units)");
+// The median α and the count of p >= 0.1 over the fitted random subsets of a layer.
+void print_subsets(const probe::LayerResult& layer,
+                   const std::vector<probe::FittedDistribution>& fits) {
+  if (layer.subset_units.empty()) return;
+  std::vector<double> alpha;
+  int plausible = 0;
+  for (const auto& f : fits) {
+    if (f.distribution.measure != "subset_pattern_counts" || !f.ok) continue;
+    alpha.push_back(f.fit.alpha);
+    if (f.fit.p >= 0.1) ++plausible;
   }
+  std::sort(alpha.begin(), alpha.end());
+  const double median = alpha.empty() ? std::nan("") : alpha[alpha.size() / 2];
+  fmt::print(
+      "  subset_pattern_counts    {} subsets of {} units: {} fitted, median alpha {}, "
+      "{} with p >= 0.1\n",
+      layer.subset_units.size(), layer.subset_units[0].size(), alpha.size(), num(median),
+      plausible);
+}
+
+void print_two_point(const probe::TwoPointFunction& tp) {
+  const auto& f = tp.fit_r;
+  if (!f.ok) {
+    fmt::print("  two-point r(d), {:<8}  too few positive points to fit\n", tp.order);
+    return;
+  }
+  fmt::print(
+      "  two-point r(d), {:<8}  d^-eta: eta {} (R² {});  e^-d/xi: xi {} (R² {});  "
+      "{} fits better (RSS ratio {}, {} points; descriptive)\n",
+      tp.order, num(f.eta), num(f.power_r2), num(f.xi), num(f.exp_r2), f.better, num(f.rss_ratio),
+      f.num_points);
+}
+
+probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
+  probe::ProbeCheckpointOptions o;
+  o.checkpoint = a.checkpoint;
+  o.split = a.split;
+  o.limit = a.limit;
+  o.batch_size = a.batch_size;
+  o.data_source = a.data;
+  o.data_dir = a.data_dir;
+  o.probe.threshold(a.threshold)
+      .subset_size(a.subset_size)
+      .num_subsets(a.subsets)
+      .seed(a.seed)
+      .max_patterns(a.max_patterns)
+      .cw_tolerance(a.cw_tolerance);
+  if (!std::isnan(a.beta)) o.beta = a.beta;
+  if (!a.gram_side.empty()) o.gram_side = reg::parse_gram_side(a.gram_side);
+  if (!a.n_convention.empty()) o.n_convention = reg::parse_n_convention(a.n_convention);
+  o.strict_subset_size = a.subset_size_given;  // an explicit --subset-size must fit every layer
+  o.fits = !a.no_fits;
+  o.fit.bootstrap = a.bootstrap;
+  o.fit.seed = a.seed;
+  o.fit.threads = a.threads;
+  o.fit.max_candidates = static_cast<std::size_t>(a.max_candidates);
+  o.min_tail_fraction = a.min_tail_fraction;
+  o.device = a.device;
+  o.out_dir = a.out.empty() ? default_out() : a.out;
+  return o;
+}
+
+// The stdout summary of one layer.
+void print_layer(const probe::LayerResult& layer,
+                 const std::vector<probe::FittedDistribution>& fits, bool fitted) {
+  const auto& sp = layer.spectrum;
+  fmt::print("\nlayer {} ({} units, {} never active, {} constant)\n", layer.layer + 1, layer.width,
+             std::count(layer.activation_counts.begin(), layer.activation_counts.end(), 0),
+             layer.constant_units.size());
+  if (fitted) {
+    fmt::print("  {:<24} {:>6} {:>9} {:>16} {:>6} {:>6}  {}\n", "measure", "n", "x_min",
+               "alpha ± se", "n_tail", "p", "vs exp ln sexp tpl (+ PL, - alt, = neither)");
+    for (const auto& f : fits)
+      if (f.distribution.measure != "subset_pattern_counts")
+        print_fit_line(f.distribution.measure, f);
+    print_subsets(layer, fits);
+  }
+  for (const auto* tp : {&layer.natural, &layer.seriated}) print_two_point(*tp);
+  fmt::print(
+      "  spectrum a·w (a = {}): CW distance min {}, median {}, {:.1f}% within {}; "
+      "stable rank {}\n",
+      num(sp.a), num(sp.cw_distance_min), num(sp.cw_distance_median), 100.0 * sp.cw_fraction_within,
+      sp.cw_tolerance, num(sp.stable_rank));
 }
 
 void run_probe(const ProbeArgs& a) {
   CRITNET_CHECK(a.split == "train" || a.split == "test", "--split must be train or test, got '",
                 a.split, "'");
   set_threads(a.threads);
-  const torch::Device device = resolve_device(a.device);
   const bool tty = ::isatty(2);
-  const auto t0 = std::chrono::steady_clock::now();
-
-  train::LoadedModel loaded = train::load_model(a.checkpoint);
-  if (a.subset_size_given) check_subset_size(a.subset_size, loaded.model->options.hidden_sizes());
-  data::DataSpec spec = train::data_spec_from_config(loaded.config);
-  if (!a.data.empty()) spec.source = a.data;
-  if (!a.data_dir.empty()) spec.data_dir = a.data_dir;
-  // The train split is never limited at load time: its statistics standardise both splits.
-  if (a.split == "test" && a.limit > 0) spec.test_limit = a.limit;
-  const data::DataSplits splits = data::load_data(spec);
-  const data::Dataset& split = a.split == "train" ? splits.train : splits.test;
-  torch::Tensor inputs = split.inputs;
-  if (a.limit > 0 && inputs.size(0) > a.limit) inputs = inputs.slice(0, 0, a.limit);
-  const int64_t n = inputs.size(0);
-  CRITNET_CHECK_DATA(split.input_size() == loaded.model->options.input_size(), "data ", splits.name,
-                     " has ", split.input_size(), " inputs but the model in ", a.checkpoint,
-                     " expects ", loaded.model->options.input_size());
-
-  // Probe options: the spectrum's β, gram side and N convention default to the run's
-  // regulariser settings.
-  probe::ProbeOptions options;
-  options.threshold(a.threshold)
-      .subset_size(a.subset_size)
-      .num_subsets(a.subsets)
-      .seed(a.seed)
-      .max_patterns(a.max_patterns)
-      .cw_tolerance(a.cw_tolerance);
-  const nlohmann::json reg_config =
-      loaded.config.contains("train") && loaded.config["train"].contains("reg")
-          ? loaded.config["train"]["reg"]
-          : nlohmann::json::object();
-  if (reg_config.contains("beta")) options.beta(reg_config["beta"].get<double>());
-  if (reg_config.contains("gram_side"))
-    options.gram_side(reg::parse_gram_side(reg_config["gram_side"].get<std::string>()));
-  if (reg_config.contains("n_convention"))
-    options.n_convention(reg::parse_n_convention(reg_config["n_convention"].get<std::string>()));
-  if (!std::isnan(a.beta)) options.beta(a.beta);
-  if (!a.gram_side.empty()) options.gram_side(reg::parse_gram_side(a.gram_side));
-  if (!a.n_convention.empty()) options.n_convention(reg::parse_n_convention(a.n_convention));
-  options.validate();
-
-  const std::string out = a.out.empty() ? default_out() : a.out;
-  const io::RunLock lock(out, "critnet probe");  // one writer per output directory
-  io::remove_stale_temp_files(out);
-
-  fmt::print(stderr, "critnet: probing {} (epoch {}) on {} {} ({} samples), {} hidden layers\n",
-             a.checkpoint, loaded.epoch, splits.name, a.split, n, loaded.model->num_hidden());
-  loaded.model->to(device);
-  probe::Probe probe(loaded.model, options);
-  for (int64_t s = 0; s < n; s += a.batch_size) {
-    probe.observe(inputs.slice(0, s, std::min(s + a.batch_size, n)).to(device));
-    if (tty)
-      fmt::print(stderr, "\rcritnet: streamed {}/{} samples", std::min(s + a.batch_size, n), n);
-  }
-  if (tty) fmt::print(stderr, "\n");
-  const probe::ProbeResult result = probe.finish();
-  const double stream_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  analysis::FitOptions fit_options;
-  fit_options.bootstrap = a.bootstrap;
-  fit_options.seed = a.seed;
-  fit_options.threads = a.threads;
-  fit_options.max_candidates = static_cast<std::size_t>(a.max_candidates);
-
-  const RuntimeInfo rt = runtime_info();
-  nlohmann::json j;
-  j["critnet"] = version();
-  j["libtorch"] = rt.torch_version;
-  j["checkpoint"] = a.checkpoint;
-  j["epoch"] = loaded.epoch;
-  j["data"] = data::describe(splits);
-  j["split"] = a.split;
-  j["num_samples"] = n;
-  j["options"] = probe::options_json(options);
-  j["fit_options"] = {{"bootstrap", a.bootstrap},
-                      {"seed", a.seed},
-                      {"max_candidates", a.max_candidates},
-                      {"enabled", !a.no_fits}};
-  j["memory_note"] =
-      "accumulators hold O(width^2) float64 state per layer, one float64 per sample (m_l(s)) and "
-      "one entry per distinct pattern (capped by max_patterns); activations are not stored";
-  j["layers"] = nlohmann::json::array();
-
-  std::vector<std::vector<probe::FittedDistribution>> fits(result.layers.size());
-  for (const auto& layer : result.layers) {
-    nlohmann::json lj = probe::layer_summary(layer);
-    nlohmann::json fj = nlohmann::json::array();
-    if (!a.no_fits) {
-      for (const auto& d : probe::layer_distributions(layer)) {
-        fmt::print(stderr, "critnet: layer {}: fitting {}{} ({} values)\n", layer.layer + 1,
-                   d.measure, d.subset >= 0 ? fmt::format(" #{}", d.subset) : "", d.values.size());
-        fits[layer.layer].push_back(probe::fit_distribution(d, fit_options));
-        fj.push_back(probe::to_json(fits[layer.layer].back()));
-      }
-    }
-    lj["fits"] = fj;
-    j["layers"].push_back(lj);
-  }
-  probe::FittedDistribution pooled;
-  if (!a.no_fits) {
-    pooled = probe::fit_distribution(probe::pooled_activation_frequency(result), fit_options);
-    j["pooled"] = {{"activation_frequency", probe::to_json(pooled)}};
-  }
-  j["csv_files"] = probe::write_csvs(result, out);
-  j["seconds"] = {
-      {"stream", stream_s},
-      {"total", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
-  const std::string json_path = out + "/probe.json";
-  io::write_file_atomic(json_path, j.dump(1) + "\n");
-
-  // Human-readable summary on stdout.
-  fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n", a.checkpoint, splits.name,
-             a.split, n, out);
-  for (const auto& layer : result.layers) {
-    const auto& sp = layer.spectrum;
-    fmt::print("\nlayer {} ({} units, {} never active, {} constant)\n", layer.layer + 1,
-               layer.width,
-               std::count(layer.activation_counts.begin(), layer.activation_counts.end(), 0),
-               layer.constant_units.size());
-    if (!a.no_fits) {
-      fmt::print("  {:<24} {:>6} {:>9} {:>16} {:>6} {:>6}  {}\n", "measure", "n", "x_min",
-                 "alpha ± se", "n_tail", "p", "vs exp ln sexp tpl (+ PL, - alt, = neither)");
-      std::vector<double> subset_alpha;
-      int subset_plausible = 0, subset_fitted = 0;
-      for (const auto& f : fits[layer.layer]) {
-        if (f.distribution.measure == "subset_pattern_counts") {
-          if (f.ok) {
-            ++subset_fitted;
-            subset_alpha.push_back(f.fit.alpha);
-            if (f.fit.p >= 0.1) ++subset_plausible;
-          }
-          continue;
-        }
-        print_fit_line(f.distribution.measure, f);
-      }
-      if (!layer.subset_units.empty()) {
-        std::sort(subset_alpha.begin(), subset_alpha.end());
-        const double median =
-            subset_alpha.empty() ? std::nan("") : subset_alpha[subset_alpha.size() / 2];
-        fmt::print(
-            "  subset_pattern_counts    {} subsets of {} units: {} fitted, median alpha {}, "
-            "{} with p >= 0.1\n",
-            layer.subset_units.size(), layer.subset_units[0].size(), subset_fitted, num(median),
-            subset_plausible);
-      }
-    }
-    for (const auto* tp : {&layer.natural, &layer.seriated}) {
-      const auto& f = tp->fit_r;
-      if (!f.ok) {
-        fmt::print("  two-point r(d), {:<8}  too few positive points to fit\n", tp->order);
-        continue;
-      }
-      fmt::print(
-          "  two-point r(d), {:<8}  d^-eta: eta {} (R² {});  e^-d/xi: xi {} (R² {});  "
-          "{} fits better (RSS ratio {}, {} points; descriptive)\n",
-          tp->order, num(f.eta), num(f.power_r2), num(f.xi), num(f.exp_r2), f.better,
-          num(f.rss_ratio), f.num_points);
-    }
-    fmt::print(
-        "  spectrum a·w (a = {}): CW distance min {}, median {}, {:.1f}% within {}; "
-        "stable rank {}\n",
-        num(sp.a), num(sp.cw_distance_min), num(sp.cw_distance_median),
-        100.0 * sp.cw_fraction_within, sp.cw_tolerance, num(sp.stable_rank));
-  }
+  probe::ProbeCallbacks cb;
+  cb.log = [](const std::string& line) { fmt::print(stderr, "critnet: {}\n", line); };
+  cb.on_batch = [tty](int64_t done, int64_t total) {
+    if (!tty) return;
+    fmt::print(stderr, "\rcritnet: streamed {}/{} samples{}", done, total,
+               done == total ? "\n" : "");
+  };
+  const probe::ProbeOutcome out = probe::probe_checkpoint(workflow_options(a), cb);
+  const nlohmann::json& j = out.document;
+  const std::string dir = out.json_path.parent_path().string();
+  fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n", a.checkpoint,
+             j["data"].value("name", ""), a.split, j["num_samples"].get<int64_t>(), dir);
+  for (const auto& layer : out.result.layers)
+    print_layer(layer, out.fits.layers[layer.layer], !a.no_fits);
   if (!a.no_fits) {
     fmt::print("\npooled over layers\n");
-    print_fit_line("activation_frequency", pooled);
+    print_fit_line("activation_frequency", out.fits.pooled);
   }
-  fmt::print(stderr, "critnet: wrote {} and {} CSV files in {:.1f} s\n", json_path,
-             j["csv_files"].size(), j["seconds"]["total"].get<double>());
+  fmt::print(stderr, "critnet: wrote {} and {} files in {:.1f} s\n", out.json_path.string(),
+             out.files.size() - 1, j["seconds"]["total"].get<double>());
 }
 
 }  // namespace
@@ -307,6 +226,10 @@ void setup_probe(CLI::App& app) {
   cmd->add_option("--cw-tolerance", a->cw_tolerance,
                   "|a·s² - 1| counted as at the CW point up to this, > 0 (default 0.1)")
       ->check(real(0, kInf, Ends::kOpenLow));
+  cmd->add_option("--min-tail-fraction", a->min_tail_fraction,
+                  "Each fit's tail holds at least this fraction of the values, in [0, 1) "
+                  "(default 0: CSN's plain x_min scan)")
+      ->check(real(0, 1, Ends::kOpenHigh));
   cmd->add_flag("--no-fits", a->no_fits, "Skip the power-law fits (measures and CSVs only)");
   cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
       ->check(threads_value());

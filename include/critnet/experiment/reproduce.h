@@ -11,16 +11,17 @@
 ///   sweep/sweep.json            the β sweep (absent when β was given); sweep/<name>/ its runs
 ///   arms/<arm>/                 each arm's training run (config.json, metrics.jsonl, checkpoint/)
 ///   train/<arm>.csv             each arm's training curve (epoch, losses, test accuracy)
-///   probe/<arm>/probe.json      the probe's summaries and CSN fits of that arm
-///   probe/<arm>/*.csv           the probe's raw CSVs (critnet probe's names)
-///   probe/<arm>/measures/*.csv  the figure data in the report schema's columns
+///   probe/<arm>/                the arm's probe (critnet/probe/workflow.h, as `critnet probe`
+///                               writes it): probe.json (critnet.probe/2), the raw CSVs and
+///                               measures/*.csv, the figure data in the report schema's columns
 ///   results.json                critnet.results/1
 ///   report.html, summary.md, summary.json, figures/
 ///
 /// Every stage is skipped when its outputs are complete (the sweep when sweep/sweep.json
 /// exists, an arm's training when its checkpoint has reached the epochs, a probe when its
-/// probe.json exists, the report when summary.json is newer than results.json), and an arm's
-/// training resumes from its last checkpoint, so an interrupted run continues where it stopped.
+/// probe.json of the current schema exists, the report when summary.json is newer than
+/// results.json), and an arm's training resumes from its last checkpoint, so an interrupted run
+/// continues where it stopped.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

@@ -115,7 +115,7 @@ struct Results {
   const MeasureSpec& measure(const std::string& id) const;
 };
 
-/// Built-in measure specs (the paper's Fig. 3-8 and the SPEC's extra measures).
+/// Built-in measure specs: the catalogue of report/measures.h without context values.
 std::vector<MeasureSpec> default_measures();
 
 /// Parses and validates a results document; relative paths are resolved against `run_dir`.

@@ -48,7 +48,7 @@ TEST(Results, ParsesTheSyntheticRun) {
   EXPECT_EQ(two.curves.size(), 2u);
   EXPECT_EQ(two.curves[1].model, FitCurve::Model::kExponential);
   EXPECT_EQ(two.curves[1].exponent, 6.0);
-  EXPECT_EQ(r.measure("weighted_degree").kind, PlotKind::kDensity);
+  EXPECT_EQ(r.measure("weighted_degree").kind, PlotKind::kCcdf);
 }
 
 TEST(Results, ADegenerateFitIsReadAsNoFit) {

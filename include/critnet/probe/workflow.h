@@ -1,0 +1,94 @@
+#pragma once
+/// The probe workflow, once for every caller (`critnet probe`, `critnet reproduce`, the coming
+/// `sweep` and Python module): load a checkpoint and its data, stream a split through the
+/// probe, fit every distribution the Clauset-Shalizi-Newman way and write one output directory:
+///   probe.json               schema kProbeSchema (docs/cli.md, `critnet probe`)
+///   layer{L}_*.csv, activation_frequency_pooled.csv   the raw CSVs (probe/report.h)
+///   measures/*.csv           the report's figure data (probe/report_measures.h)
+/// The directory is locked (io::RunLock) while it is written, every file is written atomically
+/// and probe.json last, so a probe.json on disk means a complete probe. The library never
+/// prints: progress goes to the callbacks.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "critnet/analysis/powerlaw.h"
+#include "critnet/probe/options.h"
+#include "critnet/probe/report_measures.h"
+
+namespace critnet::probe {
+
+/// The schema id of probe.json ("schema" field).
+inline constexpr const char* kProbeSchema = "critnet.probe/2";
+
+struct ProbeCheckpointOptions {
+  /// A run directory or its checkpoint/ directory.
+  std::string checkpoint;
+  /// "train" or "test"; the first `limit` samples (0 = all).
+  std::string split = "test";
+  int64_t limit = 0;
+  int64_t batch_size = 500;
+  /// Overrides of the run's data source and directory (empty = the run's).
+  std::string data_source, data_dir;
+
+  /// Threshold, subsets, seed, pattern cap, CW tolerance. β, gram side and N convention of the
+  /// spectrum are the run's regulariser settings unless given below.
+  ProbeOptions probe;
+  std::optional<double> beta;
+  std::optional<reg::GramSide> gram_side;
+  std::optional<reg::NConvention> n_convention;
+  /// True: probe.subset_size must not exceed any hidden layer's width (else it is clamped).
+  bool strict_subset_size = false;
+
+  /// The CSN fits (false: measures and CSVs only). `fit` holds bootstrap, seed, threads,
+  /// max_candidates, ...; `discrete` is set per distribution.
+  bool fits = true;
+  analysis::FitOptions fit;
+  /// Each fit's tail holds at least max(fit.min_tail, ceil(fraction · values)) points.
+  double min_tail_fraction = 0.0;
+
+  /// Device of the forward passes ("cpu", "auto", "cuda", "cuda:N").
+  std::string device = "cpu";
+  /// Output directory (created); the lock names `holder`.
+  std::string out_dir;
+  std::string holder = "critnet probe";
+  /// Write the raw CSVs and the report's figure CSVs (measures/).
+  bool raw_csvs = true;
+  bool measure_csvs = true;
+
+  /// Throws critnet::InvalidArgument naming the first bad value.
+  void validate() const;
+};
+
+struct ProbeCallbacks {
+  /// One line per phase and per fit (no newline), e.g. "layer 2: fitting sample_mean (...)".
+  std::function<void(const std::string&)> log;
+  /// After every batch: samples streamed so far and in all.
+  std::function<void(int64_t done, int64_t total)> on_batch;
+};
+
+struct ProbeOutcome {
+  /// probe.json as written.
+  nlohmann::json document;
+  std::filesystem::path json_path;
+  /// The raw CSVs, the results entries' figure CSVs and probe.json (last), relative to the
+  /// output directory.
+  std::vector<std::string> files;
+  /// The measures and their fits, for printing.
+  ProbeResult result;
+  ProbeFits fits;
+};
+
+/// Runs the workflow. Throws critnet::InvalidArgument for bad options, DataError for a bad
+/// checkpoint or data, io::LockedError when another process writes `out_dir`, Error otherwise.
+ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& options,
+                              const ProbeCallbacks& callbacks = {});
+
+/// Whether `path` holds a probe.json of the current schema (a complete probe).
+bool probe_complete(const std::filesystem::path& probe_json);
+
+}  // namespace critnet::probe

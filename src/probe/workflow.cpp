@@ -1,0 +1,260 @@
+#include "critnet/probe/workflow.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "critnet/core/error.h"
+#include "critnet/core/io.h"
+#include "critnet/core/runtime.h"
+#include "critnet/core/version.h"
+#include "critnet/data/dataset.h"
+#include "critnet/probe/fits.h"
+#include "critnet/probe/probe.h"
+#include "critnet/probe/report.h"
+#include "critnet/train/checkpoint.h"
+
+namespace critnet::probe {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void log(const ProbeCallbacks& cb, const std::string& line) {
+  if (cb.log) cb.log(line);
+}
+
+// The checkpoint's model and the samples of the split to stream.
+struct Loaded {
+  train::LoadedModel model;
+  json data;  // data::describe of the splits
+  std::string data_name;
+  torch::Tensor inputs;
+};
+
+Loaded load(const ProbeCheckpointOptions& o) {
+  Loaded l{train::load_model(o.checkpoint), {}, {}, {}};
+  data::DataSpec spec = train::data_spec_from_config(l.model.config);
+  if (!o.data_source.empty()) spec.source = o.data_source;
+  if (!o.data_dir.empty()) spec.data_dir = o.data_dir;
+  // The train split is never limited at load time: its statistics standardise both splits.
+  if (o.split == "test" && o.limit > 0) spec.test_limit = o.limit;
+  const data::DataSplits splits = data::load_data(spec);
+  const data::Dataset& split = o.split == "train" ? splits.train : splits.test;
+  l.inputs = split.inputs;
+  if (o.limit > 0 && l.inputs.size(0) > o.limit) l.inputs = l.inputs.slice(0, 0, o.limit);
+  CRITNET_CHECK_DATA(split.input_size() == l.model.model->options.input_size(), "data ",
+                     splits.name, " has ", split.input_size(), " inputs but the model in ",
+                     o.checkpoint, " expects ", l.model.model->options.input_size());
+  l.data = data::describe(splits);
+  l.data_name = splits.name;
+  return l;
+}
+
+// The probe options: β, gram side and N convention default to the run's regulariser settings.
+ProbeOptions resolve_probe_options(const ProbeCheckpointOptions& o, const json& config) {
+  ProbeOptions p = o.probe;
+  const json reg = config.contains("train") && config["train"].contains("reg")
+                       ? config["train"]["reg"]
+                       : json::object();
+  if (reg.contains("beta")) p.beta(reg["beta"].get<double>());
+  if (reg.contains("gram_side"))
+    p.gram_side(reg::parse_gram_side(reg["gram_side"].get<std::string>()));
+  if (reg.contains("n_convention"))
+    p.n_convention(reg::parse_n_convention(reg["n_convention"].get<std::string>()));
+  if (o.beta) p.beta(*o.beta);
+  if (o.gram_side) p.gram_side(*o.gram_side);
+  if (o.n_convention) p.n_convention(*o.n_convention);
+  p.validate();
+  return p;
+}
+
+void check_subset_size(int64_t k, const std::vector<int64_t>& widths) {
+  for (size_t l = 0; l < widths.size(); ++l) {
+    CRITNET_CHECK(k <= widths[l], "subset size ", k, " is larger than hidden layer ", l + 1, " (",
+                  widths[l], " units)");
+  }
+}
+
+ProbeResult stream(const ProbeCheckpointOptions& o, Loaded& l, const ProbeOptions& po,
+                   const ProbeCallbacks& cb) {
+  const torch::Device device = resolve_device(o.device);
+  l.model.model->to(device);
+  Probe probe(l.model.model, po);
+  const int64_t n = l.inputs.size(0);
+  for (int64_t s = 0; s < n; s += o.batch_size) {
+    const int64_t end = std::min(s + o.batch_size, n);
+    probe.observe(l.inputs.slice(0, s, end).to(device));
+    if (cb.on_batch) cb.on_batch(end, n);
+  }
+  return probe.finish();
+}
+
+// The smallest tail a fit of `n` values may choose.
+std::size_t min_tail(std::size_t n, const ProbeCheckpointOptions& o) {
+  const auto share =
+      static_cast<std::size_t>(std::ceil(o.min_tail_fraction * static_cast<double>(n)));
+  return std::max(o.fit.min_tail, share);
+}
+
+FittedDistribution fit(const Distribution& d, const ProbeCheckpointOptions& o) {
+  analysis::FitOptions fo = o.fit;
+  fo.min_tail = min_tail(d.values.size(), o);
+  return fit_distribution(d, fo);
+}
+
+ProbeFits fit_all(const ProbeResult& result, const ProbeCheckpointOptions& o,
+                  const ProbeCallbacks& cb) {
+  ProbeFits fits;
+  fits.layers.resize(result.layers.size());
+  if (!o.fits) return fits;
+  for (const auto& layer : result.layers) {
+    for (const auto& d : layer_distributions(layer)) {
+      log(cb, fmt::format("layer {}: fitting {}{} ({} values)", layer.layer + 1, d.measure,
+                          d.subset >= 0 ? fmt::format(" #{}", d.subset) : "", d.values.size()));
+      fits.layers[layer.layer].push_back(fit(d, o));
+    }
+  }
+  fits.pooled = fit(pooled_activation_frequency(result), o);
+  return fits;
+}
+
+// One fitted distribution in probe.json: to_json(f) and the tail minimum it was fitted with.
+json fit_json(const FittedDistribution& f, const ProbeCheckpointOptions& o) {
+  json j = to_json(f);
+  j["min_tail"] = min_tail(f.distribution.values.size(), o);
+  return j;
+}
+
+json layers_json(const ProbeResult& result, const ProbeFits& fits,
+                 const ProbeCheckpointOptions& o) {
+  json layers = json::array();
+  for (const auto& layer : result.layers) {
+    json lj = layer_summary(layer);
+    lj["fits"] = json::array();
+    for (const auto& f : fits.layers[layer.layer]) lj["fits"].push_back(fit_json(f, o));
+    layers.push_back(lj);
+  }
+  return layers;
+}
+
+json fit_options_json(const ProbeCheckpointOptions& o) {
+  return {{"enabled", o.fits},
+          {"bootstrap", o.fit.bootstrap},
+          {"seed", o.fit.seed},
+          {"max_candidates", o.fit.max_candidates},
+          {"min_tail", o.fit.min_tail},
+          {"min_tail_fraction", o.min_tail_fraction},
+          {"significance", o.fit.significance}};
+}
+
+json document(const ProbeCheckpointOptions& o, const Loaded& l, const ProbeResult& result,
+              const ProbeFits& fits, const ProbeOptions& po) {
+  const RuntimeInfo rt = runtime_info();
+  json j = {{"schema", kProbeSchema},
+            {"critnet", version()},
+            {"libtorch", rt.torch_version},
+            {"checkpoint", o.checkpoint},
+            {"epoch", l.model.epoch},
+            {"data", l.data},
+            {"split", o.split},
+            {"num_samples", result.num_samples},
+            {"options", options_json(po)},
+            {"fit_options", fit_options_json(o)},
+            {"memory_note",
+             "accumulators hold O(width^2) float64 state per layer, one float64 per sample "
+             "(m_l(s)) and one entry per distinct pattern (capped by max_patterns); activations "
+             "are not stored"},
+            {"layers", layers_json(result, fits, o)}};
+  j["pooled"] = json::object();
+  if (o.fits) j["pooled"]["activation_frequency"] = fit_json(fits.pooled, o);
+  return j;
+}
+
+// The CSVs (raw and figure data) in out_dir; returns the raw names and sets doc["results"].
+std::vector<std::string> write_outputs(const ProbeCheckpointOptions& o, const ProbeResult& result,
+                                       const ProbeFits& fits, json& doc) {
+  const fs::path out(o.out_dir);
+  std::vector<std::string> raw;
+  if (o.raw_csvs) raw = probe::write_csvs(result, out.string());
+  fs::path measures;
+  if (o.measure_csvs) {
+    measures = out / "measures";
+    io::create_directories(measures);
+    io::remove_stale_temp_files(measures);
+  }
+  doc["csv_files"] = raw;
+  doc["results"] = report_measures(result, fits, measures, "measures/");
+  return raw;
+}
+
+}  // namespace
+
+void ProbeCheckpointOptions::validate() const {
+  CRITNET_CHECK(!checkpoint.empty(), "the checkpoint path must not be empty");
+  CRITNET_CHECK(split == "train" || split == "test", "split must be train or test, got '", split,
+                "'");
+  CRITNET_CHECK(limit >= 0, "limit must be >= 0, got ", limit);
+  CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
+  CRITNET_CHECK(std::isfinite(min_tail_fraction) && min_tail_fraction >= 0 && min_tail_fraction < 1,
+                "min tail fraction must be in [0, 1), got ", min_tail_fraction);
+  CRITNET_CHECK(fit.bootstrap >= 0, "bootstrap replicates must be >= 0, got ", fit.bootstrap);
+  CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
+  probe.validate();
+}
+
+ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallbacks& cb) {
+  o.validate();
+  const auto t0 = Clock::now();
+  Loaded l = load(o);
+  if (o.strict_subset_size)
+    check_subset_size(o.probe.subset_size(), l.model.model->options.hidden_sizes());
+  const ProbeOptions po = resolve_probe_options(o, l.model.config);
+  const io::RunLock lock(o.out_dir, o.holder);  // one writer per output directory
+  io::remove_stale_temp_files(o.out_dir);
+  json seconds = {{"load", seconds_since(t0)}};
+
+  auto t = Clock::now();
+  log(cb, fmt::format("probing {} (epoch {}) on {} {} ({} samples), {} hidden layers", o.checkpoint,
+                      l.model.epoch, l.data_name, o.split, l.inputs.size(0),
+                      l.model.model->num_hidden()));
+  ProbeOutcome out;
+  out.result = stream(o, l, po, cb);
+  seconds["stream"] = seconds_since(t);
+  t = Clock::now();
+  out.fits = fit_all(out.result, o, cb);
+  seconds["fit"] = seconds_since(t);
+
+  t = Clock::now();
+  out.document = document(o, l, out.result, out.fits, po);
+  out.files = write_outputs(o, out.result, out.fits, out.document);
+  for (const auto& e : out.document["results"])
+    if (e.contains("csv")) out.files.push_back(e["csv"].get<std::string>());
+  seconds["write"] = seconds_since(t);
+  seconds["total"] = seconds_since(t0);
+  out.document["seconds"] = seconds;
+  out.json_path = fs::path(o.out_dir) / "probe.json";
+  io::write_file_atomic(out.json_path, out.document.dump(1) + "\n");
+  out.files.push_back("probe.json");
+  return out;
+}
+
+bool probe_complete(const fs::path& probe_json) {
+  std::error_code ec;
+  if (!fs::exists(probe_json, ec)) return false;
+  try {
+    const json j = io::read_json_file(probe_json);
+    return j.is_object() && j.value("schema", "") == kProbeSchema;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace critnet::probe
