@@ -213,12 +213,14 @@ void ProbeCheckpointOptions::validate() const {
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallbacks& cb) {
   o.validate();
   const auto t0 = Clock::now();
+  // One writer per output directory, refused before any work (the directory may be a live
+  // training run's).
+  const io::RunLock lock(o.out_dir, o.holder);
+  io::remove_stale_temp_files(o.out_dir);
   Loaded l = load(o);
   if (o.strict_subset_size)
     check_subset_size(o.probe.subset_size(), l.model.model->options.hidden_sizes());
   const ProbeOptions po = resolve_probe_options(o, l.model.config);
-  const io::RunLock lock(o.out_dir, o.holder);  // one writer per output directory
-  io::remove_stale_temp_files(o.out_dir);
   json seconds = {{"load", seconds_since(t0)}};
 
   auto t = Clock::now();

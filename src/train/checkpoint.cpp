@@ -7,7 +7,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "core/detail/json_input.h"
 #include "critnet/core/error.h"
@@ -101,13 +103,17 @@ std::string shape_of(const torch::Tensor& t) {
 
 }  // namespace
 
-void load_model_file(nn::Mlp& model, const std::string& file) {
-  io::require_regular_file(file, "model file");
+namespace {
+
+// Loads the serialised model `bytes` (read from `file`) into `model` and checks every
+// parameter's shape against the one `model` was built with (its state.json config).
+void load_model_bytes(nn::Mlp& model, const std::string& bytes, const std::string& file) {
   std::vector<std::pair<std::string, std::string>> expected;
   for (const auto& p : model->named_parameters())
     expected.emplace_back(p.key(), shape_of(p.value()));
   try {
-    torch::load(model, file, torch::Device(torch::kCPU));
+    std::istringstream in(bytes);
+    torch::load(model, in, torch::Device(torch::kCPU));
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
     throw DataError(file + ": cannot load the model (" + what.substr(0, what.find('\n')) +
@@ -122,6 +128,25 @@ void load_model_file(nn::Mlp& model, const std::string& file) {
   }
 }
 
+// The whole file, or nothing when it cannot be opened (e.g. it was just deleted).
+std::optional<std::string> slurp(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  CRITNET_CHECK_DATA(!in.bad(), file, ": read error");
+  return bytes.str();
+}
+
+}  // namespace
+
+void load_model_file(nn::Mlp& model, const std::string& file) {
+  io::require_regular_file(file, "model file");
+  const std::optional<std::string> bytes = slurp(file);
+  CRITNET_CHECK_DATA(bytes.has_value(), file, ": cannot open the model file");
+  load_model_bytes(model, *bytes, file);
+}
+
 data::DataSpec data_spec_from_config(const json& config) {
   try {
     return config.at("train").at("data").get<data::DataSpec>();
@@ -130,9 +155,38 @@ data::DataSpec data_spec_from_config(const json& config) {
   }
 }
 
+namespace {
+
+// state.json of `dir` and the bytes of the model file it names. A live run writes the new
+// model file, renames the new state.json over the old one, then deletes the old model file:
+// a reader between those steps finds the old state.json naming a deleted file, so it reads
+// state.json again (a few times) before calling the file missing. The bytes are read at once,
+// so a rotation after the read cannot take the file away.
+struct StateAndModel {
+  json state;
+  std::string file;
+  std::string bytes;
+};
+
+StateAndModel read_state_and_model(const std::string& dir) {
+  for (int attempt = 0;; ++attempt) {
+    json state = read_checkpoint_state(dir);
+    std::string file = (fs::path(dir) / state.at("model").get<std::string>()).string();
+    std::error_code ec;
+    const fs::file_status st = fs::status(file, ec);
+    if (!ec && !fs::is_regular_file(st)) io::require_regular_file(file, "model file");  // throws
+    if (std::optional<std::string> bytes = ec ? std::nullopt : slurp(file))
+      return {std::move(state), std::move(file), std::move(*bytes)};
+    CRITNET_CHECK_DATA(attempt < 3, file, ": missing model file named by state.json");
+  }
+}
+
+}  // namespace
+
 LoadedModel load_model(const std::string& path) {
   const std::string dir = find_checkpoint_dir(path);
-  const json state = read_checkpoint_state(dir);
+  const StateAndModel read = read_state_and_model(dir);
+  const json& state = read.state;
   const json& config = state.at("config");
   LoadedModel loaded;
   try {
@@ -149,10 +203,7 @@ LoadedModel load_model(const std::string& path) {
   } catch (const InvalidArgument& e) {
     throw DataError(dir + "/state.json: bad model config (" + e.what() + ")");
   }
-  const std::string file = (fs::path(dir) / state.at("model").get<std::string>()).string();
-  std::error_code ec;
-  CRITNET_CHECK_DATA(fs::exists(file, ec), file, ": missing model file named by state.json");
-  load_model_file(loaded.model, file);
+  load_model_bytes(loaded.model, read.bytes, read.file);
   loaded.model->eval();
   loaded.config = config;
   return loaded;

@@ -243,6 +243,22 @@ TEST(TwoWriters, TheSecondIsRefused) {
   EXPECT_EQ(config.at("model").at("hidden"), nlohmann::json::array({64}));
 }
 
+// A reader of a live run (probe into another directory) never sees state.json naming a model
+// file the writer has just rotated away.
+TEST(TwoWriters, ProbingALiveRunElsewhereWorks) {
+  TempDir tmp("live");
+  const std::string run_dir = tmp.file("run");
+  Background train(endless_train(run_dir), tmp.path());
+  ASSERT_TRUE(wait_for(fs::path(run_dir) / "checkpoint/state.json", 60)) << train.err();
+  for (int i = 0; i < 6; ++i) {
+    const CliResult r = run("probe " + run_dir + " --no-fits --limit 20 --threads 1 --out " +
+                            tmp.file("probe" + std::to_string(i)));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  ::kill(train.pid(), SIGKILL);
+  train.wait();
+}
+
 // SIGINT and SIGTERM stop at a step boundary, write a checkpoint and say how to resume.
 TEST(Signals, StopWritesACheckpointAndExits128PlusSignal) {
   for (const int sig : {SIGINT, SIGTERM}) {

@@ -127,6 +127,8 @@ inline std::vector<Case> cases() {
       {"probe", "--subsets", kInt},
       {"probe", "--seed", kSeed},
       {"probe", "--bootstrap", kInt},
+      {"probe", "--min-tail", {"0", "-1", "nan", kOverflow}},
+      {"probe", "--min-decades", {"-1", "nan", "inf", "21"}},
       {"probe", "--max-candidates", kInt},
       {"probe", "--max-patterns", kIntFrom1},
       {"probe", "--beta", kNonZero},

@@ -14,10 +14,13 @@
 
 #include "commands/command.h"
 #include "commands/validate.h"
+#include "commands/verdict_options.h"
 #include "critnet/core/error.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/fits.h"
 #include "critnet/probe/workflow.h"
+#include "critnet/report/results.h"
+#include "critnet/report/verdict.h"
 
 namespace critnet::cli {
 namespace {
@@ -42,6 +45,7 @@ struct ProbeArgs {
   bool subset_size_given = false;  // an explicit --subset-size must fit every layer
   int threads = 0;
   double min_tail_fraction = 0.0;
+  report::VerdictRule rule;
   std::string device = "cpu";
   std::string out;
 };
@@ -58,35 +62,54 @@ std::string num(double x, int digits = 3) {
   return fmt::format("{:.{}g}", x, digits);
 }
 
+// Verdict rule 2 on one fit, in a word ("-" without a bootstrap p).
+std::string short_verdict(const analysis::FitResult& r, const report::VerdictRule& rule) {
+  if (r.bootstrap == 0) return "-";
+  const report::ArmVerdict v = report::assess(report::parse_fit(analysis::to_json(r)), rule);
+  switch (v.plausibility) {
+    case report::Plausibility::kScaleInvariant:
+      return "scale-inv";
+    case report::Plausibility::kTooNarrow:
+      return "narrow";
+    case report::Plausibility::kNoFit:
+      return "no fit";
+    default:
+      return "rejected";
+  }
+}
+
 // One line of the stdout summary for a fitted distribution.
-void print_fit_line(const std::string& name, const probe::FittedDistribution& f) {
+void print_fit_line(const std::string& name, const probe::FittedDistribution& f,
+                    const report::VerdictRule& rule) {
   if (!f.ok) {
     fmt::print("  {:<24} {:>6}  no fit: {}\n", name, f.distribution.values.size(), f.error);
     return;
   }
   const auto& r = f.fit;
-  fmt::print("  {:<24} {:>6} {:>9} {:>7} ± {:<6} {:>6} {:>6}  {}\n", name, r.n, num(r.xmin),
-             num(r.alpha), num(r.alpha_se, 2), r.n_tail, num(r.p, 2), probe::comparison_verdict(r));
+  fmt::print("  {:<24} {:>6} {:>9} {:>7} ± {:<6} {:>6} {:>7} {:>6} {:>9}  {}\n", name, r.n,
+             num(r.xmin), num(r.alpha), num(r.alpha_se, 2), r.n_tail, num(r.tail_decades, 2),
+             num(r.p, 2), short_verdict(r, rule), probe::comparison_verdict(r));
 }
 
-// The median α and the count of p >= 0.1 over the fitted random subsets of a layer.
+// The median α and the count of scale-invariant fits over the random subsets of a layer.
 void print_subsets(const probe::LayerResult& layer,
-                   const std::vector<probe::FittedDistribution>& fits) {
+                   const std::vector<probe::FittedDistribution>& fits,
+                   const report::VerdictRule& rule) {
   if (layer.subset_units.empty()) return;
   std::vector<double> alpha;
-  int plausible = 0;
+  int scale_invariant = 0;
   for (const auto& f : fits) {
     if (f.distribution.measure != "subset_pattern_counts" || !f.ok) continue;
     alpha.push_back(f.fit.alpha);
-    if (f.fit.p >= 0.1) ++plausible;
+    if (short_verdict(f.fit, rule) == "scale-inv") ++scale_invariant;
   }
   std::sort(alpha.begin(), alpha.end());
   const double median = alpha.empty() ? std::nan("") : alpha[alpha.size() / 2];
   fmt::print(
       "  subset_pattern_counts    {} subsets of {} units: {} fitted, median alpha {}, "
-      "{} with p >= 0.1\n",
+      "{} scale invariant\n",
       layer.subset_units.size(), layer.subset_units[0].size(), alpha.size(), num(median),
-      plausible);
+      scale_invariant);
 }
 
 void print_two_point(const probe::TwoPointFunction& tp) {
@@ -133,18 +156,20 @@ probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
 
 // The stdout summary of one layer.
 void print_layer(const probe::LayerResult& layer,
-                 const std::vector<probe::FittedDistribution>& fits, bool fitted) {
+                 const std::vector<probe::FittedDistribution>& fits, bool fitted,
+                 const report::VerdictRule& rule) {
   const auto& sp = layer.spectrum;
   fmt::print("\nlayer {} ({} units, {} never active, {} constant)\n", layer.layer + 1, layer.width,
              std::count(layer.activation_counts.begin(), layer.activation_counts.end(), 0),
              layer.constant_units.size());
   if (fitted) {
-    fmt::print("  {:<24} {:>6} {:>9} {:>16} {:>6} {:>6}  {}\n", "measure", "n", "x_min",
-               "alpha ± se", "n_tail", "p", "vs exp ln sexp tpl (+ PL, - alt, = neither)");
+    fmt::print("  {:<24} {:>6} {:>9} {:>16} {:>6} {:>7} {:>6} {:>9}  {}\n", "measure", "n", "x_min",
+               "alpha ± se", "n_tail", "decades", "p", "verdict",
+               "vs exp ln sexp tpl (+ PL, - alt, = neither)");
     for (const auto& f : fits)
       if (f.distribution.measure != "subset_pattern_counts")
-        print_fit_line(f.distribution.measure, f);
-    print_subsets(layer, fits);
+        print_fit_line(f.distribution.measure, f, rule);
+    print_subsets(layer, fits, rule);
   }
   for (const auto* tp : {&layer.natural, &layer.seriated}) print_two_point(*tp);
   fmt::print(
@@ -172,10 +197,10 @@ void run_probe(const ProbeArgs& a) {
   fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n", a.checkpoint,
              j["data"].value("name", ""), a.split, j["num_samples"].get<int64_t>(), dir);
   for (const auto& layer : out.result.layers)
-    print_layer(layer, out.fits.layers[layer.layer], !a.no_fits);
+    print_layer(layer, out.fits.layers[layer.layer], !a.no_fits, a.rule);
   if (!a.no_fits) {
     fmt::print("\npooled over layers\n");
-    print_fit_line("activation_frequency", out.fits.pooled);
+    print_fit_line("activation_frequency", out.fits.pooled, a.rule);
   }
   fmt::print(stderr, "critnet: wrote {} and {} files in {:.1f} s\n", out.json_path.string(),
              out.files.size() - 1, j["seconds"]["total"].get<double>());
@@ -230,6 +255,7 @@ void setup_probe(CLI::App& app) {
                   "Each fit's tail holds at least this fraction of the values, in [0, 1) "
                   "(default 0: CSN's plain x_min scan)")
       ->check(real(0, 1, Ends::kOpenHigh));
+  add_tail_width_options(cmd, a->rule);
   cmd->add_flag("--no-fits", a->no_fits, "Skip the power-law fits (measures and CSVs only)");
   cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
       ->check(threads_value());
