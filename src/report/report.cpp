@@ -723,8 +723,8 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
     std::string rule_row = "|---|";
     for (const auto& arm : results.arms) {
       const std::string a = md_cell(arm.name);
-      m += fmt::format(" {0} α ± se | {0} x_min | {0} p | {0} best alternative | {0} scale invariant |",
-                       a);
+      m += fmt::format(
+          " {0} α ± se | {0} x_min | {0} p | {0} best alternative | {0} scale invariant |", a);
       rule_row += "---:|---:|---:|---|---|";
     }
     if (results.arms.size() > 1) {
