@@ -647,12 +647,7 @@ json summary_json(const Results& results, const VerdictRule& rule) {
   j["critnet_version"] = version();
   j["config"] = results.config;
   j["baseline_arm"] = results.baseline_arm;
-  j["rule"] = {{"version", 2},
-               {"gof_p_min", rule.gof_p_min},
-               {"lr_p_max", rule.lr_p_max},
-               {"min_decades", rule.min_decades},
-               {"min_tail", rule.min_tail},
-               {"text", rule.describe()}};
+  j["rule"] = to_json(rule);
   j["arms"] = json::array();
   for (const auto& arm : results.arms) {
     j["arms"].push_back({{"name", arm.name},

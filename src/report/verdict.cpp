@@ -29,6 +29,15 @@ std::string VerdictRule::describe() const {
       gof_p_min, lr_p_max, min_decades, std::pow(10.0, min_decades), min_tail);
 }
 
+nlohmann::json to_json(const VerdictRule& rule) {
+  return {{"version", 2},
+          {"gof_p_min", rule.gof_p_min},
+          {"lr_p_max", rule.lr_p_max},
+          {"min_decades", rule.min_decades},
+          {"min_tail", rule.min_tail},
+          {"text", rule.describe()}};
+}
+
 namespace {
 
 // Why a fit that passes the tests is too narrow ("" when it is wide enough).

@@ -147,12 +147,7 @@ void run_fit(const FitArgs& args) {
     j["verdict"] = {{"label", to_string(verdict.plausibility)},
                     {"scale_invariant", verdict.scale_invariant()},
                     {"reason", verdict.reason},
-                    {"rule",
-                     {{"version", 2},
-                      {"gof_p_min", rule.gof_p_min},
-                      {"lr_p_max", rule.lr_p_max},
-                      {"min_decades", rule.min_decades},
-                      {"min_tail", rule.min_tail}}}};
+                    {"rule", report::to_json(rule)}};
     fmt::print("{}\n", j.dump(2));
     return;
   }

@@ -17,6 +17,7 @@
 ///     treatment only  - scale invariant for the treatment, not for the baseline: the claim
 ///     holds; both / neither / baseline only - it does not; incomplete - one fit is missing;
 ///     untested - neither arm has a CSN fit (not counted).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,9 @@ struct VerdictRule {
   /// The rule in one sentence, with these thresholds.
   std::string describe() const;
 };
+
+/// The rule as JSON: version (2), the four thresholds and describe()'s text.
+nlohmann::json to_json(const VerdictRule& rule);
 
 enum class Plausibility {
   kScaleInvariant,
