@@ -151,7 +151,9 @@ void setup_reproduce(CLI::App& app) {
             ->check(integer(0)),
         [&r](Options& o) { o.max_steps = r.max_steps; });
   given(cmd->add_option("--train-limit", r.train_limit,
-                        "Use only the first N train samples (0 = all)")
+                        fmt::format("Use only the first N train samples (default {}, 0 or "
+                                    "--full = all)",
+                                    experiment::kReproduceTrainLimit))
             ->check(integer(0)),
         [&r](Options& o) { o.data.train_limit = r.train_limit; });
   given(cmd->add_option("--batch-size", r.batch_size,

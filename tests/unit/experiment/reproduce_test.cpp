@@ -103,6 +103,7 @@ TEST(ReproduceOptions, BetaAndSweepMustBePositive) {
 TEST(ReproduceOptions, SeedsAndArms) {
   ex::ReproduceOptions o;
   EXPECT_EQ(o.seeds, 3);
+  EXPECT_EQ(o.data.train_limit, 20000);
   EXPECT_EQ(o.arms, (std::vector<std::string>{"paper", "cw"}));
   o.seeds = 0;
   EXPECT_THAT(validation_error(o), HasSubstr("seeds must be in 1..100, got 0"));

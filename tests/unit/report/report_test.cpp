@@ -121,7 +121,7 @@ TEST(Report, BuildsEverythingAndEveryFileParses) {
   EXPECT_THAT(html, HasSubstr("<section class=\"verdict\" id=\"verdict\">"));
   EXPECT_THAT(html, HasSubstr("critical is scale invariant where baseline is not in 8 of 8"));
   EXPECT_EQ(count(html, ">scale invariant in critical only</span>"), 8u);  // the overview
-  EXPECT_EQ(count(html, ">critical only</span>"), 8u);               // the fit tables
+  EXPECT_EQ(count(html, ">critical only</span>"), 8u);                     // the fit tables
   EXPECT_THAT(html, HasSubstr("<h2 id=\"weighted_degree\">Weighted degree distribution</h2>"));
   const json s = json::parse(read_file(files.summary_json.string()));
   EXPECT_EQ(s["cases"].size(), 9u);
@@ -180,7 +180,8 @@ TEST(Report, EveryTreatmentArmIsComparedWithTheBaseline) {
               ::testing::HasSubstr("l2 is scale invariant where baseline is not in 0 of 2"));
   const std::string md = summary_markdown(r);
   EXPECT_THAT(md, ::testing::HasSubstr("**l2 vs baseline:**"));
-  EXPECT_THAT(md, ::testing::HasSubstr("scale invariant in critical only; scale invariant in neither"));
+  EXPECT_THAT(md,
+              ::testing::HasSubstr("scale invariant in critical only; scale invariant in neither"));
 }
 
 }  // namespace
