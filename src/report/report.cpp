@@ -701,8 +701,8 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
       if (results.arms.size() > 1) {
         std::string verdicts;
         for (const auto& [name, con] : c.contrasts) {
-          verdicts += (verdicts.empty() ? "" : "; ") +
-                      (c.contrasts.size() > 1 ? name + ": " : "") + describe(con, base, name);
+          verdicts += (verdicts.empty() ? "" : "; ") + (c.contrasts.size() > 1 ? name + ": " : "") +
+                      describe(con, base, name);
         }
         m += " " + md_cell(verdicts) + " |";
       }
