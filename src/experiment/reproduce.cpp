@@ -336,7 +336,7 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
   CRITNET_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be > 0, got ", lr);
   CRITNET_CHECK(std::isfinite(strength) && strength > 0, "strength λ must be > 0, got ", strength);
-  // The critical arm pulls a·λ toward 1 (a = β/N): there is no such point for β <= 0.
+  // The penalised arms pull a·λ toward 1 (a = β/N): there is no such point for β <= 0.
   if (beta)
     CRITNET_CHECK(std::isfinite(*beta) && *beta > 0, "beta must be finite and > 0, got ", *beta);
   CRITNET_CHECK(seeds >= 1 && seeds <= 100, "seeds must be in 1..100, got ", seeds);

@@ -42,7 +42,7 @@ namespace critnet::experiment {
 
 /// The default data of a reproduce run: the embedded Fashion-MNIST, its first
 /// kReproduceTrainLimit train samples (so that 3 arms × 3 seeds train in minutes on 2 cores).
-inline constexpr int64_t kReproduceTrainLimit = 20000;
+inline constexpr int64_t kReproduceTrainLimit = 10000;
 inline data::DataSpec default_reproduce_data() {
   data::DataSpec d;
   d.train_limit = kReproduceTrainLimit;

@@ -85,7 +85,7 @@ TEST(ReproduceOptions, BadValuesNameThemselves) {
   EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be >= 0, got -1"));
 }
 
-// β and the sweep are checked before anything trains: the critical arm needs β > 0.
+// β and the sweep are checked before anything trains: the penalised arms need β > 0.
 TEST(ReproduceOptions, BetaAndSweepMustBePositive) {
   ex::ReproduceOptions o;
   for (double beta : {-4.0, 0.0, static_cast<double>(NAN)}) {
@@ -103,7 +103,7 @@ TEST(ReproduceOptions, BetaAndSweepMustBePositive) {
 TEST(ReproduceOptions, SeedsAndArms) {
   ex::ReproduceOptions o;
   EXPECT_EQ(o.seeds, 3);
-  EXPECT_EQ(o.data.train_limit, 20000);
+  EXPECT_EQ(o.data.train_limit, 10000);
   EXPECT_EQ(o.arms, (std::vector<std::string>{"paper", "cw"}));
   o.seeds = 0;
   EXPECT_THAT(validation_error(o), HasSubstr("seeds must be in 1..100, got 0"));
