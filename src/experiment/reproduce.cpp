@@ -26,7 +26,13 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kExtraArms = {"cw", "l2", "l1", "paper-eq33"};
+// The penalised arms a run may have (each a regulariser preset).
+const std::vector<std::string> kArmPresets = {"paper", "cw", "l2", "l1", "paper-eq33"};
+
+// Options that may differ between a run and its continuation (they do not change the results
+// of the stages on disk: more arms or seeds add runs, the tail-width rule only the report).
+const std::vector<std::string> kMayDiffer = {"threads", "device", "also",        "arms",    "seeds",
+                                             "out_dir", "png",    "min_decades", "min_tail"};
 
 void log(const ReproduceCallbacks& cb, const std::string& line) {
   if (cb.log) cb.log(line);
@@ -85,17 +91,10 @@ std::string join_doubles(const std::vector<double>& v) {
 }
 
 // Options that decide the results of the stages already on disk; a rerun into the same
-// directory must agree on them (threads, device and the extra arms may differ).
-json identity(const ReproduceOptions& o) {
-  json j = to_json(o);
-  j.erase("threads");
-  j.erase("device");
-  j.erase("also");
-  j.erase("out_dir");
-  j.erase("png");
-  j.erase("min_decades");
-  j.erase("min_tail");
-  return j;
+// directory must agree on them (those of kMayDiffer may differ).
+json identity(json options) {
+  for (const auto& k : kMayDiffer) options.erase(k);
+  return options;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,19 +147,31 @@ train::TrainResult train_or_resume(train::TrainOptions t, const std::string& nam
   }
 }
 
+// An arm is named by its preset ("baseline": none).
 reg::RegularizerOptions arm_regularizer(const std::string& arm, double beta, double strength) {
   reg::RegularizerOptions r;
   if (arm == "baseline") return r;
-  const std::string preset = arm == "critical" ? "paper" : arm;
-  r.preset(reg::parse_preset(preset)).beta(beta).strength(strength);
+  r.preset(reg::parse_preset(arm)).beta(beta).strength(strength);
   r.validate();
   return r;
 }
 
 std::string arm_preset(const std::string& arm) {
-  if (arm == "baseline") return "none";
-  if (arm == "critical") return "paper";
-  return arm;
+  return arm == "baseline" ? "none" : arm;
+}
+
+// baseline, the arms, then the extra arms not among them.
+std::vector<std::string> arm_names(const ReproduceOptions& o) {
+  std::vector<std::string> arms = {"baseline"};
+  for (const auto& list : {o.arms, o.also})
+    for (const auto& a : list)
+      if (std::find(arms.begin(), arms.end(), a) == arms.end()) arms.push_back(a);
+  return arms;
+}
+
+// "seed-0": seed s's directory below an arm's training and probe directories.
+std::string seed_dir(int s) {
+  return "seed-" + std::to_string(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +207,7 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
   for (double f : o.sweep_factors) {
     const double beta = f * static_cast<double>(input_size);
     train::TrainOptions tb = t;
-    tb.reg = arm_regularizer("critical", beta, o.strength);
+    tb.reg = arm_regularizer("paper", beta, o.strength);
     tb.out_dir = (dir / fmt::format("beta-{:g}", beta)).string();
     double acc = std::numeric_limits<double>::quiet_NaN();
     std::string error;
@@ -254,35 +265,46 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
 
 // Probes one arm into probe/<arm> with the probe workflow (critnet/probe/workflow.h) and
 // returns its probe.json.
-json probe_arm(const ReproduceOptions& o, const std::string& arm, const fs::path& run_dir,
+json probe_arm(const ReproduceOptions& o, const std::string& arm, int s, const fs::path& run_dir,
                double beta, const ReproduceCallbacks& cb) {
+  const std::string name = fmt::format("{} seed {}", arm, s);
   probe::ProbeCheckpointOptions po;
-  po.checkpoint = (run_dir / "arms" / arm).string();
+  po.checkpoint = (run_dir / "arms" / arm / seed_dir(s)).string();
   po.split = "test";
   po.limit = o.probe_limit;
-  po.probe.threshold(0.0).subset_size(o.subset_size).num_subsets(1).seed(o.seed);
+  po.probe.threshold(0.0).subset_size(o.subset_size).num_subsets(1).seed(o.seed + s);
   po.beta = beta;  // the same β for every arm, the baseline's included
   po.fit.bootstrap = o.bootstrap;
-  po.fit.seed = o.seed;
+  po.fit.seed = o.seed + s;
   po.fit.threads = o.threads;
   po.fit.max_candidates = static_cast<std::size_t>(o.max_candidates);
   po.min_tail_fraction = o.min_tail_fraction;
   po.device = o.device;
-  po.out_dir = (run_dir / "probe" / arm).string();
+  po.out_dir = (run_dir / "probe" / arm / seed_dir(s)).string();
   po.holder = "critnet reproduce";
   probe::ProbeCallbacks pc;
-  pc.log = [&](const std::string& line) { log(cb, fmt::format("probe {}: {}", arm, line)); };
+  pc.log = [&](const std::string& line) { log(cb, fmt::format("probe {}: {}", name, line)); };
   const probe::ProbeOutcome out = probe::probe_checkpoint(po, pc);
-  log(cb, fmt::format("probe {}: done in {:.1f} s", arm,
+  log(cb, fmt::format("probe {}: done in {:.1f} s", name,
                       out.document["seconds"]["total"].get<double>()));
   return out.document;
 }
 
-// An arm's results.json entries: its probe's "results", CSV paths made relative to run_dir.
-json arm_results(const json& probe_doc, const std::string& arm) {
+// Probes seed s of an arm unless its probe is complete; returns its probe.json.
+json probe_or_reuse(const ReproduceOptions& o, const std::string& arm, int s,
+                    const fs::path& run_dir, double beta, const ReproduceCallbacks& cb) {
+  const fs::path file = run_dir / "probe" / arm / seed_dir(s) / "probe.json";
+  if (!probe::probe_complete(file)) return probe_arm(o, arm, s, run_dir, beta, cb);
+  log(cb, fmt::format("probe {} seed {}: done before, skipped", arm, s));
+  return read_json(file);
+}
+
+// A seed's results.json entries: its probe's "results", CSV paths made relative to run_dir.
+json seed_results(const json& probe_doc, const std::string& arm, int s) {
   json results = probe_doc.at("results");
+  const std::string dir = "probe/" + arm + "/" + seed_dir(s) + "/";
   for (auto& e : results)
-    if (e.contains("csv")) e["csv"] = "probe/" + arm + "/" + e["csv"].get<std::string>();
+    if (e.contains("csv")) e["csv"] = dir + e["csv"].get<std::string>();
   return results;
 }
 
@@ -314,16 +336,19 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
   CRITNET_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be > 0, got ", lr);
   CRITNET_CHECK(std::isfinite(strength) && strength > 0, "strength λ must be > 0, got ", strength);
-  // The critical arm pulls a·λ toward 1 (a = β/N): there is no such point for β <= 0.
+  // The penalised arms pull a·λ toward 1 (a = β/N): there is no such point for β <= 0.
   if (beta)
     CRITNET_CHECK(std::isfinite(*beta) && *beta > 0, "beta must be finite and > 0, got ", *beta);
-  for (const auto& a : also) {
-    CRITNET_CHECK(std::find(kExtraArms.begin(), kExtraArms.end(), a) != kExtraArms.end(),
-                  "unknown extra arm '", a, "' (choose from cw, l2, l1, paper-eq33)");
+  CRITNET_CHECK(seeds >= 1 && seeds <= 100, "seeds must be in 1..100, got ", seeds);
+  for (const auto& [list, what] : {std::pair{&arms, "arm"}, std::pair{&also, "extra arm"}}) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string& a = (*list)[i];
+      CRITNET_CHECK(std::find(kArmPresets.begin(), kArmPresets.end(), a) != kArmPresets.end(),
+                    "unknown ", what, " '", a, "' (choose from paper, cw, l2, l1, paper-eq33)");
+      for (std::size_t k = 0; k < i; ++k)
+        CRITNET_CHECK(a != (*list)[k], what, " '", a, "' given twice");
+    }
   }
-  for (std::size_t i = 0; i < also.size(); ++i)
-    for (std::size_t k = 0; k < i; ++k)
-      CRITNET_CHECK(also[i] != also[k], "extra arm '", also[i], "' given twice");
   CRITNET_CHECK(!sweep_factors.empty() || beta.has_value(),
                 "the β sweep needs at least one factor (or give β)");
   for (double f : sweep_factors)
@@ -349,6 +374,7 @@ void apply_full(ReproduceOptions& o) {
   o.data.train_limit = 0;
   o.data.test_limit = 0;
   o.epochs = 20;
+  o.seeds = 5;
   o.sweep_epochs = 1;
   o.sweep_train_limit = 0;
   o.probe_limit = 0;
@@ -367,8 +393,10 @@ json to_json(const ReproduceOptions& o) {
             {"epochs", o.epochs},
             {"max_steps", o.max_steps},
             {"seed", o.seed},
+            {"seeds", o.seeds},
             {"device", o.device},
             {"threads", o.threads},
+            {"arms", o.arms},
             {"also", o.also},
             {"strength", o.strength},
             {"beta", o.beta ? json(*o.beta) : json(nullptr)},
@@ -401,70 +429,39 @@ double choose_beta(const std::vector<std::pair<double, double>>& sweep, double b
   return std::isnan(best) ? smallest : best;
 }
 
-ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallbacks& cb) {
-  options.validate();
-  const auto t0 = std::chrono::steady_clock::now();
-  set_threads(options.threads);
-  const fs::path run_dir = fs::absolute(options.out_dir).lexically_normal();
-  const io::RunLock lock(run_dir, "critnet reproduce");  // one writer per run directory
-  io::remove_stale_temp_files(run_dir);
+namespace {
 
-  // A rerun into the same directory continues it; it must have been started with the same
-  // options.
+// A rerun into the same directory continues it; it must have been started with the same
+// options (but for kMayDiffer).
+void check_continuation(const fs::path& run_dir, const ReproduceOptions& options,
+                        const ReproduceCallbacks& cb) {
   const fs::path config_path = run_dir / "config.json";
-  if (file_exists(config_path)) {
-    const json saved = read_json(config_path);
-    CRITNET_CHECK_DATA(saved.contains("options"), config_path.string(),
-                       ": not a critnet reproduce config (no \"options\")");
-    json a = saved.at("options");
-    for (const char* k : {"threads", "device", "also", "out_dir", "png", "min_decades", "min_tail"})
-      a.erase(k);
-    const json b = identity(options);
-    if (a != b) {
-      std::string diff;
-      for (auto it = b.begin(); it != b.end(); ++it) {
-        if (!a.contains(it.key()) || a[it.key()] != it.value())
-          diff +=
-              fmt::format(" {} ({} before, {} now);", it.key(),
-                          a.contains(it.key()) ? a[it.key()].dump() : "unset", it.value().dump());
-      }
-      throw InvalidArgument(fmt::format(
-          "{} holds a reproduce run with other options:{} continue it with the same options or "
-          "choose another --out",
-          run_dir.string(), diff));
+  if (!file_exists(config_path)) return;
+  const json saved = read_json(config_path);
+  CRITNET_CHECK_DATA(saved.contains("options"), config_path.string(),
+                     ": not a critnet reproduce config (no \"options\")");
+  const json a = identity(saved.at("options"));
+  const json b = identity(to_json(options));
+  if (a != b) {
+    std::string diff;
+    for (auto it = b.begin(); it != b.end(); ++it) {
+      if (!a.contains(it.key()) || a[it.key()] != it.value())
+        diff += fmt::format(" {} ({} before, {} now);", it.key(),
+                            a.contains(it.key()) ? a[it.key()].dump() : "unset", it.value().dump());
     }
-    log(cb, fmt::format("continuing the run in {}", run_dir.string()));
+    throw InvalidArgument(fmt::format(
+        "{} holds a reproduce run with other options:{} continue it with the same options or "
+        "choose another --out",
+        run_dir.string(), diff));
   }
+  log(cb, fmt::format("continuing the run in {}", run_dir.string()));
+}
 
-  // The data's input size decides N₁ of the sweep; loading also checks the data early.
-  log(cb, fmt::format("data: loading {}", options.data.source));
-  const data::DataSplits splits = data::load_data(options.data);
+// The resolved configuration, written beside the outputs.
+json make_config(const ReproduceOptions& options, const ReproduceResult& out,
+                 const std::vector<std::string>& arms, const json& sweep,
+                 const data::DataSplits& splits) {
   const int64_t input_size = splits.train.input_size();
-  const json data_description = data::describe(splits);
-  log(cb,
-      fmt::format("data: {} ({} train, {} test samples, {} inputs, {} classes)", splits.name,
-                  splits.train.size(), splits.test.size(), input_size, splits.train.num_classes));
-
-  // Stage 1: β.
-  ReproduceResult out;
-  out.run_dir = run_dir;
-  json sweep = nullptr;
-  if (options.beta) {
-    out.beta = *options.beta;
-    out.beta_choice = "given (--beta)";
-    log(cb, fmt::format("β = {:g} (given; no sweep)", out.beta));
-  } else {
-    sweep = run_sweep(options, run_dir, input_size, cb);
-    out.beta = sweep.at("chosen_beta").get<double>();
-    out.beta_choice = "sweep: " + sweep.at("choice").get<std::string>();
-  }
-  const reg::RegularizerOptions paper_reg = arm_regularizer("critical", out.beta, options.strength);
-  if (auto w = reg::warning(paper_reg)) log(cb, "warning: " + *w);
-
-  std::vector<std::string> arms = {"baseline", "critical"};
-  arms.insert(arms.end(), options.also.begin(), options.also.end());
-
-  // The resolved configuration, beside the outputs.
   const RuntimeInfo rt = runtime_info();
   json config = {
       {"command", "critnet reproduce"},
@@ -473,7 +470,7 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
       {"beta", out.beta},
       {"beta_choice", out.beta_choice},
       {"sweep", sweep},
-      {"data", data_description},
+      {"data", data::describe(splits)},
       {"model",
        {{"input_size", input_size},
         {"output_size", splits.train.num_classes},
@@ -498,64 +495,75 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
         {"threads", rt.num_threads},
         {"hardware_threads", rt.hardware_threads},
         {"cuda_devices", rt.cuda_devices}}}};
+  config["seeds"] = json::array();
+  for (int s = 0; s < options.seeds; ++s) config["seeds"].push_back(options.seed + s);
   for (const auto& a : arms) {
-    json rj = arm_regularizer(a, out.beta, options.strength).enabled()
-                  ? json{{"name", a},
-                         {"preset", arm_preset(a)},
-                         {"beta", out.beta},
-                         {"strength", options.strength}}
-                  : json{{"name", a}, {"preset", "none"}};
-    config["arms"].push_back(rj);
+    config["arms"].push_back(arm_regularizer(a, out.beta, options.strength).enabled()
+                                 ? json{{"name", a},
+                                        {"preset", arm_preset(a)},
+                                        {"beta", out.beta},
+                                        {"strength", options.strength}}
+                                 : json{{"name", a}, {"preset", "none"}});
   }
-  write_if_changed(config_path, config.dump(2) + "\n");
+  return config;
+}
 
-  // Stage 2: train every arm (identical seed, so identical initialisation and data order).
-  std::vector<train::TrainResult> trained;
+// Stage 2: trains seed s of every arm with training seed `seed + s` (so seed s of every arm
+// shares initialisation and data order) into arms/<arm>/seed-<s>/.
+void train_arms(const ReproduceOptions& options, const std::vector<std::string>& arms,
+                const fs::path& run_dir, ReproduceResult& out, const ReproduceCallbacks& cb) {
   make_dirs(run_dir / "train");
-  for (const auto& a : arms) {
-    train::TrainOptions t = base_train_options(options);
-    t.reg = arm_regularizer(a, out.beta, options.strength);
-    t.out_dir = (run_dir / "arms" / a).string();
-    trained.push_back(train_or_resume(t, a, cb));
-    write_training_curve(run_dir / "train" / (a + ".csv"), trained.back().history);
-    out.arms.push_back({a, arm_preset(a), trained.back().history.back().test_accuracy});
-  }
-
-  // Stage 3: probe every arm.
-  std::vector<json> probes;
-  for (const auto& a : arms) {
-    const fs::path file = run_dir / "probe" / a / "probe.json";
-    if (probe::probe_complete(file)) {
-      log(cb, fmt::format("probe {}: done before, skipped", a));
-      probes.push_back(read_json(file));
-    } else {
-      probes.push_back(probe_arm(options, a, run_dir, out.beta, cb));
+  for (int s = 0; s < options.seeds; ++s) {
+    for (const auto& a : arms) {
+      train::TrainOptions t = base_train_options(options);
+      t.seed = options.seed + static_cast<uint64_t>(s);
+      t.reg = arm_regularizer(a, out.beta, options.strength);
+      t.out_dir = (run_dir / "arms" / a / seed_dir(s)).string();
+      const train::TrainResult r = train_or_resume(t, fmt::format("{} seed {}", a, s), cb);
+      write_training_curve(run_dir / "train" / fmt::format("{}.{}.csv", a, seed_dir(s)), r.history);
+      out.arms.push_back({a, arm_preset(a), r.history.back().test_accuracy, s, t.seed});
     }
   }
+}
 
-  // Stage 4: results.json and the report.
+// Stages 3 and 4: probes every arm and seed and writes results.json (critnet.results/2).
+fs::path write_results(const ReproduceOptions& options, const std::vector<std::string>& arms,
+                       const fs::path& run_dir, const ReproduceResult& out,
+                       const std::string& data_name, const ReproduceCallbacks& cb) {
   const std::string act = nn::to_string(options.activation);
   json results = {
       {"schema", report::kResultsSchema},
-      {"title", fmt::format("critnet reproduce: {}, {}, {}", pretty_data_name(splits.name),
+      {"title", fmt::format("critnet reproduce: {}, {}, {}", pretty_data_name(data_name),
                             act == "relu"  ? "ReLU"
                             : act == "elu" ? "eLU"
                                            : act,
                             join(options.hidden_sizes, "-"))},
-      {"config", config},
+      {"config", out.config},
       {"baseline_arm", "baseline"},
       {"measures",
        report::measures_json(report::measure_catalogue({options.subset_size, out.beta}))},
       {"arms", json::array()}};
-  for (std::size_t i = 0; i < arms.size(); ++i) {
-    results["arms"].push_back({{"name", arms[i]},
-                               {"test_accuracy", out.arms[i].test_accuracy},
-                               {"training_curve", "train/" + arms[i] + ".csv"},
-                               {"results", arm_results(probes[i], arms[i])}});
+  for (const auto& a : arms) {
+    json seeds = json::array();
+    for (const auto& o : out.arms) {
+      if (o.name != a) continue;
+      const json probe_doc = probe_or_reuse(options, a, o.seed_index, run_dir, out.beta, cb);
+      seeds.push_back(
+          {{"seed", o.seed},
+           {"test_accuracy", o.test_accuracy},
+           {"training_curve", fmt::format("train/{}.{}.csv", a, seed_dir(o.seed_index))},
+           {"results", seed_results(probe_doc, a, o.seed_index)}});
+    }
+    results["arms"].push_back({{"name", a}, {"preset", arm_preset(a)}, {"seeds", seeds}});
   }
   const fs::path results_path = run_dir / "results.json";
   write_if_changed(results_path, results.dump(1) + "\n");
+  return results_path;
+}
 
+// Stage 5: the report, unless it is newer than results.json.
+report::ReportFiles write_report(const ReproduceOptions& options, const fs::path& run_dir,
+                                 const fs::path& results_path, const ReproduceCallbacks& cb) {
   const fs::path summary = run_dir / "summary.json";
   const fs::path html = run_dir / "report.html";
   std::error_code ec1, ec2;
@@ -564,17 +572,57 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
       fs::last_write_time(summary, ec1) >= fs::last_write_time(results_path, ec2) && !ec1 && !ec2;
   if (report_fresh) {
     log(cb, "report: up to date, skipped");
-    out.report.html = html;
-    out.report.summary_md = run_dir / "summary.md";
-    out.report.summary_json = summary;
-  } else {
-    log(cb, "report: drawing figures and writing report.html, summary.md, summary.json");
-    report::ReportOptions ro;
-    ro.png = options.png;
-    ro.rule = options.rule;
-    out.report = report::build_report(run_dir, ro);
+    return {html, run_dir / "summary.md", summary, {}};
   }
-  out.config = config;
+  log(cb, "report: drawing figures and writing report.html, summary.md, summary.json");
+  report::ReportOptions ro;
+  ro.png = options.png;
+  ro.rule = options.rule;
+  return report::build_report(run_dir, ro);
+}
+
+}  // namespace
+
+ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallbacks& cb) {
+  options.validate();
+  const auto t0 = std::chrono::steady_clock::now();
+  set_threads(options.threads);
+  const fs::path run_dir = fs::absolute(options.out_dir).lexically_normal();
+  const io::RunLock lock(run_dir, "critnet reproduce");  // one writer per run directory
+  io::remove_stale_temp_files(run_dir);
+  check_continuation(run_dir, options, cb);
+
+  // The data's input size decides N₁ of the sweep; loading also checks the data early.
+  log(cb, fmt::format("data: loading {}", options.data.source));
+  const data::DataSplits splits = data::load_data(options.data);
+  const int64_t input_size = splits.train.input_size();
+  log(cb,
+      fmt::format("data: {} ({} train, {} test samples, {} inputs, {} classes)", splits.name,
+                  splits.train.size(), splits.test.size(), input_size, splits.train.num_classes));
+
+  // Stage 1: β.
+  ReproduceResult out;
+  out.run_dir = run_dir;
+  json sweep = nullptr;
+  if (options.beta) {
+    out.beta = *options.beta;
+    out.beta_choice = "given (--beta)";
+    log(cb, fmt::format("β = {:g} (given; no sweep)", out.beta));
+  } else {
+    sweep = run_sweep(options, run_dir, input_size, cb);
+    out.beta = sweep.at("chosen_beta").get<double>();
+    out.beta_choice = "sweep: " + sweep.at("choice").get<std::string>();
+  }
+  const reg::RegularizerOptions paper_reg = arm_regularizer("paper", out.beta, options.strength);
+  if (auto w = reg::warning(paper_reg)) log(cb, "warning: " + *w);
+
+  const std::vector<std::string> arms = arm_names(options);
+  out.config = make_config(options, out, arms, sweep, splits);
+  write_if_changed(run_dir / "config.json", out.config.dump(2) + "\n");
+
+  train_arms(options, arms, run_dir, out, cb);
+  const fs::path results_path = write_results(options, arms, run_dir, out, splits.name, cb);
+  out.report = write_report(options, run_dir, results_path, cb);
   log(cb, fmt::format("done in {:.0f} s: {}", seconds_since(t0), out.report.html.string()));
   return out;
 }

@@ -12,35 +12,31 @@
 #include "critnet/core/io.h"
 #include "critnet/core/version.h"
 #include "critnet/report/csv.h"
+#include "report/detail/cases.h"
 #include "report/detail/text.h"
 
 namespace critnet::report {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::Case;
+using detail::cases_of;
+using detail::find_result;
 using detail::html_escape;
+using detail::layer_name;
+using detail::layers_of;
 using detail::md_cell;
+using detail::measures_used;
+using detail::multi_seed;
 using detail::number;
+using detail::seeds_text;
+using detail::statement;
+using detail::tallies;
+using detail::treatments;
 using nlohmann::json;
 
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
-
-// Layers sort numerically when they are numbers, then by name.
-bool layer_less(const std::string& a, const std::string& b) {
-  auto as_int = [](const std::string& s) -> std::optional<long> {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    return std::stol(s);
-  };
-  const auto ia = as_int(a), ib = as_int(b);
-  if (ia && ib) return *ia < *ib;
-  if (ia || ib) return static_cast<bool>(ia);
-  return a < b;
-}
-
-std::string layer_name(const std::string& layer) {
-  return layer.find_first_not_of("0123456789") == std::string::npos ? "layer " + layer : layer;
-}
 
 // File-name-safe version of a label.
 std::string safe(const std::string& s) {
@@ -51,42 +47,6 @@ std::string safe(const std::string& s) {
     out += ok ? c : '_';
   }
   return out.empty() ? "_" : out;
-}
-
-const MeasureResult* find_result(const Arm& arm, const std::string& measure,
-                                 const std::string& layer) {
-  for (const auto& r : arm.results) {
-    if (r.measure == measure && r.layer == layer) return &r;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> layers_of(const Results& results, const std::string& measure) {
-  std::set<std::string> seen;
-  for (const auto& arm : results.arms) {
-    for (const auto& r : arm.results) {
-      if (r.measure == measure) seen.insert(r.layer);
-    }
-  }
-  std::vector<std::string> layers(seen.begin(), seen.end());
-  std::sort(layers.begin(), layers.end(), layer_less);
-  return layers;
-}
-
-std::vector<const MeasureSpec*> measures_used(const Results& results) {
-  std::vector<const MeasureSpec*> out;
-  for (const auto& m : results.measures) {
-    if (!layers_of(results, m.id).empty()) out.push_back(&m);
-  }
-  return out;
-}
-
-std::vector<const Arm*> treatments(const Results& results) {
-  std::vector<const Arm*> out;
-  for (const auto& a : results.arms) {
-    if (a.name != results.baseline_arm) out.push_back(&a);
-  }
-  return out;
 }
 
 // "2.310 ± 0.052": the value to the se's second significant digit.
@@ -167,6 +127,8 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
           " Dashed: the Clauset-Shalizi-Newman power-law fit of the tail (x ≥ x_min); "
           "α and its standard error, p the bootstrap goodness-of-fit p-value.";
     }
+    if (multi_seed(results))
+      fig.caption += " Drawn: each arm's first seed; the verdicts count every seed.";
     fig.height_px = 420 + 24 * static_cast<int>(layers.size());  // room for the key below
     for (const auto& arm : results.arms) {
       Panel panel;
@@ -176,7 +138,7 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
       panel.scale = spec->scale;
       panel.key = KeyPosition::kBelow;
       for (std::size_t l = 0; l < layers.size(); ++l) {
-        const MeasureResult* r = find_result(arm, spec->id, layers[l]);
+        const MeasureResult* r = find_result(arm.results, spec->id, layers[l]);
         if (!r) continue;
         Series s;
         s.label = layer_name(layers[l]);
@@ -275,87 +237,6 @@ Plan plan_figures(const Results& results, const fs::path& dir) {
   return plan;
 }
 
-// --- the verdicts, shared by the JSON, markdown and HTML writers -------------------------
-
-struct Case {
-  const MeasureSpec* spec;
-  std::string layer;
-  std::vector<const MeasureResult*> results;  // per arm, nullptr when absent
-  std::vector<ArmVerdict> verdicts;           // per arm
-  std::map<std::string, Contrast> contrasts;  // treatment arm -> contrast with the baseline
-};
-
-std::vector<Case> cases_of(const Results& results, const VerdictRule& rule) {
-  std::vector<Case> cases;
-  const Arm* base = results.arm(results.baseline_arm);
-  std::size_t base_index = 0;
-  for (std::size_t a = 0; a < results.arms.size(); ++a) {
-    if (&results.arms[a] == base) base_index = a;
-  }
-  for (const MeasureSpec* spec : measures_used(results)) {
-    for (const auto& layer : layers_of(results, spec->id)) {
-      Case c{spec, layer, {}, {}, {}};
-      for (const auto& arm : results.arms) {
-        const MeasureResult* r = find_result(arm, spec->id, layer);
-        c.results.push_back(r);
-        ArmVerdict v = assess(r ? r->fit : std::nullopt, rule);
-        if (r && !r->fit && !r->fit_error.empty()) v.reason = "no fit: " + r->fit_error;
-        if (!r) v.reason = "not measured";
-        c.verdicts.push_back(v);
-      }
-      for (std::size_t a = 0; a < results.arms.size(); ++a) {
-        if (a == base_index) continue;
-        c.contrasts[results.arms[a].name] = contrast(c.verdicts[base_index], c.verdicts[a]);
-      }
-      cases.push_back(std::move(c));
-    }
-  }
-  return cases;
-}
-
-struct Tally {
-  std::map<Contrast, std::vector<std::string>> where;  // contrast -> "measure layer" list
-  std::size_t total = 0;
-};
-
-std::map<std::string, Tally> tallies(const Results& results, const std::vector<Case>& cases) {
-  std::map<std::string, Tally> out;
-  for (const Arm* t : treatments(results)) {
-    Tally& tally = out[t->name];
-    for (const auto& c : cases) {
-      const Contrast con = c.contrasts.at(t->name);
-      if (con == Contrast::kUntested) continue;
-      tally.where[con].push_back(fmt::format("{} ({})", c.spec->title, layer_name(c.layer)));
-      ++tally.total;
-    }
-  }
-  return out;
-}
-
-std::string statement(const std::string& baseline, const std::string& treatment,
-                      const Tally& tally) {
-  auto count = [&](Contrast c) {
-    const auto it = tally.where.find(c);
-    return it == tally.where.end() ? std::size_t{0} : it->second.size();
-  };
-  const std::size_t only = count(Contrast::kTreatmentOnly);
-  std::string s = fmt::format(
-      "By the CSN tests and the tail-width rule, {} is scale invariant where {} is not in {} of "
-      "{} measure × layer cases",
-      treatment, baseline, only, tally.total);
-  if (only > 0) {
-    s += ": ";
-    const auto& list = tally.where.at(Contrast::kTreatmentOnly);
-    for (std::size_t i = 0; i < list.size(); ++i) s += (i ? "; " : "") + list[i];
-  }
-  s += fmt::format(
-      ". Scale invariant in both arms in {}, in neither in {}, in {} only in {}; "
-      "{} incomplete.",
-      count(Contrast::kBoth), count(Contrast::kNeither), baseline, count(Contrast::kBaselineOnly),
-      count(Contrast::kIncomplete));
-  return s;
-}
-
 std::string alternative_text(const ArmVerdict& v) {
   if (!v.best_alternative) return "–";
   const auto& b = *v.best_alternative;
@@ -369,8 +250,28 @@ std::string alternative_html(const ArmVerdict& v) {
                      html_escape(b.alternative), number(b.R, 3), number(b.p, 2));
 }
 
+// "85.12 %", or over several seeds "85.12 ± 0.31 % (3 seeds)" (mean ± sd).
 std::string accuracy_text(const Arm& arm) {
-  return arm.test_accuracy ? fmt::format("{:.2f} %", 100.0 * *arm.test_accuracy) : "–";
+  const detail::MeanSd m = detail::mean_sd(arm.seed_accuracies());
+  if (m.n == 0) return "–";
+  if (m.n == 1) return fmt::format("{:.2f} %", 100.0 * m.mean);
+  return fmt::format("{:.2f} ± {:.2f} % ({} seeds)", 100.0 * m.mean, 100.0 * m.sd, m.n);
+}
+
+// α of one arm in one case: ± se for one seed, mean ± sd over the seeds with a fit otherwise.
+std::string alpha_text(const detail::ArmCase& ac) {
+  const std::vector<double> alphas = ac.alphas();
+  if (ac.results.size() == 1 || alphas.size() < 2) {
+    const MeasureResult* r = ac.results.front();
+    return r && r->fit ? value_pm(r->fit->alpha, r->fit->alpha_se) : "–";
+  }
+  const detail::MeanSd m = detail::mean_sd(alphas);
+  return value_pm(m.mean, m.sd) + fmt::format(" (sd, {} fits)", m.n);
+}
+
+// The rule as the report states it: the fit rule, and the seed rule when there are seeds.
+std::string rule_text(const Results& results, const VerdictRule& rule) {
+  return rule.describe() + (multi_seed(results) ? " " + seed_rule_text() : "");
 }
 
 // --- HTML -------------------------------------------------------------------------------
@@ -431,6 +332,18 @@ std::string badge(const ArmVerdict& v, bool short_text = false) {
     text = "power law " + text;
   return fmt::format("<span class=\"badge {}\" title=\"{}\">{}</span>", cls, html_escape(v.reason),
                      text);
+}
+
+// One seed: the verdict's badge; several: "k/n seeds", green for a majority.
+std::string seed_badge(const detail::ArmCase& ac, bool short_text = false) {
+  if (ac.verdicts.size() == 1) return badge(ac.verdicts.front(), short_text);
+  const SeedCount& n = ac.count;
+  const char* cls = n.majority() ? "yes" : 2 * n.fitted <= n.seeds ? "na" : "no";
+  std::string why;
+  for (std::size_t s = 0; s < ac.verdicts.size(); ++s)
+    why += fmt::format("{}seed {}: {}", s ? "; " : "", s, to_string(ac.verdicts[s].plausibility));
+  return fmt::format("<span class=\"badge {}\" title=\"{}\">{}</span>", cls, html_escape(why),
+                     html_escape(short_text ? seeds_text(n) : "scale invariant " + seeds_text(n)));
 }
 
 std::string contrast_badge(Contrast c, const std::string& baseline, const std::string& treatment,
@@ -528,7 +441,7 @@ std::string html_report(const Results& results, const VerdictRule& rule,
     h += "<p><b>" + html_escape(t->name) + " vs " + html_escape(base) + ":</b> " +
          html_escape(statement(base, t->name, tally.at(t->name))) + "</p>\n";
   }
-  h += "<p class=\"rule\"><b>Rule.</b> " + html_escape(rule.describe()) +
+  h += "<p class=\"rule\"><b>Rule.</b> " + html_escape(rule_text(results, rule)) +
        " The fits are read from the run, never judged by eye.</p>\n";
   if (!cases.empty()) {
     h += "<div class=\"scroll\"><table>\n<thead><tr><th>measure</th><th>layer</th>";
@@ -540,7 +453,7 @@ std::string html_report(const Results& results, const VerdictRule& rule,
     for (const auto& c : cases) {
       h += fmt::format("<tr><td><a href=\"#{}\">{}</a></td><td>{}</td>", safe(c.spec->id),
                        html_escape(c.spec->title), html_escape(layer_name(c.layer)));
-      for (const auto& v : c.verdicts) h += "<td>" + badge(v) + "</td>";
+      for (const auto& ac : c.seeds) h += "<td>" + seed_badge(ac) + "</td>";
       for (const Arm* t : treatments(results)) {
         h += "<td>" + contrast_badge(c.contrasts.at(t->name), base, t->name) + "</td>";
       }
@@ -574,6 +487,9 @@ std::string html_report(const Results& results, const VerdictRule& rule,
              std::any_of(c.results.begin(), c.results.end(), [](auto* r) { return r && r->fit; });
     });
     if (!any_fit) continue;  // no CSN fit in any arm: nothing to tabulate
+    if (multi_seed(results))
+      h += "<p class=\"why\">The fits of each arm's first seed; under each verdict, the count of "
+           "seeds that are scale invariant and α as mean ± sd over the seeds with a fit.</p>\n";
     h += "<div class=\"scroll\"><table class=\"fits\">\n<thead><tr><th rowspan=\"2\">layer</th>";
     for (const auto& arm : results.arms) {
       h += "<th class=\"arm\" colspan=\"6\">" + html_escape(arm.name) + "</th>";
@@ -601,7 +517,11 @@ std::string html_report(const Results& results, const VerdictRule& rule,
           h += "<td colspan=\"5\"><span class=\"why\">–</span></td>";
         }
         h += "<td>" + badge(c.verdicts[a], true) + "<br/><span class=\"why\">" +
-             html_escape(c.verdicts[a].reason) + "</span></td>";
+             html_escape(c.verdicts[a].reason) + "</span>";
+        if (c.seeds[a].verdicts.size() > 1)
+          h += "<br/>" + seed_badge(c.seeds[a], true) + "<br/><span class=\"why\">α " +
+               html_escape(alpha_text(c.seeds[a])) + "</span>";
+        h += "</td>";
       }
       if (results.arms.size() > 1) {
         h += "<td>";
@@ -633,6 +553,22 @@ void write_text(const fs::path& path, const std::string& text) {
   io::write_file_atomic(path, text);
 }
 
+// The seed counts of one arm in one case ("fit", "verdict" and "reason" are the first seed's).
+void add_seeds(json& ja, const detail::ArmCase& ac) {
+  const detail::MeanSd alpha = detail::mean_sd(ac.alphas());
+  ja["seeds"] = ac.count.seeds;
+  ja["fitted_seeds"] = ac.count.fitted;
+  ja["scale_invariant_seeds"] = ac.count.scale_invariant;
+  ja["alpha_mean"] = alpha.n ? json(alpha.mean) : json();
+  ja["alpha_sd"] = alpha.n ? json(alpha.sd) : json();
+  ja["per_seed"] = json::array();
+  for (std::size_t s = 0; s < ac.verdicts.size(); ++s) {
+    const MeasureResult* r = ac.results[s];
+    ja["per_seed"].push_back({{"verdict", to_string(ac.verdicts[s].plausibility)},
+                              {"alpha", r && r->fit ? json(r->fit->alpha) : json()}});
+  }
+}
+
 }  // namespace
 
 std::vector<Figure> make_figures(const Results& results, const fs::path& figures_dir) {
@@ -648,10 +584,14 @@ json summary_json(const Results& results, const VerdictRule& rule) {
   j["config"] = results.config;
   j["baseline_arm"] = results.baseline_arm;
   j["rule"] = to_json(rule);
+  j["rule"]["seed_rule"] = seed_rule_text();
   j["arms"] = json::array();
   for (const auto& arm : results.arms) {
+    const detail::MeanSd acc = detail::mean_sd(arm.seed_accuracies());
     j["arms"].push_back({{"name", arm.name},
-                         {"test_accuracy", arm.test_accuracy ? json(*arm.test_accuracy) : json()}});
+                         {"seeds", arm.seed_results().size()},
+                         {"test_accuracy", acc.n ? json(acc.mean) : json()},
+                         {"test_accuracy_sd", acc.n ? json(acc.sd) : json()}});
   }
   j["cases"] = json::array();
   for (const auto& c : cases) {
@@ -662,8 +602,9 @@ json summary_json(const Results& results, const VerdictRule& rule) {
       const ArmVerdict& v = c.verdicts[a];
       json ja = {{"fit", r && r->fit ? to_json(*r->fit) : json()},
                  {"verdict", to_string(v.plausibility)},
-                 {"scale_invariant", v.scale_invariant()},
+                 {"scale_invariant", c.seeds[a].count.majority()},
                  {"reason", v.reason}};
+      add_seeds(ja, c.seeds[a]);
       if (v.best_alternative) {
         const auto& b = *v.best_alternative;
         ja["best_alternative"] = {{"alternative", b.alternative},
@@ -706,7 +647,7 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
     m += "**" + t->name + " vs " + base + ":** " + statement(base, t->name, tally.at(t->name)) +
          "\n\n";
   }
-  m += "_Rule:_ " + rule.describe() + "\n\n";
+  m += "_Rule:_ " + rule_text(results, rule) + "\n\n";
   m += "## Accuracy\n\n| arm | test accuracy |\n|---|---:|\n";
   for (const auto& arm : results.arms) {
     m += "| " + md_cell(arm.name) + " | " + accuracy_text(arm) + " |\n";
@@ -714,12 +655,18 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
   for (const MeasureSpec* spec : measures_used(results)) {
     m += "\n## " + md_cell(spec->title) + "\n\n";
     m += fmt::format("![{0}](figures/{1}.png)\n\n", md_cell(spec->title), safe(spec->id));
+    const bool seeds = multi_seed(results);
+    if (seeds)
+      m += "α: mean ± sd over the seeds with a fit; x_min, p and best alternative: the first "
+           "seed; scale invariant: the count of seeds.\n\n";
     m += "| layer |";
     std::string rule_row = "|---|";
     for (const auto& arm : results.arms) {
       const std::string a = md_cell(arm.name);
       m += fmt::format(
-          " {0} α ± se | {0} x_min | {0} p | {0} best alternative | {0} scale invariant |", a);
+          " {0} α {1} | {0} x_min | {0} p | {0} best alternative | {0} scale "
+          "invariant |",
+          a, seeds ? "(mean ± sd)" : "± se");
       rule_row += "---:|---:|---:|---|---|";
     }
     if (results.arms.size() > 1) {
@@ -734,18 +681,23 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
         const MeasureResult* r = c.results[a];
         const ArmVerdict& v = c.verdicts[a];
         if (r && r->fit) {
-          m += fmt::format(" {} | {} | {} | {} |", value_pm(r->fit->alpha, r->fit->alpha_se),
-                           number(r->fit->x_min, 4), number(r->fit->p_value, 2),
-                           md_cell(alternative_text(v)));
+          m += fmt::format(" {} | {} | {} | {} |", alpha_text(c.seeds[a]), number(r->fit->x_min, 4),
+                           number(r->fit->p_value, 2), md_cell(alternative_text(v)));
         } else {
           m += " – | – | – | – |";
         }
-        m += " " + md_cell(v.scale_invariant() ? "**yes**" : to_string(v.plausibility)) + " |";
+        const SeedCount& n = c.seeds[a].count;
+        const std::string si = !seeds
+                                   ? (v.scale_invariant() ? "**yes**" : to_string(v.plausibility))
+                               : n.majority() ? "**" + seeds_text(n) + "**"
+                                              : seeds_text(n);
+        m += " " + md_cell(si) + " |";
       }
       if (results.arms.size() > 1) {
         std::string verdicts;
         for (const auto& [name, con] : c.contrasts) {
-          verdicts += (verdicts.empty() ? "" : "; ") + describe(con, base, name);
+          verdicts += (verdicts.empty() ? "" : "; ") + (c.contrasts.size() > 1 ? name + ": " : "") +
+                      describe(con, base, name);
         }
         m += " " + md_cell(verdicts) + " |";
       }

@@ -168,7 +168,78 @@ void apply_measure_fields(MeasureSpec& m, const json& j, const std::string& wher
   if (has(j, "scale")) m.scale = parse_scale(get_string(j, "scale", where), where);
 }
 
+MeasureResult parse_measure_result(const json& j, const std::string& w, const fs::path& run_dir,
+                                   const Results& r) {
+  MeasureResult m;
+  m.measure = get_string(j, "measure", w);
+  r.measure(m.measure);  // throws on an unknown id
+  const json& layer = field(j, "layer", w);
+  CRITNET_CHECK_DATA(layer.is_number_integer() || layer.is_string(), "results: ", w,
+                     ".layer must be an integer or a string, got ", layer.dump());
+  m.layer = layer.is_string() ? layer.get<std::string>() : std::to_string(layer.get<long long>());
+  m.csv = resolve_file(get_string(j, "csv", w), run_dir, w + ".csv");
+  if (has(j, "fit")) m.fit = parse_fit(j.at("fit"), w + ".fit");
+  m.fit_error = get_string_or(j, "fit_error", w, "");
+  if (m.fit) {
+    const std::string why = invalid_fit_reason(*m.fit);
+    if (!why.empty()) {  // a degenerate fit is no fit
+      m.fit.reset();
+      if (m.fit_error.empty()) m.fit_error = "invalid fit: " + why;
+    }
+  }
+  if (has(j, "curves")) {
+    const json& cs = j.at("curves");
+    CRITNET_CHECK_DATA(cs.is_array(), "results: ", w, ".curves must be an array");
+    for (std::size_t c = 0; c < cs.size(); ++c)
+      m.curves.push_back(parse_curve(cs[c], fmt::format("{}.curves[{}]", w, c)));
+  }
+  return m;
+}
+
+// One seed's fields: "seed", "test_accuracy", "training_curve", "results" (an arm of schema 1
+// is one such object).
+SeedRun parse_seed_run(const json& j, const std::string& where, const fs::path& run_dir,
+                       const Results& r) {
+  SeedRun run;
+  if (has(j, "seed")) {
+    const json& s = j.at("seed");
+    CRITNET_CHECK_DATA(s.is_number_integer(), "results: ", where, ".seed must be an integer");
+    run.seed = s.get<long long>();
+  }
+  if (has(j, "test_accuracy")) run.test_accuracy = get_number(j, "test_accuracy", where);
+  if (has(j, "training_curve"))
+    run.training_curve =
+        resolve_file(get_string(j, "training_curve", where), run_dir, where + ".training_curve");
+  if (!has(j, "results")) return run;
+  const json& rs = j.at("results");
+  CRITNET_CHECK_DATA(rs.is_array(), "results: ", where, ".results must be an array");
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    const std::string w = fmt::format("{}.results[{}]", where, i);
+    MeasureResult m = parse_measure_result(rs[i], w, run_dir, r);
+    for (const auto& other : run.results)
+      CRITNET_CHECK_DATA(other.measure != m.measure || other.layer != m.layer, "results: ", w,
+                         " repeats measure '", m.measure, "' layer ", m.layer);
+    run.results.push_back(std::move(m));
+  }
+  return run;
+}
+
 }  // namespace
+
+std::vector<const std::vector<MeasureResult>*> Arm::seed_results() const {
+  std::vector<const std::vector<MeasureResult>*> out;
+  for (const auto& s : seeds) out.push_back(&s.results);
+  if (seeds.empty()) out.push_back(&results);
+  return out;
+}
+
+std::vector<double> Arm::seed_accuracies() const {
+  std::vector<double> out;
+  for (const auto& s : seeds)
+    if (s.test_accuracy) out.push_back(*s.test_accuracy);
+  if (seeds.empty() && test_accuracy) out.push_back(*test_accuracy);
+  return out;
+}
 
 const Arm* Results::arm(const std::string& name) const {
   for (const auto& a : arms) {
@@ -187,8 +258,9 @@ const MeasureSpec& Results::measure(const std::string& id) const {
 Results parse_results(const json& doc, const fs::path& run_dir) {
   CRITNET_CHECK_DATA(doc.is_object(), "results: the document must be a JSON object");
   const std::string schema = get_string(doc, "schema", "(document)");
-  CRITNET_CHECK_DATA(schema == kResultsSchema, "results: schema is '", schema,
-                     "', this critnet reads '", kResultsSchema, "'");
+  CRITNET_CHECK_DATA(schema == kResultsSchema || schema == kResultsSchemaV1, "results: schema is '",
+                     schema, "', this critnet reads '", kResultsSchema, "' and '", kResultsSchemaV1,
+                     "'");
   Results r;
   r.title = get_string_or(doc, "title", "(document)", "critnet run");
   r.config = has(doc, "config") ? doc.at("config") : json::object();
@@ -223,49 +295,21 @@ Results parse_results(const json& doc, const fs::path& run_dir) {
     arm.name = get_string(arms[a], "name", where);
     CRITNET_CHECK_DATA(!arm.name.empty() && !r.arm(arm.name), "results: ", where,
                        ".name must be non-empty and unique, got '", arm.name, "'");
-    if (has(arms[a], "test_accuracy")) {
-      arm.test_accuracy = get_number(arms[a], "test_accuracy", where);
-    }
-    if (has(arms[a], "training_curve")) {
-      arm.training_curve = resolve_file(get_string(arms[a], "training_curve", where), run_dir,
-                                        where + ".training_curve");
-    }
-    if (has(arms[a], "results")) {
-      const json& rs = arms[a].at("results");
-      CRITNET_CHECK_DATA(rs.is_array(), "results: ", where, ".results must be an array");
-      for (std::size_t i = 0; i < rs.size(); ++i) {
-        const std::string w = fmt::format("{}.results[{}]", where, i);
-        MeasureResult m;
-        m.measure = get_string(rs[i], "measure", w);
-        r.measure(m.measure);  // throws on an unknown id
-        const json& layer = field(rs[i], "layer", w);
-        CRITNET_CHECK_DATA(layer.is_number_integer() || layer.is_string(), "results: ", w,
-                           ".layer must be an integer or a string, got ", layer.dump());
-        m.layer =
-            layer.is_string() ? layer.get<std::string>() : std::to_string(layer.get<long long>());
-        m.csv = resolve_file(get_string(rs[i], "csv", w), run_dir, w + ".csv");
-        if (has(rs[i], "fit")) m.fit = parse_fit(rs[i].at("fit"), w + ".fit");
-        m.fit_error = get_string_or(rs[i], "fit_error", w, "");
-        if (m.fit) {
-          const std::string why = invalid_fit_reason(*m.fit);
-          if (!why.empty()) {  // a degenerate fit is no fit
-            m.fit.reset();
-            if (m.fit_error.empty()) m.fit_error = "invalid fit: " + why;
-          }
-        }
-        if (has(rs[i], "curves")) {
-          const json& cs = rs[i].at("curves");
-          CRITNET_CHECK_DATA(cs.is_array(), "results: ", w, ".curves must be an array");
-          for (std::size_t c = 0; c < cs.size(); ++c) {
-            m.curves.push_back(parse_curve(cs[c], fmt::format("{}.curves[{}]", w, c)));
-          }
-        }
-        for (const auto& other : arm.results) {
-          CRITNET_CHECK_DATA(other.measure != m.measure || other.layer != m.layer, "results: ", w,
-                             " repeats measure '", m.measure, "' layer ", m.layer);
-        }
-        arm.results.push_back(std::move(m));
-      }
+    if (schema == kResultsSchemaV1) {
+      const SeedRun one = parse_seed_run(arms[a], where, run_dir, r);
+      arm.test_accuracy = one.test_accuracy;
+      arm.training_curve = one.training_curve;
+      arm.results = one.results;
+    } else {
+      const json& seeds = field(arms[a], "seeds", where);
+      CRITNET_CHECK_DATA(seeds.is_array() && !seeds.empty(), "results: ", where,
+                         ".seeds must be a non-empty array");
+      for (std::size_t s = 0; s < seeds.size(); ++s)
+        arm.seeds.push_back(
+            parse_seed_run(seeds[s], fmt::format("{}.seeds[{}]", where, s), run_dir, r));
+      arm.test_accuracy = arm.seeds.front().test_accuracy;
+      arm.training_curve = arm.seeds.front().training_curve;
+      arm.results = arm.seeds.front().results;
     }
     r.arms.push_back(std::move(arm));
   }

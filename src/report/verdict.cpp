@@ -105,15 +105,36 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
 }
 
 Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment) {
-  const bool base_missing = baseline.plausibility == Plausibility::kNoFit;
-  const bool treatment_missing = treatment.plausibility == Plausibility::kNoFit;
-  if (base_missing && treatment_missing) return Contrast::kUntested;
-  if (base_missing || treatment_missing) {
-    return Contrast::kIncomplete;
+  return contrast(count_seeds({baseline}), count_seeds({treatment}));
+}
+
+SeedCount count_seeds(const std::vector<ArmVerdict>& per_seed) {
+  SeedCount c;
+  for (const auto& v : per_seed) {
+    ++c.seeds;
+    if (v.plausibility != Plausibility::kNoFit) ++c.fitted;
+    if (v.scale_invariant()) ++c.scale_invariant;
   }
-  if (treatment.scale_invariant())
-    return baseline.scale_invariant() ? Contrast::kBoth : Contrast::kTreatmentOnly;
-  return baseline.scale_invariant() ? Contrast::kBaselineOnly : Contrast::kNeither;
+  return c;
+}
+
+Contrast contrast(const SeedCount& baseline, const SeedCount& treatment) {
+  if (baseline.fitted == 0 && treatment.fitted == 0) return Contrast::kUntested;
+  // An arm without a fit in half its seeds or more cannot be judged.
+  if (2 * baseline.fitted <= baseline.seeds || 2 * treatment.fitted <= treatment.seeds)
+    return Contrast::kIncomplete;
+  if (treatment.majority() && baseline.minority()) return Contrast::kTreatmentOnly;
+  if (baseline.majority() && treatment.minority()) return Contrast::kBaselineOnly;
+  if (!baseline.majority() && !treatment.majority()) return Contrast::kNeither;
+  return Contrast::kBoth;
+}
+
+std::string seed_rule_text() {
+  return "Over seeds (seed s of every arm shares initialisation and data order), an arm counts "
+         "as scale invariant in a case when it is so in a majority of its seeds (k > n/2); the "
+         "claim holds in a case only when the treatment arm is scale invariant in a majority of "
+         "seeds and the baseline in a minority (k < n/2); an arm without a fit in half its "
+         "seeds or more makes the case incomplete.";
 }
 
 std::string to_string(Plausibility p) {

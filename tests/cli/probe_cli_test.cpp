@@ -132,14 +132,14 @@ TEST_F(ProbeCli, ProbeAndReproduceWriteOneSchema) {
   const CliResult rep =
       run("reproduce --data synthetic:12 --synthetic-train 300 --synthetic-test 120 --hidden "
           "16,8 --epochs 1 --batch-size 50 --probe-limit 100 --min-tail-fraction 0.2 --device cpu "
-          "--no-png" +
+          "--no-png --seeds 1 --arms paper" +
           common + "--out " + path("rep"));
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
-  const CliResult pr = run("probe " + path("rep/arms/critical") +
+  const CliResult pr = run("probe " + path("rep/arms/paper/seed-0") +
                            " --limit 100 --subsets 1 --min-tail-fraction 0.2" + common + "--out " +
                            path("probe_same"));
   ASSERT_EQ(pr.exit_code, 0) << pr.err;
-  const auto a = nlohmann::json::parse(read_file(path("rep/probe/critical/probe.json")));
+  const auto a = nlohmann::json::parse(read_file(path("rep/probe/paper/seed-0/probe.json")));
   const auto b = nlohmann::json::parse(read_file(path("probe_same/probe.json")));
   EXPECT_EQ(a["schema"], critnet::probe::kProbeSchema);
   EXPECT_EQ(b["schema"], critnet::probe::kProbeSchema);
@@ -166,8 +166,8 @@ TEST_F(ProbeCli, ProbeAndReproduceWriteOneSchema) {
   const auto res = nlohmann::json::parse(read_file(path("rep/results.json")));
   EXPECT_EQ(res["measures"], critnet::report::measures_json(critnet::report::measure_catalogue(
                                  {10, res["config"]["beta"].get<double>()})));
-  const auto& entry = res["arms"][1]["results"][0];
-  EXPECT_EQ(entry["csv"], "probe/critical/" + a["results"][0]["csv"].get<std::string>());
+  const auto& entry = res["arms"][1]["seeds"][0]["results"][0];
+  EXPECT_EQ(entry["csv"], "probe/paper/seed-0/" + a["results"][0]["csv"].get<std::string>());
   EXPECT_EQ(entry["fit"], a["results"][0]["fit"]);
 }
 

@@ -138,6 +138,7 @@ inline std::vector<Case> cases() {
       {"reproduce", "--beta", {"nan", "inf", "0", "-4"}},
       {"reproduce", "--strength", kPositive},
       {"reproduce", "--epochs", kIntFrom1},
+      {"reproduce", "--seeds", {"0", "-1", "101", "nan"}},
       {"reproduce", "--max-steps", kInt},
       {"reproduce", "--train-limit", kInt},
       {"reproduce", "--batch-size", {"0", "-1", "99999999999"}},

@@ -93,7 +93,7 @@ const char* kTiny =
     "reproduce --data synthetic:32 --synthetic-train 512 --synthetic-test 256 "
     "--hidden 48,32,24,16 --epochs 2 --batch-size 64 --sweep 0.5,1 --sweep-epochs 1 "
     "--sweep-train-limit 256 --probe-limit 256 --bootstrap 4 --max-candidates 40 --threads 2 "
-    "--device cpu --also cw --strength 1e-3";
+    "--device cpu --seeds 2 --also cw --strength 1e-3";
 
 void check_files(const fs::path& dir);
 
@@ -116,9 +116,9 @@ TEST(ReproduceCli, TinyRunWritesEveryFileResumesAndRefusesOtherOptions) {
     const CliResult r = run(std::string(kTiny) + " --out " + out.string());
     ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("sweep: done before"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("train critical: resuming"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("train paper seed 1: resuming"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("epoch 1/2"), std::string::npos) << r.out;  // nothing retrained
-    EXPECT_NE(r.out.find("probe baseline: done before"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("probe baseline seed 0: done before"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("report: up to date"), std::string::npos) << r.out;
   }
   {
@@ -132,19 +132,31 @@ TEST(ReproduceCli, TinyRunWritesEveryFileResumesAndRefusesOtherOptions) {
 
 namespace {
 void check_files(const fs::path& dir) {
-  for (const char* f :
-       {"config.json", "sweep/sweep.json", "results.json", "summary.json", "summary.md",
-        "report.html", "train/baseline.csv", "train/critical.csv", "train/cw.csv"}) {
+  for (const char* f : {"config.json", "sweep/sweep.json", "results.json", "summary.json",
+                        "summary.md", "report.html"}) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
-  for (const char* arm : {"baseline", "critical", "cw"}) {
-    const fs::path a = dir / "arms" / arm;
-    EXPECT_TRUE(fs::exists(a / "checkpoint" / "state.json")) << arm;
-    EXPECT_TRUE(fs::exists(a / "metrics.jsonl")) << arm;
-    EXPECT_TRUE(fs::exists(dir / "probe" / arm / "probe.json")) << arm;
-    EXPECT_TRUE(fs::exists(dir / "probe" / arm / "layer1_activation_frequency.csv")) << arm;
-    EXPECT_TRUE(fs::exists(dir / "probe" / arm / "measures" / "spectrum_l1.csv")) << arm;
-    EXPECT_TRUE(critnet::probe::probe_complete(dir / "probe" / arm / "probe.json")) << arm;
+  // Every arm (baseline, paper, cw by default; --also cw adds nothing) and seed has its run.
+  for (const std::string arm : {"baseline", "paper", "cw"}) {
+    for (int s = 0; s < 2; ++s) {
+      const std::string seed = "seed-" + std::to_string(s);
+      SCOPED_TRACE(arm + " " + seed);
+      const fs::path a = dir / "arms" / arm / seed;
+      const fs::path p = dir / "probe" / arm / seed;
+      EXPECT_TRUE(fs::exists(a / "checkpoint" / "state.json"));
+      EXPECT_TRUE(fs::exists(a / "metrics.jsonl"));
+      EXPECT_TRUE(fs::exists(dir / "train" / (arm + "." + seed + ".csv")));
+      EXPECT_TRUE(fs::exists(p / "layer1_activation_frequency.csv"));
+      EXPECT_TRUE(fs::exists(p / "measures" / "spectrum_l1.csv"));
+      EXPECT_TRUE(critnet::probe::probe_complete(p / "probe.json"));
+      // Seed s of every arm trains with seed s: the same initialisation and data order.
+      const json train = json::parse(read_file(a / "config.json")).at("train");
+      EXPECT_EQ(train.at("seed"), s);
+      EXPECT_EQ(train.at("data"),
+                json::parse(read_file(dir / "arms" / "baseline" / seed / "config.json"))
+                    .at("train")
+                    .at("data"));
+    }
   }
   // Every figure the report promises, in SVG, PNG and gnuplot, with its data.
   for (const char* fig : {"activation_frequency", "activation_pattern", "average_activation",
@@ -167,14 +179,21 @@ void check_files(const fs::path& dir) {
   EXPECT_GE(json_files, 10);
   // Every CSV results.json names exists.
   const json results = json::parse(read_file(dir / "results.json"));
-  EXPECT_EQ(results.at("schema"), "critnet.results/1");
+  EXPECT_EQ(results.at("schema"), "critnet.results/2");
   ASSERT_EQ(results.at("arms").size(), 3u);
   std::set<std::string> measures;
   for (const auto& arm : results["arms"]) {
-    EXPECT_TRUE(arm.at("test_accuracy").is_number());
-    for (const auto& r : arm.at("results")) {
-      measures.insert(r.at("measure").get<std::string>());
-      EXPECT_TRUE(fs::exists(dir / r.at("csv").get<std::string>())) << r.dump();
+    ASSERT_EQ(arm.at("seeds").size(), 2u);
+    for (int s = 0; s < 2; ++s) {
+      const json& seed = arm["seeds"][s];
+      EXPECT_EQ(seed.at("seed"), s);
+      EXPECT_TRUE(seed.at("test_accuracy").is_number());
+      for (const auto& r : seed.at("results")) {
+        measures.insert(r.at("measure").get<std::string>());
+        EXPECT_NE(r.at("csv").get<std::string>().find("/seed-" + std::to_string(s) + "/"),
+                  std::string::npos);
+        EXPECT_TRUE(fs::exists(dir / r.at("csv").get<std::string>())) << r.dump();
+      }
     }
   }
   EXPECT_EQ(measures.size(), 6u);
@@ -183,11 +202,17 @@ void check_files(const fs::path& dir) {
   EXPECT_TRUE(config.at("beta").is_number());
   EXPECT_NE(config.at("beta_choice").get<std::string>().find("sweep"), std::string::npos);
   EXPECT_EQ(config.at("options").at("seed"), 0);
+  EXPECT_EQ(config.at("seeds"), json::array({0, 1}));
   EXPECT_EQ(config.at("sweep").at("runs").size(), 2u);
   // The summary holds a verdict for each treatment arm.
   const json summary = json::parse(read_file(dir / "summary.json"));
-  EXPECT_TRUE(summary.at("overall").contains("critical"));
+  EXPECT_TRUE(summary.at("overall").contains("paper"));
   EXPECT_TRUE(summary.at("overall").contains("cw"));
+  // Every case counts the seeds of every arm.
+  for (const auto& c : summary.at("cases"))
+    for (const auto& [arm, v] : c.at("arms").items()) EXPECT_EQ(v.at("seeds"), 2) << arm;
+  EXPECT_NE(summary.at("rule").at("seed_rule").get<std::string>().find("majority"),
+            std::string::npos);
   // The HTML embeds every figure and states the verdict.
   const std::string html = read_file(dir / "report.html");
   EXPECT_TRUE(well_formed_xml(read_file(dir / "figures" / "spectrum.svg"), "svg"));
@@ -197,7 +222,7 @@ void check_files(const fs::path& dir) {
     ++images;
   EXPECT_GE(images, 7u);
   EXPECT_NE(html.find("id=\"verdict\""), std::string::npos);
-  EXPECT_NE(html.find(summary["overall"]["critical"]["statement"].get<std::string>()),
+  EXPECT_NE(html.find(summary["overall"]["paper"]["statement"].get<std::string>()),
             std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
 }
@@ -207,7 +232,7 @@ TEST(ReproduceCliOptions, UnknownArmIsAUsageError) {
   const CliResult r =
       run("reproduce --data synthetic:8 --also foo --out /tmp/critnet_never_written");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("unknown extra arm 'foo' (choose from cw, l2, l1, paper-eq33)"),
+  EXPECT_NE(r.out.find("unknown extra arm 'foo' (choose from paper, cw, l2, l1, paper-eq33)"),
             std::string::npos)
       << r.out;
   EXPECT_FALSE(fs::exists("/tmp/critnet_never_written"));

@@ -31,13 +31,14 @@ struct ReproduceArgs {
   std::string activation = "relu";
   std::string hidden;
   std::string also;
+  std::string arms = "paper,cw";
   std::string out;
   double beta = 0, strength = 0, sweep_tolerance = 0, min_tail_fraction = 0;
   int64_t epochs = 0, max_steps = 0, train_limit = 0, probe_limit = 0, batch_size = 0;
   int64_t sweep_epochs = 0, sweep_train_limit = 0, sweep_max_steps = 0, max_candidates = 0;
   int64_t synthetic_train = 0, synthetic_test = 0;
   std::string sweep_factors;
-  int bootstrap = 0;
+  int bootstrap = 0, seeds = 0;
   uint64_t seed = 0;
   int threads = 0;
   std::string device = "auto";
@@ -65,6 +66,7 @@ void run_reproduce(const ReproduceArgs& a) {
   o.data.seed = a.seed;
   if (a.full) experiment::apply_full(o);
   o.activation = nn::parse_activation(a.activation);
+  o.arms = parse_names(a.arms);
   o.also = parse_names(a.also);
   for (const auto& [option, apply] : a.given)
     if (option->count() > 0) apply(o);
@@ -93,8 +95,8 @@ void run_reproduce(const ReproduceArgs& a) {
   fmt::print("critnet reproduce: {}\n", r.run_dir.string());
   fmt::print("beta: {:g} ({})\n", r.beta, r.beta_choice);
   for (const auto& arm : r.arms)
-    fmt::print("arm {:<10} preset {:<10} test accuracy {:.4f}\n", arm.name, arm.preset,
-               arm.test_accuracy);
+    fmt::print("arm {:<10} preset {:<10} seed {:<3} test accuracy {:.4f}\n", arm.name, arm.preset,
+               arm.seed, arm.test_accuracy);
   fmt::print("report: {}\nsummary: {}\n", r.report.html.string(), r.report.summary_md.string());
 }
 
@@ -105,8 +107,9 @@ void setup_reproduce(CLI::App& app) {
   const experiment::ReproduceOptions d;
   auto* cmd = app.add_subcommand(
       "reproduce",
-      "The paper's experiment end to end: train baseline and critical arms, probe them, fit "
-      "every distribution, write figures and report.html into one run directory (resumable)");
+      "The paper's experiment end to end: train baseline, paper and cw arms over several seeds, "
+      "probe them, fit every distribution, write figures and report.html into one run directory "
+      "(resumable)");
   cmd->add_option("--data", a->data,
                   "fashion-mnist (default, embedded) | cifar10 (the paper's) | mnist | "
                   "synthetic:D");
@@ -121,7 +124,16 @@ void setup_reproduce(CLI::App& app) {
   given(cmd->add_option("--hidden", r.hidden, "Hidden widths (default 600,400,200,100)")
             ->check(integer_list(1, kMaxWidth, false)),
         [&r](Options& o) { o.hidden_sizes = parse_list<int64_t>(r.hidden, "--hidden"); });
-  cmd->add_option("--also", a->also, "Extra arms, comma-separated: cw, l2, l1, paper-eq33");
+  cmd->add_option("--arms", a->arms,
+                  "Penalised arms besides baseline, comma-separated (default paper,cw; any of "
+                  "paper, cw, l2, l1, paper-eq33)");
+  cmd->add_option("--also", a->also, "Extra arms added to --arms: paper, cw, l2, l1, paper-eq33");
+  given(cmd->add_option("--seeds", r.seeds,
+                        fmt::format("Seeds per arm; seed s of every arm trains with --seed + s "
+                                    "(default {}, --full 5)",
+                                    d.seeds))
+            ->check(integer(1, 100)),
+        [&r](Options& o) { o.seeds = r.seeds; });
   given(cmd->add_option("--beta", r.beta,
                         "β > 0 of the penalised arms (a = β/N, N = fan-in); skips the β sweep")
             ->check(real(0, kInf, Ends::kOpenLow)),
@@ -139,7 +151,9 @@ void setup_reproduce(CLI::App& app) {
             ->check(integer(0)),
         [&r](Options& o) { o.max_steps = r.max_steps; });
   given(cmd->add_option("--train-limit", r.train_limit,
-                        "Use only the first N train samples (0 = all)")
+                        fmt::format("Use only the first N train samples (default {}, 0 or "
+                                    "--full = all)",
+                                    experiment::kReproduceTrainLimit))
             ->check(integer(0)),
         [&r](Options& o) { o.data.train_limit = r.train_limit; });
   given(cmd->add_option("--batch-size", r.batch_size,

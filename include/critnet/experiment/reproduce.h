@@ -1,24 +1,26 @@
 #pragma once
-/// The paper's experiment end to end (SPEC.md section 5): train the paper's MLP once per arm
-/// (baseline without regulariser, `critical` with the `paper` penalty, optional extra arms)
-/// with identical seeds and data order, probe every arm's hidden layers on the test split, fit
+/// The paper's experiment end to end (SPEC.md section 5): train the paper's MLP per arm
+/// (baseline without regulariser; `paper`, the paper's penalty; `cw`, the preset that reaches
+/// the paper's critical point; optional extra arms) and per seed (seed s of every arm shares
+/// initialisation and data order), probe every arm's hidden layers on the test split, fit
 /// every distribution the Clauset-Shalizi-Newman way, and write one run directory with
 /// results.json (docs/report-schema.md) and the report built from it
-/// (critnet::report::build_report).
+/// (critnet::report::build_report), whose verdicts count seeds (critnet/report/verdict.h).
 ///
 /// Run directory layout (RUN = ReproduceOptions::out_dir):
 ///   config.json                 the resolved configuration (options, β choice, data, versions)
 ///   sweep/sweep.json            the β sweep (absent when β was given); sweep/<name>/ its runs
-///   arms/<arm>/                 each arm's training run (config.json, metrics.jsonl, checkpoint/)
-///   train/<arm>.csv             each arm's training curve (epoch, losses, test accuracy)
-///   probe/<arm>/                the arm's probe (critnet/probe/workflow.h, as `critnet probe`
+///   arms/<arm>/seed-<s>/        each arm's training run per seed (config.json, metrics.jsonl,
+///                               checkpoint/); seed s trains with seed `seed + s`
+///   train/<arm>.seed-<s>.csv    each arm's training curve (epoch, losses, test accuracy)
+///   probe/<arm>/seed-<s>/       the arm's probe (critnet/probe/workflow.h, as `critnet probe`
 ///                               writes it): probe.json (critnet.probe/2), the raw CSVs and
 ///                               measures/*.csv, the figure data in the report schema's columns
-///   results.json                critnet.results/1
+///   results.json                critnet.results/2
 ///   report.html, summary.md, summary.json, figures/
 ///
 /// Every stage is skipped when its outputs are complete (the sweep when sweep/sweep.json
-/// exists, an arm's training when its checkpoint has reached the epochs, a probe when its
+/// exists, an arm's seed's training when its checkpoint has reached the epochs, a probe when its
 /// probe.json of the current schema exists, the report when summary.json is newer than
 /// results.json), and an arm's training resumes from its last checkpoint, so an interrupted run
 /// continues where it stopped.
@@ -38,10 +40,19 @@
 
 namespace critnet::experiment {
 
+/// The default data of a reproduce run: the embedded Fashion-MNIST, its first
+/// kReproduceTrainLimit train samples (so that 3 arms × 3 seeds train in minutes on 2 cores).
+inline constexpr int64_t kReproduceTrainLimit = 10000;
+inline data::DataSpec default_reproduce_data() {
+  data::DataSpec d;
+  d.train_limit = kReproduceTrainLimit;
+  return d;
+}
+
 /// Options of a reproduce run. validate() throws critnet::InvalidArgument naming the bad value.
 struct ReproduceOptions {
-  /// Data (source, directory, limits); the default is the embedded Fashion-MNIST.
-  data::DataSpec data;
+  /// Data (source, directory, limits); the default: default_reproduce_data().
+  data::DataSpec data = default_reproduce_data();
   /// The paper's network: hidden widths (input side first) and activation.
   std::vector<int64_t> hidden_sizes{600, 400, 200, 100};
   nn::Activation activation = nn::Activation::kRelu;
@@ -51,12 +62,17 @@ struct ReproduceOptions {
   int64_t epochs = 2;
   /// Stop every arm after this many optimiser steps (0 = no limit; for tests).
   int64_t max_steps = 0;
-  /// Seeds initialisation, data order, probe subsets and bootstrap (identical for every arm).
+  /// Seeds initialisation, data order, probe subsets and bootstrap: seed s (0 <= s < seeds)
+  /// of every arm uses `seed + s`, so it shares initialisation and data order across arms.
   uint64_t seed = 0;
+  int seeds = 3;
   std::string device = "auto";
   int threads = 0;
 
-  /// Extra arms besides `baseline` and `critical`: any of "cw", "l2", "l1", "paper-eq33".
+  /// The penalised arms besides `baseline`, each named by its preset: any of "paper", "cw",
+  /// "l2", "l1", "paper-eq33".
+  std::vector<std::string> arms{"paper", "cw"};
+  /// Extra arms added to `arms` (same names; one already in `arms` is not added twice).
   std::vector<std::string> also;
   /// λ of every penalised arm.
   double strength = 1e-3;
@@ -100,8 +116,8 @@ struct ReproduceOptions {
   void validate() const;
 };
 
-/// Sets `o` to the `--full` settings: the whole train and test splits, 20 epochs, a sweep of
-/// one epoch on the whole train split, every test sample probed, 1000 bootstrap replicates and
+/// Sets `o` to the `--full` settings: the whole train and test splits, 20 epochs, 5 seeds, a sweep
+/// of one epoch on the whole train split, every test sample probed, 1000 bootstrap replicates and
 /// every x_min candidate. (The paper states no epochs, learning rate or batch size; these are
 /// critnet's choices.)
 void apply_full(ReproduceOptions& o);
@@ -117,11 +133,13 @@ struct ReproduceCallbacks {
   std::function<void(const std::string& name, const train::StepInfo&)> on_step;
 };
 
-/// One arm's outcome.
+/// One seed of one arm: its outcome.
 struct ArmOutcome {
   std::string name;
   std::string preset;  ///< "none", "paper", "cw", "l2", ...
   double test_accuracy = 0.0;
+  int seed_index = 0;  ///< s, the directory seed-<s>
+  uint64_t seed = 0;   ///< the training seed, `seed + s`
 };
 
 struct ReproduceResult {
@@ -129,7 +147,7 @@ struct ReproduceResult {
   /// β used by the penalised arms, and how it was chosen ("given" or the sweep's rule).
   double beta = 0.0;
   std::string beta_choice;
-  std::vector<ArmOutcome> arms;
+  std::vector<ArmOutcome> arms;  ///< seed by seed, arm by arm
   nlohmann::json config;
   report::ReportFiles report;
 };

@@ -12,8 +12,10 @@
 
 namespace critnet::report {
 
-/// The schema tag results.json must carry ("schema" field).
-inline constexpr const char* kResultsSchema = "critnet.results/1";
+/// The schema tag results.json carries ("schema" field): version 2 holds every arm's seeds.
+inline constexpr const char* kResultsSchema = "critnet.results/2";
+/// Version 1 (one seed per arm, its results on the arm itself) is still read.
+inline constexpr const char* kResultsSchemaV1 = "critnet.results/1";
 
 /// One likelihood-ratio (Vuong) test of the power law against an alternative, as a
 /// Clauset-Shalizi-Newman fit reports it. R > 0 favours the power law, R < 0 the alternative;
@@ -93,12 +95,28 @@ struct MeasureResult {
   std::vector<CurveSpec> curves;
 };
 
-/// One arm of the experiment (e.g. "baseline", "critical").
-struct Arm {
-  std::string name;
+/// One seed of one arm: its training and its measures.
+struct SeedRun {
+  long long seed = 0;                    ///< the training seed
   std::optional<double> test_accuracy;   ///< fraction in [0, 1]
   std::filesystem::path training_curve;  ///< absolute; empty when none
   std::vector<MeasureResult> results;
+};
+
+/// One arm of the experiment (e.g. "baseline", "paper").
+struct Arm {
+  std::string name;
+  /// The first seed's accuracy, training curve and measures (the figures draw them).
+  std::optional<double> test_accuracy;   ///< fraction in [0, 1]
+  std::filesystem::path training_curve;  ///< absolute; empty when none
+  std::vector<MeasureResult> results;
+  /// Every seed, the first included; empty means one seed, the fields above.
+  std::vector<SeedRun> seeds;
+
+  /// The results of every seed (one entry, `results`, when `seeds` is empty).
+  std::vector<const std::vector<MeasureResult>*> seed_results() const;
+  /// The test accuracy of every seed that has one.
+  std::vector<double> seed_accuracies() const;
 };
 
 /// The whole document.

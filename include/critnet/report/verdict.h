@@ -17,9 +17,18 @@
 ///     treatment only  - scale invariant for the treatment, not for the baseline: the claim
 ///     holds; both / neither / baseline only - it does not; incomplete - one fit is missing;
 ///     untested - neither arm has a CSN fit (not counted).
+///
+///   Seeds: with n seeds per arm (seed s of every arm shares initialisation and data order), an
+///   arm is scale invariant in a case when it is so in a MAJORITY of its seeds (k > n/2) and
+///   lacks it in a MINORITY (k < n/2). The claim holds (treatment only) when the treatment arm
+///   is scale invariant in a majority of seeds and the baseline in a minority; baseline only is
+///   the mirror image; neither when no arm has a majority; both otherwise. An arm whose fits
+///   are missing in half its seeds or more is incomplete. With one seed this is the rule above.
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "critnet/report/results.h"
 
@@ -71,6 +80,26 @@ enum class Contrast { kTreatmentOnly, kBoth, kNeither, kBaselineOnly, kIncomplet
 /// has no fit, kUntested when neither has (e.g. a measure judged by other fits); untested
 /// cases are not counted in the report's tallies.
 Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment);
+
+/// One arm's verdicts on one measure and layer, counted over its seeds.
+struct SeedCount {
+  int seeds = 0;            ///< seeds measured (with or without a fit)
+  int fitted = 0;           ///< seeds with a usable fit
+  int scale_invariant = 0;  ///< seeds judged scale invariant
+
+  bool majority() const { return 2 * scale_invariant > seeds; }  ///< k > n/2
+  bool minority() const { return 2 * scale_invariant < seeds; }  ///< k < n/2
+};
+
+/// Counts the per-seed verdicts of one arm.
+SeedCount count_seeds(const std::vector<ArmVerdict>& per_seed);
+
+/// The contrast over seeds (the seed rule above); with one seed per arm it equals
+/// contrast(ArmVerdict, ArmVerdict).
+Contrast contrast(const SeedCount& baseline, const SeedCount& treatment);
+
+/// The seed rule in one sentence, for the report.
+std::string seed_rule_text();
 
 /// "scale invariant", "not rejected, too narrow", "rejected (goodness of fit)",
 /// "rejected (alternative favoured)", "no fit".

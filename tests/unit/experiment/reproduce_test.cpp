@@ -85,7 +85,7 @@ TEST(ReproduceOptions, BadValuesNameThemselves) {
   EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be >= 0, got -1"));
 }
 
-// β and the sweep are checked before anything trains: the critical arm needs β > 0.
+// β and the sweep are checked before anything trains: the penalised arms need β > 0.
 TEST(ReproduceOptions, BetaAndSweepMustBePositive) {
   ex::ReproduceOptions o;
   for (double beta : {-4.0, 0.0, static_cast<double>(NAN)}) {
@@ -100,6 +100,25 @@ TEST(ReproduceOptions, BetaAndSweepMustBePositive) {
   EXPECT_THAT(validation_error(o), HasSubstr("threads must be in [0, 1024] (0 = all cores)"));
 }
 
+TEST(ReproduceOptions, SeedsAndArms) {
+  ex::ReproduceOptions o;
+  EXPECT_EQ(o.seeds, 3);
+  EXPECT_EQ(o.data.train_limit, 10000);
+  EXPECT_EQ(o.arms, (std::vector<std::string>{"paper", "cw"}));
+  o.seeds = 0;
+  EXPECT_THAT(validation_error(o), HasSubstr("seeds must be in 1..100, got 0"));
+  o = {};
+  o.arms = {"paper", "critical"};
+  EXPECT_THAT(validation_error(o), HasSubstr("unknown arm 'critical'"));
+  o = {};
+  o.arms = {"cw", "cw"};
+  EXPECT_THAT(validation_error(o), HasSubstr("arm 'cw' given twice"));
+  o = {};
+  o.also = {"cw"};  // already an arm: not added twice, not an error
+  EXPECT_EQ(validation_error(o), "");
+  EXPECT_EQ(to_json(o).at("seeds"), 3);
+}
+
 TEST(ReproduceOptions, FullUsesAllDataAndMoreReplicates) {
   ex::ReproduceOptions o;
   o.data.train_limit = 100;
@@ -108,6 +127,7 @@ TEST(ReproduceOptions, FullUsesAllDataAndMoreReplicates) {
   EXPECT_EQ(o.epochs, 20);
   EXPECT_EQ(o.probe_limit, 0);
   EXPECT_EQ(o.bootstrap, 1000);
+  EXPECT_EQ(o.seeds, 5);
   EXPECT_EQ(o.sweep_train_limit, 0);
   EXPECT_EQ(to_json(o).at("epochs"), 20);
 }

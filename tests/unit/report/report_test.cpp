@@ -181,7 +181,8 @@ TEST(Report, EveryTreatmentArmIsComparedWithTheBaseline) {
   const std::string md = summary_markdown(r);
   EXPECT_THAT(md, ::testing::HasSubstr("**l2 vs baseline:**"));
   EXPECT_THAT(md,
-              ::testing::HasSubstr("scale invariant in critical only; scale invariant in neither"));
+              ::testing::HasSubstr(
+                  "critical: scale invariant in critical only; l2: scale invariant in neither"));
 }
 
 }  // namespace

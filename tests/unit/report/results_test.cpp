@@ -51,6 +51,39 @@ TEST(Results, ParsesTheSyntheticRun) {
   EXPECT_EQ(r.measure("weighted_degree").kind, PlotKind::kCcdf);
 }
 
+// Schema 2: every arm lists its seeds; the arm's own fields are the first seed's.
+TEST(Results, ReadsSeedsOfSchema2) {
+  TempDir tmp;
+  const json v1 = testing::make_synthetic_run(tmp.path(), 1);
+  json doc = v1;
+  doc["schema"] = "critnet.results/2";
+  for (auto& arm : doc["arms"]) {
+    json seed = arm;
+    seed.erase("name");
+    json seeds = json::array();
+    for (int s = 0; s < 3; ++s) {
+      seed["seed"] = 10 + s;
+      seed["test_accuracy"] = 0.5 + 0.1 * s;
+      seeds.push_back(seed);
+    }
+    arm = {{"name", arm["name"]}, {"seeds", seeds}};
+  }
+  const Results r = parse_results(doc, tmp.path());
+  ASSERT_EQ(r.arms[1].seeds.size(), 3u);
+  EXPECT_EQ(r.arms[1].seeds[2].seed, 12);
+  EXPECT_DOUBLE_EQ(*r.arms[1].test_accuracy, 0.5);
+  EXPECT_EQ(r.arms[1].results.size(), r.arms[1].seeds[0].results.size());
+  EXPECT_EQ(r.arms[1].seed_results().size(), 3u);
+  EXPECT_EQ(r.arms[1].seed_accuracies().size(), 3u);
+  // Schema 1 reads as one seed.
+  const Results one = parse_results(v1, tmp.path());
+  EXPECT_TRUE(one.arms[1].seeds.empty());
+  EXPECT_EQ(one.arms[1].seed_results().size(), 1u);
+  // A schema-2 arm without seeds is an error naming the field.
+  doc["arms"][0].erase("seeds");
+  EXPECT_THROW(parse_results(doc, tmp.path()), DataError);
+}
+
 TEST(Results, ADegenerateFitIsReadAsNoFit) {
   // alpha_se null (NaN in the fit) and KS 0: what the Hurwitz-zeta underflow wrote.
   const json fit = json::parse(R"({
