@@ -52,9 +52,10 @@ TEST(ReportMeasures, EntriesParseAndCsvsHaveTheCataloguesColumns) {
       report_measures(result, fits, tmp.path() / "measures", "measures/");
   // 6 measures per layer, 2 layers, + pooled activation frequency.
   ASSERT_EQ(entries.size(), 13U);
-  const nlohmann::json doc = {{"schema", report::kResultsSchema},
-                              {"measures", report::measures_json(report::measure_catalogue())},
-                              {"arms", {{{"name", "a"}, {"seeds", {{{"seed", 0}, {"results", entries}}}}}}}};
+  const nlohmann::json doc = {
+      {"schema", report::kResultsSchema},
+      {"measures", report::measures_json(report::measure_catalogue())},
+      {"arms", {{{"name", "a"}, {"seeds", {{{"seed", 0}, {"results", entries}}}}}}}};
   const report::Results r = report::parse_results(doc, tmp.path());
   for (const auto& m : r.arms[0].results) {
     const report::MeasureSpec& spec = r.measure(m.measure);
