@@ -14,6 +14,7 @@ packages=(
   python3 python3-torch                      # the PyTorch reference for benchmark ratios
   clang-14 libclang-rt-14-dev libomp-14-dev  # sanitizer build: ASan/UBSan runtimes, OpenMP
   libfuzzer-14-dev                           # fuzz targets (scripts/fuzz.sh)
+  slurm-wlm munge                            # the Slurm job-array test (a one-node cluster)
 )
 
 missing=()
