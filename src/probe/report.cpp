@@ -170,6 +170,7 @@ nlohmann::json options_json(const ProbeOptions& o) {
 nlohmann::json layer_summary(const LayerResult& r) {
   nlohmann::json j;
   j["layer"] = r.layer + 1;
+  if (!r.name.empty()) j["name"] = r.name;
   j["width"] = r.width;
   j["num_samples"] = r.num_samples;
   const auto dead = std::count(r.activation_counts.begin(), r.activation_counts.end(), int64_t{0});

@@ -14,6 +14,7 @@
 #include "critnet/probe/fits.h"
 #include "critnet/probe/probe.h"
 #include "critnet/probe/report.h"
+#include "critnet/probe/scripted.h"
 #include "critnet/train/checkpoint.h"
 
 namespace critnet::probe {
@@ -31,17 +32,43 @@ void log(const ProbeCallbacks& cb, const std::string& line) {
   if (cb.log) cb.log(line);
 }
 
-// The checkpoint's model and the samples of the split to stream.
+// The checkpoint's model (or the TorchScript module) and the samples of the split to stream.
 struct Loaded {
   train::LoadedModel model;
+  std::optional<ScriptedModel> script;
   json data;  // data::describe of the splits
   std::string data_name;
   torch::Tensor inputs;
+
+  std::string source(const ProbeCheckpointOptions& o) const {
+    return script ? o.script : o.checkpoint;
+  }
+  int64_t num_layers() const {
+    return script ? static_cast<int64_t>(script->layers().size()) : model.model->num_hidden();
+  }
+  std::vector<int64_t> widths() const {
+    if (!script) return model.model->options.hidden_sizes();
+    std::vector<int64_t> w;
+    for (const auto& layer : script->layers()) w.push_back(layer.incoming.size(0));
+    return w;
+  }
 };
 
+int64_t product(const std::vector<int64_t>& shape) {
+  int64_t p = 1;
+  for (int64_t d : shape) p *= d;
+  return p;
+}
+
 Loaded load(const ProbeCheckpointOptions& o) {
-  Loaded l{train::load_model(o.checkpoint), {}, {}, {}};
-  data::DataSpec spec = train::data_spec_from_config(l.model.config);
+  Loaded l;
+  data::DataSpec spec;
+  if (o.script.empty()) {
+    l.model = train::load_model(o.checkpoint);
+    spec = train::data_spec_from_config(l.model.config);
+  } else {
+    l.script.emplace(o.script, o.layers);
+  }
   if (!o.data_source.empty()) spec.source = o.data_source;
   if (!o.data_dir.empty()) spec.data_dir = o.data_dir;
   // The train split is never limited at load time: its statistics standardise both splits.
@@ -50,9 +77,15 @@ Loaded load(const ProbeCheckpointOptions& o) {
   const data::Dataset& split = o.split == "train" ? splits.train : splits.test;
   l.inputs = split.inputs;
   if (o.limit > 0 && l.inputs.size(0) > o.limit) l.inputs = l.inputs.slice(0, 0, o.limit);
-  CRITNET_CHECK_DATA(split.input_size() == l.model.model->options.input_size(), "data ",
-                     splits.name, " has ", split.input_size(), " inputs but the model in ",
-                     o.checkpoint, " expects ", l.model.model->options.input_size());
+  if (l.script) {
+    CRITNET_CHECK(o.input_shape.empty() || product(o.input_shape) == split.input_size(), "data ",
+                  splits.name, " has ", split.input_size(),
+                  " inputs per sample, which the input shape does not hold");
+  } else {
+    CRITNET_CHECK_DATA(split.input_size() == l.model.model->options.input_size(), "data ",
+                       splits.name, " has ", split.input_size(), " inputs but the model in ",
+                       o.checkpoint, " expects ", l.model.model->options.input_size());
+  }
   l.data = data::describe(splits);
   l.data_name = splits.name;
   return l;
@@ -86,12 +119,23 @@ void check_subset_size(int64_t k, const std::vector<int64_t>& widths) {
 ProbeResult stream(const ProbeCheckpointOptions& o, Loaded& l, const ProbeOptions& po,
                    const ProbeCallbacks& cb) {
   const torch::Device device = resolve_device(o.device);
-  l.model.model->to(device);
-  Probe probe(l.model.model, po);
+  if (l.script) {
+    l.script->to(device);
+  } else {
+    l.model.model->to(device);
+  }
+  Probe probe = l.script ? Probe(l.script->layers(), po) : Probe(l.model.model, po);
+  std::vector<int64_t> shape{-1};
+  shape.insert(shape.end(), o.input_shape.begin(), o.input_shape.end());
   const int64_t n = l.inputs.size(0);
   for (int64_t s = 0; s < n; s += o.batch_size) {
     const int64_t end = std::min(s + o.batch_size, n);
-    probe.observe(l.inputs.slice(0, s, end).to(device));
+    const torch::Tensor x = l.inputs.slice(0, s, end).to(device);
+    if (l.script) {
+      probe.observe_activations(l.script->forward(o.input_shape.empty() ? x : x.reshape(shape)));
+    } else {
+      probe.observe(x);
+    }
     if (cb.on_batch) cb.on_batch(end, n);
   }
   return probe.finish();
@@ -161,8 +205,7 @@ json document(const ProbeCheckpointOptions& o, const Loaded& l, const ProbeResul
   json j = {{"schema", kProbeSchema},
             {"critnet", version()},
             {"libtorch", rt.torch_version},
-            {"checkpoint", o.checkpoint},
-            {"epoch", l.model.epoch},
+            {l.script ? "model" : "checkpoint", l.source(o)},
             {"data", l.data},
             {"split", o.split},
             {"num_samples", result.num_samples},
@@ -173,6 +216,7 @@ json document(const ProbeCheckpointOptions& o, const Loaded& l, const ProbeResul
              "(m_l(s)) and one entry per distinct pattern (capped by max_patterns); activations "
              "are not stored"},
             {"layers", layers_json(result, fits, o)}};
+  if (!l.script) j["epoch"] = l.model.epoch;
   j["pooled"] = json::object();
   if (o.fits) j["pooled"]["activation_frequency"] = fit_json(fits.pooled, o);
   return j;
@@ -198,7 +242,14 @@ std::vector<std::string> write_outputs(const ProbeCheckpointOptions& o, const Pr
 }  // namespace
 
 void ProbeCheckpointOptions::validate() const {
-  CRITNET_CHECK(!checkpoint.empty(), "the checkpoint path must not be empty");
+  CRITNET_CHECK(checkpoint.empty() != script.empty(),
+                "probe either a checkpoint or a TorchScript model, not ",
+                checkpoint.empty() ? "neither" : "both");
+  CRITNET_CHECK(script.empty() || !data_source.empty(),
+                "a TorchScript model needs the data to probe it on (--data)");
+  CRITNET_CHECK(!script.empty() || (layers.empty() && input_shape.empty()),
+                "--layers and --input-shape are for a TorchScript model (--model)");
+  for (int64_t d : input_shape) CRITNET_CHECK(d >= 1, "input shape entries must be >= 1, got ", d);
   CRITNET_CHECK(split == "train" || split == "test", "split must be train or test, got '", split,
                 "'");
   CRITNET_CHECK(limit >= 0, "limit must be >= 0, got ", limit);
@@ -218,15 +269,14 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   const io::RunLock lock(o.out_dir, o.holder);
   io::remove_stale_temp_files(o.out_dir);
   Loaded l = load(o);
-  if (o.strict_subset_size)
-    check_subset_size(o.probe.subset_size(), l.model.model->options.hidden_sizes());
+  if (o.strict_subset_size) check_subset_size(o.probe.subset_size(), l.widths());
   const ProbeOptions po = resolve_probe_options(o, l.model.config);
   json seconds = {{"load", seconds_since(t0)}};
 
   auto t = Clock::now();
-  log(cb, fmt::format("probing {} (epoch {}) on {} {} ({} samples), {} hidden layers", o.checkpoint,
-                      l.model.epoch, l.data_name, o.split, l.inputs.size(0),
-                      l.model.model->num_hidden()));
+  log(cb, fmt::format("probing {}{} on {} {} ({} samples), {} layers", l.source(o),
+                      l.script ? "" : fmt::format(" (epoch {})", l.model.epoch), l.data_name,
+                      o.split, l.inputs.size(0), l.num_layers()));
   ProbeOutcome out;
   out.result = stream(o, l, po, cb);
   seconds["stream"] = seconds_since(t);

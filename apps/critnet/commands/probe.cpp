@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/parse_list.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
 #include "critnet/core/error.h"
@@ -27,6 +28,7 @@ namespace {
 
 struct ProbeArgs {
   std::string checkpoint;
+  std::string model, layers, input_shape;  // a TorchScript module instead of a checkpoint
   std::string split = "test";
   int64_t limit = 0;
   int64_t batch_size = 500;
@@ -128,6 +130,9 @@ void print_two_point(const probe::TwoPointFunction& tp) {
 probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
   probe::ProbeCheckpointOptions o;
   o.checkpoint = a.checkpoint;
+  o.script = a.model;
+  o.layers = parse_list<std::string>(a.layers, "--layers");
+  o.input_shape = parse_list<int64_t>(a.input_shape, "--input-shape");
   o.split = a.split;
   o.limit = a.limit;
   o.batch_size = a.batch_size;
@@ -159,7 +164,8 @@ void print_layer(const probe::LayerResult& layer,
                  const std::vector<probe::FittedDistribution>& fits, bool fitted,
                  const report::VerdictRule& rule) {
   const auto& sp = layer.spectrum;
-  fmt::print("\nlayer {} ({} units, {} never active, {} constant)\n", layer.layer + 1, layer.width,
+  fmt::print("\nlayer {}{} ({} units, {} never active, {} constant)\n", layer.layer + 1,
+             layer.name.empty() ? "" : " '" + layer.name + "'", layer.width,
              std::count(layer.activation_counts.begin(), layer.activation_counts.end(), 0),
              layer.constant_units.size());
   if (fitted) {
@@ -194,8 +200,9 @@ void run_probe(const ProbeArgs& a) {
   const probe::ProbeOutcome out = probe::probe_checkpoint(workflow_options(a), cb);
   const nlohmann::json& j = out.document;
   const std::string dir = out.json_path.parent_path().string();
-  fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n", a.checkpoint,
-             j["data"].value("name", ""), a.split, j["num_samples"].get<int64_t>(), dir);
+  fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n",
+             a.model.empty() ? a.checkpoint : a.model, j["data"].value("name", ""), a.split,
+             j["num_samples"].get<int64_t>(), dir);
   for (const auto& layer : out.result.layers)
     print_layer(layer, out.fits.layers[layer.layer], !a.no_fits, a.rule);
   if (!a.no_fits) {
@@ -214,7 +221,16 @@ void setup_probe(CLI::App& app) {
       "probe",
       "Measure scale invariance in a trained net's hidden layers (SPEC section 3); writes "
       "OUT/probe.json and OUT/*.csv, prints a summary");
-  cmd->add_option("checkpoint", a->checkpoint, "Run directory or checkpoint directory")->required();
+  cmd->add_option("checkpoint", a->checkpoint, "Run directory or checkpoint directory");
+  cmd->add_option("--model", a->model,
+                  "Instead of a checkpoint: a TorchScript module saved by Python "
+                  "(torch.jit.save(torch.jit.script(model))); needs --data");
+  cmd->add_option("--layers", a->layers,
+                  "With --model: submodules to observe, comma-separated names as in "
+                  "named_modules() (default: every activation module between two weighted "
+                  "layers)");
+  cmd->add_option("--input-shape", a->input_shape,
+                  "With --model: the shape of one input sample, e.g. 1,28,28 (default: flat)");
   cmd->add_option("--split", a->split, "train | test (default test)");
   cmd->add_option("--limit", a->limit, "Use only the first N samples of the split (0 = all)")
       ->check(integer(0));

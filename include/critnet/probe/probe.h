@@ -1,6 +1,13 @@
 #pragma once
 /// Streaming probes of a trained network's hidden layers: every measure of SPEC.md section 3
-/// (paper section 2.6, 3), collected batch by batch through nn::Mlp::forward_observed.
+/// (paper section 2.6, 3), collected batch by batch: through nn::Mlp::forward_observed for
+/// critnet's MLP, or from the activations any caller observed (a TorchScript module's taps,
+/// Python forward hooks) together with the weights around each observed layer.
+///
+/// Convolutional feature maps: a unit is a CHANNEL, and its value in a sample is the mean of
+/// its feature map over the spatial positions (activations [batch, C, ...] become
+/// [batch, C]). Its incoming weight [C, in, k...] is taken as [C, in·k] (the penalty's
+/// convention), and the weight that reads it as one row per (output, position) pair.
 ///
 /// Memory per hidden layer of width w: O(w²) float64 (sums and the co-moment matrix), plus
 ///  - one float64 per sample for the per-sample layer mean m_l(s) (kept so that its
@@ -25,6 +32,8 @@ namespace critnet::probe {
 /// Everything measured on one hidden layer (index l, 0-based; the CLI prints l + 1).
 struct LayerResult {
   int64_t layer = 0;
+  /// The observed module's name ("" for critnet's MLP, whose layers are numbered).
+  std::string name;
   int64_t width = 0;
   int64_t num_samples = 0;
   double threshold = 0.0;
@@ -69,20 +78,35 @@ struct ProbeResult {
   std::vector<LayerResult> layers;
 };
 
+/// One observed layer of any model: its units are the outputs of `incoming` (a Linear weight
+/// [width, in] or a Conv weight [width, in, k...]), read by `outgoing` (a weight whose input
+/// dimension is width or, after a flatten, a multiple of it: [out, width·p] with the units
+/// channel-major, or [out, width, k...]). The weights give the degrees and the spectrum.
+struct ObservedLayer {
+  std::string name;
+  torch::Tensor incoming, outgoing;
+};
+
 /// Streams batches through a model and accumulates every measure. Usage:
 ///   Probe probe(model, options);
 ///   for (auto& batch : batches) probe.observe(batch);  // [batch, input_size]
 ///   ProbeResult result = probe.finish();
+/// or, for any model, Probe(layers, options) and observe_activations() per batch.
 class Probe {
  public:
   /// Validates the options; one LayerAccumulator per hidden layer, subsets seeded from
   /// options.seed() and the layer index.
   Probe(nn::Mlp model, ProbeOptions options);
+  /// Any model: one accumulator per observed layer (at least one; the weights are checked).
+  Probe(std::vector<ObservedLayer> layers, ProbeOptions options);
 
-  /// Runs the model on x [batch, input_size] (no grad) and feeds each hidden layer's
+  /// Runs critnet's MLP on x [batch, input_size] (no grad) and feeds each hidden layer's
   /// post-activations to its accumulator. x may be on any device; accumulation is on the CPU
-  /// in float64.
+  /// in float64. Only for a Probe made from an nn::Mlp.
   void observe(const torch::Tensor& x);
+  /// One batch of activations per observed layer, in order: [batch, width] or, for a
+  /// convolution, [batch, width, spatial...] (averaged over the spatial positions).
+  void observe_activations(const std::vector<torch::Tensor>& activations);
 
   int64_t num_samples() const { return num_samples_; }
   const std::vector<LayerAccumulator>& layers() const { return layers_; }
@@ -92,7 +116,8 @@ class Probe {
   ProbeResult finish() const;
 
  private:
-  nn::Mlp model_;
+  nn::Mlp model_{nullptr};
+  std::vector<ObservedLayer> observed_;  // the weights, as [width, in] and [rows, width]
   ProbeOptions options_;
   std::vector<LayerAccumulator> layers_;
   int64_t num_samples_ = 0;

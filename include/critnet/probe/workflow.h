@@ -28,6 +28,13 @@ inline constexpr const char* kProbeSchema = "critnet.probe/2";
 struct ProbeCheckpointOptions {
   /// A run directory or its checkpoint/ directory.
   std::string checkpoint;
+  /// Instead of a checkpoint: a TorchScript module file (probe/scripted.h), the submodules to
+  /// observe (empty = every activation module between two weighted layers) and the shape of
+  /// one input sample it takes (e.g. {1, 28, 28}; empty = the data's flat features). Needs
+  /// data_source; the spectrum's β, gram side and N convention are the options' (no run).
+  std::string script;
+  std::vector<std::string> layers;
+  std::vector<int64_t> input_shape;
   /// "train" or "test"; the first `limit` samples (0 = all).
   std::string split = "test";
   int64_t limit = 0;

@@ -376,3 +376,98 @@ TEST(ProbeSubsets, ClampedToWidthAndSeeded) {
 
 }  // namespace
 }  // namespace critnet::probe
+
+namespace critnet::probe {
+namespace {
+
+// Any model: the observed layers' weights and activations given by the caller.
+std::vector<ObservedLayer> mlp_layers(nn::Mlp& net) {
+  return {{"l1", net->weight(0), net->weight(1)}, {"l2", net->weight(1), net->weight(2)}};
+}
+
+TEST(ProbeObservedLayers, EqualsTheMlpProbeOnTheSameActivations) {
+  nn::Mlp net = small_net();
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::randn({60, 5});
+  const ProbeOptions options = ProbeOptions().subset_size(4).num_subsets(2).seed(1).beta(2.0);
+  const ProbeResult expected = run_probe(net, x, options, 25);
+  Probe probe(mlp_layers(net), options);
+  for (int64_t s = 0; s < 60; s += 25) {
+    std::vector<torch::Tensor> acts =
+        all_activations(net, x.slice(0, s, std::min<int64_t>(s + 25, 60)));
+    probe.observe_activations(acts);
+  }
+  const ProbeResult got = probe.finish();
+  ASSERT_EQ(got.layers.size(), 2U);
+  for (size_t l = 0; l < 2; ++l) {
+    const LayerResult& a = expected.layers[l];
+    const LayerResult& b = got.layers[l];
+    EXPECT_EQ(b.name, l == 0 ? "l1" : "l2");
+    EXPECT_EQ(a.activation_counts, b.activation_counts);
+    EXPECT_EQ(a.pattern_counts, b.pattern_counts);
+    EXPECT_EQ(a.subset_units, b.subset_units);
+    ASSERT_EQ(a.node_means.size(), b.node_means.size());
+    for (size_t i = 0; i < a.node_means.size(); ++i)
+      EXPECT_NEAR(a.node_means[i], b.node_means[i], 1e-12);
+    EXPECT_EQ(a.in_degree_abs, b.in_degree_abs);
+    EXPECT_EQ(a.out_degree_signed, b.out_degree_signed);
+    EXPECT_EQ(a.spectrum.eigenvalues, b.spectrum.eigenvalues);
+  }
+}
+
+// A conv layer: a unit is a channel, its value the mean over the positions; its weights are
+// taken as [C, in·k] and, for a flattening Linear after it, one row per (output, position).
+TEST(ProbeObservedLayers, ConvChannelsAreUnits) {
+  torch::manual_seed(4);
+  const torch::Tensor conv = torch::randn({4, 3, 3, 3});  // 4 channels
+  const torch::Tensor fc = torch::randn({6, 4 * 5});      // reads 4 channels × 5 positions
+  const torch::Tensor maps = torch::randn({30, 4, 5});
+  Probe spatial({{"conv", conv, fc}}, ProbeOptions().subset_size(2));
+  spatial.observe_activations({maps});
+  // The same from the pooled activations and the explicit weights.
+  const torch::Tensor fc_rows = fc.reshape({6, 4, 5}).permute({0, 2, 1}).reshape({30, 4});
+  Probe pooled({{"conv", conv.reshape({4, 27}), fc_rows}}, ProbeOptions().subset_size(2));
+  pooled.observe_activations({maps.mean(2)});
+  const ProbeResult a = spatial.finish(), b = pooled.finish();
+  EXPECT_EQ(a.layers[0].width, 4);
+  EXPECT_EQ(a.layers[0].activation_counts, b.layers[0].activation_counts);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(a.layers[0].node_means[i], b.layers[0].node_means[i], 1e-12);
+    EXPECT_NEAR(a.layers[0].out_degree_abs[i], b.layers[0].out_degree_abs[i], 1e-9);
+    EXPECT_NEAR(a.layers[0].in_degree_signed[i], b.layers[0].in_degree_signed[i], 1e-9);
+  }
+  EXPECT_EQ(a.layers[0].spectrum.cols, 27);
+}
+
+TEST(ProbeObservedLayers, BadLayersAreClearErrors) {
+  const torch::Tensor w = torch::randn({4, 3});
+  auto error = [](std::vector<ObservedLayer> layers) {
+    try {
+      Probe p(std::move(layers), ProbeOptions().subset_size(2));
+    } catch (const InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error({}).find("at least one layer"), std::string::npos);
+  EXPECT_NE(error({{"x", torch::randn({4}), w}}).find("layer 'x': its incoming weight"),
+            std::string::npos);
+  EXPECT_NE(error({{"x", w, torch::randn({2, 3})}}).find("does not read its 4 units"),
+            std::string::npos);
+  Probe probe({{"x", w, torch::randn({2, 4})}}, ProbeOptions().subset_size(2));
+  try {
+    probe.observe_activations({torch::randn({5, 3})});
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("activations must be [batch, 4, ...]"), std::string::npos);
+  }
+  try {
+    probe.observe(torch::randn({5, 3}));
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a Probe made from an nn::Mlp"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace critnet::probe

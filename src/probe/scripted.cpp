@@ -1,0 +1,195 @@
+#include "critnet/probe/scripted.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/ir.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "critnet/core/error.h"
+
+namespace critnet::probe {
+namespace {
+
+namespace jit = torch::jit;
+
+const std::set<std::string> kActivations = {"ReLU", "ELU",       "Tanh", "Sigmoid",
+                                            "GELU", "LeakyReLU", "SiLU"};
+
+// A submodule of the tree, in named_modules() order.
+struct Entry {
+  std::string name, type;
+  bool leaf = false;
+  torch::Tensor weight;  // undefined unless a `weight` of >= 2 dimensions
+};
+
+std::vector<Entry> module_tree(const jit::Module& root) {
+  std::vector<Entry> out;
+  for (const auto& m : root.named_modules()) {
+    Entry e;
+    e.name = m.name;
+    const auto& type_name = m.value.type()->name();
+    e.type = type_name ? type_name->name() : "";
+    e.leaf = m.value.children().size() == 0;
+    if (m.value.hasattr("weight")) {
+      const c10::IValue w = m.value.attr("weight");
+      if (w.isTensor() && w.toTensor().dim() >= 2) e.weight = w.toTensor();
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+bool is_prefix_of_any(const std::string& path, const std::vector<std::string>& names) {
+  return std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return path.empty() || (n.size() > path.size() && n.compare(0, path.size(), path) == 0 &&
+                            n[path.size()] == '.');
+  });
+}
+
+// The dotted submodule path of every module value in the graph's top block, from GetAttr
+// chains starting at `self`.
+std::map<jit::Value*, std::string> module_paths(jit::Graph& g) {
+  std::map<jit::Value*, std::string> path{{g.inputs()[0], ""}};
+  for (jit::Node* n : g.nodes()) {
+    if (n->kind() != c10::prim::GetAttr) continue;
+    const auto it = path.find(n->input(0));
+    if (it == path.end() || !n->output()->type()->cast<c10::ClassType>()) continue;
+    const std::string attr = n->s(c10::attr::name);
+    path[n->output()] = it->second.empty() ? attr : it->second + "." + attr;
+  }
+  return path;
+}
+
+// Inlines one call of a submodule's forward on the way to a named layer; false when none is
+// left.
+bool inline_one(jit::Graph& g, const std::vector<std::string>& names) {
+  const auto path = module_paths(g);
+  for (jit::Node* n : g.nodes()) {
+    if (n->kind() != c10::prim::CallMethod || n->s(c10::attr::name) != "forward") continue;
+    const auto it = path.find(n->input(0));
+    if (it == path.end() || it->second.empty() || !is_prefix_of_any(it->second, names)) continue;
+    auto cls = n->input(0)->type()->expect<c10::ClassType>();
+    // The callee's own graph, not its optimized (fully inlined) one: one level at a time.
+    jit::GraphFunction& callee = jit::toGraphFunction(cls->getMethod("forward"));
+    jit::inlineCallTo(n, &callee, callee.graph().get());
+    return true;
+  }
+  return false;
+}
+
+// The output of each named layer's single forward call in the (inlined) top block.
+std::vector<jit::Value*> tap_values(jit::Graph& g, const std::vector<std::string>& names) {
+  const auto path = module_paths(g);
+  std::map<std::string, std::vector<jit::Value*>> calls;
+  for (jit::Node* n : g.nodes()) {
+    if (n->kind() != c10::prim::CallMethod || n->s(c10::attr::name) != "forward") continue;
+    const auto it = path.find(n->input(0));
+    if (it != path.end()) calls[it->second].push_back(n->output());
+  }
+  std::vector<jit::Value*> out;
+  for (const auto& name : names) {
+    const auto it = calls.find(name);
+    CRITNET_CHECK(it != calls.end(), "layer '", name,
+                  "': the model's forward does not call it (outside loops and branches)");
+    CRITNET_CHECK(it->second.size() == 1, "layer '", name, "': forward calls it ",
+                  it->second.size(), " times; observe a module that is called once");
+    out.push_back(it->second.front());
+  }
+  return out;
+}
+
+// forward's graph, returning the named layers' outputs as a tuple.
+std::shared_ptr<jit::Graph> taps_graph(jit::Module& module, const std::vector<std::string>& names) {
+  std::shared_ptr<jit::Graph> g = module.get_method("forward").graph()->copy();
+  while (inline_one(*g, names)) {
+  }
+  const std::vector<jit::Value*> taps = tap_values(*g, names);
+  jit::Node* tuple = g->insertNode(g->createTuple(taps));
+  while (!g->outputs().empty()) g->eraseOutput(0);
+  g->registerOutput(tuple->output());
+  return g;
+}
+
+}  // namespace
+
+ScriptedModel::ScriptedModel(const std::filesystem::path& file, std::vector<std::string> layers)
+    : names_(std::move(layers)) {
+  CRITNET_CHECK_DATA(std::filesystem::is_regular_file(file), "model ", file.string(),
+                     ": no such file");
+  try {
+    module_ = torch::jit::load(file.string(), torch::kCPU);
+  } catch (const c10::Error& e) {
+    throw DataError("model " + file.string() + ": not a TorchScript module (" +
+                    std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+  module_.eval();
+  find_weights();
+  taps_ = std::make_unique<jit::GraphFunction>("critnet_probe_taps", taps_graph(module_, names_),
+                                               nullptr);
+}
+
+ScriptedModel::~ScriptedModel() = default;
+ScriptedModel::ScriptedModel(ScriptedModel&&) noexcept = default;
+ScriptedModel& ScriptedModel::operator=(ScriptedModel&&) noexcept = default;
+
+void ScriptedModel::find_weights() {
+  const std::vector<Entry> tree = module_tree(module_);
+  auto index_of = [&](const std::string& name) {
+    for (size_t i = 0; i < tree.size(); ++i)
+      if (tree[i].name == name) return static_cast<int64_t>(i);
+    return int64_t{-1};
+  };
+  auto weight_before = [&](int64_t i) {  // its own weight, else the nearest one before it
+    for (int64_t j = i; j >= 0; --j)
+      if (tree[j].weight.defined()) return tree[j].weight;
+    return torch::Tensor();
+  };
+  auto weight_after = [&](int64_t i) {
+    for (size_t j = i + 1; j < tree.size(); ++j)
+      if (tree[j].weight.defined()) return tree[j].weight;
+    return torch::Tensor();
+  };
+  if (names_.empty()) {
+    for (size_t i = 0; i < tree.size(); ++i) {
+      const auto at = static_cast<int64_t>(i);
+      if (tree[i].leaf && kActivations.count(tree[i].type) && weight_before(at).defined() &&
+          weight_after(at).defined())
+        names_.push_back(tree[i].name);
+    }
+    CRITNET_CHECK(!names_.empty(),
+                  "the model has no activation module (ReLU, ELU, Tanh, ...) between two "
+                  "weighted layers; name the layers to observe with --layers");
+  }
+  layers_.clear();
+  for (const auto& name : names_) {
+    const int64_t i = index_of(name);
+    CRITNET_CHECK(i > 0, "layer '", name, "': the model has no submodule of that name");
+    ObservedLayer layer{name, weight_before(i), weight_after(i)};
+    CRITNET_CHECK(layer.incoming.defined(), "layer '", name,
+                  "': no Linear or Conv weight at or before it");
+    CRITNET_CHECK(layer.outgoing.defined(), "layer '", name,
+                  "': no Linear or Conv weight after it (observe a hidden layer)");
+    layers_.push_back(std::move(layer));
+  }
+}
+
+void ScriptedModel::to(const torch::Device& device) {
+  module_.to(device);
+  find_weights();
+}
+
+std::vector<torch::Tensor> ScriptedModel::forward(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  const c10::IValue out = (*taps_)({module_._ivalue(), x});
+  std::vector<torch::Tensor> taps;
+  for (const auto& v : out.toTupleRef().elements()) {
+    CRITNET_CHECK(v.isTensor(), "a probed layer's output is not a tensor");
+    taps.push_back(v.toTensor());
+  }
+  return taps;
+}
+
+}  // namespace critnet::probe
