@@ -6,11 +6,11 @@
 #include <critnet/nn/mlp.h>
 #include <critnet/probe/probe.h>
 #include <critnet/regularizers/critical.h>
+#include <torch/torch.h>
 
 #include <cmath>
 #include <cstdio>
 #include <random>
-#include <torch/torch.h>
 #include <vector>
 
 namespace {
@@ -18,8 +18,7 @@ namespace {
 // A user's model: plain torch::nn, penalised with critnet's exact `cw` penalty.
 double train_with_penalty() {
   torch::manual_seed(0);
-  torch::nn::Sequential net(torch::nn::Linear(20, 32), torch::nn::ReLU(),
-                            torch::nn::Linear(32, 2));
+  torch::nn::Sequential net(torch::nn::Linear(20, 32), torch::nn::ReLU(), torch::nn::Linear(32, 2));
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-2));
   const auto reg = critnet::reg::RegularizerOptions().preset(critnet::reg::Preset::kCw).beta(1.0);
   const torch::Tensor x = torch::randn({256, 20});
@@ -71,6 +70,7 @@ int main() {
   const bool trained = train_with_penalty() < 0;
   const bool fitted = fit_a_power_law();
   const bool probed = probe_an_mlp();
-  std::printf("%s\n", trained && fitted && probed ? "critnet example: ok" : "critnet example: FAILED");
+  std::printf("%s\n",
+              trained && fitted && probed ? "critnet example: ok" : "critnet example: FAILED");
   return trained && fitted && probed ? 0 : 1;
 }
