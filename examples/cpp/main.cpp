@@ -2,10 +2,7 @@
 //  1. the critical penalty in an ordinary training loop (any torch::optim optimiser),
 //  2. a Clauset-Shalizi-Newman power-law fit with a bootstrap p-value,
 //  3. a probe of a critnet MLP's hidden layers.
-#include <critnet/analysis/powerlaw.h>
-#include <critnet/nn/mlp.h>
-#include <critnet/probe/probe.h>
-#include <critnet/regularizers/critical.h>
+#include <critnet/critnet.h>  // every public header; each area's can be included alone
 #include <torch/torch.h>
 
 #include <cmath>
