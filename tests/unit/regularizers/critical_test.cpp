@@ -287,9 +287,8 @@ TEST(CriticalPenalty, EveryEntryPointValidatesItsOptions) {
   const auto nan_beta = RegularizerOptions().preset(Preset::kCw).beta(NAN);
   EXPECT_EQ(invalid_argument_text([&] { penalty(v, nan_beta); }),
             "regulariser beta must be finite, got nan");
-  EXPECT_EQ(invalid_argument_text([&] {
-              penalty(v, RegularizerOptions().preset(Preset::kPaper).probes(-1));
-            }),
+  EXPECT_EQ(invalid_argument_text(
+                [&] { penalty(v, RegularizerOptions().preset(Preset::kPaper).probes(-1)); }),
             "regulariser probes must be >= 0 (0 = exact), got -1");
 }
 
