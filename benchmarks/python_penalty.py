@@ -7,7 +7,8 @@
      - the C++ call: benchmarks/bench_regularizer's BM_Penalty (critnet::reg::penalty + backward),
      - PyTorch's naive autograd penalty written in Python (the literal formula on the full
        Gram matrix of the side: w = V^T V, [in, in]), and on the cheap side (V V^T, [out, out]).
-   Medians of --repetitions runs; ratios Python/C++ and naive/Python.
+   C++ and Python alternate for --repetitions rounds (each at least 0.2-0.5 s of calls);
+   medians over the rounds; ratios Python/C++ and naive/Python.
 2. critnet.fit with a 1,000-replicate bootstrap on 5,000 values, in process, against
    `critnet fit FILE --bootstrap 1000` (wall time of the process, same seed and threads).
 
@@ -34,7 +35,7 @@ import critnet  # noqa: E402
 SHAPES = [(600, 3072), (400, 600), (200, 400), (100, 200)]
 
 
-def median_time(fn, repetitions, min_seconds=0.2):
+def median_time(fn, repetitions, min_seconds=0.5):
     fn()  # warm up
     times = []
     for _ in range(repetitions):
@@ -64,20 +65,20 @@ def value_and_backward(v, fn):
 
 
 def cpp_medians(build, threads, repetitions):
-    """BM_Penalty (paper, side in, fast) per shape: median real time in ms."""
+    """BM_Penalty (paper, side in, fast) per shape: real time in s (median of repetitions)."""
     binary = build / "benchmarks" / "bench_regularizer"
     out = subprocess.run(
         [str(binary), "--benchmark_filter=^BM_Penalty/[0-3]/1/0/0/0/",
-         f"--benchmark_repetitions={repetitions}", "--benchmark_report_aggregates_only=true",
+         f"--benchmark_repetitions={repetitions}", "--benchmark_min_time=0.5",
          "--benchmark_format=json"],
         check=True, capture_output=True, text=True,
         env={**os.environ, "CRITNET_BENCH_THREADS": str(threads)})
     result = {}
+    times = {}
     for b in json.loads(out.stdout)["benchmarks"]:
-        if b.get("aggregate_name") == "median":
-            shape = int(b["run_name"].split("/")[1])
-            result[shape] = b["real_time"] / 1e3  # ms -> s
-    return result
+        if b.get("run_type", "iteration") == "iteration":
+            times.setdefault(int(b["run_name"].split("/")[1]), []).append(b["real_time"] / 1e3)
+    return {shape: statistics.median(t) for shape, t in times.items()}  # ms -> s
 
 
 def main():
@@ -93,25 +94,33 @@ def main():
     print(f"critnet {critnet.__version__}, torch {torch.__version__}, {args.threads} threads, "
           f"medians of {args.repetitions}")
 
-    cpp = cpp_medians(build, args.threads, args.repetitions)
+    # The machine may be shared: C++ and Python alternate, round by round, and each side's
+    # figure is the median over the rounds, so that a burst of load hits both alike.
+    torch.manual_seed(0)
+    weights = [((torch.rand(shape) * 2 - 1) / shape[1] ** 0.5).requires_grad_(True)
+               for shape in SHAPES]
+    rounds_cpp, rounds_py = [], []
+    for _ in range(args.repetitions):
+        rounds_cpp.append(cpp_medians(build, args.threads, 1))
+        rounds_py.append([median_time(value_and_backward(
+            v, lambda x: critnet.penalty(x, "paper", 1.0)), 1) for v in weights])
     print("\npenalty (paper, beta 1, side in, float32), value + backward, ms")
     print(f"{'shape':>12} {'python':>9} {'c++':>9} {'py/c++':>7} {'naive in':>9} "
           f"{'naive/py':>8} {'naive out':>9} {'naive/py':>8}")
-    torch.manual_seed(0)
     totals = {"python": 0.0, "cpp": 0.0, "naive_in": 0.0, "naive_out": 0.0}
     for i, shape in enumerate(SHAPES):
-        v = ((torch.rand(shape) * 2 - 1) / shape[1] ** 0.5).requires_grad_(True)
-        t_py = median_time(value_and_backward(v, lambda x: critnet.penalty(x, "paper", 1.0)),
-                           args.repetitions)
+        v = weights[i]
+        t_py = statistics.median(r[i] for r in rounds_py)
+        t_cpp = statistics.median(r[i] for r in rounds_cpp)
         slow = args.skip_naive_in and i == 0
         t_in = (float("nan") if slow else median_time(
             value_and_backward(v, lambda x: naive_penalty(x, 1.0, "in")),
             3 if i == 0 else args.repetitions, min_seconds=0.0 if i == 0 else 0.2))
         t_out = median_time(value_and_backward(v, lambda x: naive_penalty(x, 1.0, "out")),
                             args.repetitions)
-        for k, t in (("python", t_py), ("cpp", cpp[i]), ("naive_in", t_in), ("naive_out", t_out)):
+        for k, t in (("python", t_py), ("cpp", t_cpp), ("naive_in", t_in), ("naive_out", t_out)):
             totals[k] += t
-        print(f"{str(list(shape)):>12} {1e3 * t_py:9.3f} {1e3 * cpp[i]:9.3f} {t_py / cpp[i]:7.3f} "
+        print(f"{str(list(shape)):>12} {1e3 * t_py:9.3f} {1e3 * t_cpp:9.3f} {t_py / t_cpp:7.3f} "
               f"{1e3 * t_in:9.1f} {t_in / t_py:8.1f} {1e3 * t_out:9.3f} {t_out / t_py:8.2f}")
     print(f"{'all four':>12} {1e3 * totals['python']:9.3f} {1e3 * totals['cpp']:9.3f} "
           f"{totals['python'] / totals['cpp']:7.3f} {1e3 * totals['naive_in']:9.1f} "
