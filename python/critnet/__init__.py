@@ -12,7 +12,7 @@ import torch  # noqa: F401  (loads LibTorch and its Python bindings before the e
 
 from . import _critnet
 from ._critnet import DataError, Error, InvalidArgument, NumericalError
-from .fit import FitResult, fit
+from .fit import FitResult, fit, read_column
 from .penalty import penalty, penalty_naive
 from .regularizer import CriticalRegularizer
 from . import rg
@@ -29,5 +29,6 @@ __all__ = [
     "fit",
     "penalty",
     "penalty_naive",
+    "read_column",
     "rg",
 ]

@@ -74,3 +74,18 @@ def fit(values, discrete=False, xmin=None, xmax=None, bootstrap=0, seed=42, thre
         bool(compare), float(significance), int(max_candidates), int(scan_min_tail),
         float(min_decades), int(min_tail))
     return FitResult(json.loads(document))
+
+
+def read_column(path, column=1, discrete=False):
+    """One column of numbers from a text/CSV file, read as `critnet fit FILE --column C` reads it
+    (critnet::analysis::read_column_file): column is a 1-based index or a header name. Returns
+    (numpy float64 array, column name). Raises OSError (critnet.DataError) naming the file and
+    line for a missing file or a bad value; ValueError for a bad column."""
+    if isinstance(column, bool) or not isinstance(column, (int, str)):
+        raise ValueError(f"column must be a 1-based index or a header name, got {column!r}")
+    if isinstance(column, int) and column < 1:
+        raise ValueError(f"column {column}: a column index is an integer >= 1 (or give a header "
+                         "name)")
+    name, index = (column, 0) if isinstance(column, str) else ("", column - 1)
+    values, column_name = _critnet.read_column(str(path), name, index, bool(discrete))
+    return np.asarray(values, dtype=np.float64), column_name

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "critnet/analysis/column_reader.h"
 #include "critnet/core/error.h"
 #include "critnet/core/version.h"
 #include "critnet/regularizers/critical.h"
@@ -106,6 +107,17 @@ std::string fit_json(py::array_t<double, py::array::c_style | py::array::forceca
   return report::fit_report(std::move(data), o, rule).to_json().dump();
 }
 
+// analysis::read_column_file (`critnet fit`'s reader): (values, column name).
+std::pair<std::vector<double>, std::string> read_column(const std::string& path,
+                                                        const std::string& name, std::size_t index,
+                                                        bool integers) {
+  analysis::ColumnSpec spec;
+  spec.name = name;
+  spec.index = index;
+  analysis::ColumnData data = analysis::read_column_file(path, spec, integers);
+  return {std::move(data.values), data.column_name};
+}
+
 py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
                        const std::string& side, const std::string& n, double tol_trivial,
                        double tol_critical, double tol_near) {
@@ -190,6 +202,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         py::arg("compare"), py::arg("significance"), py::arg("max_candidates"),
         py::arg("scan_min_tail"), py::arg("min_decades"), py::arg("min_tail"),
         "report::fit_report(...).to_json() as text");
+  m.def("read_column", &read_column, py::arg("path"), py::arg("name"), py::arg("index"),
+        py::arg("integers"), "analysis::read_column_file: (values, column name)");
   m.def("analyse_layer", &analyse_layer, py::arg("weight"), py::arg("beta"), py::arg("field"),
         py::arg("side"), py::arg("n"), py::arg("tol_trivial"), py::arg("tol_critical"),
         py::arg("tol_near"), "rg::analyse_layer of a weight [out, in, ...]");

@@ -29,7 +29,8 @@ def test_fit_equals_the_cli_on_the_same_file(tmp_path, critnet_binary, discrete)
         x = np.floor(x * 3) + 1
     path = tmp_path / "values.txt"
     np.savetxt(path, x, fmt="%.17g")
-    values = np.loadtxt(path)
+    values, column = critnet.read_column(path)
+    assert column == "column 1" and np.array_equal(values, np.loadtxt(path))
     ours = critnet.fit(values, discrete=discrete, bootstrap=40, seed=11, threads=2)
     cli = cli_fit(critnet_binary, path, "--bootstrap", "40", "--seed", "11", "--threads", "1",
                   *(["--discrete"] if discrete else []))
@@ -77,3 +78,24 @@ def test_bad_arguments_raise_value_error_with_the_message(values, kwargs, messag
     with pytest.raises(ValueError) as info:
         critnet.fit(values, **kwargs)
     assert str(info.value).startswith(message)
+
+
+def test_file_errors_raise_os_error_with_the_message(tmp_path):
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(OSError) as info:
+        critnet.read_column(missing)
+    assert isinstance(info.value, critnet.DataError)
+    assert str(missing) in str(info.value)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1.5\n2.5\n-3\n")
+    with pytest.raises(OSError, match=rf"^{bad}:3: "):
+        critnet.read_column(bad)
+    with pytest.raises(ValueError, match="a column index is an integer >= 1"):
+        critnet.read_column(bad, column=0)
+
+
+def test_named_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,10\n2,20\n")
+    values, name = critnet.read_column(path, column="b")
+    assert name == "b" and values.tolist() == [10.0, 20.0]
