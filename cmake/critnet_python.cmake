@@ -26,6 +26,16 @@ if(NOT CRITNET_TORCH_PYTHON_LIBRARY)
   set(CRITNET_PYTHON_WHY "no libtorch_python.so in ${_critnet_torch_dir}/lib")
   return()
 endif()
+# That torch must be the LibTorch critnet links (Debian: python3-torch's lib/ holds links to
+# libtorch-dev's libraries); another build (a pip wheel next to Debian's LibTorch, or the
+# reverse) would load two different LibTorch copies into one process.
+get_filename_component(_critnet_c10_ours "${c10_LIBRARY}" REALPATH)
+get_filename_component(_critnet_c10_python "${_critnet_torch_dir}/lib/libc10.so" REALPATH)
+if(c10_LIBRARY AND NOT _critnet_c10_ours STREQUAL _critnet_c10_python)
+  set(CRITNET_PYTHON_WHY "the torch of ${Python3_EXECUTABLE} (${_critnet_torch_dir}) is not the \
+LibTorch critnet links (${_critnet_c10_ours}); pass -DPython3_EXECUTABLE of a matching one")
+  return()
+endif()
 find_package(pybind11 CONFIG QUIET)
 if(NOT pybind11_FOUND)
   set(CRITNET_PYTHON_WHY "no pybind11 CMake package (pybind11-dev)")
