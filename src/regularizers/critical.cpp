@@ -169,6 +169,13 @@ void RegularizerOptions::validate() const {
   }
 }
 
+torch::Tensor weight_matrix(const torch::Tensor& weight) {
+  CRITNET_CHECK(weight.defined() && weight.dim() >= 2,
+                "a layer weight has at least 2 dimensions [out, in, ...], got ",
+                weight.defined() ? weight.dim() : 0);
+  return weight.dim() == 2 ? weight : weight.flatten(1);
+}
+
 std::vector<double> polynomial_coefficients(const RegularizerOptions& options) {
   switch (options.preset()) {
     case Preset::kPaper:
@@ -238,6 +245,7 @@ Kernel gram_kernel(const torch::Tensor& weight, const RegularizerOptions& option
 
 torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options) {
   check_weight(weight);
+  options.validate();
   switch (options.preset()) {
     case Preset::kNone:
       return torch::zeros({}, weight.options().requires_grad(false));
@@ -257,6 +265,7 @@ torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& opt
 torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const RegularizerOptions& options,
                                    torch::Tensor& grad, double scale) {
   check_weight(weight);
+  options.validate();
   CRITNET_CHECK(grad.defined() && grad.sizes() == weight.sizes() &&
                     grad.scalar_type() == weight.scalar_type() && grad.device() == weight.device(),
                 "penalty_add_gradient: the gradient must match the weight ", weight.sizes(), " (",
@@ -283,6 +292,7 @@ torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const Regularize
 
 torch::Tensor penalty_naive(const torch::Tensor& weight, const RegularizerOptions& options) {
   check_weight(weight);
+  options.validate();
   const double a = coupling_scale(weight, options);
   switch (options.preset()) {
     case Preset::kNone:

@@ -18,8 +18,7 @@
 #include "critnet/analysis/column_reader.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
-#include "critnet/report/results.h"
-#include "critnet/report/verdict.h"
+#include "critnet/report/fit_report.h"
 
 namespace critnet::cli {
 namespace {
@@ -129,29 +128,22 @@ void run_fit(const FitArgs& args) {
     CRITNET_CHECK_DATA(*lo != *hi, name, ": all ", data.size(), " values equal ", *lo,
                        "; there is nothing to fit");
   }
-  analysis::FitResult r;
+  report::FitReport rep;
   try {
-    r = analysis::analyse(data, o);
+    rep = report::fit_report(std::move(data), o, args.rule);
   } catch (const InvalidArgument& e) {
     // Without a fixed x_min, a fit that cannot start is the data's fault (too few points).
     if (std::isnan(args.xmin)) throw DataError(name + ": " + e.what());
     throw;
   }
-  nlohmann::json j = analysis::to_json(r);
-  report::VerdictRule rule = args.rule;
-  rule.lr_p_max = args.significance;
-  const report::ArmVerdict verdict = report::assess(report::parse_fit(j), rule);
   if (args.json) {
+    nlohmann::json j = rep.to_json();
     j["file"] = name;
     j["column"] = column_name;
-    j["verdict"] = {{"label", to_string(verdict.plausibility)},
-                    {"scale_invariant", verdict.scale_invariant()},
-                    {"reason", verdict.reason},
-                    {"rule", report::to_json(rule)}};
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  print_table(r, name, column_name, verdict);
+  print_table(rep.fit, name, column_name, rep.verdict);
 }
 
 }  // namespace

@@ -81,6 +81,12 @@ std::optional<std::string> warning(const RegularizerOptions& options);
 /// (N = in, out or 1).
 double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options);
 
+/// A layer weight as the matrix [out, in] the penalty and the couplings take: a 2-D weight as
+/// is, a convolution weight [out, in, k_1, ..., k_d] as [out, in·k_1·…·k_d] (a view when
+/// contiguous), so N = in·k_1·…·k_d is the fan-in. Throws critnet::InvalidArgument for an
+/// undefined weight or one with fewer than 2 dimensions.
+torch::Tensor weight_matrix(const torch::Tensor& weight);
+
 /// R(V): the penalty of one weight matrix [out, in] as a differentiable scalar tensor (not
 /// multiplied by λ). Exact (probes = 0): computed on the smaller Gram matrix with an analytic
 /// gradient, computed together with the value when V requires grad (one custom autograd

@@ -271,6 +271,38 @@ TEST(CriticalPenalty, ValidateRejectsBadOptionsWithTheValue) {
             "poly coefficient c_1 must be finite, got nan");
 }
 
+// Every public entry point validates its options: the poly preset without coefficients once
+// read coefficients[0] of an empty vector in the stochastic estimator (issue 13 item 5).
+TEST(CriticalPenalty, EveryEntryPointValidatesItsOptions) {
+  const torch::Tensor v = torch::randn({4, 6}, torch::kFloat64);
+  const std::string no_coefficients = "the poly preset needs 1 to 5 coefficients c_0..c_4, got 0";
+  for (int64_t probes : {0, 2}) {
+    const auto options = RegularizerOptions().preset(Preset::kPoly).probes(probes);
+    EXPECT_EQ(invalid_argument_text([&] { penalty(v, options); }), no_coefficients);
+    EXPECT_EQ(invalid_argument_text([&] { penalty_naive(v, options); }), no_coefficients);
+    torch::Tensor grad = torch::zeros_like(v);
+    EXPECT_EQ(invalid_argument_text([&] { penalty_add_gradient(v, options, grad, 1.0); }),
+              no_coefficients);
+  }
+  const auto nan_beta = RegularizerOptions().preset(Preset::kCw).beta(NAN);
+  EXPECT_EQ(invalid_argument_text([&] { penalty(v, nan_beta); }),
+            "regulariser beta must be finite, got nan");
+  EXPECT_EQ(invalid_argument_text(
+                [&] { penalty(v, RegularizerOptions().preset(Preset::kPaper).probes(-1)); }),
+            "regulariser probes must be >= 0 (0 = exact), got -1");
+}
+
+TEST(CriticalPenalty, WeightMatrixFlattensConvolutionsToTheFanIn) {
+  const torch::Tensor conv = torch::randn({8, 3, 5, 5});
+  const torch::Tensor m = weight_matrix(conv);
+  EXPECT_EQ(m.sizes(), (std::vector<int64_t>{8, 75}));
+  EXPECT_TRUE(torch::equal(m[2], conv[2].flatten()));
+  const torch::Tensor linear = torch::randn({4, 6});
+  EXPECT_TRUE(weight_matrix(linear).is_same(linear));
+  EXPECT_EQ(invalid_argument_text([] { weight_matrix(torch::randn({5})); }),
+            "a layer weight has at least 2 dimensions [out, in, ...], got 1");
+}
+
 TEST(CriticalPenalty, RejectsWeightsThatAreNotMatrices) {
   auto options = RegularizerOptions().preset(Preset::kPaper);
   EXPECT_EQ(invalid_argument_text([&] { penalty(torch::randn({5}), options); }),

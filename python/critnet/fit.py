@@ -1,0 +1,91 @@
+"""critnet.fit: the Clauset-Shalizi-Newman power-law analysis of `critnet fit`, in process
+(critnet::report::fit_report: the same call, so the same numbers as `critnet fit --json`)."""
+import json
+import math
+
+import numpy as np
+import torch
+
+from . import _critnet
+
+
+class FitResult:
+    """The analysis and its verdict. Attributes are the keys of `critnet fit --json`
+    (docs/cli.md), with None where the JSON has null (e.g. p without a bootstrap):
+
+    xmin, alpha, alpha_se, n, n_tail, ks, p, bootstrap, bootstrap_failed, seed, candidates,
+    tail_max, tail_decades, alpha_ci_low, alpha_ci_high, alpha_ci_level (the inputs of verdict
+    rule 2), comparisons (a list of dicts: alternative, parameters, R, normalised_R, p, nested,
+    favoured), model, xmin_fixed, ks_convention, vuong_sd, and verdict (a dict: label,
+    scale_invariant, reason, rule); label is verdict["label"].
+    """
+
+    def __init__(self, document):
+        self._document = document
+        for key, value in document.items():
+            setattr(self, key, value)
+
+    @property
+    def label(self):
+        return self._document["verdict"]["label"]
+
+    @property
+    def scale_invariant(self):
+        return self._document["verdict"]["scale_invariant"]
+
+    def to_dict(self):
+        """The whole result as the dict of `critnet fit --json` (less "file" and "column")."""
+        return json.loads(json.dumps(self._document))
+
+    def __repr__(self):
+        p = "-" if self.p is None else f"{self.p:.4g}"
+        return (f"FitResult(xmin={self.xmin:.6g}, alpha={self.alpha:.4f} ± {self.alpha_se:.4f}, "
+                f"n_tail={self.n_tail}, ks={self.ks:.4g}, p={p}, verdict={self.label!r})")
+
+
+def _as_array(values):
+    if isinstance(values, torch.Tensor):
+        values = values.detach().to("cpu", torch.float64).numpy()
+    return np.ascontiguousarray(np.asarray(values, dtype=np.float64).ravel())
+
+
+def fit(values, discrete=False, xmin=None, xmax=None, bootstrap=0, seed=42, threads=0,
+        compare=True, significance=0.1, max_candidates=0, scan_min_tail=5, min_decades=1.0,
+        min_tail=50):
+    """Fits a power law to `values` (a list, numpy array or tensor of numbers, any shape;
+    flattened) the Clauset-Shalizi-Newman way, exactly as `critnet fit --json`:
+
+    discrete: the discrete power law (integers >= 1).
+    xmin: a fixed x_min (None: the minimum-KS scan over the unique values).
+    xmax: the largest x_min candidate (None: no cap).
+    bootstrap: semi-parametric bootstrap replicates for the goodness-of-fit p (0: none).
+    seed, threads: the bootstrap's seed and worker threads (0: all cores); p does not depend on
+        the thread count.
+    compare: the likelihood-ratio tests against the alternatives.
+    significance, max_candidates, scan_min_tail, min_decades, min_tail: as `critnet fit`'s
+        --significance, --max-candidates, --scan-min-tail, --min-decades, --min-tail.
+
+    Returns a FitResult. Raises ValueError (critnet.InvalidArgument) with the C++ core's message
+    for bad data or options, critnet.NumericalError when no x_min gives a valid fit.
+    """
+    document = _critnet.fit_json(
+        _as_array(values), bool(discrete), math.nan if xmin is None else float(xmin),
+        math.inf if xmax is None else float(xmax), int(bootstrap), int(seed), int(threads),
+        bool(compare), float(significance), int(max_candidates), int(scan_min_tail),
+        float(min_decades), int(min_tail))
+    return FitResult(json.loads(document))
+
+
+def read_column(path, column=1, discrete=False):
+    """One column of numbers from a text/CSV file, read as `critnet fit FILE --column C` reads it
+    (critnet::analysis::read_column_file): column is a 1-based index or a header name. Returns
+    (numpy float64 array, column name). Raises OSError (critnet.DataError) naming the file and
+    line for a missing file or a bad value; ValueError for a bad column."""
+    if isinstance(column, bool) or not isinstance(column, (int, str)):
+        raise ValueError(f"column must be a 1-based index or a header name, got {column!r}")
+    if isinstance(column, int) and column < 1:
+        raise ValueError(f"column {column}: a column index is an integer >= 1 (or give a header "
+                         "name)")
+    name, index = (column, 0) if isinstance(column, str) else ("", column - 1)
+    values, column_name = _critnet.read_column(str(path), name, index, bool(discrete))
+    return np.asarray(values, dtype=np.float64), column_name

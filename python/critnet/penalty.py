@@ -1,0 +1,55 @@
+"""critnet.penalty: R(V) of one weight as a differentiable scalar, value and analytic gradient
+from the C++ core (critnet::reg::penalty_add_gradient), not autograd through a Gram matrix."""
+import torch
+
+from . import _critnet
+
+
+def _coefficients(coefficients):
+    return [] if coefficients is None else [float(c) for c in coefficients]
+
+
+class _Penalty(torch.autograd.Function):
+    """Forward: the C++ value and gradient together; backward: grad_output times the gradient.
+    Not twice differentiable (the C++ gradient is not a graph)."""
+
+    @staticmethod
+    def forward(ctx, weight, preset, beta, side, n, coefficients, probes):
+        value, grad = _critnet.penalty_and_gradient(weight, preset, beta, side, n, coefficients,
+                                                    probes)
+        ctx.save_for_backward(grad)
+        return value
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (grad,) = ctx.saved_tensors
+        return grad_output * grad, None, None, None, None, None, None
+
+
+def penalty(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficients=None,
+            probes=0):
+    """R(V) = ||P||_F^2 of one layer weight (SPEC.md section 2; docs/methods.md).
+
+    weight: a float tensor [out, in] (Linear) or [out, in, k1, ...] (Conv), taken as
+        [out, in*k1*...]; on the CPU, or CUDA where critnet was built with it.
+    preset: "paper" (I + a w + 2 a^2 w^2), "paper-eq33", "cw" (I - a w), "poly"
+        (sum_k c_k (a w)^k with `coefficients` c_0..c_4), "l1", "l2", "none".
+    beta: inverse temperature; a = beta / N.
+    side: "in" (w = V^T V) or "out" (w = V V^T).
+    n: N of a = beta / N: "fan-in", "fan-out" or "one".
+    probes: 0 for the exact penalty; m > 0 for the Hutchinson estimate with m Rademacher probes
+        (value and gradient unbiased, from the same probes; torch's global generator).
+
+    Returns a 0-d tensor of the weight's dtype; differentiable with respect to `weight`.
+    Raises ValueError (critnet.InvalidArgument) with the C++ core's message for bad arguments.
+    """
+    args = (preset, float(beta), side, n, _coefficients(coefficients), int(probes))
+    if torch.is_grad_enabled() and weight.requires_grad:
+        return _Penalty.apply(weight, *args)
+    return _critnet.penalty_value(weight, *args)
+
+
+def penalty_naive(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficients=None):
+    """The literal formula with autograd through the full Gram matrix of the chosen side
+    (critnet::reg::penalty_naive): the reference the fast path is tested against."""
+    return _critnet.penalty_naive(weight, preset, float(beta), side, n, _coefficients(coefficients))

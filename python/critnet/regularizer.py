@@ -1,0 +1,77 @@
+"""critnet.CriticalRegularizer: lambda * sum_l R(V_l) over a torch.nn.Module's Linear and Conv
+weights, to add to any loss (any torch.optim optimiser); thin Python over critnet.penalty."""
+import warnings
+
+import torch
+
+from . import _critnet
+from .penalty import _coefficients, penalty
+
+_LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
+
+
+class CriticalRegularizer:
+    """The critical penalty of a model's layers (SPEC.md section 2; docs/python.md).
+
+    model: any torch.nn.Module; its Linear and Conv1d/2d/3d submodules, in the order of
+        model.named_modules(), are the candidate layers.
+    layers: None (every candidate but the last: the output layer), or a list of submodule
+        names (as in named_modules(), e.g. "features.0") or indices into the candidates.
+    preset, beta, side, n, coefficients, probes: as critnet.penalty.
+    strength: lambda >= 0.
+    interval: k >= 1; the penalty is applied every k-th call with strength k * lambda (the lazy
+        schedule of `critnet train --reg-interval`); other calls return a zero.
+
+    reg(step=None) returns the scalar to add to the loss; step (0-based) picks the calls that
+    apply the penalty (step % interval == 0); without it the regulariser counts its calls.
+    """
+
+    def __init__(self, model, preset="paper", beta=1.0, strength=1e-3, layers=None, interval=1,
+                 probes=0, side="in", n="fan-in", coefficients=None):
+        warning = _critnet.check_regularizer(preset, float(beta), float(strength), side, n,
+                                             _coefficients(coefficients), int(interval),
+                                             int(probes))
+        if warning is not None:
+            warnings.warn(warning, stacklevel=2)
+        candidates = [(name, m) for name, m in model.named_modules()
+                      if isinstance(m, _LAYER_TYPES)]
+        if layers is None:
+            chosen = candidates[:-1]
+        else:
+            by_name = dict(candidates)
+            chosen, seen = [], set()
+            for layer in layers:
+                if isinstance(layer, int):
+                    if not 0 <= layer < len(candidates):
+                        raise ValueError(f"layer {layer} out of range: the model has "
+                                         f"{len(candidates)} Linear/Conv layers")
+                    name = candidates[layer][0]
+                elif layer in by_name:
+                    name = layer
+                else:
+                    raise ValueError(f"layer {layer!r} is not a Linear/Conv submodule of the "
+                                     f"model; those are: {', '.join(by_name) or 'none'}")
+                if name in seen:
+                    raise ValueError(f"layer {name!r} is listed twice (each layer is "
+                                     "penalised once)")
+                seen.add(name)
+                chosen.append((name, by_name[name]))
+        self.layers = [name for name, _ in chosen]
+        self._modules = [m for _, m in chosen]
+        self.preset, self.beta, self.strength = preset, float(beta), float(strength)
+        self.side, self.n, self.coefficients = side, n, coefficients
+        self.interval, self.probes = int(interval), int(probes)
+        self._calls = 0
+
+    def penalties(self):
+        """R(V_l) of each chosen layer (differentiable), in the order of self.layers."""
+        return [penalty(m.weight, self.preset, self.beta, self.side, self.n, self.coefficients,
+                        self.probes) for m in self._modules]
+
+    def __call__(self, step=None):
+        if step is None:
+            step, self._calls = self._calls, self._calls + 1
+        if step % self.interval != 0 or not self._modules or self.strength == 0.0:
+            weight = self._modules[0].weight if self._modules else torch.zeros(())
+            return torch.zeros((), dtype=weight.dtype, device=weight.device)
+        return (self.strength * self.interval) * torch.stack(self.penalties()).sum()
