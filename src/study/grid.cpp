@@ -92,10 +92,10 @@ std::string num(double v) {
 }  // namespace
 
 std::string stable_hash(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
   for (unsigned char c : text) {
     h ^= c;
-    h *= 1099511628211ULL;
+    h *= 0x100000001b3ULL;  // FNV prime
   }
   return fmt::format("{:016x}", h);
 }

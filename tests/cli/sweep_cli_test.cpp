@@ -176,7 +176,8 @@ TEST(SweepCli, BadInput) {
   r = run_critnet({"sweep", "run", write_grid(tmp), "--out", tmp.file("o")}, o);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("CRITNET_SHARD_COUNT is not"));
-  r = run_critnet({"sweep", "status", tmp.path().string()});
+  fs::create_directories(tmp.path() / "empty");
+  r = run_critnet({"sweep", "status", tmp.file("empty")});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr("not a sweep directory"));
   r = run_critnet({"sweep", "collect", tmp.file("nowhere")});
