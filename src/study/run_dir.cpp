@@ -64,13 +64,29 @@ CellState cell_state(const fs::path& sweep_dir, const Cell& cell) {
   return CellState::kFailed;
 }
 
+namespace {
+// DIR/cells.json: the expanded grid, cell by cell (index, id, hash, settings), for scripts.
+void write_cell_list(const fs::path& sweep_dir, const Grid& grid) {
+  json cells = json::array();
+  for (const auto& c : grid.expand())
+    cells.push_back({{"index", c.index}, {"id", c.id}, {"hash", c.hash}, {"settings", c.settings}});
+  const std::string text = cells.dump(1) + "\n";
+  const fs::path file = sweep_dir / "cells.json";
+  try {
+    if (io::read_text_file(file) == text) return;
+  } catch (const Error&) {
+  }
+  io::write_file_atomic(file, text);
+}
+}  // namespace
+
 void init_sweep_dir(const fs::path& sweep_dir, const Grid& grid) {
   const json doc = to_json(grid);
   const fs::path file = sweep_dir / "grid.json";
   std::error_code ec;
   if (fs::exists(file, ec)) {
     const json saved = io::read_json_file(file, "grid file");
-    if (saved == doc) return;
+    if (saved == doc) return write_cell_list(sweep_dir, grid);
     std::string diff;
     for (auto it = doc.begin(); it != doc.end(); ++it)
       if (!saved.contains(it.key()) || saved[it.key()] != it.value())
@@ -87,6 +103,7 @@ void init_sweep_dir(const fs::path& sweep_dir, const Grid& grid) {
   }
   io::create_directories(sweep_dir / "cells");
   io::write_file_atomic(file, doc.dump(2) + "\n");
+  write_cell_list(sweep_dir, grid);
 }
 
 Grid load_sweep_grid(const fs::path& sweep_dir) {

@@ -53,6 +53,9 @@ TEST(SweepCli, RunStatusCollectAndResume) {
   EXPECT_THAT(r.out, HasSubstr("ran 5, done before 0, failed 0"));
   EXPECT_THAT(r.err, HasSubstr("cell 1/5: none-e1-s0"));
   EXPECT_TRUE(fs::exists(fs::path(out) / "grid.json"));
+  const json listed = json::parse(read_file(fs::path(out) / "cells.json"));
+  ASSERT_EQ(listed.size(), 5u);
+  EXPECT_EQ(listed[4]["id"], "cw-b4-l0.1-e1-s0");
 
   r = run_critnet({"sweep", "status", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;

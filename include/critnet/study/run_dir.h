@@ -2,6 +2,7 @@
 /// A sweep's directory and the state of its cells:
 ///   DIR/grid.json              the grid (schema critnet.grid/1) the cells were expanded from;
 ///                              a sweep refuses a DIR holding another grid
+///   DIR/cells.json             the expanded grid: every cell's index, id, hash and settings
 ///   DIR/cells/<id>/            one cell, self-contained and resumable:
 ///     settings.json            the cell's settings and hash (written first)
 ///     train/                   the training run (config.json, metrics.jsonl, checkpoint/)
@@ -43,8 +44,9 @@ bool cell_done(const std::filesystem::path& cell_json, const Cell& cell);
 /// The state of one cell (see above).
 CellState cell_state(const std::filesystem::path& sweep_dir, const Cell& cell);
 
-/// Writes DIR/grid.json for `grid`, or checks that the one there holds the same grid. Throws
-/// InvalidArgument ("DIR holds a sweep of another grid: ...; choose another --out") when not.
+/// Writes DIR/grid.json (and DIR/cells.json) for `grid`, or checks that the one there holds the
+/// same grid. Throws InvalidArgument ("DIR holds a sweep of another grid: ...; choose another
+/// --out") when not.
 void init_sweep_dir(const std::filesystem::path& sweep_dir, const Grid& grid);
 
 /// The grid of a sweep directory (DIR/grid.json); DataError when there is none.
