@@ -394,7 +394,8 @@ CollectResult collect(const fs::path& sweep_dir) {
     cells.push_back(io::read_json_file(file, "cell.json"));
     out.done.push_back(c.id);
   }
-  json table = json::array();
+  // Rows keep the CSV's column order (nlohmann::json would sort the keys).
+  nlohmann::ordered_json table = nlohmann::ordered_json::array();
   std::string csv;
   for (const auto& col : table_columns()) csv += (csv.empty() ? "" : ",") + col;
   csv += "\n";
@@ -402,10 +403,14 @@ CollectResult collect(const fs::path& sweep_dir) {
     try {
       for (const auto& row : cell_rows(c)) {
         std::string line;
-        for (std::size_t i = 0; i < table_columns().size(); ++i)
-          line += (i ? "," : "") + csv_field(row.at(table_columns()[i]));
+        nlohmann::ordered_json ordered;
+        for (std::size_t i = 0; i < table_columns().size(); ++i) {
+          const json& v = row.at(table_columns()[i]);
+          line += (i ? "," : "") + csv_field(v);
+          ordered[table_columns()[i]] = nlohmann::ordered_json::parse(v.dump());
+        }
         csv += line + "\n";
-        table.push_back(row);
+        table.push_back(std::move(ordered));
       }
     } catch (const json::exception& e) {
       throw DataError(fmt::format("{}: malformed cell.json: {}",
