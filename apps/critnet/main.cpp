@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   critnet::cli::setup_train(app);
   critnet::cli::setup_probe(app);
   critnet::cli::setup_reproduce(app);
+  critnet::cli::setup_sweep(app);
 
   try {
     app.parse(argc, argv);

@@ -18,11 +18,16 @@
 #include "critnet/report/csv.h"
 #include "critnet/report/measures.h"
 #include "critnet/report/results.h"
+#include "critnet/study/stage.h"
 #include "critnet/train/checkpoint.h"
 
 namespace critnet::experiment {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+
+using study::file_exists;
+using study::write_if_changed;
+using study::write_training_curve;
 
 namespace {
 
@@ -38,37 +43,25 @@ void log(const ReproduceCallbacks& cb, const std::string& line) {
   if (cb.log) cb.log(line);
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+study::StageCallbacks stage_callbacks(const ReproduceCallbacks& cb) {
+  return {cb.log, cb.on_step};
 }
 
-std::string read_text(const fs::path& path) {
-  return io::read_text_file(path);
+train::TrainResult train_or_resume(const train::TrainOptions& t, const std::string& name,
+                                   const ReproduceCallbacks& cb) {
+  return study::train_or_resume(t, name, stage_callbacks(cb), "reproduce");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 json read_json(const fs::path& path) {
   return io::read_json_file(path);
 }
 
-bool file_exists(const fs::path& p) {
-  std::error_code ec;
-  return fs::exists(p, ec);
-}
-
 void make_dirs(const fs::path& dir) {
   io::create_directories(dir);
-}
-
-// Writes `text` atomically, but leaves the file (and its time stamp) alone when it already
-// holds exactly that text.
-void write_if_changed(const fs::path& path, const std::string& text) {
-  if (file_exists(path)) {
-    try {
-      if (read_text(path) == text) return;
-    } catch (const Error&) {
-    }
-  }
-  io::write_file_atomic(path, text);
 }
 
 std::string pretty_data_name(const std::string& name) {
@@ -113,38 +106,6 @@ train::TrainOptions base_train_options(const ReproduceOptions& o) {
   t.device = o.device;
   t.threads = o.threads;
   return t;
-}
-
-// Trains into t.out_dir, resuming its checkpoint when there is one (a complete run returns its
-// history without training).
-train::TrainResult train_or_resume(train::TrainOptions t, const std::string& name,
-                                   const ReproduceCallbacks& cb) {
-  const fs::path ckpt = fs::path(t.out_dir) / "checkpoint" / "state.json";
-  if (file_exists(ckpt)) t.resume = t.out_dir;
-  train::TrainCallbacks tc;
-  tc.on_start = [&](const json&) {
-    if (!t.resume.empty())
-      log(cb, fmt::format("train {}: resuming {}", name, t.out_dir));
-    else
-      log(cb, fmt::format("train {}: {} epochs into {}", name, t.epochs, t.out_dir));
-  };
-  if (cb.on_step) tc.on_step = [&](const train::StepInfo& s) { cb.on_step(name, s); };
-  tc.on_epoch = [&](const train::EpochMetrics& m) {
-    log(cb, fmt::format("train {}: epoch {}/{}{}: loss {:.4f} (data {:.4f}), test accuracy "
-                        "{:.4f}, {:.0f} samples/s",
-                        name, m.epoch, t.epochs, m.complete ? "" : " (partial)", m.train_loss,
-                        m.data_loss, m.test_accuracy, m.samples_per_s));
-  };
-  try {
-    train::TrainResult r = train::train(t, tc);
-    CRITNET_CHECK_AS(Error, !r.history.empty(), "train ", name, ": no epoch was trained");
-    return r;
-  } catch (const Interrupted& e) {  // the arm's checkpoint is written: the rerun resumes it
-    throw Interrupted(e.signal(), fmt::format("interrupted by {} while training {}; its checkpoint "
-                                              "is in {}/checkpoint: run the same reproduce "
-                                              "command again to continue",
-                                              signal_name(e.signal()), name, t.out_dir));
-  }
 }
 
 // An arm is named by its preset ("baseline": none).
@@ -263,10 +224,10 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
 // ---------------------------------------------------------------------------------------------
 // Probing
 
-// Probes one arm into probe/<arm> with the probe workflow (critnet/probe/workflow.h) and
-// returns its probe.json.
-json probe_arm(const ReproduceOptions& o, const std::string& arm, int s, const fs::path& run_dir,
-               double beta, const ReproduceCallbacks& cb) {
+// Probes seed s of one arm into probe/<arm>/seed-<s> with the probe workflow
+// (critnet/probe/workflow.h) unless its probe is complete; returns its probe.json.
+json probe_or_reuse(const ReproduceOptions& o, const std::string& arm, int s,
+                    const fs::path& run_dir, double beta, const ReproduceCallbacks& cb) {
   const std::string name = fmt::format("{} seed {}", arm, s);
   probe::ProbeCheckpointOptions po;
   po.checkpoint = (run_dir / "arms" / arm / seed_dir(s)).string();
@@ -282,21 +243,7 @@ json probe_arm(const ReproduceOptions& o, const std::string& arm, int s, const f
   po.device = o.device;
   po.out_dir = (run_dir / "probe" / arm / seed_dir(s)).string();
   po.holder = "critnet reproduce";
-  probe::ProbeCallbacks pc;
-  pc.log = [&](const std::string& line) { log(cb, fmt::format("probe {}: {}", name, line)); };
-  const probe::ProbeOutcome out = probe::probe_checkpoint(po, pc);
-  log(cb, fmt::format("probe {}: done in {:.1f} s", name,
-                      out.document["seconds"]["total"].get<double>()));
-  return out.document;
-}
-
-// Probes seed s of an arm unless its probe is complete; returns its probe.json.
-json probe_or_reuse(const ReproduceOptions& o, const std::string& arm, int s,
-                    const fs::path& run_dir, double beta, const ReproduceCallbacks& cb) {
-  const fs::path file = run_dir / "probe" / arm / seed_dir(s) / "probe.json";
-  if (!probe::probe_complete(file)) return probe_arm(o, arm, s, run_dir, beta, cb);
-  log(cb, fmt::format("probe {} seed {}: done before, skipped", arm, s));
-  return read_json(file);
+  return study::probe_or_reuse(po, name, stage_callbacks(cb));
 }
 
 // A seed's results.json entries: its probe's "results", CSV paths made relative to run_dir.
@@ -306,22 +253,6 @@ json seed_results(const json& probe_doc, const std::string& arm, int s) {
   for (auto& e : results)
     if (e.contains("csv")) e["csv"] = dir + e["csv"].get<std::string>();
   return results;
-}
-
-// The training curve of an arm as CSV: epoch, train loss (data + penalty), train
-// cross-entropy, test loss, test accuracy.
-void write_training_curve(const fs::path& path, const std::vector<train::EpochMetrics>& history) {
-  std::vector<double> epoch, loss, data_loss, test_loss, acc;
-  for (const auto& m : history) {
-    epoch.push_back(static_cast<double>(m.epoch));
-    loss.push_back(m.train_loss);
-    data_loss.push_back(m.data_loss);
-    test_loss.push_back(m.test_loss);
-    acc.push_back(m.test_accuracy);
-  }
-  report::write_csv(path,
-                    {"epoch", "train loss", "train cross-entropy", "test loss", "test accuracy"},
-                    {epoch, loss, data_loss, test_loss, acc});
 }
 
 }  // namespace

@@ -16,5 +16,6 @@ void setup_meanfield(CLI::App& app);
 void setup_train(CLI::App& app);
 void setup_probe(CLI::App& app);
 void setup_reproduce(CLI::App& app);
+void setup_sweep(CLI::App& app);
 
 }  // namespace critnet::cli

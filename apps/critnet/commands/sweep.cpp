@@ -1,0 +1,293 @@
+// `critnet sweep`: a grid study (critnet/study/): run the cells of a shard (in J local worker
+// processes), show the state of every cell, collect the cells into a table and a report.
+#include <fmt/core.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+#include "commands/parse_list.h"
+#include "commands/validate.h"
+#include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
+#include "critnet/core/io.h"
+#include "critnet/study/collect.h"
+#include "critnet/study/grid.h"
+#include "critnet/study/run_dir.h"
+#include "critnet/study/shard.h"
+#include "critnet/study/stage.h"
+
+extern char** environ;
+
+namespace critnet::cli {
+namespace {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// The grid flags of the common case (no grid file); each is used only when given.
+struct GridFlags {
+  std::string presets, betas, beta_fractions, lambdas, epochs, hidden, data, data_dir;
+  std::string seeds;
+  int64_t train_limit = 0, test_limit = 0, probe_limit = 0, max_steps = 0, batch_size = 0;
+  int64_t synthetic_train = 0, synthetic_test = 0, max_candidates = 0;
+  int bootstrap = 0;
+  std::vector<std::pair<CLI::Option*, std::function<void(json&)>>> given;
+};
+
+struct SweepRunArgs {
+  std::string grid;
+  std::string out;
+  std::string shard;
+  int jobs = 1;
+  int threads = 0;
+  std::string device = "cpu";
+  GridFlags flags;
+};
+
+void say(const std::string& line) {
+  fmt::print(stderr, "critnet: {}\n", line);
+  std::fflush(stderr);
+}
+
+study::Grid resolve_grid(const SweepRunArgs& a) {
+  bool any_flag = false;
+  for (const auto& [option, apply] : a.flags.given) any_flag |= option->count() > 0;
+  if (!a.grid.empty()) {
+    if (any_flag)
+      throw InvalidArgument("give a grid file or grid flags (--presets, --betas, ...), not both");
+    return study::load_grid(a.grid);
+  }
+  if (!any_flag)
+    throw InvalidArgument("sweep run: give a grid file (GRID) or the grid flags (--presets ...)");
+  json doc = json::object();
+  for (const auto& [option, apply] : a.flags.given)
+    if (option->count() > 0) apply(doc);
+  return study::parse_grid(doc);
+}
+
+// Starts `argv` (the same executable) and returns its PID.
+pid_t spawn(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) throw Error(fmt::format("sweep run: cannot start a worker: {}", std::strerror(rc)));
+  return pid;
+}
+
+void run_sweep(const SweepRunArgs& a) {
+  const study::Grid grid = resolve_grid(a);
+  const std::vector<study::Cell> cells = grid.expand();
+  const study::Shard shard = study::shard_from_env(a.shard);
+  const fs::path dir = fs::absolute(a.out).lexically_normal();
+  study::init_sweep_dir(dir, grid);
+  std::size_t mine = 0;
+  for (const auto& c : cells) mine += shard.contains(c.index);
+  say(fmt::format("sweep {}: {} cells, shard {} ({}) holds {}{}", dir.string(), cells.size(),
+                  shard.to_string(), shard.source, mine,
+                  a.jobs > 1 ? fmt::format(", {} worker processes", a.jobs) : ""));
+
+  if (a.jobs > 1) {
+    // J workers, each a sub-shard of this shard: a deterministic split, no scheduler.
+    std::vector<std::pair<pid_t, std::string>> workers;
+    const std::string grid_file = (dir / "grid.json").string();
+    for (int j = 0; j < a.jobs; ++j) {
+      const study::Shard sub = shard.sub(static_cast<std::size_t>(j), a.jobs);
+      workers.emplace_back(spawn({"critnet", "sweep", "run", grid_file, "--out", dir.string(),
+                                  "--shard", sub.to_string(), "--jobs", "1", "--threads",
+                                  std::to_string(a.threads), "--device", a.device}),
+                           sub.to_string());
+    }
+    std::vector<std::string> failed;
+    int interrupted = 0;
+    for (const auto& [pid, name] : workers) {
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
+      if (WIFEXITED(status) && WEXITSTATUS(status) > 128) interrupted = WEXITSTATUS(status) - 128;
+      failed.push_back(WIFEXITED(status)
+                           ? fmt::format("shard {} (exit {})", name, WEXITSTATUS(status))
+                           : fmt::format("shard {} (signal {})", name, WTERMSIG(status)));
+    }
+    const study::SweepStatus st = study::sweep_status(dir);
+    fmt::print("sweep {}: {} of {} cells done\n", dir.string(), st.count(study::CellState::kDone),
+               st.cells.size());
+    if (interrupted)
+      throw Interrupted(interrupted,
+                        "sweep run: interrupted; run the same command again to "
+                        "continue");
+    if (!failed.empty()) {
+      std::string list;
+      for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
+      throw Error(
+          fmt::format("sweep run: {} of {} workers failed: {}; `critnet sweep status {}` "
+                      "lists the cells, rerun to redo them",
+                      failed.size(), workers.size(), list, dir.string()));
+    }
+    return;
+  }
+
+  study::RunOptions run;
+  run.threads = a.threads;
+  run.device = a.device;
+  study::StageCallbacks cb;
+  const std::string tag = shard.n > 1 ? fmt::format("[{}] ", shard.to_string()) : "";
+  cb.log = [&](const std::string& line) { say(tag + line); };
+  const study::ShardRun r = study::run_shard(
+      grid, dir, shard, run, cb, [&](const study::Cell& c, std::size_t i, std::size_t n) {
+        say(fmt::format("{}cell {}/{}: {}", tag, i + 1, n, c.id));
+      });
+  fmt::print("sweep {} shard {}: ran {}, done before {}, failed {}\n", dir.string(),
+             shard.to_string(), r.ran.size(), r.skipped.size(), r.failed.size());
+  if (!r.failed.empty()) {
+    std::string list;
+    for (const auto& [id, err] : r.failed) list += (list.empty() ? "" : ", ") + id;
+    throw Error(
+        fmt::format("sweep run: {} cell(s) failed: {}; rerun to redo them", r.failed.size(), list));
+  }
+}
+
+void sweep_status(const std::string& dir_text) {
+  const fs::path dir = fs::absolute(dir_text).lexically_normal();
+  const study::SweepStatus st = study::sweep_status(dir);
+  using study::CellState;
+  fmt::print("sweep {}: {} cells: {} done, {} running, {} failed, {} missing\n", dir.string(),
+             st.cells.size(), st.count(CellState::kDone), st.count(CellState::kRunning),
+             st.count(CellState::kFailed), st.count(CellState::kMissing));
+  for (std::size_t i = 0; i < st.cells.size(); ++i)
+    if (st.states[i] != CellState::kDone)
+      fmt::print("{:<8} {}\n", study::to_string(st.states[i]), st.cells[i].id);
+}
+
+void sweep_collect(const std::string& dir_text) {
+  const fs::path dir = fs::absolute(dir_text).lexically_normal();
+  const study::CollectResult r = study::collect(dir);
+  fmt::print("sweep {}: collected {} cells ({} rows)\n", dir.string(), r.done.size(), r.rows);
+  fmt::print("table: {}\ntable: {}\nreport: {}\n", r.csv.string(), r.json.string(),
+             r.html.string());
+  if (!r.missing.empty()) {
+    fmt::print("missing {} cells (not done; `critnet sweep status` tells why):\n",
+               r.missing.size());
+    for (const auto& id : r.missing) fmt::print("missing  {}\n", id);
+  }
+}
+
+void add_grid_flags(CLI::App* cmd, GridFlags& f) {
+  auto given = [&f](CLI::Option* option, std::function<void(json&)> apply) {
+    f.given.emplace_back(option, std::move(apply));
+  };
+  auto names = [](const std::string& text) {
+    json list = json::array();
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+      if (!item.empty()) list.push_back(item);
+    return list;
+  };
+  given(cmd->add_option("--presets", f.presets,
+                        "Grid without a file: presets, comma-separated (none = baseline, paper, "
+                        "cw, l2, l1, paper-eq33)"),
+        [&f, names](json& d) { d["presets"] = names(f.presets); });
+  given(cmd->add_option("--betas", f.betas, "β values (absolute)")->check(real_list(false, true)),
+        [&f](json& d) { d["beta"] = parse_list<double>(f.betas, "--betas"); });
+  given(cmd->add_option("--beta-fractions", f.beta_fractions, "β as fractions f of N₁ (β = f·N₁)")
+            ->check(real_list(false, true)),
+        [&f](json& d) {
+          d["beta_fraction"] = parse_list<double>(f.beta_fractions, "--beta-fractions");
+        });
+  given(cmd->add_option("--lambdas", f.lambdas, "λ values")->check(real_list(false, true)),
+        [&f](json& d) { d["lambda"] = parse_list<double>(f.lambdas, "--lambdas"); });
+  given(cmd->add_option("--seeds", f.seeds, "Seed count N (seeds 0..N-1)")->check(integer(1, 1000)),
+        [&f](json& d) { d["seeds"] = std::stoll(f.seeds); });
+  given(cmd->add_option("--epochs", f.epochs, "Epochs values")
+            ->check(integer_list(1, kInt64Max, true)),
+        [&f](json& d) { d["epochs"] = parse_list<int64_t>(f.epochs, "--epochs"); });
+  given(cmd->add_option("--hidden", f.hidden, "Hidden widths (default 600,400,200,100)")
+            ->check(integer_list(1, kMaxWidth, false)),
+        [&f](json& d) { d["hidden"] = parse_list<int64_t>(f.hidden, "--hidden"); });
+  given(cmd->add_option("--data", f.data, "fashion-mnist | cifar10 | mnist | synthetic:D"),
+        [&f](json& d) { d["data"]["source"] = f.data; });
+  given(cmd->add_option("--data-dir", f.data_dir, "Directory of the data files"),
+        [&f](json& d) { d["data"]["data_dir"] = f.data_dir; });
+  given(cmd->add_option("--train-limit", f.train_limit, "First N train samples (0 = all)")
+            ->check(integer(0)),
+        [&f](json& d) { d["data"]["train_limit"] = f.train_limit; });
+  given(cmd->add_option("--test-limit", f.test_limit, "First N test samples (0 = all)")
+            ->check(integer(0)),
+        [&f](json& d) { d["data"]["test_limit"] = f.test_limit; });
+  given(cmd->add_option("--synthetic-train", f.synthetic_train, "Train samples of synthetic:D")
+            ->check(integer(1)),
+        [&f](json& d) { d["data"]["synthetic_train"] = f.synthetic_train; });
+  given(cmd->add_option("--synthetic-test", f.synthetic_test, "Test samples of synthetic:D")
+            ->check(integer(1)),
+        [&f](json& d) { d["data"]["synthetic_test"] = f.synthetic_test; });
+  given(cmd->add_option("--max-steps", f.max_steps, "Stop each cell after N steps (0 = none)")
+            ->check(integer(0)),
+        [&f](json& d) { d["max_steps"] = f.max_steps; });
+  given(cmd->add_option("--batch-size", f.batch_size, "Samples per step")
+            ->check(integer(1, kMaxBatchSize)),
+        [&f](json& d) { d["batch_size"] = f.batch_size; });
+  given(cmd->add_option("--probe-limit", f.probe_limit, "Test samples probed (0 = all)")
+            ->check(integer(0)),
+        [&f](json& d) { d["probe"]["limit"] = f.probe_limit; });
+  given(cmd->add_option("--bootstrap", f.bootstrap, "Bootstrap replicates per fit")
+            ->check(integer(0, kMaxBootstrap)),
+        [&f](json& d) { d["probe"]["bootstrap"] = f.bootstrap; });
+  given(cmd->add_option("--max-candidates", f.max_candidates, "x_min candidates per fit (0 = all)")
+            ->check(integer(0)),
+        [&f](json& d) { d["probe"]["max_candidates"] = f.max_candidates; });
+}
+
+}  // namespace
+
+void setup_sweep(CLI::App& app) {
+  auto* sweep = app.add_subcommand(
+      "sweep",
+      "A grid study: train, probe and fit every cell of a grid (preset × β × λ × epochs × seed), "
+      "resumably and in shards, then collect the cells into a table and a report");
+  sweep->require_subcommand(1);
+
+  auto a = std::make_shared<SweepRunArgs>();
+  auto* run = sweep->add_subcommand(
+      "run",
+      "Run the cells of a shard into DIR/cells/<id>/ (done cells are skipped, half-written ones "
+      "redone); the shard comes from --shard, SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX "
+      "+ CRITNET_SHARD_COUNT, else every cell");
+  run->add_option("GRID", a->grid, "Grid file (JSON, critnet.grid/1; docs/cli.md)");
+  run->add_option("--out", a->out, "Sweep directory")->required();
+  run->add_option("--shard", a->shard, "This process's shard K/N (0 <= K < N): cells i % N == K");
+  run->add_option("--jobs", a->jobs, "Local worker processes, each a sub-shard (default 1)")
+      ->check(integer(1, 256));
+  run->add_option("--threads", a->threads, "CPU threads per worker (default 0 = all cores)")
+      ->check(threads_value());
+  run->add_option("--device", a->device, "cpu (default) | auto | cuda | cuda:N");
+  add_grid_flags(run, a->flags);
+  run->callback([a] { run_sweep(*a); });
+
+  auto status_dir = std::make_shared<std::string>();
+  auto* status = sweep->add_subcommand(
+      "status", "Count done / running / failed / missing cells and list the cells not done");
+  status->add_option("DIR", *status_dir, "Sweep directory")->required();
+  status->callback([status_dir] { sweep_status(*status_dir); });
+
+  auto collect_dir = std::make_shared<std::string>();
+  auto* collect = sweep->add_subcommand(
+      "collect",
+      "Read the done cells (never re-runs them): DIR/table.csv, DIR/table.json (one row per cell "
+      "× measure × layer) and DIR/report.html (heatmaps over β × λ per preset)");
+  collect->add_option("DIR", *collect_dir, "Sweep directory")->required();
+  collect->callback([collect_dir] { sweep_collect(*collect_dir); });
+}
+
+}  // namespace critnet::cli

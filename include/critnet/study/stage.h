@@ -1,0 +1,91 @@
+#pragma once
+/// The stages every study runs (`critnet reproduce`, a fixed small study, and `critnet sweep`, a
+/// grid of cells), once: train (resuming a checkpoint), probe + fit (critnet/probe/workflow.h,
+/// reusing a complete probe.json), and the small file helpers around them. Each stage goes from a
+/// run directory to a run directory and is skipped when its outputs are complete, so an
+/// interrupted study continues where it stopped.
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "critnet/probe/workflow.h"
+#include "critnet/study/grid.h"
+#include "critnet/study/run_dir.h"
+#include "critnet/study/shard.h"
+#include "critnet/train/train.h"
+
+namespace critnet::study {
+
+/// Observers of a stage; the library never prints.
+struct StageCallbacks {
+  /// One line per stage step (no newline), e.g. "train paper seed 0: epoch 2/3 ...".
+  std::function<void(const std::string&)> log;
+  /// After every optimiser step of run `name`.
+  std::function<void(const std::string& name, const train::StepInfo&)> on_step;
+};
+
+/// Trains into t.out_dir, resuming its checkpoint when there is one (a complete run returns its
+/// history without training). `name` names the run in log lines and errors; `command` the
+/// command to run again after an interruption (e.g. "reproduce"). Rethrows Interrupted with a
+/// message saying where the checkpoint is.
+train::TrainResult train_or_resume(train::TrainOptions t, const std::string& name,
+                                   const StageCallbacks& cb, const std::string& command);
+
+/// Probes with the probe workflow unless `po.out_dir`/probe.json is complete; returns its
+/// probe.json. `name` names the run in log lines.
+nlohmann::json probe_or_reuse(const probe::ProbeCheckpointOptions& po, const std::string& name,
+                              const StageCallbacks& cb);
+
+/// The training curve as CSV: epoch, train loss (data + penalty), train cross-entropy, test
+/// loss, test accuracy.
+void write_training_curve(const std::filesystem::path& path,
+                          const std::vector<train::EpochMetrics>& history);
+
+/// Writes `text` atomically, but leaves the file (and its time stamp) alone when it already
+/// holds exactly that text.
+void write_if_changed(const std::filesystem::path& path, const std::string& text);
+
+/// Whether `path` exists (no error for an unreadable parent).
+bool file_exists(const std::filesystem::path& path);
+
+/// How a process runs cells (not part of the results, so not in the grid).
+struct RunOptions {
+  int threads = 0;             ///< intra-op threads (0 = all cores)
+  std::string device = "cpu";  ///< "cpu", "auto", "cuda", "cuda:N"
+};
+
+/// What run_cell did.
+enum class CellAction { kSkipped, kRan };
+
+/// The cell stage: trains the cell (resuming its checkpoint), probes and fits it, and writes
+/// DIR/cells/<id>/cell.json (kCellSchema, docs/report-schema.md) atomically last, holding the
+/// cell's lock throughout. A done cell (cell.json of the same settings hash) is skipped; a
+/// half-written one is continued (its training resumes, a complete probe is reused); one whose
+/// settings.json differs is started again. `input_size` is N₁ (β fractions, baseline β).
+/// Throws io::LockedError when another process runs the cell, and the stages' errors.
+CellAction run_cell(const Grid& grid, const Cell& cell, const std::filesystem::path& sweep_dir,
+                    int64_t input_size, const RunOptions& run, const StageCallbacks& cb);
+
+/// The cell.json document of a cell from its training history and probe.json (the verdicts by
+/// grid.rule). Exposed for tests.
+nlohmann::json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
+                             const std::vector<train::EpochMetrics>& history,
+                             const nlohmann::json& probe_doc);
+
+/// What run_shard did.
+struct ShardRun {
+  std::vector<std::string> skipped, ran;
+  /// Cells that failed, with the error (the other cells still ran).
+  std::vector<std::pair<std::string, std::string>> failed;
+};
+
+/// Runs the cells of `shard` one after another (grid.json must exist: init_sweep_dir). A cell
+/// that fails (NumericalError, another process holding it, ...) is recorded and the next one
+/// runs; Interrupted stops the run. `on_cell(cell, position, count)` before each cell.
+ShardRun run_shard(const Grid& grid, const std::filesystem::path& sweep_dir, const Shard& shard,
+                   const RunOptions& run, const StageCallbacks& cb,
+                   const std::function<void(const Cell&, std::size_t, std::size_t)>& on_cell = {});
+
+}  // namespace critnet::study

@@ -1,0 +1,430 @@
+// Collects a sweep's done cells into a tidy table (CSV, JSON) and a self-contained HTML report
+// with heatmaps over β × λ per preset (inline SVG).
+#include "critnet/study/collect.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "critnet/core/error.h"
+#include "critnet/core/io.h"
+#include "critnet/study/run_dir.h"
+#include "report/detail/text.h"
+
+namespace critnet::study {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using report::detail::html_escape;
+using report::detail::number;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double as_double(const json& j) {
+  return j.is_number() ? j.get<double>() : kNaN;
+}
+
+std::string csv_field(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  return v.dump();  // numbers: shortest round-trip form
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  int n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) s += x, ++n;
+  return n ? s / n : kNaN;
+}
+
+double sd(const std::vector<double>& v) {
+  const double m = mean(v);
+  double s = 0;
+  int n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) s += (x - m) * (x - m), ++n;
+  return n > 1 ? std::sqrt(s / (n - 1)) : kNaN;
+}
+
+// The cells of one point of the phase diagram (preset, β, λ, epochs), one per seed.
+struct Point {
+  std::string preset;
+  double beta = kNaN, lambda = kNaN;
+  long long epochs = 0;
+  std::vector<const json*> seeds;
+};
+
+// A point's summaries, over its seeds.
+struct Summary {
+  double accuracy = kNaN, accuracy_sd = kNaN, distance = kNaN, dead = kNaN, alpha_af = kNaN;
+  double fraction_si = kNaN;  ///< cases scale invariant in a majority of seeds / cases
+  int cases = 0, seeds = 0;
+};
+
+Summary summarise(const Point& p) {
+  Summary s;
+  s.seeds = static_cast<int>(p.seeds.size());
+  std::vector<double> acc, dist, dead, alpha;
+  std::map<std::pair<std::string, std::string>, int> si, n;
+  for (const json* c : p.seeds) {
+    acc.push_back(as_double(c->at("test_accuracy")));
+    dist.push_back(as_double(c->at("median_distance_cw")));
+    dead.push_back(as_double(c->at("dead_units")));
+    for (const auto& r : c->at("results")) {
+      const auto key =
+          std::make_pair(r.at("measure").get<std::string>(), r.at("layer").get<std::string>());
+      n[key] += 1;
+      si[key] += r.at("scale_invariant").get<bool>() ? 1 : 0;
+      if (key.first == "activation_frequency" && key.second == "pooled" && r.contains("alpha"))
+        alpha.push_back(as_double(r["alpha"]));
+    }
+  }
+  s.accuracy = mean(acc);
+  s.accuracy_sd = sd(acc);
+  s.distance = mean(dist);
+  s.dead = mean(dead);
+  s.alpha_af = mean(alpha);
+  int majority = 0;
+  for (const auto& [key, count] : n) majority += 2 * si[key] > count ? 1 : 0;
+  s.cases = static_cast<int>(n.size());
+  s.fraction_si = n.empty() ? kNaN : static_cast<double>(majority) / static_cast<double>(n.size());
+  return s;
+}
+
+struct Metric {
+  std::string title;
+  double Summary::*field;
+  int digits;
+};
+
+const std::vector<Metric>& metrics() {
+  static const std::vector<Metric> m = {
+      {"test accuracy (mean over seeds)", &Summary::accuracy, 3},
+      {"median |a·s² − 1| of the modes (distance to the Curie-Weiss point)", &Summary::distance, 3},
+      {"dead units (never active on the probed samples, all layers)", &Summary::dead, 3},
+      {"fraction of measure × layer cases scale invariant in a majority of seeds",
+       &Summary::fraction_si, 2},
+      {"α of the activation-frequency ranks (pooled layers, mean over seeds)", &Summary::alpha_af,
+       3}};
+  return m;
+}
+
+// A colour from a light-to-dark blue ramp for t in [0, 1]; grey for NaN.
+std::string colour(double t) {
+  if (!std::isfinite(t)) return "#dddddd";
+  t = std::clamp(t, 0.0, 1.0);
+  const int r = static_cast<int>(247 + t * (8 - 247));
+  const int g = static_cast<int>(251 + t * (48 - 251));
+  const int b = static_cast<int>(255 + t * (107 - 255));
+  return fmt::format("#{:02x}{:02x}{:02x}", r, g, b);
+}
+
+// A heatmap: columns β, rows λ, a value per (β, λ).
+std::string heatmap(const std::vector<double>& betas, const std::vector<double>& lambdas,
+                    const std::map<std::pair<double, double>, Summary>& cells, const Metric& m,
+                    const std::string& beta_label) {
+  const int cw = 86, ch = 34, left = 90, top = 30;
+  const int width = left + cw * static_cast<int>(betas.size()) + 10;
+  const int height = top + ch * static_cast<int>(lambdas.size()) + 40;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& [k, s] : cells) {
+    const double v = s.*(m.field);
+    if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" "
+      "font-size=\"12\">\n",
+      width, height);
+  svg +=
+      fmt::format("<text x=\"{}\" y=\"18\" font-size=\"13\">{}</text>\n", 4, html_escape(m.title));
+  for (std::size_t i = 0; i < betas.size(); ++i)
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+                       left + cw * i + cw / 2, top + ch * lambdas.size() + 16, number(betas[i], 4));
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+                     left + cw * betas.size() / 2, top + ch * lambdas.size() + 33,
+                     html_escape(beta_label));
+  for (std::size_t j = 0; j < lambdas.size(); ++j) {
+    const int y = top + ch * static_cast<int>(j);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">λ = {}</text>\n", left - 6,
+                       y + ch / 2 + 4, number(lambdas[j], 4));
+    for (std::size_t i = 0; i < betas.size(); ++i) {
+      const int x = left + cw * static_cast<int>(i);
+      const auto it = cells.find({betas[i], lambdas[j]});
+      const double v = it == cells.end() ? kNaN : it->second.*(m.field);
+      const double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      std::string label = number(v, m.digits);
+      if (it != cells.end() && m.field == &Summary::accuracy &&
+          std::isfinite(it->second.accuracy_sd))
+        label += " ± " + number(it->second.accuracy_sd, 2);
+      const std::string tip = it == cells.end()
+                                  ? "no done cell"
+                                  : fmt::format("β = {:g}, λ = {:g}: {} ({} seeds)", betas[i],
+                                                lambdas[j], label, it->second.seeds);
+      svg += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#fff\"><title>{}"
+          "</title></rect>\n",
+          x, y, cw, ch, colour(t), html_escape(tip));
+      svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{}\">{}</text>\n",
+                         x + cw / 2, y + ch / 2 + 4, std::isfinite(t) && t > 0.55 ? "#fff" : "#000",
+                         html_escape(label));
+    }
+  }
+  return svg + "</svg>\n";
+}
+
+// Curves over epochs: one line per series (label → (epochs, value) points).
+std::string curves(const std::map<std::string, std::vector<std::pair<double, double>>>& series,
+                   const std::string& title) {
+  const int width = 520, height = 260, left = 60, right = 170, top = 30, bottom = 40;
+  double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+  for (const auto& [name, pts] : series)
+    for (const auto& [x, y] : pts)
+      if (std::isfinite(y))
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+  if (!(x1 > x0)) x1 = x0 + 1;
+  if (!(y1 > y0)) y0 -= 0.5, y1 += 0.5;
+  const double pw = width - left - right, ph = height - top - bottom;
+  auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
+  auto py = [&](double y) { return top + (1 - (y - y0) / (y1 - y0)) * ph; };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" "
+      "font-size=\"12\">\n<text x=\"4\" y=\"18\" font-size=\"13\">{}</text>\n",
+      width, height, html_escape(title));
+  svg += fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", left,
+      top, pw, ph);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epochs</text>\n",
+                     left + pw / 2, height - 8);
+  for (double v : {y0, y1})
+    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", left - 4,
+                       py(v) + 4, number(v, 3));
+  for (double v : {x0, x1})
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", px(v),
+                       top + ph + 15, number(v, 3));
+  static const std::vector<std::string> kColours = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                                    "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+  int k = 0;
+  for (const auto& [name, pts] : series) {
+    const std::string c = kColours[k % kColours.size()];
+    std::string path;
+    for (const auto& [x, y] : pts)
+      if (std::isfinite(y)) path += fmt::format("{:.1f},{:.1f} ", px(x), py(y));
+    svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n",
+                       path, c);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", left + pw + 8,
+                       top + 14 * k + 10, c, html_escape(name));
+    ++k;
+  }
+  return svg + "</svg>\n";
+}
+
+std::string report_html(const fs::path& dir, const json& grid_doc, const std::vector<json>& cells,
+                        const std::vector<std::string>& missing) {
+  // Points of the phase diagram.
+  std::map<std::tuple<std::string, double, double, long long>, Point> points;
+  for (const auto& c : cells) {
+    const std::string preset = c.at("preset");
+    const double b = preset == "none"                    ? 0.0
+                     : c.at("beta_fraction").is_number() ? c["beta_fraction"].get<double>()
+                                                         : c.at("beta").get<double>();
+    const double l = preset == "none" ? 0.0 : c.at("lambda").get<double>();
+    const long long e = c.at("epochs").get<long long>();
+    Point& p = points[{preset, b, l, e}];
+    p.preset = preset, p.beta = b, p.lambda = l, p.epochs = e;
+    p.seeds.push_back(&c);
+  }
+  const bool fraction = grid_doc.contains("beta_fraction");
+  const std::string beta_label = fraction ? "β / N₁ (β as a fraction of the input size)" : "β";
+  std::set<long long> epochs;
+  for (const auto& [k, p] : points) epochs.insert(p.epochs);
+
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>critnet sweep"
+      "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 "
+      "1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:"
+      "right}svg{margin:6px 12px 6px 0}</style></head><body>\n";
+  h += fmt::format("<h1>critnet sweep</h1>\n<p>{}: {} cells done", html_escape(dir.string()),
+                   cells.size());
+  if (!missing.empty()) h += fmt::format(", <b>{} not done</b> (not shown)", missing.size());
+  h += ". Every cell is one training run (one seed), probed on the test split and fitted the "
+       "Clauset-Shalizi-Newman way; the tidy table is table.csv / table.json.</p>\n";
+  h += fmt::format("<p>Verdict rule: {}</p>\n",
+                   html_escape(grid_doc.contains("rule")
+                                   ? fmt::format("bootstrap p ≥ {}, no alternative favoured at p < "
+                                                 "{}, tail ≥ {} decades and ≥ {} points; a "
+                                                 "case counts when it holds in a majority of seeds",
+                                                 grid_doc["rule"].value("gof_p_min", 0.1),
+                                                 grid_doc["rule"].value("lr_p_max", 0.1),
+                                                 grid_doc["rule"].value("min_decades", 1.0),
+                                                 grid_doc["rule"].value("min_tail", 50))
+                                   : ""));
+
+  // The baseline, as reference values.
+  std::string base_rows;
+  for (const auto& [k, p] : points) {
+    if (p.preset != "none") continue;
+    const Summary s = summarise(p);
+    base_rows += fmt::format("<tr><td>{}</td><td>{}</td>", p.epochs, s.seeds);
+    for (const auto& m : metrics()) base_rows += "<td>" + number(s.*(m.field), m.digits) + "</td>";
+    base_rows += "</tr>\n";
+  }
+  if (!base_rows.empty()) {
+    h += "<h2>baseline (no penalty)</h2>\n<table><tr><th>epochs</th><th>seeds</th>";
+    for (const auto& m : metrics()) h += "<th>" + html_escape(m.title) + "</th>";
+    h += "</tr>\n" + base_rows + "</table>\n";
+  }
+
+  // Heatmaps per preset, at the largest epochs (and per epochs when there are several).
+  std::vector<std::string> presets;
+  for (const auto& p : grid_doc.at("presets"))
+    if (p != "none") presets.push_back(p.get<std::string>());
+  for (const auto& preset : presets) {
+    for (const long long e : epochs) {
+      std::set<double> bs, ls;
+      std::map<std::pair<double, double>, Summary> grid;
+      for (const auto& [k, p] : points)
+        if (p.preset == preset && p.epochs == e) {
+          bs.insert(p.beta), ls.insert(p.lambda);
+          grid[{p.beta, p.lambda}] = summarise(p);
+        }
+      if (grid.empty()) continue;
+      h +=
+          fmt::format("<h2>{} — {} epoch{}</h2>\n<div>", html_escape(preset), e, e == 1 ? "" : "s");
+      for (const auto& m : metrics())
+        h += heatmap({bs.begin(), bs.end()}, {ls.begin(), ls.end()}, grid, m, beta_label);
+      h += "</div>\n";
+    }
+    if (epochs.size() > 1) {
+      h += fmt::format("<h3>{}: over epochs</h3>\n<div>", html_escape(preset));
+      for (const auto& m : {metrics()[0], metrics()[3]}) {
+        std::map<std::string, std::vector<std::pair<double, double>>> series;
+        for (const auto& [k, p] : points) {
+          if (p.preset != preset && p.preset != "none") continue;
+          const std::string name =
+              p.preset == "none" ? "baseline"
+                                 : fmt::format("β={} λ={}", number(p.beta, 3), number(p.lambda, 3));
+          series[name].emplace_back(static_cast<double>(p.epochs), summarise(p).*(m.field));
+        }
+        h += curves(series, m.title);
+      }
+      h += "</div>\n";
+    }
+  }
+  if (!missing.empty()) {
+    h += "<h2>cells not done</h2>\n<p>";
+    for (const auto& id : missing) h += html_escape(id) + " ";
+    h += "</p>\n";
+  }
+  return h + "</body></html>\n";
+}
+
+}  // namespace
+
+const std::vector<std::string>& table_columns() {
+  static const std::vector<std::string> c = {"cell_id",
+                                             "preset",
+                                             "beta",
+                                             "beta_fraction",
+                                             "lambda",
+                                             "epochs",
+                                             "seed",
+                                             "test_accuracy",
+                                             "measure",
+                                             "layer",
+                                             "n",
+                                             "n_tail",
+                                             "xmin",
+                                             "alpha",
+                                             "alpha_ci_low",
+                                             "alpha_ci_high",
+                                             "p",
+                                             "tail_max",
+                                             "tail_decades",
+                                             "verdict",
+                                             "scale_invariant",
+                                             "median_distance_cw",
+                                             "dead_units",
+                                             "hash"};
+  return c;
+}
+
+std::vector<json> cell_rows(const json& cell) {
+  std::vector<json> rows;
+  for (const auto& r : cell.at("results")) {
+    json row;
+    row["cell_id"] = cell.at("id");
+    for (const char* k : {"preset", "beta", "beta_fraction", "lambda", "epochs", "seed",
+                          "test_accuracy", "median_distance_cw", "dead_units", "hash"})
+      row[k] = cell.value(k, json(nullptr));
+    for (const char* k : {"measure", "layer", "n", "n_tail", "xmin", "alpha", "alpha_ci_low",
+                          "alpha_ci_high", "p", "tail_max", "tail_decades", "verdict"})
+      row[k] = r.value(k, json(nullptr));
+    row["scale_invariant"] = r.at("scale_invariant").get<bool>() ? 1 : 0;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+CollectResult collect(const fs::path& sweep_dir) {
+  const Grid grid = load_sweep_grid(sweep_dir);
+  CollectResult out;
+  std::vector<json> cells;
+  for (const auto& c : grid.expand()) {
+    const fs::path file = cell_dir(sweep_dir, c) / "cell.json";
+    if (!cell_done(file, c)) {
+      out.missing.push_back(c.id);
+      continue;
+    }
+    cells.push_back(io::read_json_file(file, "cell.json"));
+    out.done.push_back(c.id);
+  }
+  // Rows keep the CSV's column order (nlohmann::json would sort the keys).
+  nlohmann::ordered_json table = nlohmann::ordered_json::array();
+  std::string csv;
+  for (const auto& col : table_columns()) csv += (csv.empty() ? "" : ",") + col;
+  csv += "\n";
+  for (const auto& c : cells) {
+    try {
+      for (const auto& row : cell_rows(c)) {
+        std::string line;
+        nlohmann::ordered_json ordered;
+        for (std::size_t i = 0; i < table_columns().size(); ++i) {
+          const json& v = row.at(table_columns()[i]);
+          line += (i ? "," : "") + csv_field(v);
+          ordered[table_columns()[i]] = nlohmann::ordered_json::parse(v.dump());
+        }
+        csv += line + "\n";
+        table.push_back(std::move(ordered));
+      }
+    } catch (const json::exception& e) {
+      throw DataError(fmt::format("{}: malformed cell.json: {}",
+                                  (sweep_dir / "cells" / c.value("id", "?")).string(), e.what()));
+    }
+  }
+  out.rows = table.size();
+  out.csv = sweep_dir / "table.csv";
+  out.json = sweep_dir / "table.json";
+  out.html = sweep_dir / "report.html";
+  io::write_file_atomic(out.csv, csv);
+  io::write_file_atomic(out.json, table.dump(1) + "\n");
+  io::write_file_atomic(out.html, report_html(sweep_dir, to_json(grid), cells, out.missing));
+  return out;
+}
+
+}  // namespace critnet::study

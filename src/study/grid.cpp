@@ -1,0 +1,347 @@
+// A sweep's grid: parsing, validation and the deterministic expansion into cells.
+#include "critnet/study/grid.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "critnet/core/error.h"
+#include "critnet/core/io.h"
+
+namespace critnet::study {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+// The presets a cell may have (regulariser presets; "none" is the baseline).
+const std::vector<std::string> kPresets = {"none", "paper", "cw", "l2", "l1", "paper-eq33"};
+
+const std::vector<std::string> kKeys = {"schema", "data",       "hidden",    "activation",
+                                        "lr",     "batch_size", "max_steps", "presets",
+                                        "beta",   "lambda",     "seeds",     "seed",
+                                        "epochs", "probe",      "rule",      "beta_fraction"};
+const std::vector<std::string> kProbeKeys = {"limit",       "bootstrap",         "max_candidates",
+                                             "subset_size", "min_tail_fraction", "baseline_beta"};
+const std::vector<std::string> kRuleKeys = {"gof_p_min", "lr_p_max", "min_decades", "min_tail"};
+
+[[noreturn]] void bad(const std::string& what) {
+  throw InvalidArgument("grid: " + what);
+}
+
+void check_keys(const json& obj, const std::vector<std::string>& keys, const std::string& where) {
+  if (!obj.is_object()) bad(fmt::format("{}must be a JSON object, got {}", where, obj.dump()));
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
+      bad(fmt::format("unknown key '{}{}' (expected one of: {})", where, it.key(),
+                      fmt::format("{}", [&] {
+                        std::string s;
+                        for (const auto& k : keys) s += (s.empty() ? "" : ", ") + k;
+                        return s;
+                      }())));
+}
+
+// A value of type T from j, or an error naming `key`.
+template <typename T>
+T get(const json& j, const std::string& key) {
+  try {
+    if constexpr (std::is_integral_v<T>) {
+      if (!j.is_number_integer() && !j.is_number_unsigned())
+        bad(fmt::format("{}: must be an integer, got {}", key, j.dump()));
+      if constexpr (std::is_unsigned_v<T>)
+        if (j.is_number_integer() && j.get<int64_t>() < 0)
+          bad(fmt::format("{}: must be >= 0, got {}", key, j.dump()));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!j.is_number()) bad(fmt::format("{}: must be a number, got {}", key, j.dump()));
+    } else {
+      if (!j.is_string()) bad(fmt::format("{}: must be a string, got {}", key, j.dump()));
+    }
+    return j.get<T>();
+  } catch (const json::exception& e) {
+    bad(fmt::format("{}: {}", key, e.what()));
+  }
+}
+
+// A non-empty list of T; a scalar counts as a list of one.
+template <typename T>
+std::vector<T> get_list(const json& j, const std::string& key) {
+  std::vector<T> out;
+  if (!j.is_array()) {
+    out.push_back(get<T>(j, key));
+    return out;
+  }
+  if (j.empty()) bad(fmt::format("{}: the list is empty", key));
+  for (std::size_t i = 0; i < j.size(); ++i)
+    out.push_back(get<T>(j[i], fmt::format("{}[{}]", key, i)));
+  return out;
+}
+
+template <typename T>
+void no_duplicates(const std::vector<T>& v, const std::string& key) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (v[i] == v[k]) bad(fmt::format("{}: {} given twice", key, json(v[i]).dump()));
+}
+
+std::string num(double v) {
+  return fmt::format("{:g}", v);
+}
+
+}  // namespace
+
+std::string stable_hash(const std::string& text) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;  // FNV prime
+  }
+  return fmt::format("{:016x}", h);
+}
+
+double Cell::resolved_beta(int64_t input_size) const {
+  return beta_is_fraction ? beta * static_cast<double>(input_size) : beta;
+}
+
+double Grid::baseline_beta(int64_t input_size) const {
+  if (probe.baseline_beta) return *probe.baseline_beta;
+  if (beta.empty()) return static_cast<double>(input_size);  // β = N₁
+  return beta_is_fraction ? beta.front() * static_cast<double>(input_size) : beta.front();
+}
+
+void Grid::validate() const {
+  if (presets.empty()) bad("presets: the list is empty (e.g. [\"none\", \"paper\", \"cw\"])");
+  for (const auto& p : presets)
+    if (std::find(kPresets.begin(), kPresets.end(), p) == kPresets.end())
+      bad(
+          fmt::format("presets: unknown preset '{}' (expected none, paper, cw, l2, l1 or "
+                      "paper-eq33)",
+                      p));
+  no_duplicates(presets, "presets");
+  const bool penalised =
+      std::any_of(presets.begin(), presets.end(), [](const std::string& p) { return p != "none"; });
+  const char* bkey = beta_is_fraction ? "beta_fraction" : "beta";
+  if (penalised && beta.empty()) bad(fmt::format("{}: the list is empty", bkey));
+  for (double b : beta)
+    if (!std::isfinite(b) || b <= 0)
+      bad(fmt::format("{}: must be finite and > 0, got {}", bkey, b));
+  no_duplicates(beta, bkey);
+  if (penalised && lambda.empty()) bad("lambda: the list is empty");
+  for (double l : lambda)
+    if (!std::isfinite(l) || l <= 0) bad(fmt::format("lambda: must be finite and > 0, got {}", l));
+  no_duplicates(lambda, "lambda");
+  if (seeds.empty()) bad("seeds: the list is empty");
+  no_duplicates(seeds, "seeds");
+  if (epochs.empty()) bad("epochs: the list is empty");
+  for (auto e : epochs)
+    if (e < 1) bad(fmt::format("epochs: must be >= 1, got {}", e));
+  no_duplicates(epochs, "epochs");
+  if (hidden_sizes.empty()) bad("hidden: the list is empty");
+  for (auto h : hidden_sizes)
+    if (h < 1) bad(fmt::format("hidden: widths must be >= 1, got {}", h));
+  if (!std::isfinite(lr) || lr <= 0) bad(fmt::format("lr: must be > 0, got {}", lr));
+  if (batch_size < 1) bad(fmt::format("batch_size: must be >= 1, got {}", batch_size));
+  if (max_steps < 0) bad(fmt::format("max_steps: must be >= 0, got {}", max_steps));
+  if (probe.limit < 0) bad(fmt::format("probe.limit: must be >= 0, got {}", probe.limit));
+  if (probe.bootstrap < 0)
+    bad(fmt::format("probe.bootstrap: must be >= 0, got {}", probe.bootstrap));
+  if (probe.max_candidates < 0)
+    bad(fmt::format("probe.max_candidates: must be >= 0, got {}", probe.max_candidates));
+  if (probe.subset_size < 1 || probe.subset_size > 64)
+    bad(fmt::format("probe.subset_size: must be in 1..64, got {}", probe.subset_size));
+  if (!std::isfinite(probe.min_tail_fraction) || probe.min_tail_fraction < 0 ||
+      probe.min_tail_fraction >= 1)
+    bad(fmt::format("probe.min_tail_fraction: must be in [0, 1), got {}", probe.min_tail_fraction));
+  if (probe.baseline_beta && (!std::isfinite(*probe.baseline_beta) || *probe.baseline_beta <= 0))
+    bad(fmt::format("probe.baseline_beta: must be finite and > 0, got {}", *probe.baseline_beta));
+  try {
+    rule.validate();
+  } catch (const Error& e) {
+    bad(fmt::format("rule: {}", e.what()));
+  }
+}
+
+std::vector<Cell> Grid::expand() const {
+  validate();
+  json shared;
+  data::to_json(shared["data"], data);
+  shared["hidden"] = hidden_sizes;
+  shared["activation"] = nn::to_string(activation);
+  shared["lr"] = lr;
+  shared["batch_size"] = batch_size;
+  shared["max_steps"] = max_steps;
+  shared["probe"] = {
+      {"limit", probe.limit},
+      {"bootstrap", probe.bootstrap},
+      {"max_candidates", probe.max_candidates},
+      {"subset_size", probe.subset_size},
+      {"min_tail_fraction", probe.min_tail_fraction},
+      {"baseline_beta", probe.baseline_beta ? json(*probe.baseline_beta) : json(nullptr)}};
+  std::vector<Cell> cells;
+  auto add = [&](Cell c) {
+    c.index = cells.size();
+    json s = shared;
+    s["preset"] = c.preset;
+    if (c.preset == "none") {
+      c.id = fmt::format("none-e{}-s{}", c.epochs, c.seed);
+      // The spectrum's β of a baseline cell decides its distance to the CW point.
+      if (probe.baseline_beta)
+        s["spectrum_beta"] = *probe.baseline_beta;
+      else if (!beta.empty())
+        s[beta_is_fraction ? "spectrum_beta_fraction" : "spectrum_beta"] = beta.front();
+      else
+        s["spectrum_beta_fraction"] = 1.0;
+    } else {
+      c.id = fmt::format("{}-{}{}-l{}-e{}-s{}", c.preset, c.beta_is_fraction ? "f" : "b",
+                         num(c.beta), num(c.lambda), c.epochs, c.seed);
+      s[c.beta_is_fraction ? "beta_fraction" : "beta"] = c.beta;
+      s["lambda"] = c.lambda;
+    }
+    s["epochs"] = c.epochs;
+    s["seed"] = c.seed;
+    c.settings = s;
+    c.hash = stable_hash(s.dump());
+    cells.push_back(std::move(c));
+  };
+  for (const auto& p : presets) {
+    const std::vector<double> betas = p == "none" ? std::vector<double>{0.0} : beta;
+    const std::vector<double> lambdas = p == "none" ? std::vector<double>{0.0} : lambda;
+    for (double b : betas)
+      for (double l : lambdas)
+        for (auto e : epochs)
+          for (auto s : seeds) {
+            Cell c;
+            c.preset = p;
+            c.beta = b;
+            c.beta_is_fraction = p != "none" && beta_is_fraction;
+            c.lambda = l;
+            c.epochs = e;
+            c.seed = s;
+            add(c);
+          }
+  }
+  std::set<std::string> ids;
+  for (const auto& c : cells)
+    if (!ids.insert(c.id).second)
+      bad(fmt::format("two cells have the id '{}' (values that print alike)", c.id));
+  return cells;
+}
+
+Grid parse_grid(const json& doc) {
+  check_keys(doc, kKeys, "");
+  Grid g;
+  if (doc.contains("schema") && doc["schema"] != kGridSchema)
+    bad(fmt::format("schema: expected \"{}\", got {}", kGridSchema, doc["schema"].dump()));
+  if (doc.contains("data")) {
+    if (!doc["data"].is_object()) bad("data: must be a JSON object (source, data_dir, limits)");
+    try {
+      data::from_json(doc["data"], g.data);
+    } catch (const InvalidArgument& e) {
+      bad(fmt::format("data: {}", e.what()));
+    } catch (const json::exception& e) {
+      bad(fmt::format("data: {}", e.what()));
+    }
+  }
+  if (doc.contains("hidden")) g.hidden_sizes = get_list<int64_t>(doc["hidden"], "hidden");
+  if (doc.contains("activation")) {
+    try {
+      g.activation = nn::parse_activation(get<std::string>(doc["activation"], "activation"));
+    } catch (const InvalidArgument& e) {
+      bad(fmt::format("activation: {}", e.what()));
+    }
+  }
+  if (doc.contains("lr")) g.lr = get<double>(doc["lr"], "lr");
+  if (doc.contains("batch_size")) g.batch_size = get<int64_t>(doc["batch_size"], "batch_size");
+  if (doc.contains("max_steps")) g.max_steps = get<int64_t>(doc["max_steps"], "max_steps");
+  if (!doc.contains("presets")) bad("presets: missing (e.g. \"presets\": [\"none\", \"paper\"])");
+  g.presets = get_list<std::string>(doc["presets"], "presets");
+  if (doc.contains("beta") && doc.contains("beta_fraction"))
+    bad("give either beta (absolute) or beta_fraction (β = f·N₁), not both");
+  if (doc.contains("beta")) g.beta = get_list<double>(doc["beta"], "beta");
+  if (doc.contains("beta_fraction")) {
+    g.beta = get_list<double>(doc["beta_fraction"], "beta_fraction");
+    g.beta_is_fraction = true;
+  }
+  if (doc.contains("lambda")) g.lambda = get_list<double>(doc["lambda"], "lambda");
+  uint64_t base_seed = doc.contains("seed") ? get<uint64_t>(doc["seed"], "seed") : 0;
+  if (doc.contains("seeds")) {
+    const json& s = doc["seeds"];
+    if (s.is_array()) {
+      g.seeds = get_list<uint64_t>(s, "seeds");
+      if (doc.contains("seed")) bad("seed: give a base seed only with a seed count (\"seeds\": N)");
+    } else {
+      const int64_t n = get<int64_t>(s, "seeds");
+      if (n < 1 || n > 1000) bad(fmt::format("seeds: the count must be in 1..1000, got {}", n));
+      g.seeds.clear();
+      for (int64_t i = 0; i < n; ++i) g.seeds.push_back(base_seed + static_cast<uint64_t>(i));
+    }
+  } else {
+    g.seeds = {base_seed};
+  }
+  if (doc.contains("epochs")) g.epochs = get_list<int64_t>(doc["epochs"], "epochs");
+  if (doc.contains("probe")) {
+    const json& p = doc["probe"];
+    check_keys(p, kProbeKeys, "probe.");
+    if (p.contains("limit")) g.probe.limit = get<int64_t>(p["limit"], "probe.limit");
+    if (p.contains("bootstrap")) g.probe.bootstrap = get<int>(p["bootstrap"], "probe.bootstrap");
+    if (p.contains("max_candidates"))
+      g.probe.max_candidates = get<int64_t>(p["max_candidates"], "probe.max_candidates");
+    if (p.contains("subset_size"))
+      g.probe.subset_size = get<int64_t>(p["subset_size"], "probe.subset_size");
+    if (p.contains("min_tail_fraction"))
+      g.probe.min_tail_fraction = get<double>(p["min_tail_fraction"], "probe.min_tail_fraction");
+    if (p.contains("baseline_beta") && !p["baseline_beta"].is_null())
+      g.probe.baseline_beta = get<double>(p["baseline_beta"], "probe.baseline_beta");
+  }
+  if (doc.contains("rule")) {
+    const json& r = doc["rule"];
+    check_keys(r, kRuleKeys, "rule.");
+    if (r.contains("gof_p_min")) g.rule.gof_p_min = get<double>(r["gof_p_min"], "rule.gof_p_min");
+    if (r.contains("lr_p_max")) g.rule.lr_p_max = get<double>(r["lr_p_max"], "rule.lr_p_max");
+    if (r.contains("min_decades"))
+      g.rule.min_decades = get<double>(r["min_decades"], "rule.min_decades");
+    if (r.contains("min_tail")) g.rule.min_tail = get<long long>(r["min_tail"], "rule.min_tail");
+  }
+  g.validate();
+  return g;
+}
+
+Grid load_grid(const fs::path& path) {
+  const json doc = io::read_json_file(path, "grid file");
+  try {
+    return parse_grid(doc);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("{}: {}", path.string(), e.what()));
+  }
+}
+
+json to_json(const Grid& g) {
+  json j;
+  j["schema"] = kGridSchema;
+  data::to_json(j["data"], g.data);
+  j["hidden"] = g.hidden_sizes;
+  j["activation"] = nn::to_string(g.activation);
+  j["lr"] = g.lr;
+  j["batch_size"] = g.batch_size;
+  j["max_steps"] = g.max_steps;
+  j["presets"] = g.presets;
+  if (!g.beta.empty()) j[g.beta_is_fraction ? "beta_fraction" : "beta"] = g.beta;
+  j["lambda"] = g.lambda;
+  j["seeds"] = g.seeds;
+  j["epochs"] = g.epochs;
+  j["probe"] = {
+      {"limit", g.probe.limit},
+      {"bootstrap", g.probe.bootstrap},
+      {"max_candidates", g.probe.max_candidates},
+      {"subset_size", g.probe.subset_size},
+      {"min_tail_fraction", g.probe.min_tail_fraction},
+      {"baseline_beta", g.probe.baseline_beta ? json(*g.probe.baseline_beta) : json(nullptr)}};
+  j["rule"] = {{"gof_p_min", g.rule.gof_p_min},
+               {"lr_p_max", g.rule.lr_p_max},
+               {"min_decades", g.rule.min_decades},
+               {"min_tail", g.rule.min_tail}};
+  return j;
+}
+
+}  // namespace critnet::study

@@ -1,0 +1,320 @@
+// The shared stages of critnet's studies (reproduce, sweep): train or resume, probe or reuse.
+#include "critnet/study/stage.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
+#include "critnet/core/io.h"
+#include "critnet/core/runtime.h"
+#include "critnet/core/version.h"
+#include "critnet/report/csv.h"
+#include "critnet/report/verdict.h"
+
+namespace critnet::study {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+void log(const StageCallbacks& cb, const std::string& line) {
+  if (cb.log) cb.log(line);
+}
+}  // namespace
+
+bool file_exists(const fs::path& p) {
+  std::error_code ec;
+  return fs::exists(p, ec);
+}
+
+void write_if_changed(const fs::path& path, const std::string& text) {
+  if (file_exists(path)) {
+    try {
+      if (io::read_text_file(path) == text) return;
+    } catch (const Error&) {
+    }
+  }
+  io::write_file_atomic(path, text);
+}
+
+train::TrainResult train_or_resume(train::TrainOptions t, const std::string& name,
+                                   const StageCallbacks& cb, const std::string& command) {
+  const fs::path ckpt = fs::path(t.out_dir) / "checkpoint" / "state.json";
+  if (file_exists(ckpt)) t.resume = t.out_dir;
+  train::TrainCallbacks tc;
+  tc.on_start = [&](const json&) {
+    if (!t.resume.empty())
+      log(cb, fmt::format("train {}: resuming {}", name, t.out_dir));
+    else
+      log(cb, fmt::format("train {}: {} epochs into {}", name, t.epochs, t.out_dir));
+  };
+  if (cb.on_step) tc.on_step = [&](const train::StepInfo& s) { cb.on_step(name, s); };
+  tc.on_epoch = [&](const train::EpochMetrics& m) {
+    log(cb, fmt::format("train {}: epoch {}/{}{}: loss {:.4f} (data {:.4f}), test accuracy "
+                        "{:.4f}, {:.0f} samples/s",
+                        name, m.epoch, t.epochs, m.complete ? "" : " (partial)", m.train_loss,
+                        m.data_loss, m.test_accuracy, m.samples_per_s));
+  };
+  try {
+    train::TrainResult r = train::train(t, tc);
+    CRITNET_CHECK_AS(Error, !r.history.empty(), "train ", name, ": no epoch was trained");
+    return r;
+  } catch (const Interrupted& e) {  // the run's checkpoint is written: the rerun resumes it
+    throw Interrupted(e.signal(), fmt::format("interrupted by {} while training {}; its checkpoint "
+                                              "is in {}/checkpoint: run the same {} command "
+                                              "again to continue",
+                                              signal_name(e.signal()), name, t.out_dir, command));
+  }
+}
+
+json probe_or_reuse(const probe::ProbeCheckpointOptions& po, const std::string& name,
+                    const StageCallbacks& cb) {
+  const fs::path file = fs::path(po.out_dir) / "probe.json";
+  if (probe::probe_complete(file)) {
+    log(cb, fmt::format("probe {}: done before, skipped", name));
+    return io::read_json_file(file);
+  }
+  probe::ProbeCallbacks pc;
+  pc.log = [&](const std::string& line) { log(cb, fmt::format("probe {}: {}", name, line)); };
+  const probe::ProbeOutcome out = probe::probe_checkpoint(po, pc);
+  log(cb, fmt::format("probe {}: done in {:.1f} s", name,
+                      out.document["seconds"]["total"].get<double>()));
+  return out.document;
+}
+
+void write_training_curve(const fs::path& path, const std::vector<train::EpochMetrics>& history) {
+  std::vector<double> epoch, loss, data_loss, test_loss, acc;
+  for (const auto& m : history) {
+    epoch.push_back(static_cast<double>(m.epoch));
+    loss.push_back(m.train_loss);
+    data_loss.push_back(m.data_loss);
+    test_loss.push_back(m.test_loss);
+    acc.push_back(m.test_accuracy);
+  }
+  report::write_csv(path,
+                    {"epoch", "train loss", "train cross-entropy", "test loss", "test accuracy"},
+                    {epoch, loss, data_loss, test_loss, acc});
+}
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+json number_or_null(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
+
+// One measure × layer entry of cell.json from a probe.json "results" entry with a CSN fit (or
+// its error); the verdict by `rule`.
+json fit_row(const json& e, const report::VerdictRule& rule) {
+  json row;
+  row["measure"] = e.at("measure");
+  row["layer"] = e.at("layer").is_string() ? e.at("layer").get<std::string>()
+                                           : std::to_string(e.at("layer").get<long long>());
+  std::optional<report::CsnFit> fit;
+  std::string error = e.value("fit_error", "");
+  if (e.contains("fit") && !e["fit"].is_null()) {
+    report::CsnFit f = report::parse_fit(e["fit"], "fit");
+    const std::string why = report::invalid_fit_reason(f);
+    if (why.empty())
+      fit = f;
+    else
+      error = why;
+  }
+  const report::ArmVerdict v = report::assess(fit, rule);
+  row["verdict"] = report::to_string(v.plausibility);
+  row["scale_invariant"] = v.scale_invariant();
+  row["reason"] = v.reason;
+  if (fit) {
+    row["n"] = fit->n ? json(*fit->n) : json(nullptr);
+    row["n_tail"] = fit->n_tail;
+    row["xmin"] = fit->x_min;
+    row["alpha"] = fit->alpha;
+    row["alpha_ci_low"] = fit->alpha_ci ? json(fit->alpha_ci->first) : json(nullptr);
+    row["alpha_ci_high"] = fit->alpha_ci ? json(fit->alpha_ci->second) : json(nullptr);
+    row["p"] = fit->p_value;
+    row["tail_max"] = fit->tail_max ? json(*fit->tail_max) : json(nullptr);
+    row["tail_decades"] = fit->tail_max && fit->x_min > 0
+                              ? number_or_null(std::log10(*fit->tail_max / fit->x_min))
+                              : json(nullptr);
+  } else {
+    row["fit_error"] = error;
+  }
+  return row;
+}
+
+}  // namespace
+
+json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
+                   const std::vector<train::EpochMetrics>& history, const json& probe_doc) {
+  const double beta =
+      cell.preset == "none" ? grid.baseline_beta(input_size) : cell.resolved_beta(input_size);
+  json layers = json::array();
+  std::vector<double> distances;
+  long long dead = 0;
+  for (const auto& l : probe_doc.at("layers")) {
+    const json& sp = l.at("spectrum");
+    const double a = sp.at("a").get<double>();
+    for (const auto& ev : sp.at("eigenvalues"))
+      distances.push_back(std::abs(a * ev.get<double>() - 1));
+    const long long d = l.at("activation_frequency").at("never_active").get<long long>();
+    dead += d;
+    layers.push_back({{"layer", l.at("layer")},
+                      {"width", l.at("width")},
+                      {"dead_units", d},
+                      {"a", a},
+                      {"cw_distance_median", sp.at("cw_distance_median")},
+                      {"stable_rank", sp.value("stable_rank", json(nullptr))}});
+  }
+  json results = json::array();
+  for (const auto& e : probe_doc.at("results"))
+    if (e.contains("fit") || e.contains("fit_error")) results.push_back(fit_row(e, grid.rule));
+  json hist = json::array();
+  for (const auto& m : history)
+    hist.push_back({{"epoch", m.epoch},
+                    {"train_loss", m.train_loss},
+                    {"data_loss", m.data_loss},
+                    {"test_loss", m.test_loss},
+                    {"test_accuracy", m.test_accuracy}});
+  const RuntimeInfo rt = runtime_info();
+  return {{"schema", kCellSchema},
+          {"id", cell.id},
+          {"hash", cell.hash},
+          {"index", cell.index},
+          {"preset", cell.preset},
+          {"beta", cell.preset == "none" ? json(nullptr) : json(beta)},
+          {"beta_fraction", cell.beta_is_fraction ? json(cell.beta) : json(nullptr)},
+          {"spectrum_beta", beta},
+          {"lambda", cell.preset == "none" ? json(nullptr) : json(cell.lambda)},
+          {"epochs", cell.epochs},
+          {"seed", cell.seed},
+          {"input_size", input_size},
+          {"settings", cell.settings},
+          {"test_accuracy", history.empty() ? json(nullptr) : json(history.back().test_accuracy)},
+          {"history", hist},
+          {"median_distance_cw", number_or_null(median(distances))},
+          {"dead_units", dead},
+          {"layers", layers},
+          {"rule", report::to_json(grid.rule)},
+          {"results", results},
+          {"probe_seconds", probe_doc.value("seconds", json(nullptr))},
+          {"versions", {{"critnet", rt.critnet_version}, {"libtorch", rt.torch_version}}}};
+}
+
+CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_dir,
+                    int64_t input_size, const RunOptions& run, const StageCallbacks& cb) {
+  const fs::path dir = cell_dir(sweep_dir, cell);
+  const fs::path done_file = dir / "cell.json";
+  if (cell_done(done_file, cell)) return CellAction::kSkipped;
+  const io::RunLock lock(dir, "critnet sweep");
+  io::remove_stale_temp_files(dir);
+  if (cell_done(done_file, cell)) return CellAction::kSkipped;  // finished meanwhile
+
+  // The cell's settings first: a directory left by other settings starts again.
+  const fs::path settings_file = dir / "settings.json";
+  const json settings = {{"id", cell.id}, {"hash", cell.hash}, {"settings", cell.settings}};
+  if (file_exists(settings_file)) {
+    json saved;
+    try {
+      saved = io::read_json_file(settings_file);
+    } catch (const Error&) {
+    }
+    if (saved != settings) {
+      log(cb, fmt::format("{}: settings changed, starting the cell again", cell.id));
+      std::error_code ec;
+      fs::remove_all(dir / "train", ec);
+      fs::remove_all(dir / "probe", ec);
+      fs::remove(done_file, ec);
+    }
+  }
+  write_if_changed(settings_file, settings.dump(2) + "\n");
+
+  const double beta =
+      cell.preset == "none" ? grid.baseline_beta(input_size) : cell.resolved_beta(input_size);
+  train::TrainOptions t;
+  t.data = grid.data;
+  t.hidden_sizes = grid.hidden_sizes;
+  t.activation = grid.activation;
+  t.lr = grid.lr;
+  t.batch_size = grid.batch_size;
+  t.epochs = cell.epochs;
+  t.max_steps = grid.max_steps;
+  t.seed = cell.seed;
+  t.device = run.device;
+  t.threads = run.threads;
+  if (cell.preset != "none") {
+    t.reg.preset(reg::parse_preset(cell.preset)).beta(beta).strength(cell.lambda);
+    t.reg.validate();
+  }
+  t.out_dir = (dir / "train").string();
+  const train::TrainResult r = train_or_resume(t, cell.id, cb, "sweep run");
+
+  probe::ProbeCheckpointOptions po;
+  po.checkpoint = t.out_dir;
+  po.split = "test";
+  po.limit = grid.probe.limit;
+  po.probe.threshold(0.0).subset_size(grid.probe.subset_size).num_subsets(1).seed(cell.seed);
+  po.beta = beta;
+  po.fit.bootstrap = grid.probe.bootstrap;
+  po.fit.seed = cell.seed;
+  po.fit.threads = run.threads;
+  po.fit.max_candidates = static_cast<std::size_t>(grid.probe.max_candidates);
+  po.min_tail_fraction = grid.probe.min_tail_fraction;
+  po.device = run.device;
+  po.out_dir = (dir / "probe").string();
+  po.holder = "critnet sweep";
+  const json probe_doc = probe_or_reuse(po, cell.id, cb);
+
+  const json doc = cell_document(grid, cell, input_size, r.history, probe_doc);
+  io::write_file_atomic(done_file, doc.dump(1) + "\n");  // last: the "done" mark
+  return CellAction::kRan;
+}
+
+ShardRun run_shard(const Grid& grid, const fs::path& sweep_dir, const Shard& shard,
+                   const RunOptions& run, const StageCallbacks& cb,
+                   const std::function<void(const Cell&, std::size_t, std::size_t)>& on_cell) {
+  set_threads(run.threads);
+  const std::vector<Cell> all = grid.expand();
+  std::vector<Cell> mine;
+  for (const auto& c : all)
+    if (shard.contains(c.index)) mine.push_back(c);
+  ShardRun out;
+  // N₁ (β fractions, the baseline's β) needs the data's input size: loaded once per process,
+  // and only when some cell still has work.
+  std::optional<int64_t> input_size;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const Cell& c = mine[i];
+    if (cell_done(cell_dir(sweep_dir, c) / "cell.json", c)) {
+      out.skipped.push_back(c.id);
+      log(cb, fmt::format("{}: done before, skipped", c.id));
+      continue;
+    }
+    if (on_cell) on_cell(c, i, mine.size());
+    if (!input_size) input_size = data::load_data(grid.data).train.input_size();
+    try {
+      if (run_cell(grid, c, sweep_dir, *input_size, run, cb) == CellAction::kSkipped)
+        out.skipped.push_back(c.id);
+      else
+        out.ran.push_back(c.id);
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const InvalidArgument&) {
+      throw;  // bad options: every cell would fail the same way
+    } catch (const std::exception& e) {
+      out.failed.emplace_back(c.id, e.what());
+      log(cb, fmt::format("{}: failed: {}", c.id, e.what()));
+    }
+  }
+  return out;
+}
+
+}  // namespace critnet::study

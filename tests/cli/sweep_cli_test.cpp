@@ -1,0 +1,188 @@
+// `critnet sweep` through the CLI binary: run, status and collect on a tiny grid (5 cells, a
+// tiny MLP on synthetic data: seconds), resume, shards, the grid flags and bad input.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "support/cli.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using critnet::test_support::CliResult;
+using critnet::test_support::read_file;
+using critnet::test_support::run_critnet;
+using critnet::test_support::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+// none (1 cell) + cw over β {2, 4} × λ {0.01, 0.1} (4 cells).
+const char* kGrid = R"({"schema": "critnet.grid/1",
+  "data": {"source": "synthetic:12", "synthetic_train": 200, "synthetic_test": 100},
+  "hidden": [16, 8], "batch_size": 50, "presets": ["none", "cw"], "beta": [2, 4],
+  "lambda": [0.01, 0.1], "seeds": 1, "epochs": [1],
+  "probe": {"bootstrap": 5, "max_candidates": 20, "subset_size": 4}})";
+
+std::string write_grid(const TempDir& tmp, const std::string& text = kGrid) {
+  const std::string path = tmp.file("grid.json");
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::size_t count_lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST(SweepCli, RunStatusCollectAndResume) {
+  TempDir tmp("sweep");
+  const std::string grid = write_grid(tmp);
+  const std::string out = tmp.file("out");
+  CliResult r = run_critnet({"sweep", "run", grid, "--out", out, "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ran 5, done before 0, failed 0"));
+  EXPECT_THAT(r.err, HasSubstr("cell 1/5: none-e1-s0"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "grid.json"));
+  const json listed = json::parse(read_file(fs::path(out) / "cells.json"));
+  ASSERT_EQ(listed.size(), 5u);
+  EXPECT_EQ(listed[4]["id"], "cw-b4-l0.1-e1-s0");
+
+  r = run_critnet({"sweep", "status", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("5 cells: 5 done, 0 running, 0 failed, 0 missing"));
+
+  r = run_critnet({"sweep", "collect", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("collected 5 cells"));
+  const std::string csv = read_file(fs::path(out) / "table.csv");
+  EXPECT_EQ(csv.rfind("cell_id,preset,beta,beta_fraction,lambda,epochs,seed,test_accuracy,", 0),
+            0u);
+  const json table = json::parse(read_file(fs::path(out) / "table.json"));
+  EXPECT_EQ(count_lines(csv), table.size() + 1);
+  std::set<std::string> ids;
+  for (const auto& row : table) ids.insert(row["cell_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 5u);
+  const std::string html = read_file(fs::path(out) / "report.html");
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_THAT(html, HasSubstr("median |a·s² − 1|"));
+
+  // A rerun skips every done cell.
+  r = run_critnet({"sweep", "run", grid, "--out", out, "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ran 0, done before 5, failed 0"));
+
+  // Another grid into the same directory is refused.
+  json other = json::parse(kGrid);
+  other["epochs"] = {2};
+  const std::string other_file = tmp.file("other.json");
+  std::ofstream(other_file) << other.dump();
+  r = run_critnet({"sweep", "run", other_file, "--out", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("holds a sweep of another grid: epochs ([1] there, [2] now)"));
+}
+
+TEST(SweepCli, ShardsFromFlagAndSlurm) {
+  TempDir tmp("sweep");
+  const std::string grid = write_grid(tmp);
+  const std::string out = tmp.file("out");
+  CliResult r =
+      run_critnet({"sweep", "run", grid, "--out", out, "--shard", "1/2", "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("shard 1/2: ran 2,"));  // cells 1 and 3 of 0..4
+  r = run_critnet({"sweep", "status", out});
+  EXPECT_THAT(r.out, HasSubstr("2 done, 0 running, 0 failed, 3 missing"));
+  EXPECT_THAT(r.out, HasSubstr("missing  none-e1-s0"));
+  r = run_critnet({"sweep", "collect", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("missing 3 cells"));
+
+  // The rest as a Slurm array task 1 of an array 1-2 (shard 0/2).
+  critnet::test_support::CliOptions o;
+  o.env = {"SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_COUNT=2", "SLURM_ARRAY_TASK_MIN=1"};
+  r = run_critnet({"sweep", "run", grid, "--out", out, "--threads", "1"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("shard 0/2 (SLURM_ARRAY_TASK_ID) holds 3"));
+  r = run_critnet({"sweep", "status", out});
+  EXPECT_THAT(r.out, HasSubstr("5 done, 0 running, 0 failed, 0 missing"));
+}
+
+TEST(SweepCli, GridFlagsWithoutAFile) {
+  TempDir tmp("sweep");
+  const std::string out = tmp.file("out");
+  CliResult r = run_critnet({"sweep",
+                             "run",
+                             "--out",
+                             out,
+                             "--presets",
+                             "none,paper",
+                             "--betas",
+                             "3",
+                             "--lambdas",
+                             "0.01",
+                             "--seeds",
+                             "2",
+                             "--epochs",
+                             "1",
+                             "--data",
+                             "synthetic:6",
+                             "--synthetic-train",
+                             "100",
+                             "--synthetic-test",
+                             "50",
+                             "--hidden",
+                             "8",
+                             "--bootstrap",
+                             "3",
+                             "--max-candidates",
+                             "10",
+                             "--threads",
+                             "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ran 4, done before 0, failed 0"));
+  const json g = json::parse(read_file(fs::path(out) / "grid.json"));
+  EXPECT_EQ(g["presets"], json({"none", "paper"}));
+  EXPECT_EQ(g["seeds"], json({0, 1}));
+}
+
+TEST(SweepCli, BadInput) {
+  TempDir tmp("sweep");
+  CliResult r = run_critnet({"sweep", "run", tmp.file("missing.json"), "--out", tmp.file("o")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("missing.json"));
+  r = run_critnet({"sweep", "run", write_grid(tmp, R"({"presets": ["cw"], "betas": [1]})"), "--out",
+                   tmp.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("grid: unknown key 'betas'"));
+  r = run_critnet({"sweep", "run", write_grid(tmp, "{not json"), "--out", tmp.file("o")});
+  EXPECT_EQ(r.exit_code, 3);
+  r = run_critnet({"sweep", "run", "--out", tmp.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("give a grid file (GRID) or the grid flags"));
+  r = run_critnet({"sweep", "run", write_grid(tmp), "--out", tmp.file("o"), "--shard", "2/2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--shard: expected K/N with 0 <= K < N (e.g. 0/4), got '2/2'"));
+  r = run_critnet({"sweep", "run", write_grid(tmp), "--out", tmp.file("o"), "--presets", "cw"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("not both"));
+  critnet::test_support::CliOptions o;
+  o.env = {"JOB_COMPLETION_INDEX=0"};
+  r = run_critnet({"sweep", "run", write_grid(tmp), "--out", tmp.file("o")}, o);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("CRITNET_SHARD_COUNT is not"));
+  fs::create_directories(tmp.path() / "empty");
+  r = run_critnet({"sweep", "status", tmp.file("empty")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("not a sweep directory"));
+  r = run_critnet({"sweep", "collect", tmp.file("nowhere")});
+  EXPECT_EQ(r.exit_code, 3);
+}

@@ -1,0 +1,139 @@
+// critnet::study: grid parsing, validation (the error text) and the deterministic expansion.
+#include "critnet/study/grid.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "support/error_of.h"
+
+namespace st = critnet::study;
+using json = nlohmann::json;
+using critnet::test_support::error_of;
+using ::testing::HasSubstr;
+
+namespace {
+json small() {
+  return json::parse(R"({"schema": "critnet.grid/1",
+    "data": {"source": "synthetic:12", "synthetic_train": 200, "synthetic_test": 100},
+    "hidden": [16, 8], "presets": ["none", "paper", "cw"], "beta": [1, 2],
+    "lambda": [0.01], "seeds": 2, "epochs": [1, 3]})");
+}
+std::string parse_error(const json& j) {
+  return error_of([&] { st::parse_grid(j); });
+}
+}  // namespace
+
+TEST(Grid, ExpandsInADeterministicOrderWithStableIds) {
+  const st::Grid g = st::parse_grid(small());
+  const auto cells = g.expand();
+  // baseline: 2 epochs × 2 seeds; paper and cw: 2 β × 1 λ × 2 epochs × 2 seeds.
+  ASSERT_EQ(cells.size(), 4u + 8u + 8u);
+  EXPECT_EQ(cells[0].id, "none-e1-s0");
+  EXPECT_EQ(cells[1].id, "none-e1-s1");
+  EXPECT_EQ(cells[4].id, "paper-b1-l0.01-e1-s0");
+  EXPECT_EQ(cells.back().id, "cw-b2-l0.01-e3-s1");
+  std::set<std::string> ids, hashes;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(cells[i].index, i);
+    ids.insert(cells[i].id);
+    hashes.insert(cells[i].hash);
+    EXPECT_EQ(cells[i].hash.size(), 16u);
+  }
+  EXPECT_EQ(ids.size(), cells.size());
+  EXPECT_EQ(hashes.size(), cells.size());
+  // The same grid expands the same way, and survives its own JSON.
+  const auto again = st::parse_grid(st::to_json(g)).expand();
+  ASSERT_EQ(again.size(), cells.size());
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(again[i].id, cells[i].id);
+    EXPECT_EQ(again[i].hash, cells[i].hash);
+  }
+  EXPECT_EQ(st::to_json(st::parse_grid(st::to_json(g))), st::to_json(g));
+}
+
+TEST(Grid, HashChangesWithSharedSettings) {
+  json j = small();
+  const auto a = st::parse_grid(j).expand();
+  j["probe"] = {{"bootstrap", 7}};
+  const auto b = st::parse_grid(j).expand();
+  EXPECT_EQ(a[5].id, b[5].id);
+  EXPECT_NE(a[5].hash, b[5].hash);
+}
+
+TEST(Grid, BetaFractionsAndSeedLists) {
+  json j = small();
+  j.erase("beta");
+  j["beta_fraction"] = {0.5};
+  j["seeds"] = {3, 9};
+  j["presets"] = {"cw"};
+  j["epochs"] = 2;
+  const auto cells = st::parse_grid(j).expand();
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].id, "cw-f0.5-l0.01-e2-s3");
+  EXPECT_EQ(cells[1].seed, 9u);
+  EXPECT_TRUE(cells[0].beta_is_fraction);
+  EXPECT_DOUBLE_EQ(cells[0].resolved_beta(784), 392.0);
+}
+
+TEST(Grid, BaselineOnlyNeedsNoBeta) {
+  const auto cells = st::parse_grid(json{{"presets", {"none"}}, {"seeds", 3}}).expand();
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells[2].id, "none-e2-s2");
+}
+
+TEST(Grid, ErrorsNameTheKey) {
+  json j = small();
+  j["betas"] = {1};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: unknown key 'betas'"));
+  j = small();
+  j["beta"] = {1, -2};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: beta: must be finite and > 0, got -2"));
+  j = small();
+  j["lambda"] = json::array();
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: lambda: the list is empty"));
+  j = small();
+  j["presets"] = {"paper", "bogus"};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: presets: unknown preset 'bogus'"));
+  j = small();
+  j.erase("presets");
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: presets: missing"));
+  j = small();
+  j["epochs"] = {1, 1};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: epochs: 1 given twice"));
+  j = small();
+  j["epochs"] = {0};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: epochs: must be >= 1, got 0"));
+  j = small();
+  j["seeds"] = "two";
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: seeds: must be an integer, got \"two\""));
+  j = small();
+  j["beta_fraction"] = {0.5};
+  EXPECT_THAT(parse_error(j), HasSubstr("give either beta (absolute) or beta_fraction"));
+  j = small();
+  j["probe"] = {{"bootstrapp", 3}};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: unknown key 'probe.bootstrapp'"));
+  j = small();
+  j["schema"] = "critnet.grid/9";
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: schema: expected \"critnet.grid/1\""));
+  j = small();
+  j.erase("beta");
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: beta: the list is empty"));
+  j = small();
+  j["data"] = {{"sorce", "x"}};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: data:"));
+  EXPECT_THAT(parse_error(json::array()), HasSubstr("grid: must be a JSON object"));
+}
+
+TEST(Grid, ErrorsAreInvalidArgument) {
+  json j = small();
+  j["lambda"] = {0};
+  EXPECT_THROW(st::parse_grid(j), critnet::InvalidArgument);
+}
+
+TEST(StableHash, IsFnv1a) {
+  // FNV-1a 64 of "" and "a" (the published test vectors).
+  EXPECT_EQ(st::stable_hash(""), "cbf29ce484222325");
+  EXPECT_EQ(st::stable_hash("a"), "af63dc4c8601ec8c");
+}

@@ -1,0 +1,126 @@
+// critnet::study: a sweep directory, cell states and resume (done cells skipped, half-written
+// ones redone), on a tiny synthetic grid.
+#include "critnet/study/run_dir.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "critnet/core/io.h"
+#include "critnet/study/collect.h"
+#include "critnet/study/stage.h"
+#include "support/error_of.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+namespace st = critnet::study;
+using json = nlohmann::json;
+using critnet::test_support::error_of;
+using critnet::test_support::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+st::Grid tiny() {
+  return st::parse_grid(json::parse(R"({
+    "data": {"source": "synthetic:12", "synthetic_train": 200, "synthetic_test": 100},
+    "hidden": [16, 8], "batch_size": 50, "presets": ["none", "cw"], "beta": [4],
+    "lambda": [0.01], "seeds": 1, "epochs": [1],
+    "probe": {"bootstrap": 5, "max_candidates": 20, "subset_size": 4}})"));
+}
+st::RunOptions one_thread() {
+  st::RunOptions r;
+  r.threads = 1;
+  return r;
+}
+}  // namespace
+
+TEST(SweepDir, RefusesAnotherGrid) {
+  TempDir tmp("sweep");
+  st::Grid g = tiny();
+  st::init_sweep_dir(tmp.path(), g);
+  st::init_sweep_dir(tmp.path(), g);  // the same grid: fine
+  g.epochs = {2};
+  EXPECT_THAT(error_of([&] { st::init_sweep_dir(tmp.path(), g); }),
+              HasSubstr("holds a sweep of another grid: epochs ([1] there, [2] now)"));
+  EXPECT_THAT(error_of([&] { st::load_sweep_grid(tmp.path() / "nope"); }),
+              HasSubstr("not a sweep directory (no grid.json"));
+}
+
+TEST(SweepDir, StatesAndLock) {
+  TempDir tmp("sweep");
+  const st::Grid g = tiny();
+  st::init_sweep_dir(tmp.path(), g);
+  const auto cells = g.expand();
+  EXPECT_EQ(st::cell_state(tmp.path(), cells[0]), st::CellState::kMissing);
+  const fs::path d = st::cell_dir(tmp.path(), cells[0]);
+  {
+    const critnet::io::RunLock lock(d, "test");
+    // flock conflicts between open files of one process too: held.
+    EXPECT_TRUE(st::lock_held(d));
+    EXPECT_EQ(st::cell_state(tmp.path(), cells[0]), st::CellState::kRunning);
+  }
+  EXPECT_FALSE(st::lock_held(d));
+  EXPECT_EQ(st::cell_state(tmp.path(), cells[0]), st::CellState::kFailed);
+  // A cell.json of other settings is not done.
+  critnet::io::write_file_atomic(d / "cell.json",
+                                 json{{"schema", st::kCellSchema}, {"hash", "x"}}.dump());
+  EXPECT_EQ(st::cell_state(tmp.path(), cells[0]), st::CellState::kFailed);
+}
+
+TEST(SweepDir, RunsResumesAndCollects) {
+  TempDir tmp("sweep");
+  const st::Grid g = tiny();
+  st::init_sweep_dir(tmp.path(), g);
+  const auto cells = g.expand();
+  ASSERT_EQ(cells.size(), 2u);
+  st::ShardRun r = st::run_shard(g, tmp.path(), st::Shard{}, one_thread(), {});
+  ASSERT_TRUE(r.failed.empty()) << r.failed[0].second;
+  EXPECT_EQ(r.ran.size(), 2u);
+  const st::SweepStatus s = st::sweep_status(tmp.path());
+  EXPECT_EQ(s.count(st::CellState::kDone), 2);
+
+  const json cell = critnet::io::read_json_file(st::cell_dir(tmp.path(), cells[1]) / "cell.json");
+  EXPECT_EQ(cell["schema"], st::kCellSchema);
+  EXPECT_EQ(cell["id"], "cw-b4-l0.01-e1-s0");
+  EXPECT_EQ(cell["hash"], cells[1].hash);
+  EXPECT_DOUBLE_EQ(cell["beta"].get<double>(), 4.0);
+  EXPECT_TRUE(cell["test_accuracy"].is_number());
+  EXPECT_TRUE(cell["median_distance_cw"].is_number());
+  EXPECT_FALSE(cell["results"].empty());
+
+  // Done cells are skipped.
+  r = st::run_shard(g, tmp.path(), st::Shard{}, one_thread(), {});
+  EXPECT_EQ(r.skipped.size(), 2u);
+  EXPECT_TRUE(r.ran.empty());
+
+  // A half-written cell (cell.json gone, as after a kill before the last write) is redone from
+  // its checkpoint and probe, and ends the same.
+  fs::remove(st::cell_dir(tmp.path(), cells[1]) / "cell.json");
+  EXPECT_EQ(st::cell_state(tmp.path(), cells[1]), st::CellState::kFailed);
+  std::vector<std::string> lines;
+  st::StageCallbacks cb;
+  cb.log = [&](const std::string& l) { lines.push_back(l); };
+  r = st::run_shard(g, tmp.path(), st::Shard{}, one_thread(), cb);
+  EXPECT_EQ(r.ran, std::vector<std::string>{"cw-b4-l0.01-e1-s0"});
+  const json again = critnet::io::read_json_file(st::cell_dir(tmp.path(), cells[1]) / "cell.json");
+  EXPECT_EQ(again["results"], cell["results"]);
+  EXPECT_EQ(again["test_accuracy"], cell["test_accuracy"]);
+  bool resumed = false;
+  for (const auto& l : lines) resumed |= l.find("probe cw-b4-l0.01-e1-s0: done before") == 0;
+  EXPECT_TRUE(resumed);
+
+  // Collect: one row per cell × measure × layer.
+  const st::CollectResult c = st::collect(tmp.path());
+  EXPECT_EQ(c.done.size(), 2u);
+  EXPECT_TRUE(c.missing.empty());
+  const json table = critnet::io::read_json_file(c.json);
+  ASSERT_EQ(table.size(), c.rows);
+  std::size_t expected =
+      cell["results"].size() +
+      critnet::io::read_json_file(st::cell_dir(tmp.path(), cells[0]) / "cell.json")["results"]
+          .size();
+  EXPECT_EQ(table.size(), expected);
+  for (const auto& col : st::table_columns()) EXPECT_TRUE(table[0].contains(col)) << col;
+  EXPECT_TRUE(fs::exists(c.html));
+}
