@@ -14,7 +14,7 @@ import torch  # noqa: F401  (loads LibTorch and its Python bindings before the e
 from . import _critnet
 from ._critnet import DataError, Error, InvalidArgument, NumericalError
 from .checkpoint import load_checkpoint
-from .fit import FitResult, fit, read_column
+from .fit import FitResult, fit, read_column, verdict
 from .penalty import penalty, penalty_naive
 from .regularizer import CriticalRegularizer
 from .probe import probe
@@ -37,4 +37,5 @@ __all__ = [
     "probe",
     "read_column",
     "rg",
+    "verdict",
 ]

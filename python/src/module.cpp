@@ -25,6 +25,8 @@
 #include "critnet/probe/workflow.h"
 #include "critnet/regularizers/critical.h"
 #include "critnet/report/fit_report.h"
+#include "critnet/report/results.h"
+#include "critnet/report/verdict.h"
 #include "critnet/rg/couplings.h"
 #include "critnet/train/checkpoint.h"
 
@@ -173,6 +175,24 @@ py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
   out["distance_min"] = an.distance_min;
   out["distance_median"] = an.distance_median;
   return out;
+}
+
+// Verdict rule 2 (report::assess) on one fit's JSON text (a probe.json "fit" entry): the
+// "verdict" object of `critnet fit --json` as text.
+std::string verdict_json(const std::string& fit, double gof_p_min, double lr_p_max,
+                         double min_decades, long long min_tail) {
+  report::VerdictRule rule;
+  rule.gof_p_min = gof_p_min;
+  rule.lr_p_max = lr_p_max;
+  rule.min_decades = min_decades;
+  rule.min_tail = min_tail;
+  rule.validate();
+  const report::ArmVerdict v = report::assess(report::parse_fit(nlohmann::json::parse(fit)), rule);
+  return nlohmann::json{{"label", report::to_string(v.plausibility)},
+                        {"scale_invariant", v.scale_invariant()},
+                        {"reason", v.reason},
+                        {"rule", report::to_json(rule)}}
+      .dump();
 }
 
 // One observed layer for Python: (name, incoming weight, outgoing weight).
@@ -345,6 +365,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         py::arg("side"), py::arg("n"), py::arg("tol_trivial"), py::arg("tol_critical"),
         py::arg("tol_near"), "rg::analyse_layer of a weight [out, in, ...]");
 
+  m.def("verdict_json", &verdict_json, py::arg("fit"), py::arg("gof_p_min"), py::arg("lr_p_max"),
+        py::arg("min_decades"), py::arg("min_tail"),
+        "report::assess of one fit's JSON text: the verdict object as text");
   m.def("choose_layers", &choose_layers, py::arg("tree"), py::arg("names"),
         "probe::choose_layers: [(name, incoming, outgoing)] of a module tree "
         "[(name, type, leaf, weight or None)]");

@@ -126,3 +126,12 @@ def test_data_load_errors_are_python_exceptions(tmp_path):
         critnet.data.load("synthetic:4", split="valid")
     with pytest.raises(OSError):
         critnet.load_checkpoint(tmp_path)
+
+
+def test_verdict_of_a_probe_fit_is_the_fit_reports(run):
+    _, cli = run
+    fit = next(f["fit"] for f in cli["layers"][0]["fits"] if "fit" in f)
+    v = critnet.verdict(fit)
+    assert set(v) == {"label", "scale_invariant", "reason", "rule"}
+    with pytest.raises(ValueError):
+        critnet.verdict(fit, min_decades=-1)
