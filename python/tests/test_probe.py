@@ -135,3 +135,20 @@ def test_verdict_of_a_probe_fit_is_the_fit_reports(run):
     assert set(v) == {"label", "scale_invariant", "reason", "rule"}
     with pytest.raises(ValueError):
         critnet.verdict(fit, min_decades=-1)
+
+
+class Reused(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.act, self.b, self.c = (torch.nn.Linear(4, 5), torch.nn.ReLU(),
+                                            torch.nn.Linear(5, 5), torch.nn.Linear(5, 2))
+
+    def forward(self, x):
+        return self.c(self.act(self.b(self.act(self.a(x)))))
+
+
+def test_a_module_called_twice_is_refused():
+    model = Reused()
+    with pytest.raises(ValueError, match="layer 'act': called more than once"):
+        critnet.probe(model, torch.randn(6, 4), fits=False, subset_size=2)
+    assert not model.act._forward_hooks
