@@ -7,15 +7,18 @@ core (docs/python.md).
     reg = critnet.CriticalRegularizer(model, preset="cw", beta=400.0, strength=1e-3)
     loss = torch.nn.functional.cross_entropy(model(x), y) + reg()
     print(critnet.fit(values, bootstrap=1000).to_dict())
+    doc = critnet.probe(model, critnet.data.load("fashion-mnist", limit=1000)[0])
 """
 import torch  # noqa: F401  (loads LibTorch and its Python bindings before the extension)
 
 from . import _critnet
 from ._critnet import DataError, Error, InvalidArgument, NumericalError
-from .fit import FitResult, fit, read_column
+from .checkpoint import load_checkpoint
+from .fit import FitResult, fit, read_column, verdict
 from .penalty import penalty, penalty_naive
 from .regularizer import CriticalRegularizer
-from . import rg
+from .probe import probe
+from . import data, rg
 
 __version__ = _critnet.__version__
 
@@ -26,9 +29,13 @@ __all__ = [
     "FitResult",
     "InvalidArgument",
     "NumericalError",
+    "data",
     "fit",
+    "load_checkpoint",
     "penalty",
     "penalty_naive",
+    "probe",
     "read_column",
     "rg",
+    "verdict",
 ]

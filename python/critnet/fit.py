@@ -89,3 +89,14 @@ def read_column(path, column=1, discrete=False):
     name, index = (column, 0) if isinstance(column, str) else ("", column - 1)
     values, column_name = _critnet.read_column(str(path), name, index, bool(discrete))
     return np.asarray(values, dtype=np.float64), column_name
+
+
+def verdict(fit, gof_p_min=0.1, lr_p_max=0.1, min_decades=1.0, min_tail=50):
+    """Verdict rule 2 (critnet::report::assess, docs/methods.md) on one fit: a probe.json fit
+    (the "fit" dict of an entry of layer["fits"], e.g. from critnet.probe) or a FitResult.
+    Returns the dict of `critnet fit --json`'s "verdict": label ("scale-invariant",
+    "too narrow", ...), scale_invariant, reason, rule."""
+    if isinstance(fit, FitResult):
+        fit = fit.to_dict()
+    return json.loads(_critnet.verdict_json(json.dumps(fit), gof_p_min, lr_p_max, min_decades,
+                                            min_tail))

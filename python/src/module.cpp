@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,9 +18,17 @@
 #include "critnet/analysis/column_reader.h"
 #include "critnet/core/error.h"
 #include "critnet/core/version.h"
+#include "critnet/data/dataset.h"
+#include "critnet/nn/mlp.h"
+#include "critnet/probe/layers.h"
+#include "critnet/probe/probe.h"
+#include "critnet/probe/workflow.h"
 #include "critnet/regularizers/critical.h"
 #include "critnet/report/fit_report.h"
+#include "critnet/report/results.h"
+#include "critnet/report/verdict.h"
 #include "critnet/rg/couplings.h"
+#include "critnet/train/checkpoint.h"
 
 namespace py = pybind11;
 
@@ -168,6 +177,154 @@ py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
   return out;
 }
 
+// Verdict rule 2 (report::assess) on one fit's JSON text (a probe.json "fit" entry): the
+// "verdict" object of `critnet fit --json` as text.
+std::string verdict_json(const std::string& fit, double gof_p_min, double lr_p_max,
+                         double min_decades, long long min_tail) {
+  report::VerdictRule rule;
+  rule.gof_p_min = gof_p_min;
+  rule.lr_p_max = lr_p_max;
+  rule.min_decades = min_decades;
+  rule.min_tail = min_tail;
+  rule.validate();
+  const report::ArmVerdict v = report::assess(report::parse_fit(nlohmann::json::parse(fit)), rule);
+  return nlohmann::json{{"label", report::to_string(v.plausibility)},
+                        {"scale_invariant", v.scale_invariant()},
+                        {"reason", v.reason},
+                        {"rule", report::to_json(rule)}}
+      .dump();
+}
+
+// One observed layer for Python: (name, incoming weight, outgoing weight).
+using LayerTuple = std::tuple<std::string, torch::Tensor, torch::Tensor>;
+
+// probe::choose_layers on a module tree given as (name, type, leaf, weight or None) in
+// named_modules() order. The weights are detached.
+std::vector<LayerTuple> choose_layers(
+    const std::vector<std::tuple<std::string, std::string, bool, std::optional<torch::Tensor>>>&
+        tree,
+    const std::vector<std::string>& names) {
+  std::vector<probe::ModuleEntry> entries;
+  for (const auto& [name, type, leaf, weight] : tree) {
+    probe::ModuleEntry e;
+    e.name = name;
+    e.type = type;
+    e.leaf = leaf;
+    if (weight && weight->defined() && weight->dim() >= 2) e.weight = weight->detach();
+    entries.push_back(std::move(e));
+  }
+  std::vector<LayerTuple> out;
+  for (auto& l : probe::choose_layers(entries, names))
+    out.emplace_back(l.name, l.incoming, l.outgoing);
+  return out;
+}
+
+// probe::Probe over observed layers, and probe::fit_and_document of its result.
+class PyProbe {
+ public:
+  PyProbe(const std::vector<LayerTuple>& layers, double threshold, int64_t subset_size,
+          int64_t subsets, std::uint64_t seed, int64_t max_patterns, double beta,
+          const std::string& side, const std::string& n, double cw_tolerance)
+      : probe_(observed(layers), probe::ProbeOptions()
+                                     .threshold(threshold)
+                                     .subset_size(subset_size)
+                                     .num_subsets(subsets)
+                                     .seed(seed)
+                                     .max_patterns(max_patterns)
+                                     .beta(beta)
+                                     .gram_side(reg::parse_gram_side(side))
+                                     .n_convention(reg::parse_n_convention(n))
+                                     .cw_tolerance(cw_tolerance)) {}
+
+  void observe_activations(const std::vector<torch::Tensor>& activations) {
+    std::vector<torch::Tensor> detached;
+    for (const auto& a : activations) detached.push_back(a.detach());
+    py::gil_scoped_release no_gil;
+    probe_.observe_activations(detached);
+  }
+
+  int64_t num_samples() const { return probe_.num_samples(); }
+
+  // probe.json (without its file parts) as text; `source` is a JSON object's text.
+  std::string finish(const std::string& source, bool fits, int bootstrap, std::uint64_t seed,
+                     int threads, std::size_t max_candidates, double min_tail_fraction) const {
+    probe::ProbeCheckpointOptions o;
+    o.fits = fits;
+    o.fit.bootstrap = bootstrap;
+    o.fit.seed = seed;
+    o.fit.threads = threads;
+    o.fit.max_candidates = max_candidates;
+    o.min_tail_fraction = min_tail_fraction;
+    const nlohmann::json src = nlohmann::json::parse(source);
+    py::gil_scoped_release no_gil;
+    const probe::ProbeResult result = probe_.finish();
+    return probe::fit_and_document(result, o, src).document.dump();
+  }
+
+ private:
+  static std::vector<probe::ObservedLayer> observed(const std::vector<LayerTuple>& layers) {
+    std::vector<probe::ObservedLayer> out;
+    for (const auto& [name, in, outgoing] : layers)
+      out.push_back({name, in.detach(), outgoing.detach()});
+    return out;
+  }
+  probe::Probe probe_;
+};
+
+// data::load_data: one split as (inputs [n, d], labels [n], sample shape, classes, name, spec
+// as JSON text). As probe_checkpoint does, a test limit is applied at load time and the train
+// split is limited after standardisation.
+py::tuple load_data(const std::string& source, const std::string& split, int64_t limit,
+                    const std::string& data_dir, std::uint64_t seed, int64_t synthetic_train,
+                    int64_t synthetic_test, int64_t train_limit, int64_t test_limit) {
+  CRITNET_CHECK(split == "train" || split == "test", "split must be train or test, got '", split,
+                "'");
+  CRITNET_CHECK(limit >= 0, "limit must be >= 0, got ", limit);
+  data::DataSpec spec;
+  spec.source = source;
+  spec.data_dir = data_dir;
+  spec.seed = seed;
+  spec.synthetic_train = synthetic_train;
+  spec.synthetic_test = synthetic_test;
+  spec.train_limit = train_limit;
+  spec.test_limit = test_limit;
+  if (split == "test" && limit > 0) spec.test_limit = limit;
+  data::DataSplits splits;
+  {
+    py::gil_scoped_release no_gil;
+    splits = data::load_data(spec);
+  }
+  const data::Dataset& d = split == "train" ? splits.train : splits.test;
+  torch::Tensor x = d.inputs, y = d.labels;
+  if (limit > 0 && x.size(0) > limit) {
+    x = x.slice(0, 0, limit);
+    y = y.slice(0, 0, limit);
+  }
+  return py::make_tuple(x, y, d.sample_shape, d.num_classes, splits.name,
+                        data::describe(splits).dump());
+}
+
+// train::load_model: the MLP's weights and biases (input side first), its activation, epoch,
+// the run's config and its data spec (JSON texts).
+py::dict load_checkpoint(const std::string& path) {
+  train::LoadedModel m = train::load_model(path);
+  std::vector<torch::Tensor> weights, biases;
+  for (const auto& linear : m.model->linears()) {
+    weights.push_back(linear->weight.detach().clone());
+    biases.push_back(linear->bias.defined() ? linear->bias.detach().clone() : torch::Tensor());
+  }
+  nlohmann::json spec;
+  data::to_json(spec, train::data_spec_from_config(m.config));
+  py::dict out;
+  out["weights"] = weights;
+  out["biases"] = biases;
+  out["activation"] = nn::to_string(m.model->options.activation());
+  out["epoch"] = m.epoch;
+  out["config"] = m.config.dump();
+  out["data"] = spec.dump();
+  return out;
+}
+
 }  // namespace
 }  // namespace critnet::python
 
@@ -207,4 +364,28 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("analyse_layer", &analyse_layer, py::arg("weight"), py::arg("beta"), py::arg("field"),
         py::arg("side"), py::arg("n"), py::arg("tol_trivial"), py::arg("tol_critical"),
         py::arg("tol_near"), "rg::analyse_layer of a weight [out, in, ...]");
+
+  m.def("verdict_json", &verdict_json, py::arg("fit"), py::arg("gof_p_min"), py::arg("lr_p_max"),
+        py::arg("min_decades"), py::arg("min_tail"),
+        "report::assess of one fit's JSON text: the verdict object as text");
+  m.def("choose_layers", &choose_layers, py::arg("tree"), py::arg("names"),
+        "probe::choose_layers: [(name, incoming, outgoing)] of a module tree "
+        "[(name, type, leaf, weight or None)]");
+  py::class_<PyProbe>(m, "Probe", "probe::Probe over observed layers")
+      .def(py::init<const std::vector<LayerTuple>&, double, int64_t, int64_t, std::uint64_t,
+                    int64_t, double, const std::string&, const std::string&, double>(),
+           py::arg("layers"), py::arg("threshold"), py::arg("subset_size"), py::arg("subsets"),
+           py::arg("seed"), py::arg("max_patterns"), py::arg("beta"), py::arg("side"), py::arg("n"),
+           py::arg("cw_tolerance"))
+      .def("observe_activations", &PyProbe::observe_activations, py::arg("activations"))
+      .def_property_readonly("num_samples", &PyProbe::num_samples)
+      .def("finish", &PyProbe::finish, py::arg("source"), py::arg("fits"), py::arg("bootstrap"),
+           py::arg("seed"), py::arg("threads"), py::arg("max_candidates"),
+           py::arg("min_tail_fraction"),
+           "probe::fit_and_document(finish(), ...).document as JSON text");
+  m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
+        py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
+        py::arg("train_limit"), py::arg("test_limit"), "data::load_data: one split");
+  m.def("load_checkpoint", &load_checkpoint, py::arg("path"),
+        "train::load_model: the MLP's weights, biases, activation, epoch, config, data spec");
 }

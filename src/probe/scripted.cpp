@@ -9,26 +9,18 @@
 #include <set>
 
 #include "critnet/core/error.h"
+#include "critnet/probe/layers.h"
 
 namespace critnet::probe {
 namespace {
 
 namespace jit = torch::jit;
 
-const std::set<std::string> kActivations = {"ReLU", "ELU",       "Tanh", "Sigmoid",
-                                            "GELU", "LeakyReLU", "SiLU"};
-
-// A submodule of the tree, in named_modules() order.
-struct Entry {
-  std::string name, type;
-  bool leaf = false;
-  torch::Tensor weight;  // undefined unless a `weight` of >= 2 dimensions
-};
-
-std::vector<Entry> module_tree(const jit::Module& root) {
-  std::vector<Entry> out;
+// The module tree in named_modules() order, for choose_layers.
+std::vector<ModuleEntry> module_tree(const jit::Module& root) {
+  std::vector<ModuleEntry> out;
   for (const auto& m : root.named_modules()) {
-    Entry e;
+    ModuleEntry e;
     e.name = m.name;
     const auto& type_name = m.value.type()->name();
     e.type = type_name ? type_name->name() : "";
@@ -136,44 +128,9 @@ ScriptedModel::ScriptedModel(ScriptedModel&&) noexcept = default;
 ScriptedModel& ScriptedModel::operator=(ScriptedModel&&) noexcept = default;
 
 void ScriptedModel::find_weights() {
-  const std::vector<Entry> tree = module_tree(module_);
-  auto index_of = [&](const std::string& name) {
-    for (size_t i = 0; i < tree.size(); ++i)
-      if (tree[i].name == name) return static_cast<int64_t>(i);
-    return int64_t{-1};
-  };
-  auto weight_before = [&](int64_t i) {  // its own weight, else the nearest one before it
-    for (int64_t j = i; j >= 0; --j)
-      if (tree[j].weight.defined()) return tree[j].weight;
-    return torch::Tensor();
-  };
-  auto weight_after = [&](int64_t i) {
-    for (size_t j = i + 1; j < tree.size(); ++j)
-      if (tree[j].weight.defined()) return tree[j].weight;
-    return torch::Tensor();
-  };
-  if (names_.empty()) {
-    for (size_t i = 0; i < tree.size(); ++i) {
-      const auto at = static_cast<int64_t>(i);
-      if (tree[i].leaf && kActivations.count(tree[i].type) && weight_before(at).defined() &&
-          weight_after(at).defined())
-        names_.push_back(tree[i].name);
-    }
-    CRITNET_CHECK(!names_.empty(),
-                  "the model has no activation module (ReLU, ELU, Tanh, ...) between two "
-                  "weighted layers; name the layers to observe with --layers");
-  }
-  layers_.clear();
-  for (const auto& name : names_) {
-    const int64_t i = index_of(name);
-    CRITNET_CHECK(i > 0, "layer '", name, "': the model has no submodule of that name");
-    ObservedLayer layer{name, weight_before(i), weight_after(i)};
-    CRITNET_CHECK(layer.incoming.defined(), "layer '", name,
-                  "': no Linear or Conv weight at or before it");
-    CRITNET_CHECK(layer.outgoing.defined(), "layer '", name,
-                  "': no Linear or Conv weight after it (observe a hidden layer)");
-    layers_.push_back(std::move(layer));
-  }
+  layers_ = choose_layers(module_tree(module_), names_);
+  if (names_.empty())
+    for (const auto& layer : layers_) names_.push_back(layer.name);
 }
 
 void ScriptedModel::to(const torch::Device& device) {

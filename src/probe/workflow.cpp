@@ -199,26 +199,28 @@ json fit_options_json(const ProbeCheckpointOptions& o) {
           {"significance", o.fit.significance}};
 }
 
-json document(const ProbeCheckpointOptions& o, const Loaded& l, const ProbeResult& result,
-              const ProbeFits& fits, const ProbeOptions& po) {
+json document(const ProbeCheckpointOptions& o, const ProbeResult& result, const ProbeFits& fits) {
   const RuntimeInfo rt = runtime_info();
   json j = {{"schema", kProbeSchema},
             {"critnet", version()},
             {"libtorch", rt.torch_version},
-            {l.script ? "model" : "checkpoint", l.source(o)},
-            {"data", l.data},
-            {"split", o.split},
             {"num_samples", result.num_samples},
-            {"options", options_json(po)},
+            {"options", options_json(result.options)},
             {"fit_options", fit_options_json(o)},
             {"memory_note",
              "accumulators hold O(width^2) float64 state per layer, one float64 per sample "
              "(m_l(s)) and one entry per distinct pattern (capped by max_patterns); activations "
              "are not stored"},
             {"layers", layers_json(result, fits, o)}};
-  if (!l.script) j["epoch"] = l.model.epoch;
   j["pooled"] = json::object();
   if (o.fits) j["pooled"]["activation_frequency"] = fit_json(fits.pooled, o);
+  return j;
+}
+
+// What probe_checkpoint probed: the checkpoint or model, the data, the split (and epoch).
+json source_json(const ProbeCheckpointOptions& o, const Loaded& l) {
+  json j = {{l.script ? "model" : "checkpoint", l.source(o)}, {"data", l.data}, {"split", o.split}};
+  if (!l.script) j["epoch"] = l.model.epoch;
   return j;
 }
 
@@ -261,6 +263,20 @@ void ProbeCheckpointOptions::validate() const {
   probe.validate();
 }
 
+ProbeDocument fit_and_document(const ProbeResult& result, const ProbeCheckpointOptions& o,
+                               const json& source, const ProbeCallbacks& cb) {
+  CRITNET_CHECK(source.is_object(), "the probe's source description must be a JSON object");
+  CRITNET_CHECK(
+      std::isfinite(o.min_tail_fraction) && o.min_tail_fraction >= 0 && o.min_tail_fraction < 1,
+      "min tail fraction must be in [0, 1), got ", o.min_tail_fraction);
+  CRITNET_CHECK(o.fit.bootstrap >= 0, "bootstrap replicates must be >= 0, got ", o.fit.bootstrap);
+  ProbeDocument out;
+  out.fits = fit_all(result, o, cb);
+  out.document = document(o, result, out.fits);
+  out.document.update(source);
+  return out;
+}
+
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallbacks& cb) {
   o.validate();
   const auto t0 = Clock::now();
@@ -281,11 +297,12 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   out.result = stream(o, l, po, cb);
   seconds["stream"] = seconds_since(t);
   t = Clock::now();
-  out.fits = fit_all(out.result, o, cb);
+  ProbeDocument doc = fit_and_document(out.result, o, source_json(o, l), cb);
+  out.fits = std::move(doc.fits);
+  out.document = std::move(doc.document);
   seconds["fit"] = seconds_since(t);
 
   t = Clock::now();
-  out.document = document(o, l, out.result, out.fits, po);
   out.files = write_outputs(o, out.result, out.fits, out.document);
   for (const auto& e : out.document["results"])
     if (e.contains("csv")) out.files.push_back(e["csv"].get<std::string>());

@@ -90,6 +90,21 @@ struct ProbeOutcome {
   ProbeFits fits;
 };
 
+/// The fits and probe.json of a filled probe, without a checkpoint or files: the second half
+/// of probe_checkpoint, for callers that streamed their own model (Python's critnet.probe).
+struct ProbeDocument {
+  /// probe.json without the file parts ("csv_files", "results", "seconds").
+  nlohmann::json document;
+  ProbeFits fits;
+};
+
+/// Fits every distribution of `result` as options.fits, options.fit and
+/// options.min_tail_fraction say (the other options are not read) and builds the document;
+/// `source` (an object) names the model, data and split ({"checkpoint" or "model", "data",
+/// "split", ...}) and is merged into it. Throws critnet::InvalidArgument for bad fit options.
+ProbeDocument fit_and_document(const ProbeResult& result, const ProbeCheckpointOptions& options,
+                               const nlohmann::json& source, const ProbeCallbacks& callbacks = {});
+
 /// Runs the workflow. Throws critnet::InvalidArgument for bad options, DataError for a bad
 /// checkpoint or data, io::LockedError when another process writes `out_dir`, Error otherwise.
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& options,

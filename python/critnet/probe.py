@@ -1,0 +1,114 @@
+"""critnet.probe: `critnet probe` on any torch.nn.Module, in process.
+
+The layers are chosen by the library's rule (probe::choose_layers, the same as
+`critnet probe --model`), the activations are captured by forward hooks and fed to the C++
+probe::Probe, and the fits and the document come from probe::fit_and_document, the second half
+of `critnet probe` itself: the returned dict has probe.json's schema (critnet.probe/2, docs/cli.md)
+less the parts that name files ("csv_files", "results") and the timings ("seconds").
+"""
+import json
+
+import torch
+
+from . import _critnet
+
+
+def module_tree(model):
+    """The module tree of `model` as probe::choose_layers takes it: (name, class name, leaf,
+    weight or None) in named_modules() order."""
+    tree = []
+    for name, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if not isinstance(weight, torch.Tensor) or weight.dim() < 2:
+            weight = None
+        tree.append((name, type(module).__name__, next(module.children(), None) is None,
+                     weight))
+    return tree
+
+
+def choose_layers(model, layers=None):
+    """The observed layers of `model`: [(name, incoming weight, outgoing weight)] by the
+    library's rule (layers None or empty: every activation module between two weights)."""
+    if isinstance(layers, str):
+        layers = [layers]
+    return _critnet.choose_layers(module_tree(model), list(layers or []))
+
+
+def _batches(data, batch_size):
+    """The input tensors of `data`: a tensor (split into batches), or an iterable of tensors
+    or of (x, y, ...) tuples and lists (a DataLoader)."""
+    if isinstance(data, torch.Tensor):
+        yield from torch.split(data, batch_size)
+        return
+    for batch in data:
+        if isinstance(batch, (tuple, list)):
+            batch = batch[0]
+        if not isinstance(batch, torch.Tensor):
+            raise TypeError(f"a batch must be a tensor or an (x, y) tuple, got {type(batch)}")
+        yield batch
+
+
+def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, seed=0,
+          bootstrap=100, max_candidates=1000, min_tail_fraction=0.0, beta=1.0, gram_side="in",
+          n_convention="fan-in", max_patterns=1000000, cw_tolerance=0.1, fits=True, threads=0,
+          batch_size=500, source=None):
+    """Probes `model` on `data` and returns probe.json's document as a dict.
+
+    model: any torch.nn.Module; its forward is called on each batch in eval mode without
+      gradients (its training mode is restored afterwards).
+    data: a tensor of inputs (split into `batch_size` batches), or any iterable of input tensors
+      or (x, y) tuples, e.g. a torch.utils.data.DataLoader.
+    layers: submodule names as in model.named_modules() (e.g. "features.1"); None: every leaf
+      activation module (ReLU, ELU, Tanh, Sigmoid, GELU, LeakyReLU, SiLU) with a Linear/Conv
+      weight before and after it. Each observed module must be called once per forward pass.
+      A unit of a convolution's output [B, C, ...] is a channel (averaged over positions).
+    The other arguments are `critnet probe`'s options (seed: the subsets' and the bootstrap's;
+    threads: the bootstrap's). source: a dict merged into the document (default: "model" =
+    the model's class, "data" = {"source": "python"}, "split" = "python").
+
+    Raises ValueError with the library's message for bad layers or options.
+    """
+    chosen = choose_layers(model, layers)
+    names = [name for name, _, _ in chosen]
+    p = _critnet.Probe(chosen, threshold, subset_size, subsets, seed, max_patterns, beta,
+                       gram_side, n_convention, cw_tolerance)
+    modules = dict(model.named_modules())
+    captured = {}
+
+    def hook_for(name):
+        def hook(module, inputs, output):
+            if name in captured:
+                raise ValueError(f"layer '{name}': called more than once in a forward pass")
+            if not isinstance(output, torch.Tensor):
+                raise ValueError(f"layer '{name}': its output is not a tensor")
+            captured[name] = output.detach()
+        return hook
+
+    handles = []
+    was_training = model.training
+    device = next((t.device for t in model.parameters()), torch.device("cpu"))
+    batches = 0
+    try:
+        for name in names:
+            handles.append(modules[name].register_forward_hook(hook_for(name)))
+        model.eval()
+        with torch.no_grad():
+            for x in _batches(data, batch_size):
+                captured.clear()
+                model(x.to(device))
+                missing = [n for n in names if n not in captured]
+                if missing:
+                    raise ValueError(f"layer '{missing[0]}': not called in the forward pass")
+                p.observe_activations([captured[n] for n in names])
+                batches += 1
+    finally:
+        for handle in handles:
+            handle.remove()
+        captured.clear()
+        model.train(was_training)
+    description = {"model": f"python:{type(model).__module__}.{type(model).__qualname__}",
+                   "data": {"source": "python", "batches": batches},
+                   "split": "python"}
+    description.update(source or {})
+    return json.loads(p.finish(json.dumps(description), fits, bootstrap, seed, threads,
+                               max_candidates, min_tail_fraction))
