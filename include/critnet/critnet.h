@@ -16,6 +16,7 @@
 #include "critnet/nn/mlp.h"
 #include "critnet/probe/fits.h"
 #include "critnet/probe/layer_accumulator.h"
+#include "critnet/probe/layers.h"
 #include "critnet/probe/measures.h"
 #include "critnet/probe/options.h"
 #include "critnet/probe/probe.h"
