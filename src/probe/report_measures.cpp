@@ -84,10 +84,13 @@ void add_fit(json& e, const FittedDistribution* f, double scale) {
   }
   json fit = analysis::to_json(f->fit);
   if (scale != 1.0) {
+    // Both ends of the tail in the figure's units, so tail_max / x_min (the verdict's tail
+    // width) is the fit's own tail_decades.
     fit["xmin"] = f->fit.xmin * scale;
+    fit["tail_max"] = f->fit.tail_max * scale;
     fit["xmin_note"] = fmt::format(
-        "x_min of the fit of the eigenvalues s² of w, times a = {:g} (α, KS, p and the "
-        "likelihood ratios do not depend on the scale)",
+        "x_min and tail_max of the fit of the eigenvalues s² of w, times a = {:g} (α, KS, p, "
+        "the tail's width in decades and the likelihood ratios do not depend on the scale)",
         scale);
   }
   e["fit"] = fit;

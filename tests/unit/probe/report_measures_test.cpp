@@ -71,6 +71,14 @@ TEST(ReportMeasures, EntriesParseAndCsvsHaveTheCataloguesColumns) {
   ASSERT_TRUE(eig.ok);
   const double a = result.layers[0].spectrum.a;
   EXPECT_NEAR(spectrum["fit"]["xmin"].get<double>(), eig.fit.xmin * a, 1e-12 * eig.fit.xmin * a);
+  // Its tail_max too: the verdict's width tail_max / x_min is the fit's own tail_decades (a bug
+  // once scaled x_min only, which widened every spectrum tail by log10(1/a) decades).
+  EXPECT_NEAR(spectrum["fit"]["tail_max"].get<double>(), eig.fit.tail_max * a,
+              1e-12 * eig.fit.tail_max * a);
+  EXPECT_NEAR(
+      std::log10(spectrum["fit"]["tail_max"].get<double>() / spectrum["fit"]["xmin"].get<double>()),
+      eig.fit.tail_decades, 1e-9);
+  EXPECT_NE(a, 1.0);  // else the scaling is not tested
   EXPECT_EQ(spectrum["fit"]["alpha"].get<double>(), eig.fit.alpha);
   EXPECT_EQ(entries.back()["layer"], "pooled");
 }
