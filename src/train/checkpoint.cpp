@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "core/detail/json_input.h"
@@ -168,6 +170,9 @@ struct StateAndModel {
   std::string bytes;
 };
 
+// Attempts at reading a consistent state.json + model file (2 ms, 4 ms, ... apart: 2.5 s in all).
+constexpr int kMaxAttempts = 50;
+
 StateAndModel read_state_and_model(const std::string& dir) {
   for (int attempt = 0;; ++attempt) {
     json state = read_checkpoint_state(dir);
@@ -177,7 +182,11 @@ StateAndModel read_state_and_model(const std::string& dir) {
     if (!ec && !fs::is_regular_file(st)) io::require_regular_file(file, "model file");  // throws
     if (std::optional<std::string> bytes = ec ? std::nullopt : slurp(file))
       return {std::move(state), std::move(file), std::move(*bytes)};
-    CRITNET_CHECK_DATA(attempt < 3, file, ": missing model file named by state.json");
+    // The trainer replaced the checkpoint between our read of state.json and the open: read
+    // the new state.json. A slow reader (a sanitizer build, a loaded machine) beside a trainer
+    // that checkpoints often can lose several times in a row; back off a little each time.
+    CRITNET_CHECK_DATA(attempt < kMaxAttempts, file, ": missing model file named by state.json");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 * (attempt + 1)));
   }
 }
 
