@@ -9,12 +9,13 @@ critnet=${1:-${CRITNET:-build/critnet}}
 repeats=${REPEATS:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/critnet_sweep_bench_XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# 7 cells: a small MLP on synthetic data, one epoch, a small probe.
+# 14 cells (an even number, so two workers get equal shares): a small MLP on synthetic data,
+# one epoch, a small probe.
 cat >"$work/grid.json" <<'JSON'
 {"schema": "critnet.grid/1",
  "data": {"source": "synthetic:64", "synthetic_train": 6000, "synthetic_test": 500},
  "hidden": [128, 64], "batch_size": 64, "presets": ["none", "paper", "cw"],
- "beta": [8], "lambda": [0.001, 0.01, 0.1], "seeds": 1, "epochs": [1],
+ "beta": [8], "lambda": [0.001, 0.01, 0.1], "seeds": 2, "epochs": [1],
  "probe": {"limit": 500, "bootstrap": 50, "max_candidates": 100, "subset_size": 8}}
 JSON
 echo "sweep benchmark: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
