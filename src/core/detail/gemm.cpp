@@ -1,0 +1,108 @@
+#include "core/detail/gemm.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "critnet/core/error.h"
+
+#ifndef CRITNET_WITH_ONEDNN
+#define CRITNET_WITH_ONEDNN 0
+#endif
+#if CRITNET_WITH_ONEDNN
+#include <dnnl.h>
+#endif
+
+namespace critnet::core::detail {
+namespace {
+
+// Below this many multiply-adds the threading and dispatch of oneDNN cost more than they save
+// (the last layer's 128 x 100 x 10 products): ATen's call is faster.
+constexpr int64_t kMinOneDnnWork = int64_t{1} << 18;
+
+#if CRITNET_WITH_ONEDNN
+// A row-major view of x as oneDNN's sgemm wants it: the pointer, whether to transpose the
+// stored matrix, and its leading dimension. False when x has no unit stride.
+struct RowMajor {
+  const float* data;
+  bool transpose;
+  int64_t ld;
+};
+
+bool row_major(const at::Tensor& x, bool transpose, RowMajor& out) {
+  const int64_t rows = x.size(0), cols = x.size(1);
+  if (x.stride(1) == 1 && x.stride(0) >= std::max<int64_t>(1, cols)) {
+    out = {x.data_ptr<float>(), transpose, x.stride(0)};
+    return true;
+  }
+  if (x.stride(0) == 1 && x.stride(1) >= std::max<int64_t>(1, rows)) {  // a transposed view
+    out = {x.data_ptr<float>(), !transpose, x.stride(1)};
+    return true;
+  }
+  return false;
+}
+
+bool onednn_gemm(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, const at::Tensor& c,
+                 float alpha, float beta) {
+  if (c.scalar_type() != at::kFloat || a.scalar_type() != at::kFloat ||
+      b.scalar_type() != at::kFloat)
+    return false;
+  const int64_t m = c.size(0), n = c.size(1), k = ta ? a.size(0) : a.size(1);
+  if (m * n * k < kMinOneDnnWork) return false;
+  RowMajor ra{}, rb{};
+  if (c.stride(1) != 1 || c.stride(0) < n || !row_major(a, ta, ra) || !row_major(b, tb, rb))
+    return false;
+  const dnnl_status_t status =
+      dnnl_sgemm(ra.transpose ? 'T' : 'N', rb.transpose ? 'T' : 'N', m, n, k, alpha, ra.data, ra.ld,
+                 rb.data, rb.ld, beta, c.data_ptr<float>(), c.stride(0));
+  CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
+                static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");
+  return true;
+}
+#endif
+
+bool env_forces_aten() {
+  const char* v = std::getenv("CRITNET_GEMM");
+  return v != nullptr && std::strcmp(v, "aten") == 0;
+}
+
+void check_shapes(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, const at::Tensor& c) {
+  CRITNET_CHECK(a.dim() == 2 && b.dim() == 2 && c.dim() == 2, "gemm: 2-D operands expected, got ",
+                a.sizes(), ", ", b.sizes(), " -> ", c.sizes());
+  CRITNET_CHECK(a.device().is_cpu() && b.device().is_cpu() && c.device().is_cpu(),
+                "gemm: CPU tensors expected");
+  const int64_t m = ta ? a.size(1) : a.size(0), k = ta ? a.size(0) : a.size(1);
+  const int64_t kb = tb ? b.size(1) : b.size(0), n = tb ? b.size(0) : b.size(1);
+  CRITNET_CHECK(k == kb && c.size(0) == m && c.size(1) == n, "gemm: sizes do not match: op(a) [", m,
+                ", ", k, "], op(b) [", kb, ", ", n, "], c ", c.sizes());
+}
+
+}  // namespace
+
+bool gemm_has_onednn() {
+  return CRITNET_WITH_ONEDNN != 0;
+}
+
+bool gemm_auto_uses_onednn() {
+  static const bool forced_aten = env_forces_aten();
+  return gemm_has_onednn() && !forced_aten;
+}
+
+void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool transpose_b,
+          const at::Tensor& c, float alpha, float beta, GemmBackend backend) {
+  check_shapes(a, transpose_a, b, transpose_b, c);
+#if CRITNET_WITH_ONEDNN
+  const bool try_onednn =
+      backend == GemmBackend::kOneDnn || (backend == GemmBackend::kAuto && gemm_auto_uses_onednn());
+  if (try_onednn && onednn_gemm(a, transpose_a, b, transpose_b, c, alpha, beta)) return;
+#endif
+  const at::Tensor opa = transpose_a ? a.t() : a, opb = transpose_b ? b.t() : b;
+  at::Tensor out = c;
+  if (beta == 0.0f) {
+    at::mm_out(out, opa, opb);
+    if (alpha != 1.0f) out.mul_(alpha);
+  } else {
+    at::addmm_out(out, c, opa, opb, beta, alpha);
+  }
+}
+
+}  // namespace critnet::core::detail

@@ -1,0 +1,32 @@
+#pragma once
+// The library's matrix products on the CPU: c ← alpha·op(a)·op(b) + beta·c.
+//
+// float32 products big enough to be worth it go to oneDNN's sgemm when critnet is built with
+// it (cmake/critnet_onednn.cmake): oneDNN picks AVX-512 kernels at run time where the CPU has
+// them, while Debian's OpenBLAS 0.3.21 runs its AVX2 kernels on CPUs it does not know (AMD
+// Zen 4), at about half the speed (docs/performance.md). Everything else (float64, tiny
+// products, operands without a unit stride, a build without oneDNN) goes to at::addmm_out.
+// Results agree with ATen's to float tolerance, not bit for bit (another summation order).
+#include <ATen/ATen.h>
+
+namespace critnet::core::detail {
+
+enum class GemmBackend {
+  kAuto,    // oneDNN where it applies (and CRITNET_GEMM is not "aten"), ATen otherwise
+  kAten,    // always at::addmm_out
+  kOneDnn,  // oneDNN where it applies, ATen otherwise, whatever CRITNET_GEMM says
+};
+
+/// c ← alpha·op(a)·op(b) + beta·c, op(x) = xᵀ when the flag is set. a, b and c are 2-D CPU
+/// tensors of one floating dtype with matching sizes; c must not overlap a or b, and with
+/// beta = 0 its old contents are ignored (NaN included). Throws critnet::Error on a mismatch.
+void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool transpose_b,
+          const at::Tensor& c, float alpha = 1.0f, float beta = 0.0f,
+          GemmBackend backend = GemmBackend::kAuto);
+
+/// Whether this build has oneDNN's sgemm, and whether kAuto uses it: false when the
+/// environment sets CRITNET_GEMM=aten (read once) or the build has no oneDNN.
+bool gemm_has_onednn();
+bool gemm_auto_uses_onednn();
+
+}  // namespace critnet::core::detail
