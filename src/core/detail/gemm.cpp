@@ -42,7 +42,7 @@ bool row_major(const at::Tensor& x, bool transpose, RowMajor& out) {
 }
 
 bool onednn_gemm(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, const at::Tensor& c,
-                 float alpha, float beta) {
+                 double alpha, double beta) {
   if (c.scalar_type() != at::kFloat || a.scalar_type() != at::kFloat ||
       b.scalar_type() != at::kFloat)
     return false;
@@ -51,9 +51,9 @@ bool onednn_gemm(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, con
   RowMajor ra{}, rb{};
   if (c.stride(1) != 1 || c.stride(0) < n || !row_major(a, ta, ra) || !row_major(b, tb, rb))
     return false;
-  const dnnl_status_t status =
-      dnnl_sgemm(ra.transpose ? 'T' : 'N', rb.transpose ? 'T' : 'N', m, n, k, alpha, ra.data, ra.ld,
-                 rb.data, rb.ld, beta, c.data_ptr<float>(), c.stride(0));
+  const dnnl_status_t status = dnnl_sgemm(
+      ra.transpose ? 'T' : 'N', rb.transpose ? 'T' : 'N', m, n, k, static_cast<float>(alpha),
+      ra.data, ra.ld, rb.data, rb.ld, static_cast<float>(beta), c.data_ptr<float>(), c.stride(0));
   CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
                 static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");
   return true;
@@ -88,7 +88,7 @@ bool gemm_auto_uses_onednn() {
 }
 
 void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool transpose_b,
-          const at::Tensor& c, float alpha, float beta, GemmBackend backend) {
+          const at::Tensor& c, double alpha, double beta, GemmBackend backend) {
   check_shapes(a, transpose_a, b, transpose_b, c);
 #if CRITNET_WITH_ONEDNN
   const bool try_onednn =
@@ -97,9 +97,9 @@ void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool trans
 #endif
   const at::Tensor opa = transpose_a ? a.t() : a, opb = transpose_b ? b.t() : b;
   at::Tensor out = c;
-  if (beta == 0.0f) {
+  if (beta == 0.0) {
     at::mm_out(out, opa, opb);
-    if (alpha != 1.0f) out.mul_(alpha);
+    if (alpha != 1.0) out.mul_(alpha);
   } else {
     at::addmm_out(out, c, opa, opb, beta, alpha);
   }

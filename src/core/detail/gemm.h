@@ -21,7 +21,7 @@ enum class GemmBackend {
 /// tensors of one floating dtype with matching sizes; c must not overlap a or b, and with
 /// beta = 0 its old contents are ignored (NaN included). Throws critnet::Error on a mismatch.
 void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool transpose_b,
-          const at::Tensor& c, float alpha = 1.0f, float beta = 0.0f,
+          const at::Tensor& c, double alpha = 1.0, double beta = 0.0,
           GemmBackend backend = GemmBackend::kAuto);
 
 /// Whether this build has oneDNN's sgemm, and whether kAuto uses it: false when the

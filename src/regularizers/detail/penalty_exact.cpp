@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/detail/gemm.h"
 #include "regularizers/detail/gram.h"
 #include "regularizers/detail/penalty_kernels.h"
 
@@ -97,16 +98,16 @@ ValueAndGrad exact_polynomial(const torch::Tensor& weight, GramSide side, double
   } else {
     am = symmetric_product(p, combine(powers, r));
   }
-  if (grad.into.defined()) {  // one product, accumulated into the caller's gradient
-    if (in_side_small) {
-      grad.into.addmm_(weight, am, 1.0, 4.0 * grad.scale);
-    } else {
-      grad.into.addmm_(am, weight, 1.0, 4.0 * grad.scale);
-    }
-    return result;
+  // One product: accumulated into the caller's gradient, or into a new tensor.
+  const bool into = grad.into.defined();
+  if (!into) result.grad = torch::empty_like(weight, at::MemoryFormat::Contiguous);
+  const torch::Tensor& target = into ? grad.into : result.grad;
+  const double alpha = 4.0 * (into ? grad.scale : 1.0), beta = into ? 1.0 : 0.0;
+  if (in_side_small) {
+    core::detail::gemm(weight, false, am, false, target, alpha, beta);
+  } else {
+    core::detail::gemm(am, false, weight, false, target, alpha, beta);
   }
-  result.grad = in_side_small ? weight.mm(am) : am.mm(weight);
-  result.grad.mul_(4.0);
   return result;
 }
 
