@@ -11,12 +11,14 @@ label_args=(-LE slow)
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" "${label_args[@]}"
 
 # Portable numerics: the numeric unit tests again on another kernel family, OpenBLAS's
-# (OPENBLAS_CORETYPE) and LibTorch's own (ATEN_CPU_CAPABILITY=default: no AVX2/AVX-512
-# kernels), so a test that holds only for one CPU's kernels (an exact zero, an argmin tie)
-# fails here rather than on a user's machine. Sandybridge (AVX, no FMA) runs on every x86-64
+# (OPENBLAS_CORETYPE), oneDNN's (ONEDNN_MAX_CPU_ISA=AVX: its products without AVX2/AVX-512)
+# and LibTorch's own (ATEN_CPU_CAPABILITY=default: no AVX2/AVX-512 kernels), so a test that
+# holds only for one CPU's kernels (an exact zero, an argmin tie) fails here rather than on a
+# user's machine. Sandybridge (AVX, no FMA) runs on every x86-64
 # machine of this project; a machine already on it gets Haswell (AVX2 + FMA) instead.
 other_kernel=Sandybridge
 [ "${OPENBLAS_CORETYPE:-}" = Sandybridge ] && other_kernel=Haswell
-echo "test.sh: unit tests again with OPENBLAS_CORETYPE=$other_kernel ATEN_CPU_CAPABILITY=default"
-OPENBLAS_CORETYPE=$other_kernel ATEN_CPU_CAPABILITY=default \
+echo "test.sh: unit tests again with OPENBLAS_CORETYPE=$other_kernel ONEDNN_MAX_CPU_ISA=AVX" \
+  "ATEN_CPU_CAPABILITY=default"
+OPENBLAS_CORETYPE=$other_kernel ONEDNN_MAX_CPU_ISA=AVX ATEN_CPU_CAPABILITY=default \
   ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" -L unit -LE slow

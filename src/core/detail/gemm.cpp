@@ -44,7 +44,8 @@ bool row_major(const at::Tensor& x, bool transpose, RowMajor& out) {
 bool onednn_gemm(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, const at::Tensor& c,
                  double alpha, double beta) {
   if (c.scalar_type() != at::kFloat || a.scalar_type() != at::kFloat ||
-      b.scalar_type() != at::kFloat)
+      b.scalar_type() != at::kFloat || !c.device().is_cpu() || !a.device().is_cpu() ||
+      !b.device().is_cpu())
     return false;
   const int64_t m = c.size(0), n = c.size(1), k = ta ? a.size(0) : a.size(1);
   if (m * n * k < kMinOneDnnWork) return false;
@@ -68,8 +69,6 @@ bool env_forces_aten() {
 void check_shapes(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, const at::Tensor& c) {
   CRITNET_CHECK(a.dim() == 2 && b.dim() == 2 && c.dim() == 2, "gemm: 2-D operands expected, got ",
                 a.sizes(), ", ", b.sizes(), " -> ", c.sizes());
-  CRITNET_CHECK(a.device().is_cpu() && b.device().is_cpu() && c.device().is_cpu(),
-                "gemm: CPU tensors expected");
   const int64_t m = ta ? a.size(1) : a.size(0), k = ta ? a.size(0) : a.size(1);
   const int64_t kb = tb ? b.size(1) : b.size(0), n = tb ? b.size(0) : b.size(1);
   CRITNET_CHECK(k == kb && c.size(0) == m && c.size(1) == n, "gemm: sizes do not match: op(a) [", m,

@@ -1,11 +1,11 @@
 #pragma once
-// The library's matrix products on the CPU: c ← alpha·op(a)·op(b) + beta·c.
+// The library's matrix products: c ← alpha·op(a)·op(b) + beta·c.
 //
 // float32 products big enough to be worth it go to oneDNN's sgemm when critnet is built with
 // it (cmake/critnet_onednn.cmake): oneDNN picks AVX-512 kernels at run time where the CPU has
 // them, while Debian's OpenBLAS 0.3.21 runs its AVX2 kernels on CPUs it does not know (AMD
-// Zen 4), at about half the speed (docs/performance.md). Everything else (float64, tiny
-// products, operands without a unit stride, a build without oneDNN) goes to at::addmm_out.
+// Zen 4), at about half the speed (docs/performance.md). Everything else (float64, CUDA,
+// tiny products, operands without a unit stride, a build without oneDNN) goes to ATen.
 // Results agree with ATen's to float tolerance, not bit for bit (another summation order).
 #include <ATen/ATen.h>
 
@@ -17,9 +17,10 @@ enum class GemmBackend {
   kOneDnn,  // oneDNN where it applies, ATen otherwise, whatever CRITNET_GEMM says
 };
 
-/// c ← alpha·op(a)·op(b) + beta·c, op(x) = xᵀ when the flag is set. a, b and c are 2-D CPU
-/// tensors of one floating dtype with matching sizes; c must not overlap a or b, and with
-/// beta = 0 its old contents are ignored (NaN included). Throws critnet::Error on a mismatch.
+/// c ← alpha·op(a)·op(b) + beta·c, op(x) = xᵀ when the flag is set. a, b and c are 2-D
+/// tensors on one device, of one floating dtype, with matching sizes; c must not overlap a or
+/// b, and with beta = 0 its old contents are ignored (NaN included). Throws critnet::Error on
+/// a size mismatch.
 void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool transpose_b,
           const at::Tensor& c, double alpha = 1.0, double beta = 0.0,
           GemmBackend backend = GemmBackend::kAuto);
