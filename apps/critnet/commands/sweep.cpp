@@ -74,15 +74,53 @@ study::Grid resolve_grid(const SweepRunArgs& a) {
   return study::parse_grid(doc);
 }
 
-// Starts `argv` (the same executable) and returns its PID.
+// Starts `argv` (the same executable) in a process group of its own and returns its PID: a
+// terminal's Ctrl-C then reaches the parent only, which forwards it once (wait_for_workers).
 pid_t spawn(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
+  const int rc = ::posix_spawn(&pid, "/proc/self/exe", nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) throw Error(fmt::format("sweep run: cannot start a worker: {}", std::strerror(rc)));
   return pid;
+}
+
+struct Worker {
+  pid_t pid;
+  std::string shard;
+  int status = 0;
+};
+
+// Waits for every worker; the first SIGINT/SIGTERM the parent gets is passed on to the workers
+// still running (each stops at a step boundary with a checkpoint), a second one ends the
+// parent at once (core/interrupt.h). Returns the signal passed on (0: none).
+int wait_for_workers(std::vector<Worker>& workers) {
+  StopSignals stop_signals;
+  bool forwarded = false;
+  std::size_t running = workers.size();
+  while (running > 0) {
+    for (auto& w : workers) {
+      if (w.pid <= 0) continue;
+      const pid_t r = ::waitpid(w.pid, &w.status, WNOHANG);
+      if (r == w.pid || (r < 0 && errno != EINTR)) {
+        w.pid = -w.pid;
+        --running;
+      }
+    }
+    if (!forwarded && stop_signal() != 0) {
+      for (const auto& w : workers)
+        if (w.pid > 0) ::kill(w.pid, stop_signal());
+      forwarded = true;
+    }
+    if (running > 0) ::usleep(50 * 1000);
+  }
+  return forwarded ? stop_signal() : 0;
 }
 
 void run_sweep(const SweepRunArgs& a) {
@@ -99,26 +137,24 @@ void run_sweep(const SweepRunArgs& a) {
 
   if (a.jobs > 1) {
     // J workers, each a sub-shard of this shard: a deterministic split, no scheduler.
-    std::vector<std::pair<pid_t, std::string>> workers;
+    std::vector<Worker> workers;
     const std::string grid_file = (dir / "grid.json").string();
     for (int j = 0; j < a.jobs; ++j) {
       const study::Shard sub = shard.sub(static_cast<std::size_t>(j), a.jobs);
-      workers.emplace_back(spawn({"critnet", "sweep", "run", grid_file, "--out", dir.string(),
-                                  "--shard", sub.to_string(), "--jobs", "1", "--threads",
-                                  std::to_string(a.threads), "--device", a.device}),
-                           sub.to_string());
+      workers.push_back({spawn({"critnet", "sweep", "run", grid_file, "--out", dir.string(),
+                                "--shard", sub.to_string(), "--jobs", "1", "--threads",
+                                std::to_string(a.threads), "--device", a.device}),
+                         sub.to_string()});
     }
+    int interrupted = wait_for_workers(workers);  // a worker stopped in a probe dies of it
     std::vector<std::string> failed;
-    int interrupted = 0;
-    for (const auto& [pid, name] : workers) {
-      int status = 0;
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
+    for (const auto& w : workers) {
+      const int status = w.status;
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
       if (WIFEXITED(status) && WEXITSTATUS(status) > 128) interrupted = WEXITSTATUS(status) - 128;
       failed.push_back(WIFEXITED(status)
-                           ? fmt::format("shard {} (exit {})", name, WEXITSTATUS(status))
-                           : fmt::format("shard {} (signal {})", name, WTERMSIG(status)));
+                           ? fmt::format("shard {} (exit {})", w.shard, WEXITSTATUS(status))
+                           : fmt::format("shard {} (signal {})", w.shard, WTERMSIG(status)));
     }
     const study::SweepStatus st = study::sweep_status(dir);
     fmt::print("sweep {}: {} of {} cells done\n", dir.string(), st.count(study::CellState::kDone),
