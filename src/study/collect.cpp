@@ -133,12 +133,28 @@ std::string colour(double t) {
   return fmt::format("#{:02x}{:02x}{:02x}", r, g, b);
 }
 
-// A heatmap: columns β, rows λ, a value per (β, λ).
+// The colour scale of a heatmap at (x, y): a vertical ramp from lo (bottom) to hi (top),
+// `height` tall, with both ends labelled.
+std::string colour_legend(int x, int y, int height, double lo, double hi, int digits) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return "";
+  std::string svg;
+  const int steps = 16;
+  for (int i = 0; i < steps; ++i) {
+    const double t = hi > lo ? 1.0 - (i + 0.5) / steps : 0.5;
+    svg += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"12\" height=\"{:.1f}\" fill=\"{}\"/>\n",
+                       x, y + height * i / double(steps), height / double(steps) + 0.5, colour(t));
+  }
+  svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x + 16, y + 10, number(hi, digits));
+  svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x + 16, y + height, number(lo, digits));
+  return svg;
+}
+
+// A heatmap: columns β, rows λ, a value per (β, λ), and its colour scale on the right.
 std::string heatmap(const std::vector<double>& betas, const std::vector<double>& lambdas,
                     const std::map<std::pair<double, double>, Summary>& cells, const Metric& m,
                     const std::string& beta_label) {
   const int cw = 86, ch = 34, left = 90, top = 30;
-  const int width = left + cw * static_cast<int>(betas.size()) + 10;
+  const int width = left + cw * static_cast<int>(betas.size()) + 80;
   const int height = top + ch * static_cast<int>(lambdas.size()) + 40;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const auto& [k, s] : cells) {
@@ -184,6 +200,8 @@ std::string heatmap(const std::vector<double>& betas, const std::vector<double>&
                          html_escape(label));
     }
   }
+  svg += colour_legend(left + cw * static_cast<int>(betas.size()) + 10, top,
+                       ch * static_cast<int>(lambdas.size()), lo, hi, m.digits);
   return svg + "</svg>\n";
 }
 

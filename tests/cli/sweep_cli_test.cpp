@@ -75,6 +75,12 @@ TEST(SweepCli, RunStatusCollectAndResume) {
   const std::string html = read_file(fs::path(out) / "report.html");
   EXPECT_THAT(html, HasSubstr("<svg"));
   EXPECT_THAT(html, HasSubstr("median |a·s² − 1|"));
+  // Each heatmap carries its colour scale: a 16-step ramp.
+  std::size_t ramp_steps = 0;
+  for (auto at = html.find("width=\"12\""); at != std::string::npos;
+       at = html.find("width=\"12\"", at + 1))
+    ++ramp_steps;
+  EXPECT_GE(ramp_steps, 16u);
 
   // A rerun skips every done cell.
   r = run_critnet({"sweep", "run", grid, "--out", out, "--threads", "1"});
