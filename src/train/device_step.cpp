@@ -1,35 +1,23 @@
 #include "critnet/train/device_step.h"
 
 #include <algorithm>
-#include <sstream>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include "critnet/core/error.h"
 #include "critnet/regularizers/critical.h"
-#include "train/detail/activation.h"
 #include "train/detail/adam_state.h"
+#include "train/detail/flat_mlp.h"
 #include "train/detail/step_graphs.h"
 
 namespace critnet::train {
 namespace {
 
-// d ← d ⊙ f'(pre-activation), from the post-activation h, in place.
-void activation_backward_(nn::Activation act, const torch::Tensor& h, torch::Tensor& d) {
-  switch (act) {
-    case nn::Activation::kRelu:  // h > 0 exactly where the pre-activation is
-      at::threshold_backward_out(d, d, h, 0);
-      break;
-    case nn::Activation::kTanh:
-      at::tanh_backward_out(d, d, h);
-      break;
-    case nn::Activation::kElu:  // alpha = scale = input_scale = 1, from the result
-      at::elu_backward_out(d, d, 1.0, 1.0, 1.0, /*is_result=*/true, h);
-      break;
-    case nn::Activation::kLinear:
-      break;
-  }
+DeviceStepOptions validated(DeviceStepOptions options) {
+  CRITNET_CHECK(options.max_batch > 0, "device step: max batch must be > 0, got ",
+                options.max_batch);
+  options.reg.validate();
+  return options;
 }
 
 }  // namespace
@@ -39,59 +27,27 @@ bool cuda_graphs_available() {
 }
 
 DeviceMlpStep::DeviceMlpStep(nn::Mlp model, DeviceStepOptions options)
-    : model_(std::move(model)),
-      options_(std::move(options)),
-      activation_(model_->options.activation()) {
-  CRITNET_CHECK(options_.max_batch > 0, "device step: max batch must be > 0, got ",
-                options_.max_batch);
-  options_.reg.validate();
-  auto params = model_->parameters();
-  CRITNET_CHECK(!params.empty(), "device step: the model has no parameters");
-  const auto opts = params.front().options();
-  CRITNET_CHECK(opts.dtype() == torch::kFloat32 || opts.dtype() == torch::kFloat64,
-                "device step: the model must be float32 or float64, it is ",
-                c10::toString(params.front().scalar_type()));
-  for (const auto& p : params) {
-    CRITNET_CHECK(p.device() == opts.device(), "device step: the model's parameters are on ",
-                  opts.device().str(), " and ", p.device().str());
-  }
-  const int64_t num_linears = static_cast<int64_t>(model_->linears().size());
+    : options_(validated(std::move(options))),
+      net_(std::make_unique<detail::FlatMlp>(std::move(model), options_.max_batch, "device step",
+                                             /*cpu_only=*/false,
+                                             detail::activation_backward_aten)) {
+  const int64_t num_linears = net_->num_layers();
   penalty_on_ = options_.reg.enabled() && !options_.layers.empty();
   penalty_scale_ = static_cast<double>(options_.reg.interval()) * options_.reg.strength();
   for (auto l : options_.layers) {
     CRITNET_CHECK(l >= 0 && l < num_linears, "device step: penalised layer ", l,
                   " out of range: the net has Linear layers 0..", num_linears - 1);
   }
-
-  int64_t total = 0;
-  for (const auto& p : params) total += p.numel();
-  flat_ = torch::empty({total}, opts);
-  flat_grad_ = torch::zeros({total}, opts);
-  exp_avg_ = torch::zeros({total}, opts);
-  exp_avg_sq_ = torch::zeros({total}, opts);
+  const auto opts = net_->flat_parameters().options();
+  const int64_t total = net_->flat_parameters().numel();
   adam_tmp_ = torch::empty({total}, opts);
   if (options_.adam.weight_decay != 0.0) decayed_grad_ = torch::empty({total}, opts);
-  detail::flatten_parameters(params, flat_, flat_grad_);
-  for (const auto& linear : model_->linears()) {
-    CRITNET_CHECK(linear->bias.defined(), "device step: every Linear layer needs a bias");
-    weights_.push_back(linear->weight);
-    biases_.push_back(linear->bias);
-    weight_grads_.push_back(linear->weight.grad());
-    bias_grads_.push_back(linear->bias.grad());
-  }
   const int64_t b = options_.max_batch;
-  acts_.resize(num_linears + 1);
-  deltas_.resize(num_linears);
-  acts_[0] = torch::empty({b, weights_[0].size(1)}, opts);
-  for (int64_t l = 0; l < num_linears; ++l) {
-    const int64_t width = weights_[l].size(0);
-    acts_[l + 1] = torch::empty({b, width}, opts);
-    deltas_[l] = torch::empty({b, width}, opts);
-  }
-  const int64_t classes = weights_.back().size(0);
+  const int64_t classes = net_->classes();
   const auto device = opts.device();
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(device);
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  inputs_buf_ = torch::empty({b, net_->inputs()}, opts);
   labels_buf_ = torch::zeros({b}, i64);
   log_probs_ = torch::empty({b, classes}, opts);
   picked_ = torch::empty({b, 1}, opts);
@@ -112,8 +68,7 @@ DeviceMlpStep::DeviceMlpStep(nn::Mlp model, DeviceStepOptions options)
 DeviceMlpStep::~DeviceMlpStep() = default;
 
 void DeviceMlpStep::attach(torch::optim::Adam& optimizer) {
-  steps_ = detail::attach_flat_adam_state(optimizer, model_->parameters(), exp_avg_, exp_avg_sq_,
-                                          "device step");
+  steps_ = net_->attach(optimizer, "device step");
   step_count_.fill_(static_cast<double>(steps_));
   step_count_f32_.fill_(static_cast<double>(steps_));
   attached_ = true;
@@ -124,9 +79,9 @@ void DeviceMlpStep::sync_state(torch::optim::Adam& optimizer) const {
 }
 
 void DeviceMlpStep::set_data(const torch::Tensor& inputs, const torch::Tensor& labels) {
-  CRITNET_CHECK(inputs.dim() == 2 && inputs.size(1) == weights_[0].size(1),
-                "device step: inputs of shape ", inputs.sizes(), " for a net with ",
-                weights_[0].size(1), " inputs");
+  CRITNET_CHECK(inputs.dim() == 2 && inputs.size(1) == net_->inputs(),
+                "device step: inputs of shape ", inputs.sizes(), " for a net with ", net_->inputs(),
+                " inputs");
   CRITNET_CHECK(labels.dim() == 1 && labels.size(0) == inputs.size(0) &&
                     labels.scalar_type() == torch::kInt64,
                 "device step: labels must be int64 [", inputs.size(0), "]");
@@ -134,10 +89,10 @@ void DeviceMlpStep::set_data(const torch::Tensor& inputs, const torch::Tensor& l
   // A captured graph reads the data's storage: it must not move.
   CRITNET_CHECK(!graph_captured(false) && !graph_captured(true),
                 "device step: set_data() after a CUDA graph was captured");
-  const auto device = flat_.device();
-  inputs_ = inputs.to(device, flat_.scalar_type()).contiguous();
-  labels_ = labels.to(device).contiguous();
-  const int64_t classes = weights_.back().size(0);
+  const torch::Tensor& flat = net_->flat_parameters();
+  inputs_ = inputs.to(flat.device(), flat.scalar_type()).contiguous();
+  labels_ = labels.to(flat.device()).contiguous();
+  const int64_t classes = net_->classes();
   // One read-back at set-up: a step cannot check its labels without one.
   const int64_t lo = labels_.min().item<int64_t>(), hi = labels_.max().item<int64_t>();
   CRITNET_CHECK_DATA(lo >= 0 && hi < classes, "label out of range [0, ", classes, "): found ",
@@ -174,7 +129,7 @@ void DeviceMlpStep::load_batch(int64_t b) {
   auto idx = indices_.narrow(0, 0, b);
   at::add_out(pos, arange_.narrow(0, 0, b), counter_, options_.max_batch);
   at::index_select_out(idx, order_, 0, pos);
-  auto x = acts_[0].narrow(0, 0, b);
+  auto x = inputs_buf_.narrow(0, 0, b);
   auto y = labels_buf_.narrow(0, 0, b);
   at::index_select_out(x, inputs_, 0, idx);
   at::index_select_out(y, labels_, 0, idx);
@@ -182,44 +137,26 @@ void DeviceMlpStep::load_batch(int64_t b) {
 }
 
 void DeviceMlpStep::compute(int64_t b, bool with_penalty) {
-  static constexpr int64_t kRows[] = {0};
-  const size_t layers = weights_.size();
-  // Forward: bias + product in one addmm, activation in place.
-  for (size_t l = 0; l < layers; ++l) {
-    auto out = acts_[l + 1].narrow(0, 0, b);
-    at::addmm_out(out, biases_[l], acts_[l].narrow(0, 0, b), weights_[l].t());
-    if (l + 1 < layers) detail::activate_(activation_, out);
-  }
+  const torch::Tensor logits = net_->forward(inputs_buf_.narrow(0, 0, b));
   // Cross-entropy: Σ_i -log softmax(z_i)[y_i] into the accumulator; its mean's gradient
-  // (softmax - onehot) / b into the last delta.
-  auto logits = acts_[layers].narrow(0, 0, b);
+  // (softmax - onehot) / b into the logits' delta.
   auto logp = log_probs_.narrow(0, 0, b);
   auto y = labels_buf_.narrow(0, 0, b).unsqueeze(1);
   auto picked = picked_.narrow(0, 0, b);
   at::_log_softmax_out(logp, logits, 1, false);
   at::gather_out(picked, logp, 1, y);
   data_sum_.sub_(picked.sum());
-  auto dlogits = deltas_[layers - 1].narrow(0, 0, b);
+  auto dlogits = net_->logits_grad();
   at::exp_out(dlogits, logp);
   dlogits.scatter_add_(1, y, minus_ones_.narrow(0, 0, b));
   dlogits.mul_(1.0 / static_cast<double>(b));
-  // Backward into the flat gradient's views (overwritten).
-  for (int64_t l = static_cast<int64_t>(layers) - 1; l >= 0; --l) {
-    auto delta = deltas_[l].narrow(0, 0, b);
-    auto input = acts_[l].narrow(0, 0, b);
-    at::mm_out(weight_grads_[l], delta.t(), input);
-    at::sum_out(bias_grads_[l], delta, at::IntArrayRef(kRows));
-    if (l == 0) break;
-    auto below = deltas_[l - 1].narrow(0, 0, b);
-    at::mm_out(below, delta, weights_[l]);
-    activation_backward_(activation_, input, below);
-  }
+  net_->backward();  // into the flat gradient's views (overwritten)
   // The penalty: interval·λ·∇R added to the weights' gradients, R summed per layer.
   if (with_penalty && penalty_on_) {
     for (size_t i = 0; i < options_.layers.size(); ++i) {
       const int64_t l = options_.layers[i];
-      const torch::Tensor value =
-          reg::penalty_add_gradient(weights_[l], options_.reg, weight_grads_[l], penalty_scale_);
+      const torch::Tensor value = reg::penalty_add_gradient(net_->weight(l), options_.reg,
+                                                            net_->weight_grad(l), penalty_scale_);
       penalty_sums_.select(0, static_cast<int64_t>(i)).add_(value);
       reg_sum_.add_(value, penalty_scale_ * static_cast<double>(b));
     }
@@ -229,11 +166,15 @@ void DeviceMlpStep::compute(int64_t b, bool with_penalty) {
 
 void DeviceMlpStep::adam_step() {
   const AdamSettings& s = options_.adam;
-  if (options_.fused_adam && flat_.is_cuda()) {
+  const torch::Tensor& flat = net_->flat_parameters();
+  const torch::Tensor& flat_grad = net_->flat_gradients();
+  const torch::Tensor& exp_avg = net_->exp_avg();
+  const torch::Tensor& exp_avg_sq = net_->exp_avg_sq();
+  if (options_.fused_adam && flat.is_cuda()) {
     // One multi-tensor kernel; it reads the (float32) step count on the device and forms the
     // bias corrections itself. The caller increments the count (as torch.optim.Adam does).
     step_count_f32_.add_(1);
-    const std::vector<torch::Tensor> params{flat_}, grads{flat_grad_}, m{exp_avg_}, v{exp_avg_sq_},
+    const std::vector<torch::Tensor> params{flat}, grads{flat_grad}, m{exp_avg}, v{exp_avg_sq},
         max_v{}, steps{step_count_f32_};
     at::_fused_adam_(params, grads, m, v, max_v, steps, s.lr, s.beta1, s.beta2, s.weight_decay,
                      s.eps, /*amsgrad=*/false, /*maximize=*/false);
@@ -246,18 +187,18 @@ void DeviceMlpStep::adam_step() {
   const torch::Tensor bc1 = at::pow(s.beta1, step_count_).neg_().add_(1.0);
   const torch::Tensor sqrt_bc2 = at::pow(s.beta2, step_count_).neg_().add_(1.0).sqrt_();
   const torch::Tensor step_size = bc1.reciprocal().mul_(s.lr);
-  torch::Tensor g = flat_grad_;
+  torch::Tensor g = flat_grad;
   if (s.weight_decay != 0.0) {
-    at::add_out(decayed_grad_, flat_grad_, flat_, s.weight_decay);
+    at::add_out(decayed_grad_, flat_grad, flat, s.weight_decay);
     g = decayed_grad_;
   }
-  exp_avg_.mul_(s.beta1).add_(g, 1.0 - s.beta1);
-  exp_avg_sq_.mul_(s.beta2).addcmul_(g, g, 1.0 - s.beta2);
-  at::sqrt_out(adam_tmp_, exp_avg_sq_);
+  exp_avg.mul_(s.beta1).add_(g, 1.0 - s.beta1);
+  exp_avg_sq.mul_(s.beta2).addcmul_(g, g, 1.0 - s.beta2);
+  at::sqrt_out(adam_tmp_, exp_avg_sq);
   adam_tmp_.div_(sqrt_bc2).add_(s.eps);
-  at::div_out(adam_tmp_, exp_avg_, adam_tmp_);
+  at::div_out(adam_tmp_, exp_avg, adam_tmp_);
   adam_tmp_.mul_(step_size);
-  flat_.sub_(adam_tmp_);
+  flat.sub_(adam_tmp_);
 }
 
 void DeviceMlpStep::step(bool with_penalty) {
@@ -285,14 +226,14 @@ void DeviceMlpStep::step(bool with_penalty) {
 void DeviceMlpStep::step_on(const torch::Tensor& x, const torch::Tensor& y, bool with_penalty) {
   CRITNET_CHECK(attached_, "device step: step_on() before attach()");
   const int64_t b = x.dim() == 2 ? x.size(0) : 0;
-  CRITNET_CHECK(x.dim() == 2 && x.size(1) == weights_[0].size(1), "device step: input of shape ",
-                x.sizes(), " for a net with ", weights_[0].size(1), " inputs");
+  CRITNET_CHECK(x.dim() == 2 && x.size(1) == net_->inputs(), "device step: input of shape ",
+                x.sizes(), " for a net with ", net_->inputs(), " inputs");
   CRITNET_CHECK(b > 0 && b <= options_.max_batch, "device step: batch of ", b, " samples, at most ",
                 options_.max_batch);
   CRITNET_CHECK(y.dim() == 1 && y.size(0) == b && y.scalar_type() == torch::kInt64,
                 "device step: labels must be int64 [", b, "]");
   torch::NoGradGuard no_grad;
-  acts_[0].narrow(0, 0, b).copy_(x);
+  inputs_buf_.narrow(0, 0, b).copy_(x);
   labels_buf_.narrow(0, 0, b).copy_(y);
   const bool pen = with_penalty && penalty_on_;
   compute(b, pen);
@@ -323,6 +264,14 @@ DeviceStepTotals DeviceMlpStep::take_totals() {
 
 bool DeviceMlpStep::graph_captured(bool with_penalty) const {
   return graphs_ && graphs_->captured(with_penalty ? 1 : 0);
+}
+
+const torch::Tensor& DeviceMlpStep::flat_parameters() const {
+  return net_->flat_parameters();
+}
+
+const torch::Tensor& DeviceMlpStep::flat_gradients() const {
+  return net_->flat_gradients();
 }
 
 }  // namespace critnet::train

@@ -33,8 +33,9 @@
 namespace critnet::train {
 
 namespace detail {
+class FlatMlp;
 class StepGraphs;
-}
+}  // namespace detail
 
 struct DeviceStepOptions {
   /// Largest batch (the batch of a full step); buffers are sized for it.
@@ -117,28 +118,26 @@ class DeviceMlpStep {
   int64_t steps() const { return steps_; }
   /// Whether a graph was captured for steps with (true) or without (false) the penalty.
   bool graph_captured(bool with_penalty) const;
-  const torch::Tensor& flat_parameters() const { return flat_; }
-  const torch::Tensor& flat_gradients() const { return flat_grad_; }
+  const torch::Tensor& flat_parameters() const;
+  const torch::Tensor& flat_gradients() const;
 
  private:
   void load_batch(int64_t b);
   void compute(int64_t b, bool with_penalty);
   void adam_step();
 
-  nn::Mlp model_;
   DeviceStepOptions options_;
-  nn::Activation activation_;
+  /// The flat parameters and buffers and the forward and backward passes (shared with
+  /// FastMlpStep).
+  std::unique_ptr<detail::FlatMlp> net_;
   bool penalty_on_ = false;
   double penalty_scale_ = 0;
-  std::vector<torch::Tensor> weights_, biases_, weight_grads_, bias_grads_;
-  torch::Tensor flat_, flat_grad_, exp_avg_, exp_avg_sq_, adam_tmp_, decayed_grad_;
+  torch::Tensor adam_tmp_, decayed_grad_;
   /// Adam's step count on the device: float64 for the in-place path, float32 for the fused
   /// kernel (which reads it as float).
   torch::Tensor step_count_, step_count_f32_;
-  /// acts_[0] = the batch's inputs; acts_[l+1] = output of layer l; deltas_[l] = dLoss/d(pre-
-  /// activation of layer l); log_probs_ [B, classes]; picked_ [B, 1].
-  std::vector<torch::Tensor> acts_, deltas_;
-  torch::Tensor labels_buf_, log_probs_, picked_, minus_ones_;
+  /// The batch: inputs [B, input], labels [B]; log_probs_ [B, classes]; picked_ [B, 1].
+  torch::Tensor inputs_buf_, labels_buf_, log_probs_, picked_, minus_ones_;
   /// Device-resident data and the epoch's batching.
   torch::Tensor inputs_, labels_, order_, arange_, positions_, indices_, counter_;
   int64_t n_ = 0, next_batch_ = 0;

@@ -9,11 +9,15 @@
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "critnet/nn/mlp.h"
 
 namespace critnet::train {
+
+namespace detail {
+class FlatMlp;
+}
 
 /// Adam's hyper-parameters (torch::optim::Adam's formula, no amsgrad).
 struct AdamSettings {
@@ -31,6 +35,9 @@ class FastMlpStep {
   /// Buffers for batches of up to max_batch samples are allocated once. The model must be
   /// on the CPU, float32 or float64. Throws InvalidArgument otherwise.
   FastMlpStep(nn::Mlp model, int64_t max_batch);
+  ~FastMlpStep();
+  FastMlpStep(const FastMlpStep&) = delete;
+  FastMlpStep& operator=(const FastMlpStep&) = delete;
 
   /// Forward pass (no autograd graph) and the mean cross-entropy of logits vs labels y
   /// ([batch] int64, values in [0, classes)); x is [batch, input] of the model's dtype,
@@ -56,19 +63,15 @@ class FastMlpStep {
   void sync_state(torch::optim::Adam& optimizer) const;
 
   int64_t steps() const { return steps_; }
-  const torch::Tensor& flat_parameters() const { return flat_; }
-  const torch::Tensor& flat_gradients() const { return flat_grad_; }
+  const torch::Tensor& flat_parameters() const;
+  const torch::Tensor& flat_gradients() const;
 
  private:
-  nn::Mlp model_;
-  nn::Activation activation_;
-  std::vector<torch::Tensor> weights_, biases_, weight_grads_, bias_grads_;
-  torch::Tensor flat_, flat_grad_, exp_avg_, exp_avg_sq_;
-  /// acts_[0] = input copy; acts_[l+1] = output of layer l (post-activation for hidden layers,
-  /// logits for the last); deltas_[l] = dLoss/d(pre-activation of layer l).
-  std::vector<torch::Tensor> acts_, deltas_;
+  /// The flat parameters and buffers and the forward and backward passes (shared with
+  /// DeviceMlpStep).
+  std::unique_ptr<detail::FlatMlp> net_;
   torch::Tensor labels_;
-  int64_t max_batch_ = 0, batch_ = 0, steps_ = 0;
+  int64_t steps_ = 0;
   bool attached_ = false;
 };
 
