@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/detail/gemm.h"
 #include "critnet/core/error.h"
 #include "train/detail/activation.h"
 #include "train/detail/adam_state.h"
@@ -103,7 +104,8 @@ torch::Tensor FlatMlp::forward(const torch::Tensor& x) {
   const size_t layers = weights_.size();
   for (size_t l = 0; l < layers; ++l) {
     auto out = acts_[l + 1].narrow(0, 0, b);
-    at::addmm_out(out, biases_[l], acts_[l].narrow(0, 0, b), weights_[l].t());
+    out.copy_(biases_[l].expand_as(out));  // out = bias + x·Wᵀ, as addmm computes it
+    core::detail::gemm(acts_[l].narrow(0, 0, b), false, weights_[l], true, out, 1.0, 1.0);
     if (l + 1 < layers) activate_(activation_, out);
   }
   return acts_[layers].narrow(0, 0, b);
@@ -119,11 +121,11 @@ void FlatMlp::backward() {
   for (int64_t l = num_layers() - 1; l >= 0; --l) {
     auto delta = deltas_[l].narrow(0, 0, b);
     auto input = acts_[l].narrow(0, 0, b);
-    at::mm_out(weight_grads_[l], delta.t(), input);
+    core::detail::gemm(delta, true, input, false, weight_grads_[l]);
     at::sum_out(bias_grads_[l], delta, at::IntArrayRef(kRows));
     if (l == 0) break;
     auto below = deltas_[l - 1].narrow(0, 0, b);
-    at::mm_out(below, delta, weights_[l]);
+    core::detail::gemm(delta, false, weights_[l], false, below);
     activation_backward_(activation_, input, below);
   }
 }
