@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "critnet/analysis/column_reader.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
@@ -41,8 +42,8 @@ reg::RegularizerOptions penalty_options(const std::string& preset, double beta,
   return reg::RegularizerOptions()
       .preset(reg::parse_preset(preset))
       .beta(beta)
-      .gram_side(reg::parse_gram_side(side))
-      .n_convention(reg::parse_n_convention(n))
+      .gram_side(parse_gram_side(side))
+      .n_convention(parse_n_convention(n))
       .coefficients(coefficients)
       .probes(probes);
 }
@@ -133,8 +134,8 @@ py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
   rg::CouplingOptions copts;
   copts.beta(beta)
       .field(field)
-      .gram_side(reg::parse_gram_side(side))
-      .n_convention(reg::parse_n_convention(n));
+      .gram_side(parse_gram_side(side))
+      .n_convention(parse_n_convention(n));
   rg::ClassifyOptions cls;
   cls.tol_trivial(tol_trivial).tol_critical(tol_critical).tol_near(tol_near);
   cls.validate();
@@ -232,8 +233,8 @@ class PyProbe {
                                      .seed(seed)
                                      .max_patterns(max_patterns)
                                      .beta(beta)
-                                     .gram_side(reg::parse_gram_side(side))
-                                     .n_convention(reg::parse_n_convention(n))
+                                     .gram_side(parse_gram_side(side))
+                                     .n_convention(parse_n_convention(n))
                                      .cw_tolerance(cw_tolerance)) {}
 
   void observe_activations(const std::vector<torch::Tensor>& activations) {

@@ -98,10 +98,9 @@ ProbeOptions resolve_probe_options(const ProbeCheckpointOptions& o, const json& 
                        ? config["train"]["reg"]
                        : json::object();
   if (reg.contains("beta")) p.beta(reg["beta"].get<double>());
-  if (reg.contains("gram_side"))
-    p.gram_side(reg::parse_gram_side(reg["gram_side"].get<std::string>()));
+  if (reg.contains("gram_side")) p.gram_side(parse_gram_side(reg["gram_side"].get<std::string>()));
   if (reg.contains("n_convention"))
-    p.n_convention(reg::parse_n_convention(reg["n_convention"].get<std::string>()));
+    p.n_convention(parse_n_convention(reg["n_convention"].get<std::string>()));
   if (o.beta) p.beta(*o.beta);
   if (o.gram_side) p.gram_side(*o.gram_side);
   if (o.n_convention) p.n_convention(*o.n_convention);
