@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ccache pkg-config git clang-format
   libtorch-dev libopenblas0-openmp          # LibTorch, and a fast BLAS for it (else reference BLAS)
   libdnnl-dev                                # oneDNN's sgemm (AVX-512) for the float32 products
+  libblas-dev                                # cblas.h + libblas.so: the Gram kernels call LibTorch's BLAS
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libgsl-dev                                 # Hurwitz zeta, special functions for the power-law fits

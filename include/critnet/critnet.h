@@ -4,6 +4,7 @@
 #include "critnet/analysis/column_reader.h"
 #include "critnet/analysis/distributions.h"
 #include "critnet/analysis/powerlaw.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"

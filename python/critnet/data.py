@@ -1,6 +1,6 @@
 """critnet.data: critnet's own data loaders (the IDX reader for Fashion-MNIST and MNIST, the
 CIFAR-10 reader, the synthetic teacher data), standardised exactly as critnet feeds its
-network (data::load_data)."""
+network (data::load_split, as `critnet probe` reads a split)."""
 from . import _critnet
 
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "critnet/analysis/column_reader.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
@@ -41,8 +42,8 @@ reg::RegularizerOptions penalty_options(const std::string& preset, double beta,
   return reg::RegularizerOptions()
       .preset(reg::parse_preset(preset))
       .beta(beta)
-      .gram_side(reg::parse_gram_side(side))
-      .n_convention(reg::parse_n_convention(n))
+      .gram_side(parse_gram_side(side))
+      .n_convention(parse_n_convention(n))
       .coefficients(coefficients)
       .probes(probes);
 }
@@ -133,8 +134,8 @@ py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
   rg::CouplingOptions copts;
   copts.beta(beta)
       .field(field)
-      .gram_side(reg::parse_gram_side(side))
-      .n_convention(reg::parse_n_convention(n));
+      .gram_side(parse_gram_side(side))
+      .n_convention(parse_n_convention(n));
   rg::ClassifyOptions cls;
   cls.tol_trivial(tol_trivial).tol_critical(tol_critical).tol_near(tol_near);
   cls.validate();
@@ -232,8 +233,8 @@ class PyProbe {
                                      .seed(seed)
                                      .max_patterns(max_patterns)
                                      .beta(beta)
-                                     .gram_side(reg::parse_gram_side(side))
-                                     .n_convention(reg::parse_n_convention(n))
+                                     .gram_side(parse_gram_side(side))
+                                     .n_convention(parse_n_convention(n))
                                      .cw_tolerance(cw_tolerance)) {}
 
   void observe_activations(const std::vector<torch::Tensor>& activations) {
@@ -271,15 +272,11 @@ class PyProbe {
   probe::Probe probe_;
 };
 
-// data::load_data: one split as (inputs [n, d], labels [n], sample shape, classes, name, spec
-// as JSON text). As probe_checkpoint does, a test limit is applied at load time and the train
-// split is limited after standardisation.
+// data::load_split: one split as (inputs [n, d], labels [n], sample shape, classes, name, spec
+// as JSON text), limited as probe_checkpoint limits it.
 py::tuple load_data(const std::string& source, const std::string& split, int64_t limit,
                     const std::string& data_dir, std::uint64_t seed, int64_t synthetic_train,
                     int64_t synthetic_test, int64_t train_limit, int64_t test_limit) {
-  CRITNET_CHECK(split == "train" || split == "test", "split must be train or test, got '", split,
-                "'");
-  CRITNET_CHECK(limit >= 0, "limit must be >= 0, got ", limit);
   data::DataSpec spec;
   spec.source = source;
   spec.data_dir = data_dir;
@@ -288,20 +285,13 @@ py::tuple load_data(const std::string& source, const std::string& split, int64_t
   spec.synthetic_test = synthetic_test;
   spec.train_limit = train_limit;
   spec.test_limit = test_limit;
-  if (split == "test" && limit > 0) spec.test_limit = limit;
-  data::DataSplits splits;
+  data::LoadedSplit s;
   {
     py::gil_scoped_release no_gil;
-    splits = data::load_data(spec);
+    s = data::load_split(spec, split, limit);
   }
-  const data::Dataset& d = split == "train" ? splits.train : splits.test;
-  torch::Tensor x = d.inputs, y = d.labels;
-  if (limit > 0 && x.size(0) > limit) {
-    x = x.slice(0, 0, limit);
-    y = y.slice(0, 0, limit);
-  }
-  return py::make_tuple(x, y, d.sample_shape, d.num_classes, splits.name,
-                        data::describe(splits).dump());
+  return py::make_tuple(s.data.inputs, s.data.labels, s.data.sample_shape, s.data.num_classes,
+                        s.name, s.description.dump());
 }
 
 // train::load_model: the MLP's weights and biases (input side first), its activation, epoch,
@@ -385,7 +375,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
            "probe::fit_and_document(finish(), ...).document as JSON text");
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
-        py::arg("train_limit"), py::arg("test_limit"), "data::load_data: one split");
+        py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");
   m.def("load_checkpoint", &load_checkpoint, py::arg("path"),
         "train::load_model: the MLP's weights, biases, activation, epoch, config, data spec");
 }

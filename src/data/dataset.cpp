@@ -244,6 +244,23 @@ DataSplits load_data(const DataSpec& spec) {
                         "' (expected fashion-mnist, mnist, cifar10 or synthetic:D)");
 }
 
+LoadedSplit load_split(DataSpec spec, const std::string& split, int64_t limit) {
+  CRITNET_CHECK(split == "train" || split == "test", "split must be train or test, got '", split,
+                "'");
+  CRITNET_CHECK(limit >= 0, "limit must be >= 0, got ", limit);
+  if (split == "test" && limit > 0) spec.test_limit = limit;
+  const DataSplits splits = load_data(spec);
+  LoadedSplit out;
+  out.data = split == "train" ? splits.train : splits.test;
+  if (limit > 0 && out.data.size() > limit) {
+    out.data.inputs = out.data.inputs.slice(0, 0, limit);
+    out.data.labels = out.data.labels.slice(0, 0, limit);
+  }
+  out.name = splits.name;
+  out.description = describe(splits);
+  return out;
+}
+
 nlohmann::json describe(const DataSplits& splits) {
   return {{"name", splits.name},
           {"data_dir", splits.data_dir},

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 
 namespace critnet::probe {
@@ -165,20 +166,10 @@ Spectrum weight_spectrum(const torch::Tensor& weight, const ProbeOptions& option
   Spectrum sp;
   sp.rows = v.size(0);
   sp.cols = v.size(1);
-  switch (options.n_convention()) {
-    case reg::NConvention::kFanIn:
-      sp.n = sp.cols;
-      break;
-    case reg::NConvention::kFanOut:
-      sp.n = sp.rows;
-      break;
-    case reg::NConvention::kOne:
-      sp.n = 1;
-      break;
-  }
-  sp.a = options.beta() / static_cast<double>(sp.n);
-  const bool in_side = options.gram_side() == reg::GramSide::kIn;
-  sp.gram_side = in_side ? "in" : "out";
+  sp.n = unit_count(sp.rows, sp.cols, options.n_convention());
+  sp.a = coupling_scale(options.beta(), sp.rows, sp.cols, options.n_convention());
+  const bool in_side = options.gram_side() == GramSide::kIn;
+  sp.gram_side = to_string(options.gram_side());
   const torch::Tensor s = torch::linalg_svdvals(v).contiguous();  // descending
   sp.singular_values.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
   const int64_t side = in_side ? sp.cols : sp.rows;

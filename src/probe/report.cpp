@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
 
@@ -159,10 +160,8 @@ nlohmann::json options_json(const ProbeOptions& o) {
           {"seed", o.seed()},
           {"max_patterns", o.max_patterns()},
           {"beta", o.beta()},
-          {"gram_side", o.gram_side() == reg::GramSide::kIn ? "in" : "out"},
-          {"n_convention", o.n_convention() == reg::NConvention::kFanIn    ? "fan-in"
-                           : o.n_convention() == reg::NConvention::kFanOut ? "fan-out"
-                                                                           : "one"},
+          {"gram_side", to_string(o.gram_side())},
+          {"n_convention", to_string(o.n_convention())},
           {"cw_tolerance", o.cw_tolerance()},
           {"fit_max_separation", o.fit_max_separation()}};
 }

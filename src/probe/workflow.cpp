@@ -71,23 +71,20 @@ Loaded load(const ProbeCheckpointOptions& o) {
   }
   if (!o.data_source.empty()) spec.source = o.data_source;
   if (!o.data_dir.empty()) spec.data_dir = o.data_dir;
-  // The train split is never limited at load time: its statistics standardise both splits.
-  if (o.split == "test" && o.limit > 0) spec.test_limit = o.limit;
-  const data::DataSplits splits = data::load_data(spec);
-  const data::Dataset& split = o.split == "train" ? splits.train : splits.test;
-  l.inputs = split.inputs;
-  if (o.limit > 0 && l.inputs.size(0) > o.limit) l.inputs = l.inputs.slice(0, 0, o.limit);
+  data::LoadedSplit split = data::load_split(spec, o.split, o.limit);
+  l.inputs = split.data.inputs;
+  const int64_t input_size = split.data.input_size();
   if (l.script) {
-    CRITNET_CHECK(o.input_shape.empty() || product(o.input_shape) == split.input_size(), "data ",
-                  splits.name, " has ", split.input_size(),
+    CRITNET_CHECK(o.input_shape.empty() || product(o.input_shape) == input_size, "data ",
+                  split.name, " has ", input_size,
                   " inputs per sample, which the input shape does not hold");
   } else {
-    CRITNET_CHECK_DATA(split.input_size() == l.model.model->options.input_size(), "data ",
-                       splits.name, " has ", split.input_size(), " inputs but the model in ",
-                       o.checkpoint, " expects ", l.model.model->options.input_size());
+    CRITNET_CHECK_DATA(input_size == l.model.model->options.input_size(), "data ", split.name,
+                       " has ", input_size, " inputs but the model in ", o.checkpoint, " expects ",
+                       l.model.model->options.input_size());
   }
-  l.data = data::describe(splits);
-  l.data_name = splits.name;
+  l.data = std::move(split.description);
+  l.data_name = std::move(split.name);
   return l;
 }
 
@@ -98,10 +95,9 @@ ProbeOptions resolve_probe_options(const ProbeCheckpointOptions& o, const json& 
                        ? config["train"]["reg"]
                        : json::object();
   if (reg.contains("beta")) p.beta(reg["beta"].get<double>());
-  if (reg.contains("gram_side"))
-    p.gram_side(reg::parse_gram_side(reg["gram_side"].get<std::string>()));
+  if (reg.contains("gram_side")) p.gram_side(parse_gram_side(reg["gram_side"].get<std::string>()));
   if (reg.contains("n_convention"))
-    p.n_convention(reg::parse_n_convention(reg["n_convention"].get<std::string>()));
+    p.n_convention(parse_n_convention(reg["n_convention"].get<std::string>()));
   if (o.beta) p.beta(*o.beta);
   if (o.gram_side) p.gram_side(*o.gram_side);
   if (o.n_convention) p.n_convention(*o.n_convention);

@@ -86,37 +86,6 @@ std::string to_string(Preset preset) {
   return "?";
 }
 
-GramSide parse_gram_side(const std::string& name) {
-  if (name == "in") return GramSide::kIn;
-  if (name == "out") return GramSide::kOut;
-  CRITNET_CHECK(false, "unknown gram side '", name, "' (expected in or out)");
-  return GramSide::kIn;
-}
-
-std::string to_string(GramSide side) {
-  return side == GramSide::kIn ? "in" : "out";
-}
-
-NConvention parse_n_convention(const std::string& name) {
-  if (name == "fan-in") return NConvention::kFanIn;
-  if (name == "fan-out") return NConvention::kFanOut;
-  if (name == "one") return NConvention::kOne;
-  CRITNET_CHECK(false, "unknown N convention '", name, "' (expected fan-in, fan-out or one)");
-  return NConvention::kFanIn;
-}
-
-std::string to_string(NConvention convention) {
-  switch (convention) {
-    case NConvention::kFanIn:
-      return "fan-in";
-    case NConvention::kFanOut:
-      return "fan-out";
-    case NConvention::kOne:
-      return "one";
-  }
-  return "?";
-}
-
 std::vector<double> parse_coefficients(const std::string& text) {
   std::vector<double> values;
   size_t start = 0;
@@ -202,15 +171,8 @@ std::optional<std::string> warning(const RegularizerOptions& options) {
 
 double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options) {
   check_weight(weight);
-  switch (options.n_convention()) {
-    case NConvention::kFanIn:
-      return options.beta() / static_cast<double>(weight.size(1));
-    case NConvention::kFanOut:
-      return options.beta() / static_cast<double>(weight.size(0));
-    case NConvention::kOne:
-      return options.beta();
-  }
-  return options.beta();
+  return ::critnet::coupling_scale(options.beta(), weight.size(0), weight.size(1),
+                                   options.n_convention());
 }
 
 namespace {

@@ -135,6 +135,20 @@ CsnFit parse_fit(const json& j, const std::string& where) {
   return fit;
 }
 
+EntryFit parse_entry_fit(const json& entry, const std::string& where) {
+  EntryFit out;
+  if (has(entry, "fit")) out.fit = parse_fit(entry.at("fit"), where + ".fit");
+  out.fit_error = get_string_or(entry, "fit_error", where, "");
+  if (out.fit) {
+    const std::string why = invalid_fit_reason(*out.fit);
+    if (!why.empty()) {  // a degenerate fit is no fit
+      out.fit.reset();
+      if (out.fit_error.empty()) out.fit_error = "invalid fit: " + why;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 CurveSpec parse_curve(const json& j, const std::string& where) {
@@ -178,15 +192,9 @@ MeasureResult parse_measure_result(const json& j, const std::string& w, const fs
                      ".layer must be an integer or a string, got ", layer.dump());
   m.layer = layer.is_string() ? layer.get<std::string>() : std::to_string(layer.get<long long>());
   m.csv = resolve_file(get_string(j, "csv", w), run_dir, w + ".csv");
-  if (has(j, "fit")) m.fit = parse_fit(j.at("fit"), w + ".fit");
-  m.fit_error = get_string_or(j, "fit_error", w, "");
-  if (m.fit) {
-    const std::string why = invalid_fit_reason(*m.fit);
-    if (!why.empty()) {  // a degenerate fit is no fit
-      m.fit.reset();
-      if (m.fit_error.empty()) m.fit_error = "invalid fit: " + why;
-    }
-  }
+  EntryFit entry = parse_entry_fit(j, w);
+  m.fit = std::move(entry.fit);
+  m.fit_error = std::move(entry.fit_error);
   if (has(j, "curves")) {
     const json& cs = j.at("curves");
     CRITNET_CHECK_DATA(cs.is_array(), "results: ", w, ".curves must be an array");

@@ -104,6 +104,12 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
   return v;
 }
 
+ArmVerdict assess_entry(const EntryFit& entry, const VerdictRule& rule) {
+  ArmVerdict v = assess(entry.fit, rule);
+  if (!entry.fit && !entry.fit_error.empty()) v.reason = "no fit: " + entry.fit_error;
+  return v;
+}
+
 Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment) {
   return contrast(count_seeds({baseline}), count_seeds({treatment}));
 }

@@ -9,26 +9,19 @@
 
 namespace critnet::rg {
 
-int64_t unit_count(const torch::Tensor& weight, reg::NConvention convention) {
+int64_t unit_count(const torch::Tensor& weight, NConvention convention) {
   CRITNET_CHECK(weight.defined() && weight.dim() == 2,
                 "weight must be a 2-d tensor [out, in], got ", weight.defined() ? weight.dim() : -1,
                 " dimensions");
-  switch (convention) {
-    case reg::NConvention::kFanIn:
-      return weight.size(1);
-    case reg::NConvention::kFanOut:
-      return weight.size(0);
-    case reg::NConvention::kOne:
-      return 1;
-  }
-  return 1;
+  return ::critnet::unit_count(weight.size(0), weight.size(1), convention);
 }
 
 double coupling_scale(const torch::Tensor& weight, const CouplingOptions& options) {
   CRITNET_CHECK(std::isfinite(options.beta()), "beta must be finite, got ", options.beta());
   const int64_t n = unit_count(weight, options.n_convention());
   CRITNET_CHECK(n > 0, "the unit count N must be > 0, got ", n);
-  return options.beta() / static_cast<double>(n);
+  return ::critnet::coupling_scale(options.beta(), weight.size(0), weight.size(1),
+                                   options.n_convention());
 }
 
 Couplings couplings(const torch::Tensor& weight, const CouplingOptions& options) {
@@ -49,7 +42,7 @@ Couplings couplings(const torch::Tensor& weight, const CouplingOptions& options)
   c.n = unit_count(v, options.n_convention());
   c.g = c.a;
   // w = Aᵀ A on the chosen side.
-  const torch::Tensor a_mat = options.gram_side() == reg::GramSide::kIn ? v : v.t();
+  const torch::Tensor a_mat = options.gram_side() == GramSide::kIn ? v : v.t();
   const int64_t rows = a_mat.size(0), cols = a_mat.size(1);
   c.dimension = cols;
   const int64_t k = std::min(rows, cols);

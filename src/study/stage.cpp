@@ -114,23 +114,15 @@ json number_or_null(double v) {
 }
 
 // One measure × layer entry of cell.json from a probe.json "results" entry with a CSN fit (or
-// its error); the verdict by `rule`.
-json fit_row(const json& e, const report::VerdictRule& rule) {
+// its error), read and judged by `rule` as the report reads and judges results.json's entries.
+json fit_row(const json& e, const std::string& where, const report::VerdictRule& rule) {
   json row;
   row["measure"] = e.at("measure");
   row["layer"] = e.at("layer").is_string() ? e.at("layer").get<std::string>()
                                            : std::to_string(e.at("layer").get<long long>());
-  std::optional<report::CsnFit> fit;
-  std::string error = e.value("fit_error", "");
-  if (e.contains("fit") && !e["fit"].is_null()) {
-    report::CsnFit f = report::parse_fit(e["fit"], "fit");
-    const std::string why = report::invalid_fit_reason(f);
-    if (why.empty())
-      fit = f;
-    else
-      error = why;
-  }
-  const report::ArmVerdict v = report::assess(fit, rule);
+  const report::EntryFit entry = report::parse_entry_fit(e, where);
+  const std::optional<report::CsnFit>& fit = entry.fit;
+  const report::ArmVerdict v = report::assess_entry(entry, rule);
   row["verdict"] = report::to_string(v.plausibility);
   row["scale_invariant"] = v.scale_invariant();
   row["reason"] = v.reason;
@@ -147,7 +139,7 @@ json fit_row(const json& e, const report::VerdictRule& rule) {
                               ? number_or_null(std::log10(*fit->tail_max / fit->x_min))
                               : json(nullptr);
   } else {
-    row["fit_error"] = error;
+    row["fit_error"] = entry.fit_error;
   }
   return row;
 }
@@ -176,8 +168,12 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
                       {"stable_rank", sp.value("stable_rank", json(nullptr))}});
   }
   json results = json::array();
-  for (const auto& e : probe_doc.at("results"))
-    if (e.contains("fit") || e.contains("fit_error")) results.push_back(fit_row(e, grid.rule));
+  const json& entries = probe_doc.at("results");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const json& e = entries[i];
+    if (e.contains("fit") || e.contains("fit_error"))
+      results.push_back(fit_row(e, fmt::format("probe.json results[{}]", i), grid.rule));
+  }
   json hist = json::array();
   for (const auto& m : history)
     hist.push_back({{"epoch", m.epoch},

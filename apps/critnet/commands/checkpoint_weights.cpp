@@ -83,12 +83,4 @@ std::vector<torch::Tensor> load_weights(const std::string& path) {
   return weights;
 }
 
-reg::GramSide parse_gram_side_option(const std::string& name) {
-  return reg::parse_gram_side(name);
-}
-
-reg::NConvention parse_n_convention_option(const std::string& name) {
-  return reg::parse_n_convention(name);
-}
-
 }  // namespace critnet::cli

@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "critnet/regularizers/critical.h"
-
 namespace critnet::cli {
 
 /// The weight [out, in] of every Linear layer, input side first, in float64 on the CPU.
@@ -17,9 +15,5 @@ namespace critnet::cli {
 /// `weight` at any nesting depth, submodules in natural order of their names fc0, fc1, ..,
 /// fc10). Throws DataError when nothing readable is there.
 std::vector<torch::Tensor> load_weights(const std::string& path);
-
-/// "in" | "out" and "fan-in" | "fan-out" | "one": the regulariser's parsers.
-reg::GramSide parse_gram_side_option(const std::string& name);
-reg::NConvention parse_n_convention_option(const std::string& name);
 
 }  // namespace critnet::cli

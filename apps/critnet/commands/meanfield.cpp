@@ -17,6 +17,7 @@
 #include "commands/plot.h"
 #include "commands/text_output.h"
 #include "commands/validate.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
 #include "critnet/rg/couplings.h"
@@ -68,8 +69,8 @@ void run_meanfield(const MeanFieldArgs& args) {
     systems.push_back(
         {"cw", rg::curie_weiss_coupling(args.size, args.coupling), static_cast<double>(args.size)});
   } else {
-    const auto side = parse_gram_side_option(args.gram_side);
-    const auto conv = parse_n_convention_option(args.n_convention);
+    const auto side = parse_gram_side(args.gram_side);
+    const auto conv = parse_n_convention(args.n_convention);
     const std::vector<torch::Tensor> weights = load_weights(args.checkpoint);
     std::vector<int64_t> layers = args.layers;
     if (layers.empty()) {
@@ -79,8 +80,7 @@ void run_meanfield(const MeanFieldArgs& args) {
       CRITNET_CHECK(l >= 0 && l < static_cast<int64_t>(weights.size()), "--layer ", l,
                     " out of range: the checkpoint has ", weights.size(), " Linear layers");
       const torch::Tensor& v = weights[static_cast<size_t>(l)];
-      const torch::Tensor w =
-          side == reg::GramSide::kIn ? torch::mm(v.t(), v) : torch::mm(v, v.t());
+      const torch::Tensor w = side == GramSide::kIn ? torch::mm(v.t(), v) : torch::mm(v, v.t());
       systems.push_back({std::to_string(l), w, static_cast<double>(rg::unit_count(v, conv))});
     }
   }

@@ -16,6 +16,7 @@
 #include "commands/parse_list.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/fits.h"
@@ -145,8 +146,8 @@ probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
       .max_patterns(a.max_patterns)
       .cw_tolerance(a.cw_tolerance);
   if (!std::isnan(a.beta)) o.beta = a.beta;
-  if (!a.gram_side.empty()) o.gram_side = reg::parse_gram_side(a.gram_side);
-  if (!a.n_convention.empty()) o.n_convention = reg::parse_n_convention(a.n_convention);
+  if (!a.gram_side.empty()) o.gram_side = parse_gram_side(a.gram_side);
+  if (!a.n_convention.empty()) o.n_convention = parse_n_convention(a.n_convention);
   o.strict_subset_size = a.subset_size_given;  // an explicit --subset-size must fit every layer
   o.fits = !a.no_fits;
   o.fit.bootstrap = a.bootstrap;

@@ -17,6 +17,7 @@
 #include "commands/plot.h"
 #include "commands/text_output.h"
 #include "commands/validate.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
 #include "critnet/rg/couplings.h"
@@ -80,8 +81,8 @@ void run_rg(const RgArgs& args) {
   rg::CouplingOptions copts;
   copts.beta(args.beta)
       .field(args.field)
-      .gram_side(parse_gram_side_option(args.gram_side))
-      .n_convention(parse_n_convention_option(args.n_convention));
+      .gram_side(parse_gram_side(args.gram_side))
+      .n_convention(parse_n_convention(args.n_convention));
   rg::ClassifyOptions cls;
   cls.tol_trivial(args.tol_trivial).tol_critical(args.tol_critical).tol_near(args.tol_near);
   cls.validate();

@@ -20,6 +20,7 @@
 #include "commands/parse_list.h"
 #include "commands/progress.h"
 #include "commands/validate.h"
+#include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 
 namespace critnet::cli {
@@ -308,11 +309,11 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.reg.strength(r.strength); });
   add(cmd->add_option("--gram-side", r.gram_side, "w = V^T V (in, default) or V V^T (out)")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.gram_side(reg::parse_gram_side(r.gram_side)); });
+      [&r](TrainOptions& o) { o.reg.gram_side(parse_gram_side(r.gram_side)); });
   add(cmd->add_option("--n-convention", r.n_convention,
                       "N in a = beta/N: fan-in (default) | fan-out | one")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.n_convention(reg::parse_n_convention(r.n_convention)); });
+      [&r](TrainOptions& o) { o.reg.n_convention(parse_n_convention(r.n_convention)); });
   add(cmd->add_option("--coeffs", r.coeffs, "Coefficients c0,c1,...,cK (K <= 4) of --reg poly")
           ->check(real_list(true))
           ->group("Regularisation"),

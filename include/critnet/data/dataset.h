@@ -78,6 +78,23 @@ struct DataSplits {
 /// read.
 DataSplits load_data(const DataSpec& spec);
 
+/// One split of a source, as the probe streams it.
+struct LoadedSplit {
+  /// The split ("train" or "test"), its first `limit` samples.
+  Dataset data;
+  /// DataSplits::name of the source.
+  std::string name;
+  /// describe() of the splits as loaded (both splits; the test split already limited).
+  nlohmann::json description;
+};
+
+/// Loads spec's source and keeps split "train" or "test", its first `limit` samples (0 = all).
+/// The test split is limited at load time (spec.test_limit = limit); the train split only after
+/// standardisation, since its statistics standardise both splits (they still follow
+/// spec.train_limit). Throws critnet::InvalidArgument for another split name, limit < 0 or a bad
+/// spec, critnet::DataError for bad files (as load_data).
+LoadedSplit load_split(DataSpec spec, const std::string& split, int64_t limit);
+
 /// Summary of loaded splits for configs and logs: name, sizes, input size, classes, sample
 /// shape, channel statistics.
 nlohmann::json describe(const DataSplits& splits);

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "critnet/regularizers/critical.h"
+#include "critnet/core/coupling.h"
 
 namespace critnet::probe {
 
@@ -24,13 +24,13 @@ struct ProbeOptions {
   TORCH_ARG(uint64_t, seed) = 0;
   /// Cap on the distinct patterns each pattern counter stores (whole layer and each subset).
   TORCH_ARG(int64_t, max_patterns) = 1000000;
-  /// a = β / N for the spectrum of a·w (as in the critical regulariser).
+  /// a = β / N for the spectrum of a·w (critnet/core/coupling.h, as in the critical regulariser).
   TORCH_ARG(double, beta) = 1.0;
   /// Gram side of w: kIn (w = Vᵀ V, [in, in]) or kOut (V Vᵀ, [out, out]). Only the number of
   /// zero eigenvalues depends on it.
-  TORCH_ARG(reg::GramSide, gram_side) = reg::GramSide::kIn;
+  TORCH_ARG(GramSide, gram_side) = GramSide::kIn;
   /// N of a = β / N: fan-in (in), fan-out (out) or one.
-  TORCH_ARG(reg::NConvention, n_convention) = reg::NConvention::kFanIn;
+  TORCH_ARG(NConvention, n_convention) = NConvention::kFanIn;
   /// Tolerance of "at the CW point": |a·s² - 1| ≤ cw_tolerance.
   TORCH_ARG(double, cw_tolerance) = 0.1;
   /// The decay fits of the two-point function use separations 1 ≤ d ≤

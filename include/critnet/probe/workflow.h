@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "critnet/analysis/powerlaw.h"
+#include "critnet/core/coupling.h"
 #include "critnet/probe/options.h"
 #include "critnet/probe/report_measures.h"
 
@@ -46,8 +47,8 @@ struct ProbeCheckpointOptions {
   /// spectrum are the run's regulariser settings unless given below.
   ProbeOptions probe;
   std::optional<double> beta;
-  std::optional<reg::GramSide> gram_side;
-  std::optional<reg::NConvention> n_convention;
+  std::optional<GramSide> gram_side;
+  std::optional<NConvention> n_convention;
   /// True: probe.subset_size must not exceed any hidden layer's width (else it is clamped).
   bool strict_subset_size = false;
 

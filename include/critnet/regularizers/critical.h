@@ -2,14 +2,17 @@
 /// Critical regularisation (paper section 2.5, 3.1; SPEC.md section 2; docs/methods.md).
 ///
 /// For a weight V [out, in] the coupling matrix is w = Vᵀ V ([in, in], gram side "in", the
-/// default) or V Vᵀ ([out, out], side "out"), a = β / N, and the penalty is R(V) = ‖P‖²_F for
-/// the preset's constraint matrix P. The loss gets λ · Σ_layers R(V_l).
+/// default) or V Vᵀ ([out, out], side "out"), a = β / N (the conventions of
+/// critnet/core/coupling.h), and the penalty is R(V) = ‖P‖²_F for the preset's constraint
+/// matrix P. The loss gets λ · Σ_layers R(V_l).
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "critnet/core/coupling.h"
 
 namespace critnet::reg {
 
@@ -23,19 +26,11 @@ enum class Preset {
   kL1,         ///< Σ |V_ij|
   kL2,         ///< Σ V_ij²
 };
-enum class GramSide { kIn, kOut };
-enum class NConvention { kFanIn, kFanOut, kOne };
 
 /// Parses "none" | "paper" | "paper-eq33" | "cw" | "poly" | "l1" | "l2"; throws
 /// critnet::InvalidArgument otherwise.
 Preset parse_preset(const std::string& name);
 std::string to_string(Preset preset);
-/// Parses "in" | "out".
-GramSide parse_gram_side(const std::string& name);
-std::string to_string(GramSide side);
-/// Parses "fan-in" | "fan-out" | "one".
-NConvention parse_n_convention(const std::string& name);
-std::string to_string(NConvention convention);
 /// Parses the poly preset's coefficients "c0,c1,...,cK" (1 to 5 finite numbers, comma
 /// separated, spaces allowed); throws critnet::InvalidArgument naming the bad entry.
 std::vector<double> parse_coefficients(const std::string& text);
@@ -78,7 +73,8 @@ std::vector<double> polynomial_coefficients(const RegularizerOptions& options);
 std::optional<std::string> warning(const RegularizerOptions& options);
 
 /// a = β / N for a weight of shape [out, in] under the options' N convention
-/// (N = in, out or 1).
+/// (N = in, out or 1: critnet::coupling_scale). Throws critnet::InvalidArgument for a weight
+/// that is not a 2-D floating-point matrix.
 double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options);
 
 /// A layer weight as the matrix [out, in] the penalty and the couplings take: a 2-D weight as

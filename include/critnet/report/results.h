@@ -144,6 +144,18 @@ Results parse_results(const nlohmann::json& doc, const std::filesystem::path& ru
 /// Parses one fit object (analysis::to_json's fields; "where" names it in errors).
 CsnFit parse_fit(const nlohmann::json& fit, const std::string& where = "fit");
 
+/// The fit of one measure × layer entry ("results" of results.json's arms and of probe.json).
+struct EntryFit {
+  std::optional<CsnFit> fit;  ///< empty without a usable fit
+  std::string fit_error;      ///< why there is no fit (may be empty)
+};
+
+/// Reads an entry's "fit" (parse_fit; absent or null = none) and "fit_error" (a string or
+/// absent). A degenerate fit (invalid_fit_reason) is no fit; its reason becomes the error
+/// "invalid fit: ..." unless the entry gives one. Throws critnet::DataError naming
+/// `where`.fit or `where`.fit_error when a field is malformed.
+EntryFit parse_entry_fit(const nlohmann::json& entry, const std::string& where);
+
 /// Reads and parses RUN_DIR/results.json.
 Results load_results(const std::filesystem::path& run_dir);
 

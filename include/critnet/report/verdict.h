@@ -74,6 +74,11 @@ struct ArmVerdict {
 /// Applies the rule to one fit (an empty fit gives kNoFit).
 ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule = {});
 
+/// The verdict on one measure × layer entry (parse_entry_fit): assess(entry.fit); without a
+/// fit the reason is "no fit: " + entry.fit_error when the entry says why. The report and the
+/// sweep's cell.json both judge entries with it.
+ArmVerdict assess_entry(const EntryFit& entry, const VerdictRule& rule = {});
+
 enum class Contrast { kTreatmentOnly, kBoth, kNeither, kBaselineOnly, kIncomplete, kUntested };
 
 /// Compares a treatment arm's verdict with the baseline's: kIncomplete when one of the two

@@ -4,7 +4,8 @@
 ///
 /// For a layer weight V [out, in] the coupling matrix is w = Vᵀ V ([in, in], gram side "in",
 /// the default) or V Vᵀ ([out, out]), a = β / N with N from the N convention (fan-in by
-/// default), exactly as for the critical regulariser (include/critnet/regularizers/critical.h).
+/// default): the conventions of include/critnet/core/coupling.h, shared with the critical
+/// regulariser.
 /// Eq. 13 then reads
 ///   r = a (w - a w²),   g = a I,   u = a β h (w 1),
 /// so in w's eigenbasis (eigenvalue λ_i, x_i = a λ_i) r_i = x_i (1 - x_i) and
@@ -16,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "critnet/regularizers/critical.h"
+#include "critnet/core/coupling.h"
 
 namespace critnet::rg {
 
@@ -27,13 +28,15 @@ struct CouplingOptions {
   TORCH_ARG(double, beta) = 1.0;
   /// External field h of eq. 6 (enters only u).
   TORCH_ARG(double, field) = 0.0;
-  TORCH_ARG(reg::GramSide, gram_side) = reg::GramSide::kIn;
-  TORCH_ARG(reg::NConvention, n_convention) = reg::NConvention::kFanIn;
+  TORCH_ARG(GramSide, gram_side) = GramSide::kIn;
+  TORCH_ARG(NConvention, n_convention) = NConvention::kFanIn;
 };
 
-/// N of a weight [out, in] under the convention: in, out or 1.
-int64_t unit_count(const torch::Tensor& weight, reg::NConvention convention);
-/// a = β / N.
+/// N of a weight [out, in] under the convention: in, out or 1 (critnet::unit_count). Throws
+/// InvalidArgument for a weight that is not 2-d.
+int64_t unit_count(const torch::Tensor& weight, NConvention convention);
+/// a = β / N (critnet::coupling_scale). Throws InvalidArgument for a non-finite β, a weight
+/// that is not 2-d, or N = 0.
 double coupling_scale(const torch::Tensor& weight, const CouplingOptions& options);
 
 /// The couplings of eq. 13 in w's eigenbasis. Modes are ordered by ascending eigenvalue; the

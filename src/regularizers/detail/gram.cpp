@@ -1,63 +1,23 @@
 #include "regularizers/detail/gram.h"
 
 #include <ATen/Parallel.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#if CRITNET_WITH_CBLAS
+// The BLAS LibTorch loads, linked through its own header (cmake/critnet_blas.cmake): on Debian
+// libblas.so.3, the alternative LibTorch's libtorch_cpu.so needs too (OpenBLAS or the reference
+// BLAS). The header declares the index type (CBLAS_INT); the int arguments below convert to it.
+#include <cblas.h>
+#include <dlfcn.h>
+#endif
+
 namespace critnet::reg::detail {
 namespace {
 
-// CBLAS enums (cblas.h); the BLAS is found at run time, so its header is not needed.
-constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112, kUpper = 121;
-
-using SsyrkFn = void (*)(int, int, int, int, int, float, const float*, int, float, float*, int);
-using DsyrkFn = void (*)(int, int, int, int, int, double, const double*, int, double, double*, int);
-using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int,
-                         float, float*, int);
-using DgemmFn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*,
-                         int, double, double*, int);
-
-struct Syrk {
-  SsyrkFn s = nullptr;
-  DsyrkFn d = nullptr;
-  SgemmFn sgemm = nullptr;
-  DgemmFn dgemm = nullptr;
-};
-
-// LibTorch's CPU build has already mapped its BLAS (libblas.so.3 from OpenBLAS, or MKL, ...);
-// RTLD_DEFAULT finds its symbols without a link-time dependency. A LibTorch that keeps its
-// BLAS private (static MKL) exports none: gram() then falls back to at::mm.
-const Syrk& syrk() {
-  static const Syrk functions = [] {
-    Syrk f;
-    f.s = reinterpret_cast<SsyrkFn>(dlsym(RTLD_DEFAULT, "cblas_ssyrk"));
-    f.d = reinterpret_cast<DsyrkFn>(dlsym(RTLD_DEFAULT, "cblas_dsyrk"));
-    f.sgemm = reinterpret_cast<SgemmFn>(dlsym(RTLD_DEFAULT, "cblas_sgemm"));
-    f.dgemm = reinterpret_cast<DgemmFn>(dlsym(RTLD_DEFAULT, "cblas_dgemm"));
-    return f;
-  }();
-  return functions;
-}
-
-// The upper triangle of the Gram matrix of the n vectors of B (its rows when rows = true, else
-// its columns; k entries each; B row-major with row length c) into out [n, n], rows
-// [i0, i1) of it: the diagonal block by syrk, the block right of it by gemm.
-template <typename T, typename SyrkT, typename GemmT>
-void upper_strip(SyrkT syrk_fn, GemmT gemm_fn, const T* b, int c, bool rows, int n, int k, int i0,
-                 int i1, T* out) {
-  const int h = i1 - i0;
-  const T* bi = rows ? b + static_cast<int64_t>(i0) * c : b + i0;
-  syrk_fn(kRowMajor, kUpper, rows ? kNoTrans : kTrans, h, k, T(1), bi, c, T(0),
-          out + static_cast<int64_t>(i0) * n + i0, n);
-  if (i1 < n) {
-    const T* bj = rows ? b + static_cast<int64_t>(i1) * c : b + i1;
-    gemm_fn(kRowMajor, rows ? kNoTrans : kTrans, rows ? kTrans : kNoTrans, h, n - i1, k, T(1), bi,
-            c, bj, c, T(0), out + static_cast<int64_t>(i0) * n + i1, n);
-  }
-}
+#if CRITNET_WITH_CBLAS
 
 // Cuts the rows of an upper triangle [n, n] into strips of equal area, one per thread, and
 // runs fn(i0, i1) on each from at::parallel_for: strip t starts at row n·(1 - sqrt(1 - t/T)).
@@ -90,20 +50,57 @@ void mirror_upper(torch::Tensor& out) {
   out.triu_().add_(strict_upper.t());
 }
 
+CBLAS_TRANSPOSE transpose(bool t) {
+  return t ? CblasTrans : CblasNoTrans;
+}
+
+// C (upper triangle) = A Aᵀ, or Aᵀ A with trans: cblas_?syrk, row major.
+void syrk(bool trans, int n, int k, const float* a, int lda, float* c, int ldc) {
+  cblas_ssyrk(CblasRowMajor, CblasUpper, transpose(trans), n, k, 1.0f, a, lda, 0.0f, c, ldc);
+}
+void syrk(bool trans, int n, int k, const double* a, int lda, double* c, int ldc) {
+  cblas_dsyrk(CblasRowMajor, CblasUpper, transpose(trans), n, k, 1.0, a, lda, 0.0, c, ldc);
+}
+
+// C [m, n] = op(A) op(B): cblas_?gemm, row major.
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
+          int ldb, float* c, int ldc) {
+  cblas_sgemm(CblasRowMajor, transpose(trans_a), transpose(trans_b), m, n, k, 1.0f, a, lda, b, ldb,
+              0.0f, c, ldc);
+}
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const double* a, int lda,
+          const double* b, int ldb, double* c, int ldc) {
+  cblas_dgemm(CblasRowMajor, transpose(trans_a), transpose(trans_b), m, n, k, 1.0, a, lda, b, ldb,
+              0.0, c, ldc);
+}
+
+// The upper triangle of the Gram matrix of the n vectors of B (its rows when rows = true, else
+// its columns; k entries each; B row-major with row length c) into out [n, n], rows
+// [i0, i1) of it: the diagonal block by syrk, the block right of it by gemm.
+template <typename T>
+void upper_strip(const T* b, int c, bool rows, int n, int k, int i0, int i1, T* out) {
+  const int h = i1 - i0;
+  const T* bi = rows ? b + static_cast<int64_t>(i0) * c : b + i0;
+  syrk(!rows, h, k, bi, c, out + static_cast<int64_t>(i0) * n + i0, n);
+  if (i1 < n) {
+    const T* bj = rows ? b + static_cast<int64_t>(i1) * c : b + i1;
+    gemm(!rows, rows, h, n - i1, k, bi, c, bj, c, out + static_cast<int64_t>(i0) * n + i1, n);
+  }
+}
+
+// Strip [i0, i1) of the upper triangle of A·B [n, n]: out[i0:i1, i0:n] = A[i0:i1, :] · B[:, i0:n].
+template <typename T>
+void product_strip(const T* a, const T* b, int n, int i0, int i1, T* out) {
+  const int64_t off = static_cast<int64_t>(i0) * n;
+  gemm(false, false, i1 - i0, n - i0, n, a + off, n, b + i0, n, out + off + i0, n);
+}
+
 bool blas_ready(const torch::Tensor& a) {
   const bool blas_type = a.scalar_type() == torch::kFloat || a.scalar_type() == torch::kDouble;
-  return a.device().is_cpu() && blas_type && syrk_available() && syrk().sgemm != nullptr &&
-         syrk().dgemm != nullptr && a.numel() > 0;
+  return a.device().is_cpu() && blas_type && a.numel() > 0;
 }
 
-}  // namespace
-
-bool syrk_available() {
-  return syrk().s != nullptr && syrk().d != nullptr;
-}
-
-torch::Tensor gram(const torch::Tensor& a, bool rows) {
-  if (!blas_ready(a)) return rows ? a.mm(a.t()) : a.t().mm(a);
+torch::Tensor gram_blas(const torch::Tensor& a, bool rows) {
   // Work on a row-major matrix B with B = a or B = aᵀ.
   torch::Tensor b = a;
   bool b_rows = rows;  // want B Bᵀ (true) or Bᵀ B (false)
@@ -121,41 +118,70 @@ torch::Tensor gram(const torch::Tensor& a, bool rows) {
   const double work = 0.5 * static_cast<double>(n) * n * k;
   for_upper_strips(n, work, [&](int i0, int i1) {
     if (b.scalar_type() == torch::kFloat) {
-      upper_strip<float>(syrk().s, syrk().sgemm, b.data_ptr<float>(), c, b_rows, n, k, i0, i1,
-                         out.data_ptr<float>());
+      upper_strip<float>(b.data_ptr<float>(), c, b_rows, n, k, i0, i1, out.data_ptr<float>());
     } else {
-      upper_strip<double>(syrk().d, syrk().dgemm, b.data_ptr<double>(), c, b_rows, n, k, i0, i1,
-                          out.data_ptr<double>());
+      upper_strip<double>(b.data_ptr<double>(), c, b_rows, n, k, i0, i1, out.data_ptr<double>());
     }
   });
   mirror_upper(out);
   return out;
 }
 
-torch::Tensor symmetric_product(const torch::Tensor& a, const torch::Tensor& b) {
-  TORCH_CHECK(a.dim() == 2 && a.size(0) == a.size(1) && b.sizes() == a.sizes(),
-              "symmetric_product: shapes ", a.sizes(), " and ", b.sizes());
-  if (!blas_ready(a) || b.scalar_type() != a.scalar_type() || !b.device().is_cpu()) {
-    return a.mm(b);
-  }
+torch::Tensor symmetric_product_blas(const torch::Tensor& a, const torch::Tensor& b) {
   const torch::Tensor ac = a.contiguous(), bc = b.contiguous();
   const int n = static_cast<int>(a.size(0));
   torch::Tensor out = torch::empty({n, n}, a.options());
-  // Strip [i0, i1) of the upper triangle: out[i0:i1, i0:n] = A[i0:i1, :] · B[:, i0:n].
   for_upper_strips(n, 0.5 * static_cast<double>(n) * n * n, [&](int i0, int i1) {
-    const int64_t off = static_cast<int64_t>(i0) * n;
     if (a.scalar_type() == torch::kFloat) {
-      syrk().sgemm(kRowMajor, kNoTrans, kNoTrans, i1 - i0, n - i0, n, 1.0f,
-                   ac.data_ptr<float>() + off, n, bc.data_ptr<float>() + i0, n, 0.0f,
-                   out.data_ptr<float>() + off + i0, n);
+      product_strip<float>(ac.data_ptr<float>(), bc.data_ptr<float>(), n, i0, i1,
+                           out.data_ptr<float>());
     } else {
-      syrk().dgemm(kRowMajor, kNoTrans, kNoTrans, i1 - i0, n - i0, n, 1.0,
-                   ac.data_ptr<double>() + off, n, bc.data_ptr<double>() + i0, n, 0.0,
-                   out.data_ptr<double>() + off + i0, n);
+      product_strip<double>(ac.data_ptr<double>(), bc.data_ptr<double>(), n, i0, i1,
+                            out.data_ptr<double>());
     }
   });
   mirror_upper(out);
   return out;
+}
+
+#endif  // CRITNET_WITH_CBLAS
+
+}  // namespace
+
+bool syrk_available() {
+#if CRITNET_WITH_CBLAS
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string cblas_library() {
+#if CRITNET_WITH_CBLAS
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&cblas_dsyrk), &info) != 0 && info.dli_fname != nullptr) {
+    return info.dli_fname;
+  }
+#endif
+  return "";
+}
+
+torch::Tensor gram(const torch::Tensor& a, bool rows) {
+#if CRITNET_WITH_CBLAS
+  if (blas_ready(a)) return gram_blas(a, rows);
+#endif
+  return rows ? a.mm(a.t()) : a.t().mm(a);
+}
+
+torch::Tensor symmetric_product(const torch::Tensor& a, const torch::Tensor& b) {
+  TORCH_CHECK(a.dim() == 2 && a.size(0) == a.size(1) && b.sizes() == a.sizes(),
+              "symmetric_product: shapes ", a.sizes(), " and ", b.sizes());
+#if CRITNET_WITH_CBLAS
+  if (blas_ready(a) && b.scalar_type() == a.scalar_type() && b.device().is_cpu()) {
+    return symmetric_product_blas(a, b);
+  }
+#endif
+  return a.mm(b);
 }
 
 }  // namespace critnet::reg::detail

@@ -4,12 +4,13 @@
 /// matrices, both computed as upper triangles in strips over the threads.
 #include <torch/torch.h>
 
+#include <string>
+
 namespace critnet::reg::detail {
 
-/// A Aᵀ (rows = true) or Aᵀ A (rows = false) of a 2-D tensor. Contiguous (or transposed
-/// contiguous) CPU float/double tensors go through cblas_?syrk when the BLAS LibTorch loaded
-/// exports it (looked up once with dlsym), others through at::mm. Not differentiable: call
-/// with grad mode off.
+/// A Aᵀ (rows = true) or Aᵀ A (rows = false) of a 2-D tensor. CPU float/double tensors go
+/// through cblas_?syrk when the build links LibTorch's BLAS (cmake/critnet_blas.cmake), others
+/// through at::mm. Not differentiable: call with grad mode off.
 torch::Tensor gram(const torch::Tensor& a, bool rows);
 
 /// A·B for symmetric [n, n] matrices that commute (polynomials in one symmetric matrix), so
@@ -18,7 +19,11 @@ torch::Tensor gram(const torch::Tensor& a, bool rows);
 /// vouches for the symmetry; nothing checks it. Grad mode off.
 torch::Tensor symmetric_product(const torch::Tensor& a, const torch::Tensor& b);
 
-/// Whether gram() found a BLAS syrk in this process.
+/// Whether gram() calls a BLAS syrk (the build linked LibTorch's CBLAS).
 bool syrk_available();
+
+/// The file of the shared library the cblas calls reach in this process (dladdr), e.g.
+/// /lib/x86_64-linux-gnu/libblas.so.3; "" without CBLAS.
+std::string cblas_library();
 
 }  // namespace critnet::reg::detail

@@ -299,6 +299,56 @@ TEST(Data, BadSpecs) {
   EXPECT_THROW(load_data(spec), InvalidArgument);
 }
 
+// load_split keeps one split: the test split limited at load time, the train split after
+// standardisation with the statistics of the whole (spec.train_limit) train split.
+TEST(Data, LoadSplitKeepsOneSplitLimitedAsTheProbeReadsIt) {
+  DataSpec spec;
+  spec.source = "synthetic:12";
+  spec.seed = 3;
+  spec.synthetic_train = 200;
+  spec.synthetic_test = 80;
+  const DataSplits all = load_data(spec);
+
+  const LoadedSplit train = load_split(spec, "train", 50);
+  EXPECT_EQ(train.name, "synthetic:12");
+  EXPECT_TRUE(torch::equal(train.data.inputs, all.train.inputs.slice(0, 0, 50)));
+  EXPECT_TRUE(torch::equal(train.data.labels, all.train.labels.slice(0, 0, 50)));
+  EXPECT_EQ(train.data.sample_shape, all.train.sample_shape);
+  EXPECT_EQ(train.data.num_classes, all.train.num_classes);
+  EXPECT_EQ(train.description, describe(all));  // the train split is not limited at load time
+
+  DataSpec limited = spec;
+  limited.test_limit = 30;
+  const DataSplits all_limited = load_data(limited);
+  const LoadedSplit test = load_split(spec, "test", 30);
+  EXPECT_TRUE(torch::equal(test.data.inputs, all_limited.test.inputs));
+  EXPECT_TRUE(torch::equal(test.data.labels, all_limited.test.labels));
+  EXPECT_EQ(test.description, describe(all_limited));
+  EXPECT_EQ(test.description["test_size"], 30);
+
+  // 0 = all; a limit above the split's size keeps it whole.
+  EXPECT_EQ(load_split(spec, "test", 0).data.size(), 80);
+  EXPECT_EQ(load_split(spec, "train", 1000).data.size(), 200);
+  EXPECT_TRUE(torch::equal(load_split(spec, "test", 0).data.inputs, all.test.inputs));
+}
+
+TEST(Data, LoadSplitErrorsNameTheValue) {
+  DataSpec spec;
+  spec.source = "synthetic:4";
+  auto error = [&](const std::string& split, int64_t limit) -> std::string {
+    try {
+      load_split(spec, split, limit);
+    } catch (const InvalidArgument& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error("valid", 0), "split must be train or test, got 'valid'");
+  EXPECT_EQ(error("test", -1), "limit must be >= 0, got -1");
+  spec.source = "imagenet";
+  EXPECT_THROW(load_split(spec, "test", 0), InvalidArgument);
+}
+
 TEST(Data, SpecJsonRoundTrip) {
   DataSpec spec;
   spec.source = "synthetic:8";

@@ -1,7 +1,11 @@
 // The private syrk-based Gram helper agrees with at::mm in every layout and dtype.
 #include "../../../src/regularizers/detail/gram.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
 
 namespace critnet::reg::detail {
 namespace {
@@ -71,10 +75,28 @@ TEST(Gram, SymmetricProductOfCommutingMatricesMatchesMatrixProduct) {
 }
 
 TEST(Gram, UsesTheBlasSyrkOnThisBuild) {
-  // Debian's LibTorch maps libblas.so.3 (OpenBLAS or the reference BLAS), both of which export
-  // cblas_?syrk; a LibTorch with a private BLAS falls back to at::mm (still correct).
-  if (!syrk_available()) GTEST_SKIP() << "no cblas_?syrk in this process: at::mm fallback";
+  // Debian's LibTorch needs libblas.so.3 (OpenBLAS or the reference BLAS), which the build
+  // links through cblas.h (libblas-dev); a LibTorch with a private BLAS falls back to at::mm
+  // (still correct).
+  if (!syrk_available()) GTEST_SKIP() << "built without CBLAS: at::mm fallback";
   SUCCEED();
+}
+
+// The cblas calls reach the BLAS LibTorch uses, not GSL's libgslcblas (which exports cblas_*
+// too, and is linked for GSL): the library that defines them also defines the Fortran dgemm_
+// through which LibTorch multiplies (libgslcblas has no Fortran symbols).
+TEST(Gram, CblasCallsReachLibTorchsBlas) {
+  if (!syrk_available()) GTEST_SKIP() << "built without CBLAS: at::mm fallback";
+  const std::string cblas = cblas_library();
+  ASSERT_FALSE(cblas.empty());
+  EXPECT_EQ(cblas.find("gslcblas"), std::string::npos) << cblas;
+  void* fortran = dlsym(RTLD_DEFAULT, "dgemm_");
+  ASSERT_NE(fortran, nullptr) << "no dgemm_ in this process";
+  Dl_info info{};
+  ASSERT_NE(dladdr(fortran, &info), 0);
+  ASSERT_NE(info.dli_fname, nullptr);
+  EXPECT_EQ(std::filesystem::canonical(cblas), std::filesystem::canonical(info.dli_fname))
+      << "cblas_dsyrk from " << cblas << ", dgemm_ from " << info.dli_fname;
 }
 
 }  // namespace

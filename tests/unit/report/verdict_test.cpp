@@ -188,5 +188,39 @@ TEST(Verdict, Contrasts) {
             "scale invariant in critical only");
 }
 
+// An entry of results.json or probe.json: its fit, or why it has none, and the verdict on it.
+TEST(Verdict, EntriesAreReadAndJudgedOnce) {
+  const nlohmann::json good = to_json(fit(0.42));
+  nlohmann::json degenerate = good;
+  degenerate["alpha_se"] = nullptr;  // NaN: invalid_fit_reason
+
+  const EntryFit with_fit = parse_entry_fit({{"fit", good}, {"fit_error", "ignored"}}, "e");
+  ASSERT_TRUE(with_fit.fit);
+  EXPECT_EQ(assess_entry(with_fit).reason, assess(with_fit.fit).reason);
+  EXPECT_TRUE(assess_entry(with_fit).scale_invariant());
+
+  const EntryFit error_only = parse_entry_fit({{"fit", nullptr}, {"fit_error", "too few"}}, "e");
+  EXPECT_FALSE(error_only.fit);
+  EXPECT_EQ(error_only.fit_error, "too few");
+  EXPECT_EQ(assess_entry(error_only).plausibility, Plausibility::kNoFit);
+  EXPECT_EQ(assess_entry(error_only).reason, "no fit: too few");
+  EXPECT_EQ(assess_entry(parse_entry_fit(nlohmann::json::object(), "e")).reason, "no fit");
+
+  const EntryFit invalid = parse_entry_fit({{"fit", degenerate}}, "e");
+  EXPECT_FALSE(invalid.fit);
+  EXPECT_THAT(invalid.fit_error, HasSubstr("invalid fit: alpha = 2.5, se = nan"));
+  EXPECT_THAT(assess_entry(invalid).reason, HasSubstr("no fit: invalid fit: "));
+  // The entry's own error wins over the degenerate fit's reason.
+  EXPECT_EQ(parse_entry_fit({{"fit", degenerate}, {"fit_error", "mine"}}, "e").fit_error, "mine");
+
+  try {
+    parse_entry_fit({{"fit", {{"alpha", 2.0}}}}, "results[3]");
+    ADD_FAILURE();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("results[3].fit"));
+  }
+  EXPECT_THROW(parse_entry_fit({{"fit_error", 7}}, "e"), DataError);
+}
+
 }  // namespace
 }  // namespace critnet::report
