@@ -86,6 +86,21 @@ bool gemm_auto_uses_onednn() {
   return gemm_has_onednn() && !forced_aten;
 }
 
+bool onednn_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                  int64_t ldc) {
+#if CRITNET_WITH_ONEDNN
+  if (!gemm_auto_uses_onednn()) return false;
+  const dnnl_status_t status =
+      dnnl_sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
+                static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");
+  return true;
+#else
+  return false;
+#endif
+}
+
 void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool transpose_b,
           const at::Tensor& c, double alpha, double beta, GemmBackend backend) {
   check_shapes(a, transpose_a, b, transpose_b, c);

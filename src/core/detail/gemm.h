@@ -25,6 +25,15 @@ void gemm(const at::Tensor& a, bool transpose_a, const at::Tensor& b, bool trans
           const at::Tensor& c, double alpha = 1.0, double beta = 0.0,
           GemmBackend backend = GemmBackend::kAuto);
 
+/// Row-major C [m, n] ← alpha·op(A)·op(B) + beta·C through oneDNN's sgemm (transa/transb 'N'
+/// or 'T', leading dimensions as in CBLAS's row-major calls), for kernels that work on raw
+/// strips of a matrix (regularizers/detail/gram.cpp). Returns false, touching nothing, when
+/// kAuto would not use oneDNN (no oneDNN in the build, or CRITNET_GEMM=aten): the caller then
+/// uses its own BLAS call. Called inside at::parallel_for it runs on the calling thread.
+bool onednn_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                  int64_t ldc);
+
 /// Whether this build has oneDNN's sgemm, and whether kAuto uses it: false when the
 /// environment sets CRITNET_GEMM=aten (read once) or the build has no oneDNN.
 bool gemm_has_onednn();

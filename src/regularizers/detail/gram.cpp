@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/detail/gemm.h"
+
 #if CRITNET_WITH_CBLAS
 // The BLAS LibTorch loads, linked through its own header (cmake/critnet_blas.cmake): on Debian
 // libblas.so.3, the alternative LibTorch's libtorch_cpu.so needs too (OpenBLAS or the reference
@@ -55,7 +57,12 @@ CBLAS_TRANSPOSE transpose(bool t) {
 }
 
 // C (upper triangle) = A Aᵀ, or Aᵀ A with trans: cblas_?syrk, row major.
+// float32 through oneDNN where the build has it (core/detail/gemm.h): it has no syrk, so the
+// whole block, twice syrk's flops, at its AVX-512 speed where OpenBLAS runs AVX2 kernels.
 void syrk(bool trans, int n, int k, const float* a, int lda, float* c, int ldc) {
+  if (core::detail::onednn_sgemm(trans ? 'T' : 'N', trans ? 'N' : 'T', n, n, k, 1.0f, a, lda, a,
+                                 lda, 0.0f, c, ldc))
+    return;
   cblas_ssyrk(CblasRowMajor, CblasUpper, transpose(trans), n, k, 1.0f, a, lda, 0.0f, c, ldc);
 }
 void syrk(bool trans, int n, int k, const double* a, int lda, double* c, int ldc) {
@@ -65,6 +72,9 @@ void syrk(bool trans, int n, int k, const double* a, int lda, double* c, int ldc
 // C [m, n] = op(A) op(B): cblas_?gemm, row major.
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
           int ldb, float* c, int ldc) {
+  if (core::detail::onednn_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b,
+                                 ldb, 0.0f, c, ldc))
+    return;
   cblas_sgemm(CblasRowMajor, transpose(trans_a), transpose(trans_b), m, n, k, 1.0f, a, lda, b, ldb,
               0.0f, c, ldc);
 }
