@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "critnet/core/error.h"
@@ -177,6 +178,21 @@ double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& opt
 
 namespace {
 
+// R(V) of the presets without a coupling matrix (none, l1, l2), differentiable through
+// autograd; nullopt for the Gram-matrix presets.
+std::optional<torch::Tensor> elementwise_penalty(const torch::Tensor& weight, Preset preset) {
+  switch (preset) {
+    case Preset::kNone:
+      return torch::zeros({}, weight.options().requires_grad(false));
+    case Preset::kL1:
+      return weight.abs().sum();
+    case Preset::kL2:
+      return weight.square().sum();
+    default:
+      return std::nullopt;
+  }
+}
+
 // The kernel of a Gram-matrix preset (paper, paper-eq33, cw, poly) under the options.
 Kernel gram_kernel(const torch::Tensor& weight, const RegularizerOptions& options) {
   const double a = coupling_scale(weight, options);
@@ -208,20 +224,8 @@ Kernel gram_kernel(const torch::Tensor& weight, const RegularizerOptions& option
 torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options) {
   check_weight(weight);
   options.validate();
-  switch (options.preset()) {
-    case Preset::kNone:
-      return torch::zeros({}, weight.options().requires_grad(false));
-    case Preset::kL1:
-      return weight.abs().sum();
-    case Preset::kL2:
-      return weight.square().sum();
-    case Preset::kPaperEq33:
-    case Preset::kPaper:
-    case Preset::kCw:
-    case Preset::kPoly:
-      return run_kernel(weight, gram_kernel(weight, options));
-  }
-  return torch::zeros({}, weight.options());
+  if (std::optional<torch::Tensor> r = elementwise_penalty(weight, options.preset())) return *r;
+  return run_kernel(weight, gram_kernel(weight, options));
 }
 
 torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const RegularizerOptions& options,
@@ -255,35 +259,24 @@ torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const Regularize
 torch::Tensor penalty_naive(const torch::Tensor& weight, const RegularizerOptions& options) {
   check_weight(weight);
   options.validate();
+  if (std::optional<torch::Tensor> r = elementwise_penalty(weight, options.preset())) return *r;
   const double a = coupling_scale(weight, options);
-  switch (options.preset()) {
-    case Preset::kNone:
-      return torch::zeros({}, weight.options().requires_grad(false));
-    case Preset::kL1:
-      return weight.abs().sum();
-    case Preset::kL2:
-      return weight.square().sum();
-    case Preset::kPaperEq33: {
-      torch::Tensor w = full_gram(weight, options.gram_side());
-      torch::Tensor p = torch::diag_embed(1.0 + a * w.diagonal()) + 2.0 * a * a * w.mm(w);
-      return p.square().sum();
-    }
-    case Preset::kPaper:
-    case Preset::kCw:
-    case Preset::kPoly: {
-      std::vector<double> c = polynomial_coefficients(options);
-      torch::Tensor x = a * full_gram(weight, options.gram_side());
-      torch::Tensor eye = torch::eye(x.size(0), x.options());
-      torch::Tensor p = c[0] * eye;
-      torch::Tensor power = eye;
-      for (size_t k = 1; k < c.size(); ++k) {
-        power = power.mm(x);
-        p = p + c[k] * power;
-      }
-      return p.square().sum();
-    }
+  if (options.preset() == Preset::kPaperEq33) {
+    torch::Tensor w = full_gram(weight, options.gram_side());
+    torch::Tensor p = torch::diag_embed(1.0 + a * w.diagonal()) + 2.0 * a * a * w.mm(w);
+    return p.square().sum();
   }
-  return torch::zeros({}, weight.options());
+  // paper, cw, poly: P = Σ_k c_k (a·w)^k.
+  std::vector<double> c = polynomial_coefficients(options);
+  torch::Tensor x = a * full_gram(weight, options.gram_side());
+  torch::Tensor eye = torch::eye(x.size(0), x.options());
+  torch::Tensor p = c[0] * eye;
+  torch::Tensor power = eye;
+  for (size_t k = 1; k < c.size(); ++k) {
+    power = power.mm(x);
+    p = p + c[k] * power;
+  }
+  return p.square().sum();
 }
 
 }  // namespace critnet::reg

@@ -299,14 +299,20 @@ TEST(Data, BadSpecs) {
   EXPECT_THROW(load_data(spec), InvalidArgument);
 }
 
-// load_split keeps one split: the test split limited at load time, the train split after
-// standardisation with the statistics of the whole (spec.train_limit) train split.
-TEST(Data, LoadSplitKeepsOneSplitLimitedAsTheProbeReadsIt) {
+// A synthetic:12 source with 200 train and 80 test samples.
+DataSpec synthetic_12() {
   DataSpec spec;
   spec.source = "synthetic:12";
   spec.seed = 3;
   spec.synthetic_train = 200;
   spec.synthetic_test = 80;
+  return spec;
+}
+
+// load_split keeps one split: the test split limited at load time, the train split after
+// standardisation with the statistics of the whole (spec.train_limit) train split.
+TEST(Data, LoadSplitKeepsOneSplitLimitedAsTheProbeReadsIt) {
+  const DataSpec spec = synthetic_12();
   const DataSplits all = load_data(spec);
 
   const LoadedSplit train = load_split(spec, "train", 50);
@@ -333,8 +339,7 @@ TEST(Data, LoadSplitKeepsOneSplitLimitedAsTheProbeReadsIt) {
 }
 
 TEST(Data, LoadSplitErrorsNameTheValue) {
-  DataSpec spec;
-  spec.source = "synthetic:4";
+  DataSpec spec = synthetic_12();
   auto error = [&](const std::string& split, int64_t limit) -> std::string {
     try {
       load_split(spec, split, limit);
