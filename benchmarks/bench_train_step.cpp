@@ -1,14 +1,22 @@
 // One training step of the paper's net (3072-600-400-200-100-10, ReLU, Adam, float32) on
 // random data: the fast step (fast_step.h) against autograd + torch::optim::Adam, the matrix
 // products alone at the step's shapes (the floor the step can approach), the Adam update
-// alone (fused vs torch), and a large GEMM for the machine's GFLOP/s. Threads:
-// CRITNET_BENCH_THREADS (default 2). Used by benchmarks/train_throughput.sh.
+// alone (fused vs torch; and each build of the fused kernel against the SSE2 loop it
+// replaced), and a large GEMM for the machine's GFLOP/s. Threads: CRITNET_BENCH_THREADS
+// (default 2). Used by benchmarks/train_throughput.sh.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "../src/train/detail/adam_kernel.h"
 #include "critnet/nn/mlp.h"
 #include "critnet/train/fast_step.h"
 
@@ -126,6 +134,78 @@ void BM_Adam(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "fused" : "torch::optim::Adam");
 }
 
+// The fused Adam loop before it was multiversioned (fast_step.cpp up to 658b9c3): SSE2, 4
+// floats at a time, kept here only as the baseline of BM_AdamKernel.
+void sse2_adam(float* p, const float* g, float* m, float* v, int64_t n,
+               const critnet::train::detail::AdamScalars<float>& s) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  const __m128 vb1 = _mm_set1_ps(s.beta1), vb2 = _mm_set1_ps(s.beta2),
+               vc1 = _mm_set1_ps(s.one_minus_beta1), vc2 = _mm_set1_ps(s.one_minus_beta2),
+               vwd = _mm_set1_ps(s.weight_decay), vss = _mm_set1_ps(s.step_size),
+               vsb = _mm_set1_ps(s.sqrt_bc2), veps = _mm_set1_ps(s.eps);
+  const bool decay = s.weight_decay != 0.0f;
+  for (; i + 4 <= n; i += 4) {
+    __m128 pi = _mm_loadu_ps(p + i);
+    __m128 gi = _mm_loadu_ps(g + i);
+    if (decay) gi = _mm_add_ps(gi, _mm_mul_ps(pi, vwd));
+    __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), vb1), _mm_mul_ps(gi, vc1));
+    __m128 vi =
+        _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(gi, gi), vc2));
+    __m128 denom = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), vsb), veps);
+    pi = _mm_sub_ps(pi, _mm_mul_ps(vss, _mm_div_ps(mi, denom)));
+    _mm_storeu_ps(m + i, mi);
+    _mm_storeu_ps(v + i, vi);
+    _mm_storeu_ps(p + i, pi);
+  }
+#endif
+  for (; i < n; ++i) {
+    float gi = g[i];
+    if (s.weight_decay != 0.0f) gi += s.weight_decay * p[i];
+    m[i] = m[i] * s.beta1 + gi * s.one_minus_beta1;
+    v[i] = v[i] * s.beta2 + gi * gi * s.one_minus_beta2;
+    const float denom = std::sqrt(v[i]) / s.sqrt_bc2 + s.eps;
+    p[i] -= s.step_size * (m[i] / denom);
+  }
+}
+
+// The Adam pass alone over the paper net's 2,185,510 float32 parameters (35 MB of p, g, m,
+// v; 61 MB moved per pass: 4 arrays read, 3 written). arg 0: 0 = the old SSE2 loop, 1.. =
+// adam_kernels()[arg - 1] (widest first); arg 1: 1 = chunks of 256k over at::parallel_for's
+// threads (as FastMlpStep does), 0 = one call on the calling thread.
+void BM_AdamKernel(benchmark::State& state) {
+  namespace d = critnet::train::detail;
+  set_threads();
+  const int64_t which = state.range(0);
+  const bool parallel = state.range(1) != 0;
+  const auto& kernels = d::adam_kernels();
+  if (which > static_cast<int64_t>(kernels.size()) ||
+      (which > 0 && !kernels[which - 1].supported())) {
+    state.SkipWithError("this build of the kernel does not run on this CPU");
+    return;
+  }
+  const d::AdamKernel sse2{"sse2-old", [] { return true; }, sse2_adam, nullptr};
+  const d::AdamKernel& kernel = which == 0 ? sse2 : kernels[which - 1];
+  int64_t n = 0;
+  for (size_t l = 0; l + 1 < kWidths.size(); ++l) n += (kWidths[l] + 1) * kWidths[l + 1];
+  torch::manual_seed(0);
+  auto p = torch::randn({n}), g = torch::randn({n}) * 1e-2, m = torch::zeros({n}),
+       v = torch::zeros({n});
+  const d::AdamScalars<float> s{0.9f, 0.999f, 0.1f, 0.001f, 0.0f, 1e-3f, 1.0f, 1e-8f};
+  for (auto _ : state) {
+    if (parallel) {
+      d::fused_adam(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(),
+                    v.data_ptr<float>(), n, s, kernel);
+    } else {
+      kernel.f32(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(),
+                 n, s);
+    }
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 7 * static_cast<int64_t>(sizeof(float)));
+  state.SetLabel(std::string(kernel.name) + (parallel ? " parallel_for" : " one thread"));
+}
+
 void BM_LargeGemm(benchmark::State& state) {
   set_threads();
   const int64_t n = state.range(0);
@@ -141,6 +221,10 @@ BENCHMARK(BM_FastStep)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond)->UseRe
 BENCHMARK(BM_AutogradStep)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_StepMatmuls)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Adam)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AdamKernel)
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 BENCHMARK(BM_LargeGemm)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
