@@ -20,6 +20,14 @@ namespace {
 constexpr int64_t kMinOneDnnWork = int64_t{1} << 18;
 
 #if CRITNET_WITH_ONEDNN
+// dnnl_sgemm, its status turned into a critnet::Error.
+void checked_sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const dnnl_status_t status = dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
+                static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");
+}
+
 // A row-major view of x as oneDNN's sgemm wants it: the pointer, whether to transpose the
 // stored matrix, and its leading dimension. False when x has no unit stride.
 struct RowMajor {
@@ -52,11 +60,9 @@ bool onednn_gemm(const at::Tensor& a, bool ta, const at::Tensor& b, bool tb, con
   RowMajor ra{}, rb{};
   if (c.stride(1) != 1 || c.stride(0) < n || !row_major(a, ta, ra) || !row_major(b, tb, rb))
     return false;
-  const dnnl_status_t status = dnnl_sgemm(
-      ra.transpose ? 'T' : 'N', rb.transpose ? 'T' : 'N', m, n, k, static_cast<float>(alpha),
-      ra.data, ra.ld, rb.data, rb.ld, static_cast<float>(beta), c.data_ptr<float>(), c.stride(0));
-  CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
-                static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");
+  checked_sgemm(ra.transpose ? 'T' : 'N', rb.transpose ? 'T' : 'N', m, n, k,
+                static_cast<float>(alpha), ra.data, ra.ld, rb.data, rb.ld, static_cast<float>(beta),
+                c.data_ptr<float>(), c.stride(0));
   return true;
 }
 #endif
@@ -91,10 +97,7 @@ bool onednn_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, flo
                   int64_t ldc) {
 #if CRITNET_WITH_ONEDNN
   if (!gemm_auto_uses_onednn()) return false;
-  const dnnl_status_t status =
-      dnnl_sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
-                static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");
+  checked_sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   return true;
 #else
   return false;
