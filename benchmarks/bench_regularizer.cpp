@@ -18,14 +18,13 @@
 namespace {
 
 using critnet::reg::GramSide;
+using critnet::reg::PenaltyOptions;
 using critnet::reg::Preset;
-using critnet::reg::RegularizerOptions;
 
 const std::vector<std::vector<int64_t>> kShapes = {{600, 3072}, {400, 600}, {200, 400}, {100, 200}};
 
-RegularizerOptions options_for(Preset preset, GramSide side, int64_t probes) {
-  auto options =
-      RegularizerOptions().preset(preset).beta(1.0).strength(1.0).gram_side(side).probes(probes);
+PenaltyOptions options_for(Preset preset, GramSide side, int64_t probes) {
+  auto options = PenaltyOptions().preset(preset).beta(1.0).gram_side(side).probes(probes);
   if (preset == Preset::kPoly) options.coefficients({0.5, -1.0, 0.3, 0.2, -0.05});
   return options;
 }

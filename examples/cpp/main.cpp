@@ -17,7 +17,7 @@ double train_with_penalty() {
   torch::manual_seed(0);
   torch::nn::Sequential net(torch::nn::Linear(20, 32), torch::nn::ReLU(), torch::nn::Linear(32, 2));
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-2));
-  const auto reg = critnet::reg::RegularizerOptions().preset(critnet::reg::Preset::kCw).beta(1.0);
+  const auto reg = critnet::reg::PenaltyOptions().preset(critnet::reg::Preset::kCw).beta(1.0);
   const torch::Tensor x = torch::randn({256, 20});
   const torch::Tensor y = (x.select(1, 0) > 0).to(torch::kLong);
   auto& first = net->ptr<torch::nn::LinearImpl>(0)->weight;

@@ -45,4 +45,5 @@
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/device_step.h"
 #include "critnet/train/fast_step.h"
+#include "critnet/train/penalty_schedule.h"
 #include "critnet/train/train.h"

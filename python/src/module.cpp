@@ -30,16 +30,17 @@
 #include "critnet/report/verdict.h"
 #include "critnet/rg/couplings.h"
 #include "critnet/train/checkpoint.h"
+#include "critnet/train/penalty_schedule.h"
 
 namespace py = pybind11;
 
 namespace critnet::python {
 namespace {
 
-reg::RegularizerOptions penalty_options(const std::string& preset, double beta,
-                                        const std::string& side, const std::string& n,
-                                        const std::vector<double>& coefficients, int64_t probes) {
-  return reg::RegularizerOptions()
+reg::PenaltyOptions penalty_options(const std::string& preset, double beta, const std::string& side,
+                                    const std::string& n, const std::vector<double>& coefficients,
+                                    int64_t probes) {
+  return reg::PenaltyOptions()
       .preset(reg::parse_preset(preset))
       .beta(beta)
       .gram_side(parse_gram_side(side))
@@ -79,10 +80,11 @@ std::optional<std::string> check_regularizer(const std::string& preset, double b
                                              const std::string& n,
                                              const std::vector<double>& coefficients,
                                              int64_t interval, int64_t probes) {
-  auto options = penalty_options(preset, beta, side, n, coefficients, probes);
-  options.strength(strength).interval(interval);
-  options.validate();
-  return reg::warning(options);
+  const train::PenaltySchedule schedule =
+      train::PenaltySchedule(penalty_options(preset, beta, side, n, coefficients, probes), strength)
+          .interval(interval);
+  schedule.validate();
+  return reg::warning(schedule.penalty());
 }
 
 // The literal formula with autograd through the full Gram matrix (reference and benchmark).
@@ -343,7 +345,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("check_regularizer", &check_regularizer, py::arg("preset"), py::arg("beta"),
         py::arg("strength"), py::arg("side"), py::arg("n"), py::arg("coefficients"),
         py::arg("interval"), py::arg("probes"),
-        "RegularizerOptions::validate(); returns reg::warning() or None");
+        "train::PenaltySchedule::validate(); returns reg::warning() or None");
   m.def("fit_json", &fit_json, py::arg("values"), py::arg("discrete"), py::arg("xmin"),
         py::arg("xmax"), py::arg("bootstrap"), py::arg("seed"), py::arg("threads"),
         py::arg("compare"), py::arg("significance"), py::arg("max_candidates"),

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/detail/gemm.h"
 #include "critnet/core/error.h"
 #include "critnet/core/version.h"
 
@@ -51,11 +52,25 @@ RuntimeInfo runtime_info() {
   info.torch_version = TORCH_VERSION;
   info.blas_path = mapped_blas_path();
   info.blas_kind = classify_blas(info.blas_path);
+  info.gemm = core::detail::gemm_auto_uses_onednn() ? "onednn"
+              : core::detail::gemm_has_onednn()     ? "aten (CRITNET_GEMM=aten)"
+                                                    : "aten";
   info.num_threads = torch::get_num_threads();
   info.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   info.cuda_devices =
       torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
   return info;
+}
+
+nlohmann::json RuntimeInfo::to_json() const {
+  return {{"critnet", critnet_version},
+          {"libtorch", torch_version},
+          {"blas", blas_kind},
+          {"blas_path", blas_path},
+          {"gemm", gemm},
+          {"threads", num_threads},
+          {"hardware_threads", hardware_threads},
+          {"cuda_devices", cuda_devices}};
 }
 
 void check_threads(int threads, const char* what) {

@@ -109,10 +109,10 @@ train::TrainOptions base_train_options(const ReproduceOptions& o) {
 }
 
 // An arm is named by its preset ("baseline": none).
-reg::RegularizerOptions arm_regularizer(const std::string& arm, double beta, double strength) {
-  reg::RegularizerOptions r;
-  if (arm == "baseline") return r;
-  r.preset(reg::parse_preset(arm)).beta(beta).strength(strength);
+train::PenaltySchedule arm_regularizer(const std::string& arm, double beta, double strength) {
+  if (arm == "baseline") return {};
+  train::PenaltySchedule r(reg::PenaltyOptions().preset(reg::parse_preset(arm)).beta(beta),
+                           strength);
   r.validate();
   return r;
 }
@@ -419,13 +419,7 @@ json make_config(const ReproduceOptions& options, const ReproduceResult& out,
         {"spectrum", fmt::format("eigenvalues of a·w, w = VᵀV, a = β/N with N the layer's fan-in, "
                                  "β = {:g} for every arm",
                                  out.beta)}}},
-      {"versions",
-       {{"critnet", rt.critnet_version},
-        {"libtorch", rt.torch_version},
-        {"blas", rt.blas_kind},
-        {"threads", rt.num_threads},
-        {"hardware_threads", rt.hardware_threads},
-        {"cuda_devices", rt.cuda_devices}}}};
+      {"versions", rt.to_json()}};
   config["seeds"] = json::array();
   for (int s = 0; s < options.seeds; ++s) config["seeds"].push_back(options.seed + s);
   for (const auto& a : arms) {
@@ -544,8 +538,8 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
     out.beta = sweep.at("chosen_beta").get<double>();
     out.beta_choice = "sweep: " + sweep.at("choice").get<std::string>();
   }
-  const reg::RegularizerOptions paper_reg = arm_regularizer("paper", out.beta, options.strength);
-  if (auto w = reg::warning(paper_reg)) log(cb, "warning: " + *w);
+  const train::PenaltySchedule paper = arm_regularizer("paper", out.beta, options.strength);
+  if (auto w = reg::warning(paper.penalty())) log(cb, "warning: " + *w);
 
   const std::vector<std::string> arms = arm_names(options);
   out.config = make_config(options, out, arms, sweep, splits);

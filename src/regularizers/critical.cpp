@@ -114,18 +114,9 @@ std::vector<double> parse_coefficients(const std::string& text) {
   return values;
 }
 
-void RegularizerOptions::validate() const {
+void PenaltyOptions::validate() const {
   CRITNET_CHECK(std::isfinite(beta_), "regulariser beta must be finite, got ", beta_);
-  CRITNET_CHECK(std::isfinite(strength_) && strength_ >= 0.0,
-                "regulariser strength (lambda) must be finite and >= 0, got ", strength_);
-  CRITNET_CHECK(interval_ >= 1, "regulariser interval must be >= 1, got ", interval_);
   CRITNET_CHECK(probes_ >= 0, "regulariser probes must be >= 0 (0 = exact), got ", probes_);
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    CRITNET_CHECK(layers_[i] >= 0, "regulariser layer indices must be >= 0, got ", layers_[i]);
-    for (size_t k = 0; k < i; ++k)
-      CRITNET_CHECK(layers_[i] != layers_[k], "regulariser layer ", layers_[i],
-                    " is listed twice (each layer is penalised once)");
-  }
   if (preset_ == Preset::kPoly) {
     CRITNET_CHECK(!coefficients_.empty() && coefficients_.size() <= 5,
                   "the poly preset needs 1 to 5 coefficients c_0..c_4, got ", coefficients_.size());
@@ -146,7 +137,7 @@ torch::Tensor weight_matrix(const torch::Tensor& weight) {
   return weight.dim() == 2 ? weight : weight.flatten(1);
 }
 
-std::vector<double> polynomial_coefficients(const RegularizerOptions& options) {
+std::vector<double> polynomial_coefficients(const PenaltyOptions& options) {
   switch (options.preset()) {
     case Preset::kPaper:
       return {1.0, 1.0, 2.0};
@@ -159,7 +150,7 @@ std::vector<double> polynomial_coefficients(const RegularizerOptions& options) {
   }
 }
 
-std::optional<std::string> warning(const RegularizerOptions& options) {
+std::optional<std::string> warning(const PenaltyOptions& options) {
   if (options.preset() == Preset::kPaper && options.beta() > 0.0) {
     return ::critnet::detail::concat(
         "regulariser preset paper with beta = ", options.beta(),
@@ -170,7 +161,7 @@ std::optional<std::string> warning(const RegularizerOptions& options) {
   return std::nullopt;
 }
 
-double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options) {
+double coupling_scale(const torch::Tensor& weight, const PenaltyOptions& options) {
   check_weight(weight);
   return ::critnet::coupling_scale(options.beta(), weight.size(0), weight.size(1),
                                    options.n_convention());
@@ -194,7 +185,7 @@ std::optional<torch::Tensor> elementwise_penalty(const torch::Tensor& weight, Pr
 }
 
 // The kernel of a Gram-matrix preset (paper, paper-eq33, cw, poly) under the options.
-Kernel gram_kernel(const torch::Tensor& weight, const RegularizerOptions& options) {
+Kernel gram_kernel(const torch::Tensor& weight, const PenaltyOptions& options) {
   const double a = coupling_scale(weight, options);
   const GramSide side = options.gram_side();
   const int64_t probes = options.probes();
@@ -221,14 +212,14 @@ Kernel gram_kernel(const torch::Tensor& weight, const RegularizerOptions& option
 
 }  // namespace
 
-torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options) {
+torch::Tensor penalty(const torch::Tensor& weight, const PenaltyOptions& options) {
   check_weight(weight);
   options.validate();
   if (std::optional<torch::Tensor> r = elementwise_penalty(weight, options.preset())) return *r;
   return run_kernel(weight, gram_kernel(weight, options));
 }
 
-torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const RegularizerOptions& options,
+torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const PenaltyOptions& options,
                                    torch::Tensor& grad, double scale) {
   check_weight(weight);
   options.validate();
@@ -256,7 +247,7 @@ torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const Regularize
   return torch::zeros({}, weight.options());
 }
 
-torch::Tensor penalty_naive(const torch::Tensor& weight, const RegularizerOptions& options) {
+torch::Tensor penalty_naive(const torch::Tensor& weight, const PenaltyOptions& options) {
   check_weight(weight);
   options.validate();
   if (std::optional<torch::Tensor> r = elementwise_penalty(weight, options.preset())) return *r;

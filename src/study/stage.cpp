@@ -248,7 +248,8 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
   t.device = run.device;
   t.threads = run.threads;
   if (cell.preset != "none") {
-    t.reg.preset(reg::parse_preset(cell.preset)).beta(beta).strength(cell.lambda);
+    t.reg.penalty(reg::PenaltyOptions().preset(reg::parse_preset(cell.preset)).beta(beta));
+    t.reg.strength(cell.lambda);
     t.reg.validate();
   }
   t.out_dir = (dir / "train").string();

@@ -155,7 +155,7 @@ void DeviceMlpStep::compute(int64_t b, bool with_penalty) {
   if (with_penalty && penalty_on_) {
     for (size_t i = 0; i < options_.layers.size(); ++i) {
       const int64_t l = options_.layers[i];
-      const torch::Tensor value = reg::penalty_add_gradient(net_->weight(l), options_.reg,
+      const torch::Tensor value = reg::penalty_add_gradient(net_->weight(l), options_.reg.penalty(),
                                                             net_->weight_grad(l), penalty_scale_);
       penalty_sums_.select(0, static_cast<int64_t>(i)).add_(value);
       reg_sum_.add_(value, penalty_scale_ * static_cast<double>(b));

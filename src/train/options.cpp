@@ -55,40 +55,43 @@ void check_object(const json& j, const std::string& what) {
   CRITNET_CHECK(j.is_object(), "config '", what, "' must be a JSON object, got ", j.dump());
 }
 
-json reg_to_json(const reg::RegularizerOptions& r) {
-  return {{"preset", reg::to_string(r.preset())},
-          {"beta", r.beta()},
+// The JSON "reg" object is flat: the penalty's options and the schedule side by side.
+json reg_to_json(const PenaltySchedule& r) {
+  const reg::PenaltyOptions& p = r.penalty();
+  return {{"preset", reg::to_string(p.preset())},
+          {"beta", p.beta()},
           {"strength", r.strength()},
-          {"gram_side", reg::to_string(r.gram_side())},
-          {"n_convention", reg::to_string(r.n_convention())},
-          {"coefficients", r.coefficients()},
+          {"gram_side", reg::to_string(p.gram_side())},
+          {"n_convention", reg::to_string(p.n_convention())},
+          {"coefficients", p.coefficients()},
           {"layers", r.layers()},
           {"interval", r.interval()},
-          {"probes", r.probes()}};
+          {"probes", p.probes()}};
 }
 
-void reg_from_json(const json& j, reg::RegularizerOptions& r) {
+void reg_from_json(const json& j, PenaltySchedule& r) {
   check_object(j, "reg");
+  reg::PenaltyOptions& p = r.penalty();
   for (const auto& [key, v] : j.items()) {
     const std::string k = "reg." + key;
     if (key == "preset")
-      r.preset(reg::parse_preset(get<std::string>(v, k)));
+      p.preset(reg::parse_preset(get<std::string>(v, k)));
     else if (key == "beta")
-      r.beta(get<double>(v, k));
+      p.beta(get<double>(v, k));
     else if (key == "strength")
       r.strength(get<double>(v, k));
     else if (key == "gram_side")
-      r.gram_side(reg::parse_gram_side(get<std::string>(v, k)));
+      p.gram_side(reg::parse_gram_side(get<std::string>(v, k)));
     else if (key == "n_convention")
-      r.n_convention(reg::parse_n_convention(get<std::string>(v, k)));
+      p.n_convention(reg::parse_n_convention(get<std::string>(v, k)));
     else if (key == "coefficients")
-      r.coefficients(get<std::vector<double>>(v, k));
+      p.coefficients(get<std::vector<double>>(v, k));
     else if (key == "layers")
       r.layers(get<std::vector<int64_t>>(v, k));
     else if (key == "interval")
       r.interval(get<int64_t>(v, k));
     else if (key == "probes")
-      r.probes(get<int64_t>(v, k));
+      p.probes(get<int64_t>(v, k));
     else
       throw InvalidArgument("unknown config option '" + k + "'");
   }
@@ -112,10 +115,8 @@ void TrainOptions::validate() const {
   reg.validate();
   // Known before the data: the net has one Linear layer per hidden width plus the output one.
   const auto num_linears = static_cast<int64_t>(hidden_sizes.size()) + 1;
-  for (auto l : reg.layers()) {
-    CRITNET_CHECK(l < num_linears, "regularised layer index ", l,
-                  " out of range: the net has Linear layers 0..", num_linears - 1);
-  }
+  // Throws for a named layer the net lacks, or a penalty with no layer to act on.
+  if (reg.enabled() || !reg.layers().empty()) penalised_layers(reg, num_linears);
 }
 
 void to_json(nlohmann::json& j, const TrainOptions& o) {

@@ -244,12 +244,7 @@ json make_config(const Run& run, const std::string& resume_dir) {
                  {"penalised_layers", run.layers},
                  {"device", run.device.str()},
                  {"step_path", run.stepper->path()},
-                 {"runtime",
-                  {{"blas", info.blas_kind},
-                   {"blas_path", info.blas_path},
-                   {"threads", info.num_threads},
-                   {"hardware_threads", info.hardware_threads},
-                   {"cuda_devices", info.cuda_devices}}}};
+                 {"runtime", info.to_json()}};
   if (!resume_dir.empty()) config["resumed_from"] = resume_dir;
   return config;
 }
@@ -349,18 +344,6 @@ void finish_epoch(Run& run, const detail::RunFiles& files, const TrainCallbacks&
 }
 
 }  // namespace
-
-std::vector<int64_t> penalised_layers(const reg::RegularizerOptions& options, int64_t num_linears) {
-  std::vector<int64_t> layers = options.layers();
-  if (layers.empty()) {
-    for (int64_t l = 0; l + 1 < num_linears; ++l) layers.push_back(l);
-  }
-  for (auto l : layers) {
-    CRITNET_CHECK(l >= 0 && l < num_linears, "regularised layer index ", l,
-                  " out of range: the net has Linear layers 0..", num_linears - 1);
-  }
-  return layers;
-}
 
 TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) {
   Run run;

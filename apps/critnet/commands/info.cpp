@@ -19,17 +19,14 @@ void run_info(const InfoArgs& args) {
   set_threads(args.threads);
   const RuntimeInfo info = runtime_info();
   if (args.json) {
-    nlohmann::json j = {
-        {"critnet", info.critnet_version},  {"libtorch", info.torch_version},
-        {"blas", info.blas_kind},           {"blas_path", info.blas_path},
-        {"threads", info.num_threads},      {"hardware_threads", info.hardware_threads},
-        {"cuda_devices", info.cuda_devices}};
+    const nlohmann::json j = info.to_json();
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("critnet   {}\n", info.critnet_version);
     fmt::print("libtorch  {}\n", info.torch_version);
     fmt::print("blas      {} ({})\n", info.blas_kind,
                info.blas_path.empty() ? "not found" : info.blas_path);
+    fmt::print("gemm      {}\n", info.gemm);
     fmt::print("threads   {} of {} hardware threads\n", info.num_threads, info.hardware_threads);
     fmt::print("cuda      {} device(s)\n", info.cuda_devices);
   }

@@ -82,10 +82,11 @@ void run_train(TrainArgs& a) {
   TrainOptions o = resolve_options(a);
   o.validate();
   if (o.reg.enabled()) {
-    if (const auto w = reg::warning(o.reg)) fmt::print(stderr, "critnet: warning: {}\n", *w);
-  } else if (o.reg.preset() != reg::Preset::kNone) {
+    if (const auto w = reg::warning(o.reg.penalty()))
+      fmt::print(stderr, "critnet: warning: {}\n", *w);
+  } else if (o.reg.penalty().preset() != reg::Preset::kNone) {
     fmt::print(stderr, "critnet: warning: --reg {} with --strength 0 adds nothing to the loss\n",
-               reg::to_string(o.reg.preset()));
+               reg::to_string(o.reg.penalty().preset()));
   }
   const bool tty = ::isatty(2) && !a.no_progress;
   ProgressBar bar;
@@ -294,14 +295,14 @@ void setup_train(CLI::App& app) {
              "Penalty: none | paper (I + a w + 2a^2 w^2, eq. 30) | paper-eq33 | cw (I - a w) "
              "| poly (--coeffs) | l1 | l2 (default none)")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.preset(reg::parse_preset(r.preset)); });
+      [&r](TrainOptions& o) { o.reg.penalty().preset(reg::parse_preset(r.preset)); });
   add(cmd->add_option(
              "--beta", r.beta,
              "Inverse temperature beta, a = beta/N (default 1; it acts when beta is of the "
              "order of N; with --reg paper and beta > 0 the penalty cannot reach zero)")
           ->check(real())
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.beta(r.beta); });
+      [&r](TrainOptions& o) { o.reg.penalty().beta(r.beta); });
   add(cmd->add_option("--strength", r.strength,
                       "Strength lambda of the penalty in the loss (default 0)")
           ->check(real(0))
@@ -309,16 +310,16 @@ void setup_train(CLI::App& app) {
       [&r](TrainOptions& o) { o.reg.strength(r.strength); });
   add(cmd->add_option("--gram-side", r.gram_side, "w = V^T V (in, default) or V V^T (out)")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.gram_side(parse_gram_side(r.gram_side)); });
+      [&r](TrainOptions& o) { o.reg.penalty().gram_side(parse_gram_side(r.gram_side)); });
   add(cmd->add_option("--n-convention", r.n_convention,
                       "N in a = beta/N: fan-in (default) | fan-out | one")
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.n_convention(parse_n_convention(r.n_convention)); });
+      [&r](TrainOptions& o) { o.reg.penalty().n_convention(parse_n_convention(r.n_convention)); });
   add(cmd->add_option("--coeffs", r.coeffs, "Coefficients c0,c1,...,cK (K <= 4) of --reg poly")
           ->check(real_list(true))
           ->group("Regularisation"),
       [&r](TrainOptions& o) {
-        o.reg.coefficients(parse_list_or_none<double>(r.coeffs, "--coeffs"));
+        o.reg.penalty().coefficients(parse_list_or_none<double>(r.coeffs, "--coeffs"));
       });
   add(cmd->add_option(
              "--reg-layers", r.reg_layers,
@@ -341,7 +342,7 @@ void setup_train(CLI::App& app) {
              "(default)")
           ->check(integer(0))
           ->group("Regularisation"),
-      [&r](TrainOptions& o) { o.reg.probes(r.probes); });
+      [&r](TrainOptions& o) { o.reg.penalty().probes(r.probes); });
 
   cmd->callback([a] { run_train(*a); });
 }

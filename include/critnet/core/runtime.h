@@ -2,6 +2,7 @@
 /// What critnet runs on: LibTorch version, BLAS, threads, devices.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,18 @@ struct RuntimeInfo {
   std::string blas_path;
   /// "openblas", "mkl", "blis", "reference" or "unknown".
   std::string blas_kind;
+  /// What critnet's own CPU float32 products (the fast trainer's, the penalty's) run on:
+  /// "onednn" (oneDNN's sgemm), "aten" (LibTorch's BLAS: a build without oneDNN) or
+  /// "aten (CRITNET_GEMM=aten)" (oneDNN built in, switched off by the environment).
+  std::string gemm;
   int num_threads = 1;
   int hardware_threads = 1;
   int cuda_devices = 0;
   std::vector<std::string> cuda_device_names;
+
+  /// {critnet, libtorch, blas, blas_path, gemm, threads, hardware_threads, cuda_devices}: the
+  /// object of `critnet info --json` and the "runtime" of every run's config.json.
+  nlohmann::json to_json() const;
 };
 
 /// Gathers RuntimeInfo (runs a tiny matmul first so that the BLAS is loaded).

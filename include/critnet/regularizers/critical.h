@@ -35,23 +35,19 @@ std::string to_string(Preset preset);
 /// separated, spaces allowed); throws critnet::InvalidArgument naming the bad entry.
 std::vector<double> parse_coefficients(const std::string& text);
 
-/// Options of the critical penalty. Validated by validate(); bad values throw
+/// Options of the critical penalty R(V) of one weight: what it computes, not when or how
+/// strongly a trainer applies it (strength λ, layers and interval are the trainer's schedule,
+/// train::PenaltySchedule in critnet/train/penalty_schedule.h). penalty(),
+/// penalty_add_gradient() and penalty_naive() call validate(): bad values throw
 /// critnet::InvalidArgument naming the value.
-struct RegularizerOptions {
+struct PenaltyOptions {
   TORCH_ARG(Preset, preset) = Preset::kNone;
   /// Inverse temperature β (finite, any sign); a = β / N.
   TORCH_ARG(double, beta) = 1.0;
-  /// Strength λ ≥ 0 of the penalty in the loss.
-  TORCH_ARG(double, strength) = 0.0;
   TORCH_ARG(GramSide, gram_side) = GramSide::kIn;
   TORCH_ARG(NConvention, n_convention) = NConvention::kFanIn;
   /// Coefficients c_0..c_K (1 ≤ K+1 ≤ 5) of the kPoly preset; must be empty for the others.
   TORCH_ARG(std::vector<double>, coefficients) = {};
-  /// Indices of the Linear layers penalised, each >= 0 and at most once; empty = every layer
-  /// but the output layer. (Checked against the model by the trainer, not by validate().)
-  TORCH_ARG(std::vector<int64_t>, layers) = {};
-  /// Lazy interval k ≥ 1: the penalty is applied every k steps with strength k·λ.
-  TORCH_ARG(int64_t, interval) = 1;
   /// Number of Rademacher probes of the stochastic (Hutchinson) estimator; 0 = exact.
   /// With probes > 0, penalty() returns an unbiased estimate of R and its backward an unbiased
   /// estimate of ∇R from the same probes (not the gradient of the value estimate; see
@@ -60,22 +56,21 @@ struct RegularizerOptions {
 
  public:  // TORCH_ARG leaves the section private
   void validate() const;
-  bool enabled() const { return preset_ != Preset::kNone && strength_ != 0.0; }
 };
 
 /// The polynomial p with P = p(a·w) of the presets kPaper ({1, 1, 2}), kCw ({1, -1}) and
 /// kPoly (the user's coefficients), lowest degree first; empty for the others.
-std::vector<double> polynomial_coefficients(const RegularizerOptions& options);
+std::vector<double> polynomial_coefficients(const PenaltyOptions& options);
 
 /// A warning to show the user, or nullopt. Currently: kPaper with β > 0, whose penalty can
 /// never reach zero (1 + x + 2x² ≥ 1 for x = a·s² ≥ 0, so R ≥ N_side) and only shrinks the
 /// weights (SPEC.md section 2). The penalty still runs as asked.
-std::optional<std::string> warning(const RegularizerOptions& options);
+std::optional<std::string> warning(const PenaltyOptions& options);
 
 /// a = β / N for a weight of shape [out, in] under the options' N convention
 /// (N = in, out or 1: critnet::coupling_scale). Throws critnet::InvalidArgument for a weight
 /// that is not a 2-D floating-point matrix.
-double coupling_scale(const torch::Tensor& weight, const RegularizerOptions& options);
+double coupling_scale(const torch::Tensor& weight, const PenaltyOptions& options);
 
 /// A layer weight as the matrix [out, in] the penalty and the couplings take: a 2-D weight as
 /// is, a convolution weight [out, in, k_1, ..., k_d] as [out, in·k_1·…·k_d] (a view when
@@ -92,18 +87,18 @@ torch::Tensor weight_matrix(const torch::Tensor& weight);
 /// matrix-thin-matrix products, O(deg·m·in·out) time (2·deg passes over V for the polynomial
 /// presets).
 /// kNone gives a zero scalar.
-torch::Tensor penalty(const torch::Tensor& weight, const RegularizerOptions& options);
+torch::Tensor penalty(const torch::Tensor& weight, const PenaltyOptions& options);
 
 /// R(V) (a scalar tensor, not multiplied by λ, never requiring grad) and, in place,
 /// grad += scale · ∇R(V), without autograd: the fast trainer's path. `grad` must have V's
 /// shape, dtype and device (throws critnet::InvalidArgument otherwise). The exact and
 /// stochastic polynomial presets end with one product that accumulates straight into `grad`
 /// (no gradient temporary); the others add theirs. Same values and gradients as penalty().
-torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const RegularizerOptions& options,
+torch::Tensor penalty_add_gradient(const torch::Tensor& weight, const PenaltyOptions& options,
                                    torch::Tensor& grad, double scale);
 
 /// The literal formula with autograd through the full Gram matrix of the chosen side; the
 /// reference for tests and benchmarks.
-torch::Tensor penalty_naive(const torch::Tensor& weight, const RegularizerOptions& options);
+torch::Tensor penalty_naive(const torch::Tensor& weight, const PenaltyOptions& options);
 
 }  // namespace critnet::reg

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "critnet/nn/mlp.h"
-#include "critnet/regularizers/critical.h"
 #include "critnet/train/fast_step.h"
+#include "critnet/train/penalty_schedule.h"
 
 namespace critnet::train {
 
@@ -43,7 +43,7 @@ struct DeviceStepOptions {
   AdamSettings adam;
   /// The penalty applied on steps asked for with_penalty = true; its gradient is added with
   /// weight interval·λ (the trainer's lazy penalty). Ignored unless reg.enabled().
-  reg::RegularizerOptions reg;
+  PenaltySchedule reg;
   /// Indices of the penalised Linear layers (train::penalised_layers()).
   std::vector<int64_t> layers;
   /// On CUDA: at::_fused_adam_ (one multi-tensor kernel) instead of the in-place operations.

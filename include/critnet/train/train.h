@@ -1,7 +1,8 @@
 #pragma once
 /// Training the paper's MLP: Adam on cross-entropy plus the critical penalty
-/// (loss = data_loss + Σ_{penalised l} (k·λ)·R(V_l), applied every k = reg.interval steps),
-/// per-epoch metrics, atomic checkpoints and bit-for-bit resume (on CPU, one thread).
+/// (loss = data_loss + Σ_{penalised l} (k·λ)·R(V_l), applied every k = reg.interval() steps:
+/// penalty_schedule.h), per-epoch metrics, atomic checkpoints and bit-for-bit resume (on CPU, one
+/// thread).
 ///
 /// Outputs in TrainOptions::out_dir (nothing is written when it is empty):
 ///   config.json      the resolved configuration (options, data, model, versions, runtime)
@@ -19,7 +20,7 @@
 
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
-#include "critnet/regularizers/critical.h"
+#include "critnet/train/penalty_schedule.h"
 
 namespace critnet::train {
 
@@ -62,8 +63,8 @@ struct TrainOptions {
   /// On CUDA (with the device step): capture the full-batch step in a CUDA graph and replay
   /// it. Ignored on the CPU. Needs a critnet built against a CUDA LibTorch (docs/cuda.md).
   bool cuda_graph = true;
-  /// The critical penalty (preset kNone = none).
-  reg::RegularizerOptions reg;
+  /// The critical penalty and its schedule (preset kNone or λ = 0: none).
+  PenaltySchedule reg;
   /// Output directory; empty = write nothing.
   std::string out_dir;
   /// Write a checkpoint after every epoch (needs out_dir).
@@ -154,10 +155,5 @@ struct TrainResult {
 /// NumericalError (non-finite loss: names the step, the layer and its penalty; the last
 /// checkpoint written stays valid), critnet::Error (outputs not writable).
 TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks = {});
-
-/// The Linear layers options.reg penalises in a net with `num_linears` layers: reg.layers, or
-/// every layer but the output layer when empty. Throws InvalidArgument for an index out of
-/// range.
-std::vector<int64_t> penalised_layers(const reg::RegularizerOptions& options, int64_t num_linears);
 
 }  // namespace critnet::train

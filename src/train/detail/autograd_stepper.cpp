@@ -24,8 +24,8 @@ class AutogradStepper final : public BatchStepper {
     loss_ = data_loss;
     Loss out;
     if (with_penalty) {
-      Penalty p =
-          penalty(at, [&](int64_t l) { return reg::penalty(model_->weight(l), options_.reg); });
+      Penalty p = penalty(
+          at, [&](int64_t l) { return reg::penalty(model_->weight(l), options_.reg.penalty()); });
       loss_ = data_loss + p.term;
       out.penalties = std::move(p.values);
     }

@@ -90,7 +90,7 @@ BatchStepper::Penalty BatchStepper::penalty(
     const StepAt& at, const std::function<torch::Tensor(int64_t)>& value_of) const {
   std::vector<torch::Tensor> values;
   values.reserve(layers_.size());
-  if (options_.reg.probes() > 0) seed_probes(options_, at.step);
+  if (options_.reg.penalty().probes() > 0) seed_probes(options_, at.step);
   for (auto l : layers_) {
     try {
       values.push_back(value_of(l));

@@ -44,7 +44,8 @@ class DeviceStepper final : public Stepper {
   double step(const StepAt& at, bool with_penalty) override {
     // As the batch steppers; a replayed CUDA graph draws its probes from the advancing CUDA
     // generator instead (docs/cuda.md).
-    if (with_penalty && options_.reg.probes() > 0 && !cuda_graph_) seed_probes(options_, at.step);
+    if (with_penalty && options_.reg.penalty().probes() > 0 && !cuda_graph_)
+      seed_probes(options_, at.step);
     step_.step(with_penalty);
     if (epoch_steps_++ == 0) first_ = at;
     last_ = at;

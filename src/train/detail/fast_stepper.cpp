@@ -38,7 +38,8 @@ class FastStepper final : public BatchStepper {
       // The value, and k·λ·∇R added in place to the layer's gradient.
       Penalty p = penalty(at, [&](int64_t l) {
         torch::Tensor grad = model_->weight(l).grad();
-        return reg::penalty_add_gradient(model_->weight(l), options_.reg, grad, reg_scale_);
+        return reg::penalty_add_gradient(model_->weight(l), options_.reg.penalty(), grad,
+                                         reg_scale_);
       });
       out.total += p.term.item<double>();
       out.penalties = std::move(p.values);

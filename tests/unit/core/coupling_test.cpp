@@ -55,7 +55,7 @@ TEST(Coupling, EveryAreaUsesTheSameConventions) {
   const torch::Tensor v = torch::randn({6, 15}, torch::kFloat64);
   for (NConvention n : {NConvention::kFanIn, NConvention::kFanOut, NConvention::kOne}) {
     const double a = coupling_scale(3.0, 6, 15, n);
-    EXPECT_EQ(reg::coupling_scale(v, reg::RegularizerOptions().beta(3.0).n_convention(n)), a);
+    EXPECT_EQ(reg::coupling_scale(v, reg::PenaltyOptions().beta(3.0).n_convention(n)), a);
     EXPECT_EQ(rg::coupling_scale(v, rg::CouplingOptions().beta(3.0).n_convention(n)), a);
     EXPECT_EQ(rg::unit_count(v, n), unit_count(6, 15, n));
     const probe::Spectrum sp =

@@ -24,12 +24,12 @@ std::string invalid_argument_text(F&& f) {
 
 struct Case {
   std::string name;
-  RegularizerOptions options;
+  PenaltyOptions options;
 };
 
 std::vector<Case> all_presets(double beta) {
   std::vector<Case> cases;
-  auto opts = [beta](Preset p) { return RegularizerOptions().preset(p).beta(beta).strength(1.0); };
+  auto opts = [beta](Preset p) { return PenaltyOptions().preset(p).beta(beta); };
   cases.push_back({"paper", opts(Preset::kPaper)});
   cases.push_back({"paper-eq33", opts(Preset::kPaperEq33)});
   cases.push_back({"cw", opts(Preset::kCw)});
@@ -66,7 +66,7 @@ TEST(CriticalPenalty, FastMatchesNaiveForEveryPresetSideShapeAndConvention) {
       for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
         for (const auto& shape : shapes) {
           for (NConvention convention : conventions) {
-            RegularizerOptions options = base.options;
+            PenaltyOptions options = base.options;
             options.gram_side(side).n_convention(convention);
             if (convention == NConvention::kOne) options.beta(beta / 7.0);
             ASSERT_NO_THROW(options.validate());
@@ -98,7 +98,7 @@ TEST(CriticalPenalty, FastMatchesNaiveForEveryPresetSideShapeAndConvention) {
 
 TEST(CriticalPenalty, BackwardScalesWithTheOutputGradientAndAccumulates) {
   torch::manual_seed(3);
-  auto options = RegularizerOptions().preset(Preset::kPaper).beta(2.0).strength(1.0);
+  auto options = PenaltyOptions().preset(Preset::kPaper).beta(2.0);
   torch::Tensor v = torch::randn({4, 7}, torch::kFloat64);
   auto [r, grad] = value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
   torch::Tensor x = v.clone().requires_grad_(true);
@@ -106,12 +106,8 @@ TEST(CriticalPenalty, BackwardScalesWithTheOutputGradientAndAccumulates) {
   EXPECT_LE(max_abs(x.grad() - (3.0 * grad + 2.0 * v)), 1e-12 * max_abs(x.grad()));
 }
 
-TEST(CriticalPenalty, NoneIsZeroAndNotEnabled) {
-  auto options = RegularizerOptions();
-  EXPECT_FALSE(options.enabled());
-  EXPECT_EQ(penalty(torch::randn({3, 4}), options).item<double>(), 0.0);
-  EXPECT_FALSE(RegularizerOptions().preset(Preset::kPaper).enabled());  // λ = 0
-  EXPECT_TRUE(RegularizerOptions().preset(Preset::kPaper).strength(1e-3).enabled());
+TEST(CriticalPenalty, NoneIsZero) {
+  EXPECT_EQ(penalty(torch::randn({3, 4}), PenaltyOptions()).item<double>(), 0.0);
 }
 
 // SPEC §2: 1 + x + 2x² ≥ 1 for x ≥ 0, so with β > 0 the paper penalty is ≥ N_side (= 1 per
@@ -121,7 +117,7 @@ TEST(CriticalPenalty, NoneIsZeroAndNotEnabled) {
 TEST(CriticalPenalty, PaperWithPositiveBetaHasNoZero) {
   torch::manual_seed(11);
   for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
-    auto options = RegularizerOptions().preset(Preset::kPaper).gram_side(side);
+    auto options = PenaltyOptions().preset(Preset::kPaper).gram_side(side);
     for (double beta : {0.01, 1.0, 50.0}) {
       options.beta(beta);
       for (int trial = 0; trial < 5; ++trial) {
@@ -146,7 +142,7 @@ torch::Tensor with_singular_values(int64_t out, int64_t in, double s) {
 TEST(CriticalPenalty, PaperMinimumIsFortyNineSixtyFourthsPerModeForNegativeBeta) {
   torch::manual_seed(5);
   // side in, V [9, 5]: w = Vᵀ V is [5, 5] and full rank; a = β / 5 with β = -2.
-  auto options = RegularizerOptions().preset(Preset::kPaper).beta(-2.0);
+  auto options = PenaltyOptions().preset(Preset::kPaper).beta(-2.0);
   const double a = -2.0 / 5.0;
   torch::Tensor v = with_singular_values(9, 5, std::sqrt(-0.25 / a));
   EXPECT_NEAR(penalty(v, options).item<double>(), 49.0 / 64.0 * 5.0, 1e-12);
@@ -158,7 +154,7 @@ TEST(CriticalPenalty, PaperMinimumIsFortyNineSixtyFourthsPerModeForNegativeBeta)
 TEST(CriticalPenalty, CurieWeissIsExactlyZeroAtUnitCoupling) {
   torch::manual_seed(9);
   for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
-    auto options = RegularizerOptions().preset(Preset::kCw).beta(3.0).gram_side(side);
+    auto options = PenaltyOptions().preset(Preset::kCw).beta(3.0).gram_side(side);
     // Make the requested side the small one (full rank w): in ≤ out for side in.
     const int64_t out = side == GramSide::kIn ? 9 : 5, in = side == GramSide::kIn ? 5 : 9;
     torch::Tensor v = with_singular_values(out, in, 1.0);
@@ -179,27 +175,27 @@ TEST(CriticalPenalty, CurieWeissIsExactlyZeroAtUnitCoupling) {
 
 TEST(CriticalPenalty, CouplingScaleFollowsTheConvention) {
   torch::Tensor v = torch::zeros({4, 10});
-  auto options = RegularizerOptions().beta(2.0);
+  auto options = PenaltyOptions().beta(2.0);
   EXPECT_DOUBLE_EQ(coupling_scale(v, options), 0.2);
   EXPECT_DOUBLE_EQ(coupling_scale(v, options.n_convention(NConvention::kFanOut)), 0.5);
   EXPECT_DOUBLE_EQ(coupling_scale(v, options.n_convention(NConvention::kOne)), 2.0);
 }
 
 TEST(CriticalPenalty, PolynomialCoefficientsOfThePresets) {
-  EXPECT_EQ(polynomial_coefficients(RegularizerOptions().preset(Preset::kPaper)),
+  EXPECT_EQ(polynomial_coefficients(PenaltyOptions().preset(Preset::kPaper)),
             (std::vector<double>{1, 1, 2}));
-  EXPECT_EQ(polynomial_coefficients(RegularizerOptions().preset(Preset::kCw)),
+  EXPECT_EQ(polynomial_coefficients(PenaltyOptions().preset(Preset::kCw)),
             (std::vector<double>{1, -1}));
-  EXPECT_TRUE(polynomial_coefficients(RegularizerOptions().preset(Preset::kL2)).empty());
+  EXPECT_TRUE(polynomial_coefficients(PenaltyOptions().preset(Preset::kL2)).empty());
 }
 
 TEST(CriticalPenalty, WarnsForPaperWithPositiveBetaOnly) {
-  auto w = warning(RegularizerOptions().preset(Preset::kPaper).beta(400.0));
+  auto w = warning(PenaltyOptions().preset(Preset::kPaper).beta(400.0));
   ASSERT_TRUE(w.has_value());
   EXPECT_NE(w->find("beta = 400 > 0"), std::string::npos) << *w;
   EXPECT_NE(w->find("never reach zero"), std::string::npos) << *w;
-  EXPECT_FALSE(warning(RegularizerOptions().preset(Preset::kPaper).beta(-1.0)).has_value());
-  EXPECT_FALSE(warning(RegularizerOptions().preset(Preset::kCw).beta(1.0)).has_value());
+  EXPECT_FALSE(warning(PenaltyOptions().preset(Preset::kPaper).beta(-1.0)).has_value());
+  EXPECT_FALSE(warning(PenaltyOptions().preset(Preset::kCw).beta(1.0)).has_value());
 }
 
 TEST(CriticalPenalty, ParseAndPrintRoundTrip) {
@@ -238,27 +234,15 @@ TEST(CriticalPenalty, ParsesPolyCoefficients) {
 }
 
 TEST(CriticalPenalty, ValidateRejectsBadOptionsWithTheValue) {
-  auto paper = [] { return RegularizerOptions().preset(Preset::kPaper).strength(1.0); };
+  auto paper = [] { return PenaltyOptions().preset(Preset::kPaper); };
   EXPECT_EQ(invalid_argument_text([&] { paper().validate(); }), "");
   EXPECT_EQ(invalid_argument_text([&] { paper().beta(NAN).validate(); }),
             "regulariser beta must be finite, got nan");
-  EXPECT_EQ(invalid_argument_text([&] { paper().strength(-1e-3).validate(); }),
-            "regulariser strength (lambda) must be finite and >= 0, got -0.001");
-  EXPECT_EQ(invalid_argument_text([&] { paper().strength(INFINITY).validate(); }),
-            "regulariser strength (lambda) must be finite and >= 0, got inf");
-  EXPECT_EQ(invalid_argument_text([&] { paper().interval(0).validate(); }),
-            "regulariser interval must be >= 1, got 0");
   EXPECT_EQ(invalid_argument_text([&] { paper().probes(-2).validate(); }),
             "regulariser probes must be >= 0 (0 = exact), got -2");
-  EXPECT_EQ(invalid_argument_text([&] {
-              paper().layers({0, 2, 0}).validate();
-            }),
-            "regulariser layer 0 is listed twice (each layer is penalised once)");
-  EXPECT_EQ(invalid_argument_text([&] { paper().layers({-1}).validate(); }),
-            "regulariser layer indices must be >= 0, got -1");
   EXPECT_EQ(invalid_argument_text([&] { paper().coefficients({1.0}).validate(); }),
             "coefficients are only used by the poly preset, got 1 with preset paper");
-  auto poly = [] { return RegularizerOptions().preset(Preset::kPoly); };
+  auto poly = [] { return PenaltyOptions().preset(Preset::kPoly); };
   EXPECT_EQ(invalid_argument_text([&] { poly().validate(); }),
             "the poly preset needs 1 to 5 coefficients c_0..c_4, got 0");
   EXPECT_EQ(invalid_argument_text([&] {
@@ -277,18 +261,18 @@ TEST(CriticalPenalty, EveryEntryPointValidatesItsOptions) {
   const torch::Tensor v = torch::randn({4, 6}, torch::kFloat64);
   const std::string no_coefficients = "the poly preset needs 1 to 5 coefficients c_0..c_4, got 0";
   for (int64_t probes : {0, 2}) {
-    const auto options = RegularizerOptions().preset(Preset::kPoly).probes(probes);
+    const auto options = PenaltyOptions().preset(Preset::kPoly).probes(probes);
     EXPECT_EQ(invalid_argument_text([&] { penalty(v, options); }), no_coefficients);
     EXPECT_EQ(invalid_argument_text([&] { penalty_naive(v, options); }), no_coefficients);
     torch::Tensor grad = torch::zeros_like(v);
     EXPECT_EQ(invalid_argument_text([&] { penalty_add_gradient(v, options, grad, 1.0); }),
               no_coefficients);
   }
-  const auto nan_beta = RegularizerOptions().preset(Preset::kCw).beta(NAN);
+  const auto nan_beta = PenaltyOptions().preset(Preset::kCw).beta(NAN);
   EXPECT_EQ(invalid_argument_text([&] { penalty(v, nan_beta); }),
             "regulariser beta must be finite, got nan");
   EXPECT_EQ(invalid_argument_text(
-                [&] { penalty(v, RegularizerOptions().preset(Preset::kPaper).probes(-1)); }),
+                [&] { penalty(v, PenaltyOptions().preset(Preset::kPaper).probes(-1)); }),
             "regulariser probes must be >= 0 (0 = exact), got -1");
 }
 
@@ -304,7 +288,7 @@ TEST(CriticalPenalty, WeightMatrixFlattensConvolutionsToTheFanIn) {
 }
 
 TEST(CriticalPenalty, RejectsWeightsThatAreNotMatrices) {
-  auto options = RegularizerOptions().preset(Preset::kPaper);
+  auto options = PenaltyOptions().preset(Preset::kPaper);
   EXPECT_EQ(invalid_argument_text([&] { penalty(torch::randn({5}), options); }),
             "the critical penalty expects a 2-D weight [out, in], got 1 dimensions");
   EXPECT_EQ(invalid_argument_text([&] {
@@ -319,7 +303,7 @@ TEST(CriticalPenalty, RejectsWeightsThatAreNotMatrices) {
 
 TEST(CriticalPenalty, Float32AgreesWithFloat64) {
   torch::manual_seed(1);
-  auto options = RegularizerOptions().preset(Preset::kPaper).beta(100.0);
+  auto options = PenaltyOptions().preset(Preset::kPaper).beta(100.0);
   torch::Tensor v = torch::randn({40, 100}, torch::kFloat64) * 0.05;
   const double r64 = penalty(v, options).item<double>();
   const double r32 = penalty(v.to(torch::kFloat32), options).item<double>();
@@ -357,7 +341,7 @@ TEST(CriticalPenalty, AddGradientMatchesAutogradForEveryPresetAndEstimator) {
 }
 
 TEST(CriticalPenalty, AddGradientRejectsAGradientOfAnotherShapeOrType) {
-  const auto options = RegularizerOptions().preset(Preset::kPaper).strength(1.0);
+  const auto options = PenaltyOptions().preset(Preset::kPaper);
   const torch::Tensor v = torch::randn({4, 5});
   torch::Tensor wrong_shape = torch::zeros({5, 4});
   EXPECT_NE(invalid_argument_text([&] {

@@ -16,7 +16,7 @@ struct Moments {
   torch::Tensor grad_mean, grad_var;  // per entry
 };
 
-Moments sample(const torch::Tensor& v, const RegularizerOptions& options, int samples) {
+Moments sample(const torch::Tensor& v, const PenaltyOptions& options, int samples) {
   std::vector<double> values;
   std::vector<torch::Tensor> grads;
   for (int i = 0; i < samples; ++i) {
@@ -36,7 +36,7 @@ struct Exact {
   torch::Tensor grad;
 };
 
-Exact exact(const torch::Tensor& v, RegularizerOptions options) {
+Exact exact(const torch::Tensor& v, PenaltyOptions options) {
   torch::Tensor x = v.clone().requires_grad_(true);
   torch::Tensor r = penalty(x, options.probes(0));
   r.backward();
@@ -48,8 +48,7 @@ class Stochastic : public ::testing::TestWithParam<std::tuple<std::string, GramS
 TEST_P(Stochastic, UnbiasedValueAndGradientWithVarianceFallingAsOneOverProbes) {
   const auto& [preset, side] = GetParam();
   torch::manual_seed(2024);
-  RegularizerOptions options =
-      RegularizerOptions().preset(parse_preset(preset)).beta(4.0).gram_side(side);
+  PenaltyOptions options = PenaltyOptions().preset(parse_preset(preset)).beta(4.0).gram_side(side);
   if (preset == "poly") options.coefficients({0.5, -1.0, 0.3, 0.2, -0.05});
   torch::Tensor v = torch::randn({6, 10}, torch::kFloat64) * 0.6;
   const Exact ex = exact(v, options);
@@ -103,7 +102,7 @@ TEST(StochasticPenalty, ValueAndGradientAreTheLiteralEstimatesForTheDrawnProbes)
       for (auto c : {std::vector<double>{1, 1, 2}, std::vector<double>{1, -1},
                      std::vector<double>{0.5, -1.0, 0.3, 0.2, -0.05},
                      std::vector<double>{1, 0.5, 0.3, 0.2}, std::vector<double>{0, 0, 0, 1}}) {
-        auto options = RegularizerOptions()
+        auto options = PenaltyOptions()
                            .preset(Preset::kPoly)
                            .coefficients(c)
                            .beta(1.7)
@@ -172,7 +171,7 @@ TEST(StochasticPenalty, SameSignSplitIsAccurateWhereTheIdentityPartDominates) {
   torch::manual_seed(31);
   const torch::Tensor v = (torch::rand({100, 400}, torch::kFloat64) * 2 - 1) / 20.0;
   for (double beta : {1.0, 40.0}) {
-    auto options = RegularizerOptions().preset(Preset::kPaper).beta(beta);
+    auto options = PenaltyOptions().preset(Preset::kPaper).beta(beta);
     const Exact ex = exact(v, options);
     torch::Tensor x = v.clone().requires_grad_(true);
     penalty(x, options.probes(4)).backward();
@@ -187,7 +186,7 @@ TEST(StochasticPenalty, Eq33AnalyticGradientOfTheEstimateMatchesAutograd) {
   for (auto shape : {std::vector<int64_t>{5, 8}, std::vector<int64_t>{8, 5}}) {
     for (GramSide side : {GramSide::kIn, GramSide::kOut}) {
       auto options =
-          RegularizerOptions().preset(Preset::kPaperEq33).beta(-1.3).gram_side(side).probes(2);
+          PenaltyOptions().preset(Preset::kPaperEq33).beta(-1.3).gram_side(side).probes(2);
       torch::manual_seed(98);
       torch::Tensor v = torch::randn(shape, torch::kFloat64);
       torch::Tensor x = v.clone().requires_grad_(true);
@@ -213,7 +212,7 @@ TEST(StochasticPenalty, Eq33AnalyticGradientOfTheEstimateMatchesAutograd) {
 
 TEST(StochasticPenalty, L1AndL2StayExact) {
   torch::Tensor v = torch::randn({3, 4}, torch::kFloat64);
-  auto options = RegularizerOptions().preset(Preset::kL2).probes(3);
+  auto options = PenaltyOptions().preset(Preset::kL2).probes(3);
   const double expected = v.square().sum().item<double>();  // summed in another order
   EXPECT_NEAR(penalty(v, options).item<double>(), expected, 1e-13 * expected);
 }

@@ -28,7 +28,7 @@ namespace {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device"; \
   } while (0)
 
-DeviceStepOptions options(const reg::RegularizerOptions& r, int64_t max_batch) {
+DeviceStepOptions options(const train::PenaltySchedule& r, int64_t max_batch) {
   DeviceStepOptions o;
   o.max_batch = max_batch;
   o.adam.lr = 1e-2;
@@ -38,14 +38,14 @@ DeviceStepOptions options(const reg::RegularizerOptions& r, int64_t max_batch) {
   return o;
 }
 
-const reg::RegularizerOptions kPaper =
-    reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-2);
+const train::PenaltySchedule kPaper =
+    train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(2), 1e-2);
 
 TEST(DeviceStepCudaTest, EagerEqualsCpuAutogradFloat64) {
   CRITNET_REQUIRE_CUDA();
   const torch::Device cuda(torch::kCUDA);
   for (bool fused : {true, false}) {
-    for (const auto& r : {reg::RegularizerOptions{}, kPaper}) {
+    for (const auto& r : {train::PenaltySchedule{}, kPaper}) {
       auto o = options(r, 8);
       o.fused_adam = fused;
       AutogradReference ref(make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 5), o);
@@ -60,14 +60,14 @@ TEST(DeviceStepCudaTest, EagerEqualsCpuAutogradFloat64) {
         step.step_on(x.to(cuda), y.to(cuda), true);
       }
       EXPECT_LT(rel_diff(step.flat_parameters(), ref.flat()), 1e-9)
-          << "fused " << fused << " " << reg::to_string(r.preset());
+          << "fused " << fused << " " << reg::to_string(r.penalty().preset());
     }
   }
 }
 
 // n = 7 full batches + a partial one, two epochs, the penalty every other step: graph replays
 // (and the eager partial batches) give the parameters eager steps give.
-void run_epochs(DeviceMlpStep& step, const reg::RegularizerOptions& r) {
+void run_epochs(DeviceMlpStep& step, const train::PenaltySchedule& r) {
   int64_t s = 0;
   for (int64_t epoch = 1; epoch <= 2; ++epoch) {
     step.begin_epoch(data::epoch_order(7 * 64 + 20, 5, epoch));
@@ -86,7 +86,7 @@ TEST(DeviceStepCudaTest, GraphEqualsEager) {
   // rounding-level gradient differences of near-zero gradients into lr-sized steps.
   for (const auto& [dtype, tol] :
        {std::pair{torch::kFloat64, 1e-9}, std::pair{torch::kFloat32, 1e-3}}) {
-    for (const auto& r : {reg::RegularizerOptions{}, reg::RegularizerOptions(kPaper).interval(2)}) {
+    for (const auto& r : {train::PenaltySchedule{}, train::PenaltySchedule(kPaper).interval(2)}) {
       std::vector<torch::Tensor> flats;
       for (bool graph : {false, true}) {
         auto o = options(r, 64);
@@ -108,7 +108,7 @@ TEST(DeviceStepCudaTest, GraphEqualsEager) {
         flats.push_back(step.flat_parameters().clone());
       }
       EXPECT_LT(rel_diff(flats[1], flats[0]), tol)
-          << reg::to_string(r.preset()) << " " << c10::toString(dtype);
+          << reg::to_string(r.penalty().preset()) << " " << c10::toString(dtype);
     }
   }
 }
@@ -119,7 +119,8 @@ TEST(DeviceStepCudaTest, StochasticPenaltyInAGraph) {
   CRITNET_REQUIRE_CUDA();
   if (!train::cuda_graphs_available()) GTEST_SKIP() << "critnet built without CUDA graphs";
   const torch::Device cuda(torch::kCUDA);
-  auto r = reg::RegularizerOptions(kPaper).probes(2);
+  auto r = kPaper;
+  r.penalty().probes(2);
   auto o = options(r, 64);
   o.cuda_graph = true;
   auto model = make_device_step_model(nn::Activation::kRelu, torch::kFloat32, 5, cuda);
@@ -144,7 +145,7 @@ TEST(DeviceStepCudaTest, TrainerUsesGraphsOnCuda) {
   o.batch_size = 32;
   o.epochs = 2;
   o.device = "cuda";
-  o.reg = reg::RegularizerOptions(kPaper).interval(2);
+  o.reg = train::PenaltySchedule(kPaper).interval(2);
   o.cuda_graph = train::cuda_graphs_available();
   const auto graphed = train::train(o);
   EXPECT_EQ(graphed.config.at("step_path"), o.cuda_graph ? "device+cuda-graph" : "device");

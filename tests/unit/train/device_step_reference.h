@@ -45,7 +45,8 @@ class AutogradReference {
       const double scale = static_cast<double>(r.interval()) * r.strength();
       for (auto l : options_.layers) {
         auto w = model_->weight(l);
-        loss = loss + scale * (r.probes() > 0 ? reg::penalty(w, r) : reg::penalty_naive(w, r));
+        loss = loss + scale * (r.penalty().probes() > 0 ? reg::penalty(w, r.penalty())
+                                                        : reg::penalty_naive(w, r.penalty()));
       }
     }
     loss.backward();

@@ -27,7 +27,7 @@ using critnet::train::DeviceStepOptions;
 
 namespace {
 
-DeviceStepOptions options(const reg::RegularizerOptions& r, int64_t max_batch = 8) {
+DeviceStepOptions options(const train::PenaltySchedule& r, int64_t max_batch = 8) {
   DeviceStepOptions o;
   o.max_batch = max_batch;
   o.adam.lr = 1e-2;
@@ -39,7 +39,7 @@ DeviceStepOptions options(const reg::RegularizerOptions& r, int64_t max_batch = 
 
 // N explicit batches (sizes vary, the last partial) through both; penalty on steps
 // step % interval == 0.
-void expect_matches_autograd(nn::Activation act, const reg::RegularizerOptions& r,
+void expect_matches_autograd(nn::Activation act, const train::PenaltySchedule& r,
                              double tol = 1e-10) {
   const auto o = options(r);
   AutogradReference ref(make_device_step_model(act, torch::kFloat64, 5), o);
@@ -54,14 +54,14 @@ void expect_matches_autograd(nn::Activation act, const reg::RegularizerOptions& 
     auto x = torch::randn({sizes[s], 12}, torch::kFloat64);
     auto y = torch::randint(0, 5, {sizes[s]}, torch::kInt64);
     const bool pen = static_cast<int64_t>(s) % r.interval() == 0;
-    const int64_t seed = r.probes() > 0 ? 1000 + static_cast<int64_t>(s) : -1;
+    const int64_t seed = r.penalty().probes() > 0 ? 1000 + static_cast<int64_t>(s) : -1;
     ref_sum += ref.step(x, y, pen, seed);
     if (seed >= 0) torch::manual_seed(static_cast<uint64_t>(seed));
     step.step_on(x, y, pen);
   }
   EXPECT_LT(rel_diff(step.flat_parameters(), ref.flat()), tol)
-      << nn::to_string(act) << " " << reg::to_string(r.preset()) << " interval " << r.interval()
-      << " probes " << r.probes();
+      << nn::to_string(act) << " " << reg::to_string(r.penalty().preset()) << " interval "
+      << r.interval() << " probes " << r.penalty().probes();
   const auto totals = step.take_totals();
   EXPECT_EQ(totals.steps, 6);
   EXPECT_EQ(totals.samples, 40);
@@ -72,24 +72,23 @@ void expect_matches_autograd(nn::Activation act, const reg::RegularizerOptions& 
 TEST(DeviceStepTest, EqualsAutogradAdamFloat64) {
   for (auto act : {nn::Activation::kRelu, nn::Activation::kTanh, nn::Activation::kElu,
                    nn::Activation::kLinear}) {
-    expect_matches_autograd(act, reg::RegularizerOptions{});
+    expect_matches_autograd(act, train::PenaltySchedule{});
   }
 }
 
 TEST(DeviceStepTest, PenaltyGradientEqualsAutogradFloat64) {
   using reg::Preset;
-  const std::vector<reg::RegularizerOptions> regs{
-      reg::RegularizerOptions().preset(Preset::kPaper).beta(2).strength(1e-2),
-      reg::RegularizerOptions()
-          .preset(Preset::kPaper)
-          .beta(-3)
-          .strength(1e-2)
-          .gram_side(reg::GramSide::kOut),
-      reg::RegularizerOptions().preset(Preset::kPaperEq33).beta(2).strength(1e-2),
-      reg::RegularizerOptions().preset(Preset::kCw).beta(4).strength(1e-2).interval(3),
-      reg::RegularizerOptions().preset(Preset::kPoly).coefficients({1, 0.5, 0, 0.2}).strength(1e-2),
-      reg::RegularizerOptions().preset(Preset::kL2).strength(1e-2).interval(2),
-      reg::RegularizerOptions().preset(Preset::kL1).strength(1e-3)};
+  const std::vector<train::PenaltySchedule> regs{
+      train::PenaltySchedule(reg::PenaltyOptions().preset(Preset::kPaper).beta(2), 1e-2),
+      train::PenaltySchedule(
+          reg::PenaltyOptions().preset(Preset::kPaper).beta(-3).gram_side(reg::GramSide::kOut),
+          1e-2),
+      train::PenaltySchedule(reg::PenaltyOptions().preset(Preset::kPaperEq33).beta(2), 1e-2),
+      train::PenaltySchedule(reg::PenaltyOptions().preset(Preset::kCw).beta(4), 1e-2).interval(3),
+      train::PenaltySchedule(
+          reg::PenaltyOptions().preset(Preset::kPoly).coefficients({1, 0.5, 0, 0.2}), 1e-2),
+      train::PenaltySchedule(reg::PenaltyOptions().preset(Preset::kL2), 1e-2).interval(2),
+      train::PenaltySchedule(reg::PenaltyOptions().preset(Preset::kL1), 1e-3)};
   for (const auto& r : regs) expect_matches_autograd(nn::Activation::kRelu, r);
 }
 
@@ -97,17 +96,19 @@ TEST(DeviceStepTest, StochasticPenaltyEqualsAutogradWithTheSameProbes) {
   using reg::Preset;
   expect_matches_autograd(
       nn::Activation::kRelu,
-      reg::RegularizerOptions().preset(Preset::kPaper).beta(2).strength(1e-2).probes(3));
-  expect_matches_autograd(nn::Activation::kTanh, reg::RegularizerOptions()
+      train::PenaltySchedule(reg::PenaltyOptions().preset(Preset::kPaper).beta(2).probes(3), 1e-2));
+  expect_matches_autograd(nn::Activation::kTanh,
+                          train::PenaltySchedule(reg::PenaltyOptions()
                                                      .preset(Preset::kPaperEq33)
                                                      .beta(2)
-                                                     .strength(1e-2)
                                                      .probes(2)
-                                                     .gram_side(reg::GramSide::kOut));
+                                                     .gram_side(reg::GramSide::kOut),
+                                                 1e-2));
 }
 
 TEST(DeviceStepTest, PenaltyTotalsPerLayer) {
-  const auto r = reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(0.5);
+  const auto r =
+      train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(2), 0.5);
   auto o = options(r);
   o.layers = {2, 0};
   auto model = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 3);
@@ -115,8 +116,8 @@ TEST(DeviceStepTest, PenaltyTotalsPerLayer) {
   torch::optim::Adam adam(model->parameters());
   step.attach(adam);
   // R before the step (the step's gradient uses the weights it starts from).
-  const double r2 = reg::penalty_naive(model->weight(2), r).item<double>();
-  const double r0 = reg::penalty_naive(model->weight(0), r).item<double>();
+  const double r2 = reg::penalty_naive(model->weight(2), r.penalty()).item<double>();
+  const double r0 = reg::penalty_naive(model->weight(0), r.penalty()).item<double>();
   step.step_on(torch::randn({6, 12}, torch::kFloat64), torch::randint(0, 5, {6}), true);
   step.step_on(torch::randn({4, 12}, torch::kFloat64), torch::randint(0, 5, {4}), false);
   const auto t = step.take_totals();
@@ -135,7 +136,7 @@ TEST(DeviceStepTest, PenaltyTotalsPerLayer) {
 TEST(DeviceStepTest, EqualsFastStep) {
   auto a = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 7);
   auto b = make_device_step_model(nn::Activation::kRelu, torch::kFloat64, 7);
-  auto o = options(reg::RegularizerOptions{});
+  auto o = options(train::PenaltySchedule{});
   train::FastMlpStep fast(a, o.max_batch);
   DeviceMlpStep dev(b, o);
   torch::optim::Adam adam_a(a->parameters()), adam_b(b->parameters());
@@ -156,7 +157,8 @@ TEST(DeviceStepTest, EqualsFastStep) {
 // Resident data, batches chosen on the device by a device-side counter: the same steps as
 // explicit batches order[j·B, j·B + b), the last one partial; an epoch can start mid-way.
 TEST(DeviceStepTest, ResidentBatchesFollowTheEpochOrder) {
-  const auto r = reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-2);
+  const auto r =
+      train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(2), 1e-2);
   auto o = options(r, 4);
   torch::manual_seed(1);
   auto inputs = torch::randn({10, 12}, torch::kFloat32);  // converted to float64 by set_data
@@ -198,15 +200,15 @@ std::string error_of(Fn&& fn) {
 
 TEST(DeviceStepTest, Errors) {
   auto model = [] { return make_device_step_model(nn::Activation::kRelu, torch::kFloat32, 1); };
-  auto o = options(reg::RegularizerOptions{});
+  auto o = options(train::PenaltySchedule{});
   o.max_batch = 0;
   EXPECT_EQ(error_of([&] { DeviceMlpStep(model(), o); }),
             "device step: max batch must be > 0, got 0");
-  o = options(reg::RegularizerOptions{});
+  o = options(train::PenaltySchedule{});
   o.layers = {4};
   EXPECT_EQ(error_of([&] { DeviceMlpStep(model(), o); }),
             "device step: penalised layer 4 out of range: the net has Linear layers 0..3");
-  o = options(reg::RegularizerOptions{});
+  o = options(train::PenaltySchedule{});
   o.cuda_graph = true;
   const std::string graph_error = error_of([&] { DeviceMlpStep(model(), o); });
   if (train::cuda_graphs_available()) {
@@ -221,7 +223,7 @@ TEST(DeviceStepTest, Errors) {
   }
   EXPECT_EQ(train::cuda_graphs_available(), CRITNET_WITH_CUDA == 1);
 
-  o = options(reg::RegularizerOptions{});
+  o = options(train::PenaltySchedule{});
   DeviceMlpStep step(model(), o);
   EXPECT_EQ(error_of([&] { step.step(false); }), "device step: step() before attach()");
   torch::optim::Adam adam(std::vector<torch::Tensor>{});
@@ -271,9 +273,10 @@ class DeviceTrainTest : public ::testing::Test {
 // The trainer's device path on the CPU trains like the fast step (with and without the
 // penalty) and its checkpoints resume.
 TEST_F(DeviceTrainTest, DeviceAndFastPathsAgree) {
-  const std::vector<reg::RegularizerOptions> regs{
-      reg::RegularizerOptions{},
-      reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-3).interval(2)};
+  const std::vector<train::PenaltySchedule> regs{
+      train::PenaltySchedule{},
+      train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(2), 1e-3)
+          .interval(2)};
   for (const auto& r : regs) {
     auto a = tiny(2, true);
     auto b = tiny(2, false);
@@ -321,7 +324,7 @@ TEST_F(DeviceTrainTest, NonFiniteLossIsReportedPerEpoch) {
   auto o = tiny(1, true);
   o.lr = 1e30;
   o.weight_decay = 0;
-  o.reg = reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e30);
+  o.reg = train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(2), 1e30);
   try {
     train::train(o);
     FAIL() << "no throw";

@@ -222,11 +222,12 @@ class FastTrainTest : public ::testing::Test {
 
 // Both paths train the same net, with and without a penalty (exact, lazy, stochastic).
 TEST_F(FastTrainTest, FastAndAutogradPathsAgree) {
-  std::vector<reg::RegularizerOptions> regs{
-      reg::RegularizerOptions{},
-      reg::RegularizerOptions().preset(reg::Preset::kPaper).beta(2).strength(1e-3),
-      reg::RegularizerOptions().preset(reg::Preset::kCw).beta(4).strength(1e-3).interval(3),
-      reg::RegularizerOptions().preset(reg::Preset::kPaper).strength(1e-3).probes(2)};
+  std::vector<train::PenaltySchedule> regs{
+      train::PenaltySchedule{},
+      train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(2), 1e-3),
+      train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kCw).beta(4), 1e-3)
+          .interval(3),
+      train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kPaper).probes(2), 1e-3)};
   for (const auto& r : regs) {
     auto a = tiny(2, true);
     auto b = tiny(2, false);
@@ -240,7 +241,7 @@ TEST_F(FastTrainTest, FastAndAutogradPathsAgree) {
     ASSERT_EQ(rb.history.size(), 2u);
     for (int e = 0; e < 2; ++e) {
       EXPECT_NEAR(ra.history[e].train_loss, rb.history[e].train_loss, 1e-5)
-          << reg::to_string(r.preset());
+          << reg::to_string(r.penalty().preset());
       EXPECT_NEAR(ra.history[e].reg_loss, rb.history[e].reg_loss, 1e-6);
       EXPECT_NEAR(ra.history[e].test_loss, rb.history[e].test_loss, 1e-5);
     }

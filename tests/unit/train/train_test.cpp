@@ -191,7 +191,8 @@ TEST_F(TrainTest, NonFiniteLossStopsAndKeepsTheLastCheckpoint) {
 
 TEST_F(TrainTest, RegularisedRunLogsPenaltiesPerLayer) {
   TrainOptions o = tiny(2);
-  o.reg.preset(reg::Preset::kPaper).beta(5.0).strength(1e-3);
+  o.reg.penalty().preset(reg::Preset::kPaper).beta(5.0);
+  o.reg.strength(1e-3);
   const TrainResult r = critnet::train::train(o);
   ASSERT_EQ(r.history.size(), 2u);
   const auto& m = r.history[1];
@@ -210,7 +211,8 @@ TEST_F(TrainTest, RegularisedRunLogsPenaltiesPerLayer) {
 
 TEST_F(TrainTest, ExplodingPenaltyNamesTheLayer) {
   TrainOptions o = tiny(1);
-  o.reg.preset(reg::Preset::kPaper).beta(1e12).strength(1.0).layers({1});  // a = 6e10
+  o.reg.penalty().preset(reg::Preset::kPaper).beta(1e12);  // a = 6e10
+  o.reg.strength(1.0).layers({1});
   try {
     critnet::train::train(o);
     FAIL() << "no NumericalError";
@@ -334,7 +336,7 @@ TEST(TrainOptionsTest, Validation) {
 }
 
 TEST(TrainOptionsTest, PenalisedLayers) {
-  reg::RegularizerOptions r;
+  train::PenaltySchedule r;
   EXPECT_EQ(penalised_layers(r, 5), (std::vector<int64_t>{0, 1, 2, 3}));
   r.layers({0, 4});
   EXPECT_EQ(penalised_layers(r, 5), (std::vector<int64_t>{0, 4}));
@@ -346,6 +348,30 @@ TEST(TrainOptionsTest, PenalisedLayers) {
     EXPECT_STREQ(e.what(),
                  "regularised layer index 5 out of range: the net has Linear layers 0..4");
   }
+  r.layers({0});
+  EXPECT_EQ(penalised_layers(r, 1), (std::vector<int64_t>{0}));
+}
+
+// A net of one Linear layer has no layer the default penalises: a clear error before any
+// training, not a crash in the first penalised step.
+TEST_F(TrainTest, PenaltyOnANetWithoutHiddenLayersIsRejectedUpFront) {
+  TrainOptions o = tiny(1);
+  o.hidden_sizes = {};
+  o.out_dir = path("run");
+  o.reg = train::PenaltySchedule(reg::PenaltyOptions().preset(reg::Preset::kCw), 1e-3);
+  try {
+    critnet::train::train(o);
+    FAIL() << "no InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(),
+                 "the penalty has no layer to act on: a net of 1 Linear layer has only the "
+                 "output layer, which is penalised only when named (layers [0], --reg-layers 0)");
+  }
+  EXPECT_FALSE(std::filesystem::exists(path("run")));
+  o.reg.layers({0});  // named: the output layer is penalised
+  const TrainResult r = critnet::train::train(o);
+  ASSERT_EQ(r.history.back().reg_penalty.size(), 1u);
+  EXPECT_EQ(r.history.back().reg_penalty[0].first, 0);
 }
 
 }  // namespace
