@@ -4,9 +4,12 @@ The layers are chosen by the library's rule (probe::choose_layers, the same as
 `critnet probe --model`), the activations are captured by forward hooks and fed to the C++
 probe::Probe, and the fits and the document come from probe::fit_and_document, the second half
 of `critnet probe` itself: the returned dict has probe.json's schema (critnet.probe/2, docs/cli.md)
-less the parts that name files ("csv_files", "results") and the timings ("seconds").
+less the parts that name files ("csv_files", "results") and the timings ("seconds"); with `out`,
+the directory `critnet probe --out` writes (probe::write_probe_directory) and the whole schema.
 """
 import json
+import os
+import time
 
 import torch
 
@@ -51,7 +54,7 @@ def _batches(data, batch_size):
 def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, seed=0,
           bootstrap=100, max_candidates=1000, min_tail_fraction=0.0, beta=1.0, gram_side="in",
           n_convention="fan-in", max_patterns=1000000, cw_tolerance=0.1, fits=True, threads=0,
-          batch_size=500, source=None):
+          batch_size=500, source=None, out=None):
     """Probes `model` on `data` and returns probe.json's document as a dict.
 
     model: any torch.nn.Module; its forward is called on each batch in eval mode without
@@ -65,13 +68,22 @@ def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, s
     The other arguments are `critnet probe`'s options (seed: the subsets' and the bootstrap's;
     threads: the bootstrap's). source: a dict merged into the document (default: "model" =
     the model's class, "data" = {"source": "python"}, "split" = "python").
+    out: a directory (str or path-like; created) to write as `critnet probe --out` writes it:
+      probe.json (last, atomically), the raw CSVs and measures/*.csv; the returned document is
+      then probe.json's, with "csv_files", "results" and "seconds" (stream, fit, write, total).
+      The directory is locked before the first batch: one another critnet process writes is
+      refused at once.
 
-    Raises ValueError with the library's message for bad layers or options.
+    Raises ValueError with the library's message for bad layers or options, OSError when `out`
+    cannot be locked or written.
     """
     chosen = choose_layers(model, layers)
     names = [name for name, _, _ in chosen]
     p = _critnet.Probe(chosen, threshold, subset_size, subsets, seed, max_patterns, beta,
                        gram_side, n_convention, cw_tolerance)
+    if out is not None:
+        p.lock_output(os.fspath(out))
+    t0 = time.perf_counter()
     modules = dict(model.named_modules())
     captured = {}
 
@@ -110,5 +122,6 @@ def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, s
                    "data": {"source": "python", "batches": batches},
                    "split": "python"}
     description.update(source or {})
+    stream_seconds = time.perf_counter() - t0
     return json.loads(p.finish(json.dumps(description), fits, bootstrap, seed, threads,
-                               max_candidates, min_tail_fraction))
+                               max_candidates, min_tail_fraction, stream_seconds))

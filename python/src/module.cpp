@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 #include <torch/extension.h>
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "critnet/analysis/column_reader.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
@@ -248,9 +250,20 @@ class PyProbe {
 
   int64_t num_samples() const { return probe_.num_samples(); }
 
-  // probe.json (without its file parts) as text; `source` is a JSON object's text.
+  // Locks `out_dir` (created) for the probe's output directory, before any streaming, so that
+  // a directory another process writes is refused before the work rather than after it.
+  void lock_output(const std::string& out_dir) {
+    CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
+    lock_.emplace(out_dir, "critnet.probe (python)");
+    io::remove_stale_temp_files(out_dir);
+    out_dir_ = out_dir;
+  }
+
+  // probe.json as text: without its file parts, or, after lock_output, with them (the
+  // directory written as `critnet probe` writes it; "seconds" = stream, fit, write, total).
   std::string finish(const std::string& source, bool fits, int bootstrap, std::uint64_t seed,
-                     int threads, std::size_t max_candidates, double min_tail_fraction) const {
+                     int threads, std::size_t max_candidates, double min_tail_fraction,
+                     double stream_seconds) {
     probe::ProbeCheckpointOptions o;
     o.fits = fits;
     o.fit.bootstrap = bootstrap;
@@ -258,10 +271,21 @@ class PyProbe {
     o.fit.threads = threads;
     o.fit.max_candidates = max_candidates;
     o.min_tail_fraction = min_tail_fraction;
+    o.out_dir = out_dir_;
     const nlohmann::json src = nlohmann::json::parse(source);
     py::gil_scoped_release no_gil;
+    const auto t0 = std::chrono::steady_clock::now();
     const probe::ProbeResult result = probe_.finish();
-    return probe::fit_and_document(result, o, src).document.dump();
+    probe::ProbeDocument doc = probe::fit_and_document(result, o, src);
+    if (lock_) {
+      const double fit =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      doc.document["seconds"] = {
+          {"stream", stream_seconds}, {"fit", fit}, {"total", stream_seconds + fit}};
+      probe::write_probe_directory(o, result, doc.fits, doc.document);
+      lock_.reset();
+    }
+    return doc.document.dump();
   }
 
  private:
@@ -272,6 +296,8 @@ class PyProbe {
     return out;
   }
   probe::Probe probe_;
+  std::optional<io::RunLock> lock_;
+  std::string out_dir_;
 };
 
 // data::load_split: one split as (inputs [n, d], labels [n], sample shape, classes, name, spec
@@ -329,6 +355,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   static py::exception<critnet::Error> error(m, "Error", PyExc_RuntimeError);
   py::register_exception<critnet::InvalidArgument>(m, "InvalidArgument", PyExc_ValueError);
   py::register_exception<critnet::DataError>(m, "DataError", PyExc_OSError);
+  py::register_exception<critnet::io::OutputError>(m, "OutputError", PyExc_OSError);
+  py::register_exception<critnet::io::LockedError>(m, "LockedError", PyExc_OSError);
   py::register_exception<critnet::NumericalError>(m, "NumericalError", error.ptr());
 
   const std::vector<double> none;
@@ -371,10 +399,13 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
            py::arg("cw_tolerance"))
       .def("observe_activations", &PyProbe::observe_activations, py::arg("activations"))
       .def_property_readonly("num_samples", &PyProbe::num_samples)
+      .def("lock_output", &PyProbe::lock_output, py::arg("out_dir"),
+           "io::RunLock on the output directory, held until finish")
       .def("finish", &PyProbe::finish, py::arg("source"), py::arg("fits"), py::arg("bootstrap"),
            py::arg("seed"), py::arg("threads"), py::arg("max_candidates"),
-           py::arg("min_tail_fraction"),
-           "probe::fit_and_document(finish(), ...).document as JSON text");
+           py::arg("min_tail_fraction"), py::arg("stream_seconds"),
+           "probe::fit_and_document(finish(), ...).document as JSON text; after lock_output "
+           "also probe::write_probe_directory");
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");

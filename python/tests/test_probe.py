@@ -1,5 +1,6 @@
 """critnet.probe: the same measures and fits as `critnet probe` on the same checkpoint's
 weights and data; conv layers; errors; hooks removed."""
+import importlib
 import json
 import math
 import subprocess
@@ -152,3 +153,43 @@ def test_a_module_called_twice_is_refused():
     with pytest.raises(ValueError, match="layer 'act': called more than once"):
         critnet.probe(model, torch.randn(6, 4), fits=False, subset_size=2)
     assert not model.act._forward_hooks
+
+
+def test_probe_with_out_writes_the_directory_critnet_probe_writes(run, tmp_path):
+    run_dir, cli = run
+    ck = critnet.load_checkpoint(run_dir)
+    x, y = critnet.data.load(**ck["data"], split="test", limit=100)
+    reg = ck["config"].get("train", {}).get("reg", {})
+    out = tmp_path / "python-probe"
+    doc = critnet.probe(ck["model"], [(x, y)], bootstrap=20, threads=1, seed=3, subset_size=4,
+                        beta=reg.get("beta", 1.0), gram_side=reg.get("gram_side", "in"),
+                        n_convention=reg.get("n_convention", "fan-in"), out=out)
+    on_disk = json.loads((out / "probe.json").read_text())
+    assert on_disk == doc
+    assert set(cli) - set(doc) == {"checkpoint", "epoch"}
+    assert set(doc["seconds"]) == {"stream", "fit", "write", "total"}
+    assert doc["csv_files"] == cli["csv_files"]
+    for name in doc["csv_files"]:
+        assert (out / name).is_file()
+    assert [e["csv"] for e in doc["results"] if "csv" in e] == \
+        [e["csv"] for e in cli["results"] if "csv" in e]
+    for entry in doc["results"]:
+        if "csv" in entry:
+            assert (out / entry["csv"]).is_file()
+    # The report's view of each measure agrees with the CLI's (names differ: "1" vs 1).
+    strip = lambda results: [{k: v for k, v in e.items() if k not in ("csv", "layer_name")}
+                             for e in results]
+    close(strip(doc["results"]), strip(cli["results"]), "results")
+
+
+def test_probe_out_is_refused_while_another_critnet_writes_it(run, tmp_path):
+    run_dir, _ = run
+    ck = critnet.load_checkpoint(run_dir)
+    x, _ = critnet.data.load(**ck["data"], split="test", limit=20)
+    out = tmp_path / "busy"
+    layers = importlib.import_module("critnet.probe").choose_layers(ck["model"])
+    holder = critnet._critnet.Probe(layers, 0.0, 4, 2, 0, 1000, 1.0, "in", "fan-in", 0.1)
+    holder.lock_output(str(out))
+    with pytest.raises(OSError, match="in use by another critnet process"):
+        critnet.probe(ck["model"], x, fits=False, subset_size=4, out=out)
+    assert not (out / "probe.json").exists()

@@ -220,23 +220,6 @@ json source_json(const ProbeCheckpointOptions& o, const Loaded& l) {
   return j;
 }
 
-// The CSVs (raw and figure data) in out_dir; returns the raw names and sets doc["results"].
-std::vector<std::string> write_outputs(const ProbeCheckpointOptions& o, const ProbeResult& result,
-                                       const ProbeFits& fits, json& doc) {
-  const fs::path out(o.out_dir);
-  std::vector<std::string> raw;
-  if (o.raw_csvs) raw = probe::write_csvs(result, out.string());
-  fs::path measures;
-  if (o.measure_csvs) {
-    measures = out / "measures";
-    io::create_directories(measures);
-    io::remove_stale_temp_files(measures);
-  }
-  doc["csv_files"] = raw;
-  doc["results"] = report_measures(result, fits, measures, "measures/");
-  return raw;
-}
-
 }  // namespace
 
 void ProbeCheckpointOptions::validate() const {
@@ -273,6 +256,35 @@ ProbeDocument fit_and_document(const ProbeResult& result, const ProbeCheckpointO
   return out;
 }
 
+std::vector<std::string> write_probe_directory(const ProbeCheckpointOptions& o,
+                                               const ProbeResult& result, const ProbeFits& fits,
+                                               json& document) {
+  CRITNET_CHECK(!o.out_dir.empty(), "the output directory must not be empty");
+  const auto t0 = Clock::now();
+  const fs::path out(o.out_dir);
+  io::create_directories(out);
+  std::vector<std::string> files;
+  if (o.raw_csvs) files = probe::write_csvs(result, out.string());
+  fs::path measures;
+  if (o.measure_csvs) {
+    measures = out / "measures";
+    io::create_directories(measures);
+    io::remove_stale_temp_files(measures);
+  }
+  document["csv_files"] = files;
+  document["results"] = report_measures(result, fits, measures, "measures/");
+  for (const auto& e : document["results"])
+    if (e.contains("csv")) files.push_back(e["csv"].get<std::string>());
+  if (document.contains("seconds") && document["seconds"].is_object()) {
+    json& seconds = document["seconds"];
+    seconds["write"] = seconds_since(t0);
+    seconds["total"] = seconds.value("total", 0.0) + seconds["write"].get<double>();
+  }
+  io::write_file_atomic(out / "probe.json", document.dump(1) + "\n");
+  files.push_back("probe.json");
+  return files;
+}
+
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallbacks& cb) {
   o.validate();
   const auto t0 = Clock::now();
@@ -298,16 +310,10 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   out.document = std::move(doc.document);
   seconds["fit"] = seconds_since(t);
 
-  t = Clock::now();
-  out.files = write_outputs(o, out.result, out.fits, out.document);
-  for (const auto& e : out.document["results"])
-    if (e.contains("csv")) out.files.push_back(e["csv"].get<std::string>());
-  seconds["write"] = seconds_since(t);
   seconds["total"] = seconds_since(t0);
   out.document["seconds"] = seconds;
+  out.files = write_probe_directory(o, out.result, out.fits, out.document);
   out.json_path = fs::path(o.out_dir) / "probe.json";
-  io::write_file_atomic(out.json_path, out.document.dump(1) + "\n");
-  out.files.push_back("probe.json");
   return out;
 }
 

@@ -106,6 +106,15 @@ struct ProbeDocument {
 ProbeDocument fit_and_document(const ProbeResult& result, const ProbeCheckpointOptions& options,
                                const nlohmann::json& source, const ProbeCallbacks& callbacks = {});
 
+/// Writes a probe's output directory o.out_dir (created; the caller holds io::RunLock on it):
+/// the raw CSVs (o.raw_csvs), the figure CSVs (o.measure_csvs), document["csv_files"] and
+/// document["results"], and probe.json last, every file atomically. When document["seconds"]
+/// is an object it gains "write" and its "total" grows by it. Returns the files written,
+/// relative to out_dir, probe.json last. Throws io::OutputError when a file cannot be written.
+std::vector<std::string> write_probe_directory(const ProbeCheckpointOptions& options,
+                                               const ProbeResult& result, const ProbeFits& fits,
+                                               nlohmann::json& document);
+
 /// Runs the workflow. Throws critnet::InvalidArgument for bad options, DataError for a bad
 /// checkpoint or data, io::LockedError when another process writes `out_dir`, Error otherwise.
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& options,
