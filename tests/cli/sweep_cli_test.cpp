@@ -160,6 +160,35 @@ TEST(SweepCli, GridFlagsWithoutAFile) {
   EXPECT_EQ(g["seeds"], json({0, 1}));
 }
 
+// --jobs 2: the parent runs the last sub-shard itself, a worker the other. A cell that fails in
+// either (its directory is blocked by a file) is reported with its shard, the other still
+// runs, and the exit status is 1; a rerun after the block is gone finishes the sweep.
+TEST(SweepCli, JobsReportAFailedCellOfTheParentAndOfAWorker) {
+  const char* grid_text = R"({"data": {"source": "synthetic:6", "synthetic_train": 100,
+    "synthetic_test": 50}, "hidden": [8], "presets": ["none"], "seeds": 4, "epochs": [1],
+    "probe": {"bootstrap": 3, "max_candidates": 10, "subset_size": 4}})";
+  TempDir tmp("sweep");
+  const std::string grid = write_grid(tmp, grid_text);
+  const fs::path out = tmp.file("out");
+  fs::create_directories(out / "cells");
+  // Cells 0..3 are none-e1-s0..s3; with --jobs 2 the worker runs shard 0/2 (s0, s2), the
+  // parent shard 1/2 (s1, s3).
+  std::ofstream(out / "cells" / "none-e1-s1") << "in the way";
+  std::ofstream(out / "cells" / "none-e1-s2") << "in the way";
+  CliResult r =
+      run_critnet({"sweep", "run", grid, "--out", out.string(), "--jobs", "2", "--threads", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("2 processes (this one and 1 worker)"));
+  EXPECT_THAT(r.err, HasSubstr("2 of 2 shards failed: shard 1/2 (cells none-e1-s1), shard 0/2 "
+                               "(exit 1)"));
+  EXPECT_THAT(r.out, HasSubstr("2 of 4 cells done"));
+  fs::remove(out / "cells" / "none-e1-s1");
+  fs::remove(out / "cells" / "none-e1-s2");
+  r = run_critnet({"sweep", "run", grid, "--out", out.string(), "--jobs", "2", "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("4 of 4 cells done"));
+}
+
 TEST(SweepCli, BadInput) {
   TempDir tmp("sweep");
   CliResult r = run_critnet({"sweep", "run", tmp.file("missing.json"), "--out", tmp.file("o")});

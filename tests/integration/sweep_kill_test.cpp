@@ -130,8 +130,8 @@ TEST(SweepKill, TermToTheParentOfWorkersStopsThemAndRerunFinishes) {
   const pid_t pid =
       start_critnet({"sweep", "run", grid, "--out", out, "--jobs", "2", "--threads", "1"}, log);
   ASSERT_GT(pid, 0);
-  // Both workers training a cell; the workers run in process groups of their own, so only
-  // the parent gets the signal.
+  // The parent (it runs the last sub-shard itself) and its worker both training a cell; the
+  // worker runs in a process group of its own, so only the parent gets the signal.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (cells_training(cells_dir).size() < 2 && std::chrono::steady_clock::now() < deadline) {
     int status = 0;

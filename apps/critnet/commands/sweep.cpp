@@ -5,13 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands/command.h"
@@ -97,12 +100,45 @@ struct Worker {
   int status = 0;
 };
 
-// Waits for every worker; the first SIGINT/SIGTERM the parent gets is passed on to the workers
-// still running (each stops at a step boundary with a checkpoint), a second one ends the
-// parent at once (core/interrupt.h). Returns the signal passed on (0: none).
-int wait_for_workers(std::vector<Worker>& workers) {
-  StopSignals stop_signals;
-  bool forwarded = false;
+// Passes the first SIGINT/SIGTERM the parent gets on to the workers, once, from a thread of
+// its own, while the parent runs its own sub-shard (its training stops at a step boundary; a
+// probe in progress finishes first, so the workers must not wait for it). The workers are not
+// reaped while it runs, so their PIDs cannot be reused.
+class SignalForwarder {
+ public:
+  explicit SignalForwarder(const std::vector<Worker>& workers)
+      : workers_(workers), thread_([this] { watch(); }) {}
+  ~SignalForwarder() { stop(); }
+  SignalForwarder(const SignalForwarder&) = delete;
+  SignalForwarder& operator=(const SignalForwarder&) = delete;
+
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // Forwards now if a signal came and it was not forwarded yet (the parent's wait loop).
+  void forward_once() {
+    const int sig = stop_signal();
+    if (sig == 0 || forwarded_.exchange(true)) return;
+    for (const auto& w : workers_)
+      if (w.pid > 0) ::kill(w.pid, sig);
+  }
+  bool forwarded() const { return forwarded_; }
+
+ private:
+  void watch() {
+    while (!done_ && !forwarded_) {
+      forward_once();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  const std::vector<Worker>& workers_;
+  std::atomic<bool> done_{false}, forwarded_{false};
+  std::thread thread_;
+};
+
+// Reaps every worker, forwarding a stop signal that comes meanwhile (once in all).
+void wait_for_workers(std::vector<Worker>& workers, SignalForwarder& forwarder) {
   std::size_t running = workers.size();
   while (running > 0) {
     for (auto& w : workers) {
@@ -113,14 +149,100 @@ int wait_for_workers(std::vector<Worker>& workers) {
         --running;
       }
     }
-    if (!forwarded && stop_signal() != 0) {
-      for (const auto& w : workers)
-        if (w.pid > 0) ::kill(w.pid, stop_signal());
-      forwarded = true;
-    }
-    if (running > 0) ::usleep(50 * 1000);
+    forwarder.forward_once();
+    if (running > 0) ::usleep(20 * 1000);
   }
-  return forwarded ? stop_signal() : 0;
+}
+
+// Runs the cells of `shard` in this process (prefixing its log lines with the shard when
+// there are several).
+study::ShardRun run_in_process(const study::Grid& grid, const fs::path& dir,
+                               const study::Shard& shard, const SweepRunArgs& a) {
+  study::RunOptions run;
+  run.threads = a.threads;
+  run.device = a.device;
+  study::StageCallbacks cb;
+  const std::string tag = shard.n > 1 ? fmt::format("[{}] ", shard.to_string()) : "";
+  cb.log = [&](const std::string& line) { say(tag + line); };
+  const study::ShardRun r = study::run_shard(
+      grid, dir, shard, run, cb, [&](const study::Cell& c, std::size_t i, std::size_t n) {
+        // A stop signal that came during the last cell's probe (the parent of workers catches
+        // signals throughout): stop before the next cell.
+        if (const int sig = stop_signal(); sig != 0)
+          throw Interrupted(
+              sig, fmt::format("sweep run: stopped on {} before cell {}", signal_name(sig), c.id));
+        say(fmt::format("{}cell {}/{}: {}", tag, i + 1, n, c.id));
+      });
+  fmt::print("sweep {} shard {}: ran {}, done before {}, failed {}\n", dir.string(),
+             shard.to_string(), r.ran.size(), r.skipped.size(), r.failed.size());
+  std::fflush(stdout);
+  return r;
+}
+
+std::string join_failed(const study::ShardRun& r) {
+  std::string list;
+  for (const auto& [id, err] : r.failed) list += (list.empty() ? "" : ", ") + id;
+  return list;
+}
+
+// --jobs J > 1: sub-shards 0..J-2 in worker processes, the last one in this process (which has
+// LibTorch loaded already: one process start fewer). A stop signal reaches every worker once;
+// every worker is waited for, also when this process's own cells stop or fail.
+void run_with_workers(const study::Grid& grid, const fs::path& dir, const study::Shard& shard,
+                      const SweepRunArgs& a) {
+  StopSignals stop_signals;
+  std::vector<Worker> workers;
+  const std::string grid_file = (dir / "grid.json").string();
+  for (int j = 0; j + 1 < a.jobs; ++j) {
+    const study::Shard sub = shard.sub(static_cast<std::size_t>(j), a.jobs);
+    workers.push_back({spawn({"critnet", "sweep", "run", grid_file, "--out", dir.string(),
+                              "--shard", sub.to_string(), "--jobs", "1", "--threads",
+                              std::to_string(a.threads), "--device", a.device}),
+                       sub.to_string()});
+  }
+  SignalForwarder forwarder(workers);
+  const study::Shard own = shard.sub(static_cast<std::size_t>(a.jobs - 1), a.jobs);
+  std::vector<std::string> failed;
+  int interrupted = 0;
+  std::exception_ptr own_error;
+  try {
+    const study::ShardRun r = run_in_process(grid, dir, own, a);
+    if (!r.failed.empty())
+      failed.push_back(fmt::format("shard {} (cells {})", own.to_string(), join_failed(r)));
+  } catch (const Interrupted& e) {
+    interrupted = e.signal();
+  } catch (...) {
+    own_error = std::current_exception();
+  }
+  forwarder.stop();
+  if (own_error) {  // e.g. bad options: the workers fail the same way; stop them
+    for (const auto& w : workers) ::kill(w.pid, SIGTERM);
+  }
+  wait_for_workers(workers, forwarder);  // a worker stopped in a probe dies of it
+  if (own_error) std::rethrow_exception(own_error);
+  if (forwarder.forwarded() || stop_signal() != 0) interrupted = stop_signal();
+  for (const auto& w : workers) {
+    const int status = w.status;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
+    if (WIFEXITED(status) && WEXITSTATUS(status) > 128) interrupted = WEXITSTATUS(status) - 128;
+    failed.push_back(WIFEXITED(status)
+                         ? fmt::format("shard {} (exit {})", w.shard, WEXITSTATUS(status))
+                         : fmt::format("shard {} (signal {})", w.shard, WTERMSIG(status)));
+  }
+  const study::SweepStatus st = study::sweep_status(dir);
+  fmt::print("sweep {}: {} of {} cells done\n", dir.string(), st.count(study::CellState::kDone),
+             st.cells.size());
+  if (interrupted)
+    throw Interrupted(interrupted,
+                      "sweep run: interrupted; run the same command again to continue");
+  if (!failed.empty()) {
+    std::string list;
+    for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
+    throw Error(
+        fmt::format("sweep run: {} of {} shards failed: {}; `critnet sweep status {}` "
+                    "lists the cells, rerun to redo them",
+                    failed.size(), a.jobs, list, dir.string()));
+  }
 }
 
 void run_sweep(const SweepRunArgs& a) {
@@ -133,65 +255,14 @@ void run_sweep(const SweepRunArgs& a) {
   for (const auto& c : cells) mine += shard.contains(c.index);
   say(fmt::format("sweep {}: {} cells, shard {} ({}) holds {}{}", dir.string(), cells.size(),
                   shard.to_string(), shard.source, mine,
-                  a.jobs > 1 ? fmt::format(", {} worker processes", a.jobs) : ""));
-
-  if (a.jobs > 1) {
-    // J workers, each a sub-shard of this shard: a deterministic split, no scheduler.
-    std::vector<Worker> workers;
-    const std::string grid_file = (dir / "grid.json").string();
-    for (int j = 0; j < a.jobs; ++j) {
-      const study::Shard sub = shard.sub(static_cast<std::size_t>(j), a.jobs);
-      workers.push_back({spawn({"critnet", "sweep", "run", grid_file, "--out", dir.string(),
-                                "--shard", sub.to_string(), "--jobs", "1", "--threads",
-                                std::to_string(a.threads), "--device", a.device}),
-                         sub.to_string()});
-    }
-    int interrupted = wait_for_workers(workers);  // a worker stopped in a probe dies of it
-    std::vector<std::string> failed;
-    for (const auto& w : workers) {
-      const int status = w.status;
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
-      if (WIFEXITED(status) && WEXITSTATUS(status) > 128) interrupted = WEXITSTATUS(status) - 128;
-      failed.push_back(WIFEXITED(status)
-                           ? fmt::format("shard {} (exit {})", w.shard, WEXITSTATUS(status))
-                           : fmt::format("shard {} (signal {})", w.shard, WTERMSIG(status)));
-    }
-    const study::SweepStatus st = study::sweep_status(dir);
-    fmt::print("sweep {}: {} of {} cells done\n", dir.string(), st.count(study::CellState::kDone),
-               st.cells.size());
-    if (interrupted)
-      throw Interrupted(interrupted,
-                        "sweep run: interrupted; run the same command again to "
-                        "continue");
-    if (!failed.empty()) {
-      std::string list;
-      for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
-      throw Error(
-          fmt::format("sweep run: {} of {} workers failed: {}; `critnet sweep status {}` "
-                      "lists the cells, rerun to redo them",
-                      failed.size(), workers.size(), list, dir.string()));
-    }
-    return;
-  }
-
-  study::RunOptions run;
-  run.threads = a.threads;
-  run.device = a.device;
-  study::StageCallbacks cb;
-  const std::string tag = shard.n > 1 ? fmt::format("[{}] ", shard.to_string()) : "";
-  cb.log = [&](const std::string& line) { say(tag + line); };
-  const study::ShardRun r = study::run_shard(
-      grid, dir, shard, run, cb, [&](const study::Cell& c, std::size_t i, std::size_t n) {
-        say(fmt::format("{}cell {}/{}: {}", tag, i + 1, n, c.id));
-      });
-  fmt::print("sweep {} shard {}: ran {}, done before {}, failed {}\n", dir.string(),
-             shard.to_string(), r.ran.size(), r.skipped.size(), r.failed.size());
-  if (!r.failed.empty()) {
-    std::string list;
-    for (const auto& [id, err] : r.failed) list += (list.empty() ? "" : ", ") + id;
-    throw Error(
-        fmt::format("sweep run: {} cell(s) failed: {}; rerun to redo them", r.failed.size(), list));
-  }
+                  a.jobs > 1 ? fmt::format(", {} processes (this one and {} worker{})", a.jobs,
+                                           a.jobs - 1, a.jobs > 2 ? "s" : "")
+                             : ""));
+  if (a.jobs > 1) return run_with_workers(grid, dir, shard, a);
+  const study::ShardRun r = run_in_process(grid, dir, shard, a);
+  if (!r.failed.empty())
+    throw Error(fmt::format("sweep run: {} cell(s) failed: {}; rerun to redo them", r.failed.size(),
+                            join_failed(r)));
 }
 
 void sweep_status(const std::string& dir_text) {
