@@ -255,7 +255,6 @@ class PyProbe {
   void lock_output(const std::string& out_dir) {
     CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
     lock_.emplace(out_dir, "critnet.probe (python)");
-    io::remove_stale_temp_files(out_dir);
     out_dir_ = out_dir;
   }
 

@@ -188,6 +188,7 @@ RunLock::RunLock(const fs::path& dir, std::string_view holder) : dir_(dir) {
   const std::string me = "pid " + std::to_string(::getpid()) + ": " + std::string(holder) + "\n";
   // Best effort: the PID is for the message of a second writer; the lock itself is the flock.
   if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, me.data(), me.size(), 0);
+  remove_stale_temp_files(dir);
 }
 
 RunLock::RunLock(RunLock&& other) noexcept : dir_(std::move(other.dir_)), fd_(other.fd_) {

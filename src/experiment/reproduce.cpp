@@ -514,7 +514,6 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
   set_threads(options.threads);
   const fs::path run_dir = fs::absolute(options.out_dir).lexically_normal();
   const io::RunLock lock(run_dir, "critnet reproduce");  // one writer per run directory
-  io::remove_stale_temp_files(run_dir);
   check_continuation(run_dir, options, cb);
 
   // The data's input size decides N₁ of the sweep; loading also checks the data early.

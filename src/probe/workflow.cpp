@@ -291,7 +291,6 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   // One writer per output directory, refused before any work (the directory may be a live
   // training run's).
   const io::RunLock lock(o.out_dir, o.holder);
-  io::remove_stale_temp_files(o.out_dir);
   Loaded l = load(o);
   if (o.strict_subset_size) check_subset_size(o.probe.subset_size(), l.widths());
   const ProbeOptions po = resolve_probe_options(o, l.model.config);

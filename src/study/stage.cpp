@@ -212,7 +212,6 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
   const fs::path done_file = dir / "cell.json";
   if (cell_done(done_file, cell)) return CellAction::kSkipped;
   const io::RunLock lock(dir, "critnet sweep");
-  io::remove_stale_temp_files(dir);
   if (cell_done(done_file, cell)) return CellAction::kSkipped;  // finished meanwhile
 
   // The cell's settings first: a directory left by other settings starts again.

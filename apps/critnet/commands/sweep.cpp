@@ -123,7 +123,6 @@ class SignalForwarder {
     for (const auto& w : workers_)
       if (w.pid > 0) ::kill(w.pid, sig);
   }
-  bool forwarded() const { return forwarded_; }
 
  private:
   void watch() {
@@ -179,10 +178,17 @@ study::ShardRun run_in_process(const study::Grid& grid, const fs::path& dir,
   return r;
 }
 
-std::string join_failed(const study::ShardRun& r) {
+std::string join(const std::vector<std::string>& items) {
   std::string list;
-  for (const auto& [id, err] : r.failed) list += (list.empty() ? "" : ", ") + id;
+  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
   return list;
+}
+
+// The ids of the shard's failed cells, comma-separated.
+std::string join_failed(const study::ShardRun& r) {
+  std::vector<std::string> ids;
+  for (const auto& [id, err] : r.failed) ids.push_back(id);
+  return join(ids);
 }
 
 // --jobs J > 1: sub-shards 0..J-2 in worker processes, the last one in this process (which has
@@ -220,7 +226,7 @@ void run_with_workers(const study::Grid& grid, const fs::path& dir, const study:
   }
   wait_for_workers(workers, forwarder);  // a worker stopped in a probe dies of it
   if (own_error) std::rethrow_exception(own_error);
-  if (forwarder.forwarded() || stop_signal() != 0) interrupted = stop_signal();
+  if (stop_signal() != 0) interrupted = stop_signal();  // also when forwarded to the workers
   for (const auto& w : workers) {
     const int status = w.status;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
@@ -236,12 +242,10 @@ void run_with_workers(const study::Grid& grid, const fs::path& dir, const study:
     throw Interrupted(interrupted,
                       "sweep run: interrupted; run the same command again to continue");
   if (!failed.empty()) {
-    std::string list;
-    for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
     throw Error(
         fmt::format("sweep run: {} of {} shards failed: {}; `critnet sweep status {}` "
                     "lists the cells, rerun to redo them",
-                    failed.size(), a.jobs, list, dir.string()));
+                    failed.size(), a.jobs, join(failed), dir.string()));
   }
 }
 

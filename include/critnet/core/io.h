@@ -53,7 +53,8 @@ void create_directories(const std::filesystem::path& dir);
 /// The temporary-file name write_file_atomic uses for `path` in this process.
 std::filesystem::path temp_path_for(const std::filesystem::path& path);
 /// Removes the temporary files that write_file_atomic (of any process) left in `dir` (not
-/// recursive); returns how many. Call it only while holding the directory's RunLock.
+/// recursive); returns how many. Call it only while holding the directory's RunLock (which
+/// does it for the directory itself; this is for its subdirectories).
 int remove_stale_temp_files(const std::filesystem::path& dir);
 
 /// Throws DataError naming `path` unless it is an existing regular file (or a link to one),
@@ -72,9 +73,11 @@ nlohmann::json read_json_file(const std::filesystem::path& path,
 /// ends, however it ends (the kernel drops flocks of a dead process: never stale).
 class RunLock {
  public:
-  /// Creates `dir` if needed and locks it; throws LockedError ("DIR: in use by another
-  /// critnet process (pid N: critnet train); wait for it or stop it") when another process
-  /// holds it, OutputError when the lock file cannot be created.
+  /// Creates `dir` if needed and locks it, then removes the temporary files a killed writer
+  /// left in it (remove_stale_temp_files: once locked, no one else writes there); throws
+  /// LockedError ("DIR: in use by another critnet process (pid N: critnet train); wait for it
+  /// or stop it") when another process holds it, OutputError when the lock file cannot be
+  /// created.
   RunLock(const std::filesystem::path& dir, std::string_view holder);
   ~RunLock();
   RunLock(RunLock&& other) noexcept;

@@ -46,7 +46,6 @@ RunFiles::RunFiles(const TrainOptions& options) : out_dir_(options.out_dir) {
   checkpoints_ = options.checkpoint;
   // One writer per run directory, held to the end; then what a killed writer left is stale.
   lock_.emplace(out_dir_, "critnet train");
-  io::remove_stale_temp_files(out_dir_);
   io::remove_stale_temp_files(checkpoint_dir_);
   if (options.resume.empty()) {
     CRITNET_CHECK(!has_state(checkpoint_dir_), "output directory ", out_dir_,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "support/files.h"
@@ -110,6 +111,21 @@ TEST(CoreIo, RunLockAdmitsOneHolder) {
   }
   const io::RunLock again(run, "critnet train");  // released with the first
   EXPECT_TRUE(fs::exists(run / io::RunLock::kFileName));
+}
+
+// What a killed writer left in the directory is gone once the next writer holds the lock (its
+// own files and subdirectories stay).
+TEST(CoreIo, RunLockRemovesStaleTemporaryFiles) {
+  TempDir tmp("io");
+  const fs::path run = tmp.path() / "run";
+  fs::create_directories(run / "checkpoint");
+  for (const fs::path& p :
+       {run / "state.json.tmp.123", run / "a.csv", run / "checkpoint" / "m.pt.tmp"})
+    std::ofstream(p) << "x";
+  const io::RunLock lock(run, "critnet train");
+  EXPECT_FALSE(fs::exists(run / "state.json.tmp.123"));
+  EXPECT_TRUE(fs::exists(run / "a.csv"));
+  EXPECT_TRUE(fs::exists(run / "checkpoint" / "m.pt.tmp"));
 }
 
 }  // namespace
