@@ -9,6 +9,7 @@
 #include <string>
 
 #include "commands/command.h"
+#include "openblas_kernels.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
@@ -35,6 +36,8 @@ int fail(const char* what, int code, bool foreign = false) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  critnet::cli::use_best_openblas_kernels(argv);
+  if (argc > 1) critnet::cli::warn_if_generic_openblas(argv[1]);
   CLI::App app{"critnet: induce and measure criticality in deep networks"};
   app.set_version_flag("--version", std::string("critnet ") + critnet::version());
   app.require_subcommand(1);

@@ -20,7 +20,30 @@ from .regularizer import CriticalRegularizer
 from .probe import probe
 from . import data, rg
 
+
+def info() -> dict:
+    """What critnet runs on, the document of `critnet info --json`: versions, BLAS, threads,
+    CUDA devices and ``kernels`` (the CPU's vector family, OpenBLAS's core and whether it is a
+    generic one, oneDNN's ISA). OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded: when
+    ``info()["kernels"]["openblas_generic"]`` is true, start Python with
+    ``OPENBLAS_CORETYPE=<info()["kernels"]["openblas_best_core"]>`` (docs/performance.md)."""
+    import json
+
+    return json.loads(_critnet.info_json())
+
 __version__ = _critnet.__version__
+
+
+def _warn_generic_openblas() -> None:
+    import json
+    import warnings
+
+    warning = json.loads(_critnet.info_json())["kernels"]["warning"]
+    if warning:
+        warnings.warn(warning, RuntimeWarning, stacklevel=3)
+
+
+_warn_generic_openblas()
 
 __all__ = [
     "CriticalRegularizer",
@@ -31,6 +54,7 @@ __all__ = [
     "NumericalError",
     "data",
     "fit",
+    "info",
     "load_checkpoint",
     "penalty",
     "penalty_naive",

@@ -20,6 +20,7 @@
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
+#include "critnet/core/runtime.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
@@ -359,6 +360,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   py::register_exception<critnet::NumericalError>(m, "NumericalError", error.ptr());
 
   const std::vector<double> none;
+  m.def(
+      "info_json", [] { return critnet::runtime_info().to_json().dump(); },
+      "critnet::runtime_info().to_json() as text: the document of `critnet info --json`");
   m.def("penalty_and_gradient", &penalty_and_gradient, py::arg("weight"), py::arg("preset"),
         py::arg("beta"), py::arg("side"), py::arg("n"), py::arg("coefficients") = none,
         py::arg("probes") = 0,

@@ -59,6 +59,7 @@ RuntimeInfo runtime_info() {
   info.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   info.cuda_devices =
       torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  info.kernels = cpu_kernels();
   return info;
 }
 
@@ -70,7 +71,8 @@ nlohmann::json RuntimeInfo::to_json() const {
           {"gemm", gemm},
           {"threads", num_threads},
           {"hardware_threads", hardware_threads},
-          {"cuda_devices", cuda_devices}};
+          {"cuda_devices", cuda_devices},
+          {"kernels", kernels.to_json()}};
 }
 
 void check_threads(int threads, const char* what) {

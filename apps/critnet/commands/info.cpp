@@ -6,6 +6,7 @@
 #include "commands/command.h"
 #include "commands/validate.h"
 #include "critnet/core/runtime.h"
+#include "openblas_kernels.h"
 
 namespace critnet::cli {
 namespace {
@@ -26,9 +27,22 @@ void run_info(const InfoArgs& args) {
     fmt::print("libtorch  {}\n", info.torch_version);
     fmt::print("blas      {} ({})\n", info.blas_kind,
                info.blas_path.empty() ? "not found" : info.blas_path);
-    fmt::print("gemm      {}\n", info.gemm);
+    fmt::print("gemm      {}{}\n", info.gemm,
+               info.kernels.onednn_isa.empty() ? "" : " (oneDNN ISA " + info.kernels.onednn_isa + ")");
+    fmt::print("cpu       {}\n", info.kernels.cpu_isa);
+    if (!info.kernels.openblas_core.empty()) {
+      fmt::print("openblas  {} kernels{}{}\n", info.kernels.openblas_core,
+                 info.kernels.openblas_generic ? " (generic: below this CPU's family)" : "",
+                 info.kernels.openblas_coretype_env.empty()
+                     ? ""
+                     : " (OPENBLAS_CORETYPE=" + info.kernels.openblas_coretype_env +
+                           (reexecuted_for_openblas() ? ", set by critnet)" : ")"));
+    }
     fmt::print("threads   {} of {} hardware threads\n", info.num_threads, info.hardware_threads);
     fmt::print("cuda      {} device(s)\n", info.cuda_devices);
+  }
+  if (info.kernels.openblas_generic) {
+    fmt::print(stderr, "critnet: WARNING: {}\n", info.kernels.warning());
   }
   if (info.blas_kind == "reference") {
     fmt::print(stderr,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "critnet/core/cpu_kernels.h"
+
 namespace critnet {
 
 /// Facts about the running process, for `critnet info` and for every run's resolved config.
@@ -24,8 +26,11 @@ struct RuntimeInfo {
   int hardware_threads = 1;
   int cuda_devices = 0;
   std::vector<std::string> cuda_device_names;
+  /// The CPU kernels of the products: OpenBLAS's core, oneDNN's ISA, the CPU's family.
+  CpuKernels kernels;
 
-  /// {critnet, libtorch, blas, blas_path, gemm, threads, hardware_threads, cuda_devices}: the
+  /// {critnet, libtorch, blas, blas_path, gemm, threads, hardware_threads, cuda_devices,
+  /// kernels}: the
   /// object of `critnet info --json` and the "runtime" of every run's config.json.
   nlohmann::json to_json() const;
 };

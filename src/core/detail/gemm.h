@@ -9,6 +9,8 @@
 // Results agree with ATen's to float tolerance, not bit for bit (another summation order).
 #include <ATen/ATen.h>
 
+#include <string>
+
 namespace critnet::core::detail {
 
 enum class GemmBackend {
@@ -38,5 +40,8 @@ bool onednn_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, flo
 /// environment sets CRITNET_GEMM=aten (read once) or the build has no oneDNN.
 bool gemm_has_onednn();
 bool gemm_auto_uses_onednn();
+/// oneDNN's effective CPU ISA ("avx512_core_bf16", "avx2", "sse41", ... as
+/// ONEDNN_MAX_CPU_ISA may cap it); "" in a build without oneDNN.
+std::string gemm_onednn_isa();
 
 }  // namespace critnet::core::detail

@@ -14,24 +14,43 @@
 #include <vector>
 
 #include "critnet/core/error.h"
+#include "support/error_bounds.h"
 
 namespace critnet::probe {
 namespace {
 
-constexpr double kTol = 1e-10;
+using test_support::gamma_n;
+using test_support::unit_roundoff;
+
+const double kU64 = unit_roundoff(torch::kFloat64);
+const double kU32 = unit_roundoff(torch::kFloat32);
 
 nn::Mlp small_net(nn::Activation activation = nn::Activation::kRelu) {
   torch::manual_seed(7);
   return nn::Mlp(nn::MlpOptions(5, 3).hidden_sizes({9, 7}).activation(activation));
 }
 
-// All hidden activations of the whole input at once, as float64 [n, width] per layer.
-std::vector<torch::Tensor> all_activations(nn::Mlp& net, const torch::Tensor& x) {
+// All hidden activations of the input, as float64 [n, width] per layer, from the float32
+// forward run batch by batch: with the probe's batch size the probe and this see the same
+// float32 activations (a float32 forward of another batch shape may take another kernel and
+// round differently), so the comparisons below bound the float64 statistics alone.
+std::vector<torch::Tensor> all_activations(nn::Mlp& net, const torch::Tensor& x,
+                                           int64_t batch) {
   torch::NoGradGuard no_grad;
+  std::vector<std::vector<torch::Tensor>> parts;
+  for (int64_t s = 0; s < x.size(0); s += batch) {
+    net->forward_observed(x.slice(0, s, std::min(s + batch, x.size(0))),
+                          [&](int64_t l, const torch::Tensor& h) {
+                            if (static_cast<size_t>(l) >= parts.size()) parts.resize(l + 1);
+                            parts[l].push_back(h.to(torch::kFloat64));
+                          });
+  }
   std::vector<torch::Tensor> out;
-  net->forward_observed(
-      x, [&](int64_t, const torch::Tensor& h) { out.push_back(h.to(torch::kFloat64).clone()); });
+  for (const auto& p : parts) out.push_back(torch::cat(p));
   return out;
+}
+std::vector<torch::Tensor> all_activations(nn::Mlp& net, const torch::Tensor& x) {
+  return all_activations(net, x, x.size(0));
 }
 
 ProbeResult run_probe(nn::Mlp& net, const torch::Tensor& x, const ProbeOptions& options,
@@ -60,13 +79,14 @@ std::vector<int64_t> brute_pattern_counts(const torch::Tensor& h, const std::vec
 
 class ProbeBruteForce : public ::testing::Test {
  protected:
+  static constexpr int64_t kBatch = 10;
   void SetUp() override {
     net = small_net();
     torch::manual_seed(11);
     x = torch::randn({97, 5});
     options.threshold(0.05).subset_size(4).num_subsets(3).seed(5).beta(2.5).cw_tolerance(0.3);
-    result = run_probe(net, x, options, 10);  // 9 batches of 10 and one of 7
-    acts = all_activations(net, x);
+    result = run_probe(net, x, options, kBatch);  // 9 batches of 10 and one of 7
+    acts = all_activations(net, x, kBatch);
   }
   nn::Mlp net{nullptr};
   torch::Tensor x;
@@ -101,35 +121,55 @@ TEST_F(ProbeBruteForce, ActivationCountsAndPatterns) {
 }
 
 TEST_F(ProbeBruteForce, MeansCovarianceAndTwoPointFunction) {
+  // The covariance merged over batches of 13 (Chan's update), from the same activations.
   Probe probe(net, options);
-  for (int64_t s = 0; s < 97; s += 13) probe.observe(x.slice(0, s, std::min<int64_t>(s + 13, 97)));
+  for (int64_t s = 0; s < 97; s += 13) {
+    std::vector<torch::Tensor> batch;
+    for (const torch::Tensor& h : acts) batch.push_back(h.slice(0, s, std::min<int64_t>(s + 13, 97)));
+    probe.observe_activations(batch);
+  }
+  // Both sides compute in float64 from the same activations, in other orders: a result is
+  // within γ_chain·(its terms' magnitudes) of the exact value on each side, where the chain
+  // counts every rounding a term goes through (the sum over the n samples, and Chan's merge:
+  // at most 8 per batch of 10 or 13).
+  const int64_t n = x.size(0), chain = n + 8 * ((n + kBatch - 1) / kBatch) + 4;
+  const double tol = 2.0 * gamma_n(chain, kU64);
   for (size_t l = 0; l < 2; ++l) {
     const auto& r = result.layers[l];
     const torch::Tensor& h = acts[l];
     const auto a = h.accessor<double, 2>();
-    const int64_t n = h.size(0), w = h.size(1);
-    std::vector<double> mean(w, 0.0);
+    const int64_t w = h.size(1);
+    std::vector<double> mean(w, 0.0), max_abs(w, 0.0);
     for (int64_t s = 0; s < n; ++s) {
-      double sum = 0.0;
+      double sum = 0.0, sum_abs = 0.0;
       for (int64_t i = 0; i < w; ++i) {
         sum += a[s][i];
+        sum_abs += std::abs(a[s][i]);
         mean[i] += a[s][i] / n;
+        max_abs[i] = std::max(max_abs[i], std::abs(a[s][i]));
       }
-      EXPECT_NEAR(r.sample_means[s], sum / w, kTol);
+      EXPECT_NEAR(r.sample_means[s], sum / w, 2.0 * gamma_n(w + 1, kU64) * sum_abs / w);
     }
-    for (int64_t i = 0; i < w; ++i) EXPECT_NEAR(r.node_means[i], mean[i], kTol);
-    // C_kl = <x_k x_l> - <x_k><x_l> directly.
-    std::vector<std::vector<double>> c(w, std::vector<double>(w, 0.0));
+    for (int64_t i = 0; i < w; ++i) EXPECT_NEAR(r.node_means[i], mean[i], tol * max_abs[i]);
+    // C_kl = <x_k x_l> - <x_k><x_l> directly; its terms are bounded by
+    // scale_kl = <(|x_k| + |m_k|)(|x_l| + |m_l|)>.
+    std::vector<std::vector<double>> c(w, std::vector<double>(w, 0.0)), scale = c;
     for (int64_t k = 0; k < w; ++k) {
       for (int64_t j = 0; j < w; ++j) {
-        double sxy = 0.0;
-        for (int64_t s = 0; s < n; ++s) sxy += a[s][k] * a[s][j];
+        double sxy = 0.0, sabs = 0.0;
+        for (int64_t s = 0; s < n; ++s) {
+          sxy += a[s][k] * a[s][j];
+          sabs += (std::abs(a[s][k]) + std::abs(mean[k])) * (std::abs(a[s][j]) + std::abs(mean[j]));
+        }
         c[k][j] = sxy / n - mean[k] * mean[j];
+        scale[k][j] = sabs / n;
       }
     }
     const torch::Tensor cov = probe.layers()[l].covariance();
+    auto cov_tol = [&](int64_t k, int64_t j) { return tol * scale[k][j]; };
     for (int64_t k = 0; k < w; ++k) {
-      for (int64_t j = 0; j < w; ++j) EXPECT_NEAR(cov[k][j].item<double>(), c[k][j], kTol);
+      for (int64_t j = 0; j < w; ++j)
+        EXPECT_NEAR(cov[k][j].item<double>(), c[k][j], cov_tol(k, j)) << k << "," << j;
     }
     // Constant units and the two-point function in both orders.
     std::vector<int64_t> active, constant;
@@ -143,21 +183,28 @@ TEST_F(ProbeBruteForce, MeansCovarianceAndTwoPointFunction) {
       const auto m = static_cast<int64_t>(order.size());
       ASSERT_EQ(static_cast<int64_t>(tp->separation.size()), m - 1);
       for (int64_t d = 1; d < m; ++d) {
-        double sc = 0.0, sr = 0.0, sa = 0.0;
+        double sc = 0.0, sr = 0.0, sa = 0.0, tol_c = 0.0, tol_r = 0.0;
         int64_t pairs = 0;
         for (int64_t p = 0; p + d < m; ++p) {
           const int64_t k = order[p], j = order[p + d];
-          const double rr = c[k][j] / std::sqrt(c[k][k] * c[j][j]);
+          const double norm = std::sqrt(c[k][k] * c[j][j]);
+          const double rr = c[k][j] / norm;
           sc += c[k][j];
           sr += rr;
           sa += std::abs(rr);
           ++pairs;
+          // r = c_kj / sqrt(c_kk c_jj): the covariances' errors carried through, and the
+          // division, square root and product (4 roundings) on each side.
+          tol_c += cov_tol(k, j) + 2.0 * gamma_n(pairs + 1, kU64) * std::abs(c[k][j]);
+          tol_r += cov_tol(k, j) / norm +
+                   std::abs(rr) * (cov_tol(k, k) / c[k][k] + cov_tol(j, j) / c[j][j]) +
+                   2.0 * gamma_n(pairs + 5, kU64) * std::abs(rr);
         }
         EXPECT_EQ(tp->separation[d - 1], d);
         EXPECT_EQ(tp->pairs[d - 1], pairs);
-        EXPECT_NEAR(tp->mean_c[d - 1], sc / pairs, kTol);
-        EXPECT_NEAR(tp->mean_r[d - 1], sr / pairs, kTol);
-        EXPECT_NEAR(tp->mean_abs_r[d - 1], sa / pairs, kTol);
+        EXPECT_NEAR(tp->mean_c[d - 1], sc / pairs, tol_c / pairs);
+        EXPECT_NEAR(tp->mean_r[d - 1], sr / pairs, tol_r / pairs);
+        EXPECT_NEAR(tp->mean_abs_r[d - 1], sa / pairs, tol_r / pairs);
       }
     }
   }
@@ -178,38 +225,47 @@ TEST_F(ProbeBruteForce, DegreesAndSpectrum) {
         oa += std::abs(vout[j][i].item<double>());
         os += vout[j][i].item<double>();
       }
-      EXPECT_NEAR(r.in_degree_abs[i], ia, kTol);
-      EXPECT_NEAR(r.in_degree_signed[i], is, kTol);
-      EXPECT_NEAR(r.out_degree_abs[i], oa, kTol);
-      EXPECT_NEAR(r.out_degree_signed[i], os, kTol);
+      // float64 sums of float32 weights, in two orders.
+      EXPECT_NEAR(r.in_degree_abs[i], ia, 2.0 * gamma_n(vin.size(1), kU64) * ia);
+      EXPECT_NEAR(r.in_degree_signed[i], is, 2.0 * gamma_n(vin.size(1), kU64) * ia);
+      EXPECT_NEAR(r.out_degree_abs[i], oa, 2.0 * gamma_n(vout.size(0), kU64) * oa);
+      EXPECT_NEAR(r.out_degree_signed[i], os, 2.0 * gamma_n(vout.size(0), kU64) * oa);
     }
-    // Eigenvalues of a·w, w = Vᵀ V [in, in], by a dense symmetric eigensolver.
+    // Eigenvalues of a·w, w = Vᵀ V [in, in], by a dense symmetric eigensolver. Both solvers
+    // (the probe's SVD of V, this eigvalsh of the formed Gram) are backward stable: an
+    // eigenvalue is off by at most p(n)·u·‖a·w‖ (Weyl), p(n) a modest function of the order
+    // (n² here), plus the error of forming w (γ_rows·‖|V|ᵀ|V|‖_F).
     const Spectrum& sp = r.spectrum;
     const double a = 2.5 / static_cast<double>(vin.size(1));
     EXPECT_DOUBLE_EQ(sp.a, a);
+    const int64_t order = vin.size(1);
+    const double fro2 = vin.pow(2).sum().item<double>();
+    const double eig_tol =
+        2.0 * a * fro2 * (gamma_n(order * order, kU64) + gamma_n(vin.size(0), kU64));
     const torch::Tensor ev = torch::linalg_eigvalsh(a * vin.t().mm(vin), "L").flip(0);
     ASSERT_EQ(static_cast<int64_t>(sp.eigenvalues.size() + sp.num_zero_modes), vin.size(1));
     for (size_t i = 0; i < sp.eigenvalues.size(); ++i) {
-      EXPECT_NEAR(sp.eigenvalues[i], ev[i].item<double>(), 1e-12);
+      EXPECT_NEAR(sp.eigenvalues[i], ev[i].item<double>(), eig_tol);
     }
     std::vector<double> dist;
     for (int64_t i = 0; i < ev.numel(); ++i) dist.push_back(std::abs(ev[i].item<double>() - 1.0));
     std::sort(dist.begin(), dist.end());
-    EXPECT_NEAR(sp.cw_distance_min, dist.front(), 1e-12);
+    EXPECT_NEAR(sp.cw_distance_min, dist.front(), eig_tol + 2.0 * kU64);
     const size_t nd = dist.size();
     const double median = nd % 2 ? dist[nd / 2] : 0.5 * (dist[nd / 2 - 1] + dist[nd / 2]);
-    EXPECT_NEAR(sp.cw_distance_median, median, 1e-12);
+    EXPECT_NEAR(sp.cw_distance_median, median, eig_tol + 4.0 * kU64 * (1.0 + median));
     // Two eigen-solvers may put a mode on either side of the 0.3 edge: bracket the count by
     // the modes clearly inside and those not clearly outside.
     auto within = [&](double edge) {
       return std::count_if(dist.begin(), dist.end(), [&](double d) { return d <= edge; }) /
              double(nd);
     };
-    EXPECT_GE(sp.cw_fraction_within, within(0.3 - 1e-9));
-    EXPECT_LE(sp.cw_fraction_within, within(0.3 + 1e-9));
-    const double fro2 = vin.pow(2).sum().item<double>();
+    EXPECT_GE(sp.cw_fraction_within, within(0.3 - eig_tol));
+    EXPECT_LE(sp.cw_fraction_within, within(0.3 + eig_tol));
     const double spec2 = torch::linalg_eigvalsh(vin.t().mm(vin), "L").max().item<double>();
-    EXPECT_NEAR(sp.stable_rank, fro2 / spec2, 1e-10);
+    // ‖V‖_F² / ‖V‖₂²: the largest eigenvalue's error (eig_tol / a) relative to it, the sums'.
+    EXPECT_NEAR(sp.stable_rank, fro2 / spec2,
+                fro2 / spec2 * (2.0 * eig_tol / a / spec2 + 2.0 * gamma_n(vin.numel() + 2, kU64)));
   }
 }
 
