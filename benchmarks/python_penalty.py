@@ -25,10 +25,32 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def use_best_openblas_kernels():
+    """Both sides (this process and the C++ benchmark it starts) on this CPU's best OpenBLAS
+    kernels: OpenBLAS reads OPENBLAS_CORETYPE when it loads, so it is set before torch is
+    imported, from `critnet info --json` (a value already set is kept)."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return
+    binary = os.environ.get("CRITNET", str(ROOT / "build" / "critnet"))
+    try:
+        out = subprocess.run([binary, "info", "--json"], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, CRITNET_OPENBLAS_CORETYPE="keep")).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return
+    best = json.loads(out)["kernels"]["openblas_best_core"]
+    if best:
+        os.environ["OPENBLAS_CORETYPE"] = best
+        os.execv(sys.executable, [sys.executable] + sys.argv)
+
+
+use_best_openblas_kernels()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "python"))
 import critnet  # noqa: E402
 
@@ -91,6 +113,10 @@ def main():
     args = parser.parse_args()
     build = pathlib.Path(args.build)
     torch.set_num_threads(args.threads)
+    k = critnet.info()["kernels"]
+    print(f"kernels (this process and the C++ benchmark): OpenBLAS {k['openblas_core'] or '-'} "
+          f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}), oneDNN ISA "
+          f"{k['onednn_isa'] or '-'}, CPU {k['cpu_isa']}")
     print(f"critnet {critnet.__version__}, torch {torch.__version__}, {args.threads} threads, "
           f"medians of {args.repetitions}")
 

@@ -20,6 +20,15 @@
 # critnet runs 3 epochs of STEPS steps and reports each epoch's samples/s, the reference 3
 # blocks of STEPS steps; both keep the best of their 3.
 #
+# A fair reference: both sides run on the same, best kernels this CPU has. OpenBLAS picks its
+# kernels from the CPU model when it loads and falls back to generic Prescott (SSE3) ones on
+# models it does not know (Sapphire Rapids with OpenBLAS 0.3.21: 6x slower products), so the
+# script exports OPENBLAS_CORETYPE = `critnet info --json`'s kernels.openblas_best_core for both
+# programs (a value already in the environment is kept), prints each side's OpenBLAS core,
+# oneDNN ISA and ATen capability, and measures a 2048³ float32 product on each side in the same
+# run (critnet's gemm through build/benchmarks/bench_gemm, PyTorch's torch.mm), so that both
+# rooflines are on the page.
+#
 #   bash benchmarks/throughput.sh                 # REPS=3 STEPS=40 THREADS=2 PROBES=4
 #   REPS=5 BATCHES="128" bash benchmarks/throughput.sh
 set -euo pipefail
@@ -37,11 +46,44 @@ strength=${STRENGTH:-1e-4}
 probes=${PROBES:-4}
 interval=${INTERVAL:-8}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+gemm_bench=${GEMM_BENCH:-build/benchmarks/bench_gemm}
 
 [ -x "$critnet" ] || { echo "throughput.sh: $critnet not built (bash scripts/build.sh)" >&2; exit 2; }
 [ -f "$reference" ] || { echo "throughput.sh: $reference not found" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# Both sides on this CPU's best OpenBLAS kernels.
+json_field() { "$python" -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[k]
+print(d)' "$1"; }
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  best_core=$(CRITNET_OPENBLAS_CORETYPE=keep "$critnet" info --json | json_field kernels.openblas_best_core)
+  [ -n "$best_core" ] && export OPENBLAS_CORETYPE=$best_core
+fi
+"$critnet" info --json >"$tmp/critnet_info.json"
+"$python" "$(dirname "$0")/torch_kernels.py" --threads "$threads" >"$tmp/torch_kernels.json"
+critnet_gemm=""
+if [ -x "$gemm_bench" ]; then
+  critnet_gemm=$(CRITNET_BENCH_THREADS=$threads "$gemm_bench" --benchmark_filter='BM_Gemm/2048/1' \
+    --benchmark_repetitions=3 --benchmark_min_time=0.5 --benchmark_format=json 2>/dev/null |
+    "$python" -c 'import json,sys
+r=[b for b in json.load(sys.stdin)["benchmarks"] if b.get("aggregate_name")=="median"]
+print(round(r[0]["GFLOP/s"],1) if r else "")')
+fi
+kernels_line() {  # the kernels each side ran on, and its 2048³ product
+  "$python" - "$tmp/critnet_info.json" "$tmp/torch_kernels.json" "$critnet_gemm" <<'PY'
+import json, sys
+c, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+k = c["kernels"]
+print(f"  critnet: OpenBLAS {k['openblas_core'] or '-'}, gemm {c['gemm']} (oneDNN ISA "
+      f"{k['onednn_isa'] or '-'}), CPU {k['cpu_isa']}, 2048^3 float32 product "
+      f"{sys.argv[3] or '?'} GFLOP/s (critnet's gemm)")
+print(f"  torch {t['torch']}: OpenBLAS {t['openblas_core'] or '-'}, ATen {t['aten_cpu_capability']}, "
+      f"mkldnn {'yes' if t['mkldnn'] else 'no'}, 2048^3 float32 product {t['gemm_gflops']} "
+      f"GFLOP/s (torch.mm)")
+PY
+}
 
 critnet_run() {  # $1: batch, then extra train flags; prints the best samples/s of 3 epochs
   local batch=$1
@@ -65,7 +107,9 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 paper=(--reg paper --beta "$beta" --strength "$strength")
 configs=(c_none t_none c_exact t_paper c_lazy c_stoch c_stoch_lazy)
 declare -A results
-echo "throughput.sh: load average at start $(load); OMP_WAIT_POLICY=$OMP_WAIT_POLICY" >&2
+echo "throughput.sh: load average at start $(load); OMP_WAIT_POLICY=$OMP_WAIT_POLICY;" \
+  "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" >&2
+kernels_line >&2
 loads=("$(load)")
 for ((r = 1; r <= reps; ++r)); do
   for b in $batches; do
@@ -87,6 +131,8 @@ echo "throughput (samples/s, median of $reps interleaved runs; synthetic:3072, $
   "$("$critnet" info | awk '/^blas/ {print $2}') BLAS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY," \
   "paper beta $beta lambda $strength)"
 echo "load average (1/5/15 min) during the runs: ${loads[*]}" | sed 's/ \([0-9.]* [0-9.]* [0-9.]*\)/ [\1]/g'
+echo "kernels (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} for both programs):"
+kernels_line
 declare -A med
 printf '  %-52s' "configuration"
 for b in $batches; do printf ' %12s' "batch $b"; done

@@ -42,6 +42,24 @@ constexpr const char* kTiny =
     "train --data synthetic:12 --synthetic-train 200 --synthetic-test 50 --hidden 8 "
     "--batch-size 50 --threads 1 --device cpu ";
 
+// A generic OpenBLAS kernel the user chose (or could not avoid) is said once on stderr, and the
+// run's config.json records the kernels (docs/cli.md, "OpenBLAS kernels").
+TEST_F(TrainCli, WarnsOnceAboutAGenericOpenBlasKernel) {
+  critnet::test_support::CliOptions env;
+  env.env = {"OPENBLAS_CORETYPE=Prescott"};
+  const CliResult r = critnet::test_support::run_critnet_shell(
+      std::string(kTiny) + "--epochs 1 --no-checkpoint --out " + path("run"), env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string config = read_file(path("run/config.json"));
+  EXPECT_NE(config.find("\"openblas_coretype_env\": \"Prescott\""), std::string::npos) << config;
+  const bool generic = config.find("\"openblas_generic\": true") != std::string::npos;
+  size_t warnings = 0;
+  for (size_t at = r.err.find("OpenBLAS runs its Prescott kernels"); at != std::string::npos;
+       at = r.err.find("OpenBLAS runs its Prescott kernels", at + 1))
+    ++warnings;
+  EXPECT_EQ(warnings, generic ? 1U : 0U) << r.err;
+}
+
 TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
   const CliResult r = run(std::string(kTiny) + "--epochs 2 --out " + path("run"));
   ASSERT_EQ(r.exit_code, 0) << r.err;

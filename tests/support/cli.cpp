@@ -35,8 +35,9 @@ CliResult run_critnet_shell(const std::string& command_line, const CliOptions& o
   std::ofstream(in, std::ios::binary) << options.stdin_text;
 
   std::string cmd;
+  for (const auto& name : options.unset) cmd += "-u " + shell_quote(name) + " ";
   for (const auto& var : options.env) cmd += shell_quote(var) + " ";
-  if (!options.env.empty()) cmd = "env " + cmd;
+  if (!options.env.empty() || !options.unset.empty()) cmd = "env " + cmd;
   if (options.timeout_s > 0) cmd += "timeout -k 5 " + std::to_string(options.timeout_s) + " ";
   cmd += shell_quote(critnet_binary()) + " " + command_line;
   // The command line may redirect stdin itself; a later `< file` wins over ours, so ours goes
