@@ -16,10 +16,10 @@ struct CliOptions {
   std::string stdin_text;        ///< fed on stdin (stdin is empty by default)
   bool merge_stderr = false;     ///< capture stderr into `out`, in order (2>&1)
   std::vector<std::string> env;  ///< extra "NAME=value" variables for the child
-  std::vector<std::string> unset;  ///< variables removed from the child's environment
   /// > 0: kill the child after this many seconds (`timeout -k 5`); it then exits 124 or 137,
   /// so a test of something that must not hang fails instead of hanging.
   int timeout_s = 0;
+  std::vector<std::string> unset;  ///< variables removed from the child's environment
 };
 
 /// The path of the built `critnet` executable (CRITNET_BINARY, defined for this file only, so
