@@ -7,6 +7,24 @@ import torch
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cli_runs_this_process_kernels():
+    """The tests that compare this process's results with the CLI's exactly compare the same
+    code on the same inputs, which is only the same computation with the same BLAS kernels:
+    the CLI re-executes itself with OPENBLAS_CORETYPE set to the CPU's best core when OpenBLAS
+    fell back to a generic one, and an ill-conditioned fit (a lognormal alternative on a flat
+    ridge) then ends elsewhere. Give every CLI run the core this process's OpenBLAS runs."""
+    import critnet
+
+    core = critnet.info()["kernels"].get("openblas_core", "")
+    if core and "OPENBLAS_CORETYPE" not in os.environ:
+        os.environ["OPENBLAS_CORETYPE"] = core
+        yield
+        del os.environ["OPENBLAS_CORETYPE"]
+    else:
+        yield
+
+
 @pytest.fixture(scope="session")
 def critnet_binary():
     """The CLI of the same build (CTest sets CRITNET_BINARY; else build/critnet)."""
