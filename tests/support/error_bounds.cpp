@@ -26,6 +26,10 @@ double gamma_n(int64_t n, double u) {
   return nu / (1.0 - nu);
 }
 
+double eigenvalue_bound(int64_t n, double norm_a, double u) {
+  return gamma_n(4 * n * n, u) * norm_a;
+}
+
 torch::Tensor matmul_bound(const torch::Tensor& a, const torch::Tensor& b, double u) {
   const torch::Tensor abs_a = a.to(torch::kFloat64).abs(), abs_b = b.to(torch::kFloat64).abs();
   return gamma_n(a.size(-1), u) * abs_a.matmul(abs_b);

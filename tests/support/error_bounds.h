@@ -24,11 +24,27 @@ double unit_roundoff(torch::ScalarType dtype);
 double gamma_n(int64_t n, double u);
 
 /// Bound on |fl(Σ terms) − Σ terms| for n terms whose magnitudes add up to `sum_abs`.
-inline double sum_bound(int64_t n, double sum_abs, double u) { return gamma_n(n, u) * sum_abs; }
+inline double sum_bound(int64_t n, double sum_abs, double u) {
+  return gamma_n(n, u) * sum_abs;
+}
 
 /// Element-wise bound on |fl(A·B) − A·B| for A [m, k], B [k, n] (float64 result):
 /// γ_k · (|A|·|B|), with u the unit round-off of the dtype the product is computed in.
 torch::Tensor matmul_bound(const torch::Tensor& a, const torch::Tensor& b, double u);
+
+/// Bound on every computed eigenvalue of a symmetric [n, n] matrix A from a backward-stable
+/// eigensolver (LAPACK ?syevd/?syev/?syevr: Householder tridiagonalisation, then QR or divide
+/// and conquer): they are the exact eigenvalues of A + E, ‖E‖₂ ≤ p(n)·u·‖A‖₂ (Golub & Van Loan
+/// §8.3, Higham §19.3: n − 2 two-sided reflections of length ≤ n, then the tridiagonal
+/// stage), so by Weyl |λ̂_i − λ_i| ≤ ‖E‖₂. p(n)·u is taken as γ_{4n²}. `norm_a` is any norm
+/// that bounds ‖A‖₂ (the Frobenius norm will do).
+double eigenvalue_bound(int64_t n, double norm_a, double u);
+
+/// Bound on sin∠(ê_i, e_i) for the computed eigenvector of an eigenvalue separated by `gap`
+/// from the rest of the spectrum (Davis-Kahan with the backward error above).
+inline double eigenvector_bound(int64_t n, double norm_a, double gap, double u) {
+  return eigenvalue_bound(n, norm_a, u) / gap;
+}
 
 /// Passes when |got − expected| ≤ bound element-wise (tensors broadcast; float64 is used for
 /// the check itself); otherwise names the worst element, its error and its bound.

@@ -1,5 +1,5 @@
 // The library's products (core/detail/gemm.h): oneDNN's sgemm and ATen agree to float
-// tolerance for every transpose, for transposed views, leading dimensions wider than the
+// error bound for every transpose, for transposed views, leading dimensions wider than the
 // matrix, alpha and beta; float64, tiny and strided products take ATen's path; bad shapes fail.
 #include "../../../src/core/detail/gemm.h"
 
@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "critnet/core/error.h"
+#include "support/error_bounds.h"
 
 namespace critnet::core::detail {
 namespace {
@@ -21,9 +22,26 @@ torch::Tensor reference(const torch::Tensor& a, bool ta, const torch::Tensor& b,
   return alpha * A.mm(B) + beta * c0.to(torch::kFloat64);
 }
 
-// Relative error in the Frobenius norm; float32 sums of k products are good to ~sqrt(k)·eps.
-double relative_error(const torch::Tensor& got, const torch::Tensor& expected) {
-  return ((got.to(torch::kFloat64) - expected).norm() / expected.norm()).item<double>();
+using test_support::gamma_n;
+using test_support::unit_roundoff;
+using test_support::within_bound;
+
+// Bound on |fl(alpha·op(a)·op(b) + beta·c0) − exact| element-wise for a product computed in
+// the dtype with unit round-off u: k products summed, the scaling and the addition (k + 2
+// roundings per term), relative to the same expression in absolute values.
+torch::Tensor gemm_bound(const torch::Tensor& a, bool ta, const torch::Tensor& b, bool tb,
+                         const torch::Tensor& c0, double alpha, double beta, double u) {
+  const int64_t k = ta ? a.size(0) : a.size(1);
+  return gamma_n(k + 2, u) *
+         reference(a.abs(), ta, b.abs(), tb, c0.abs(), std::abs(alpha), std::abs(beta));
+}
+
+// The float32 library product against the float64 reference: the float32 bound plus the
+// float64 reference's own.
+torch::Tensor float32_bound(const torch::Tensor& a, bool ta, const torch::Tensor& b, bool tb,
+                            const torch::Tensor& c0, double alpha, double beta) {
+  return gemm_bound(a, ta, b, tb, c0, alpha, beta, unit_roundoff(torch::kFloat32)) +
+         gemm_bound(a, ta, b, tb, c0, alpha, beta, unit_roundoff(torch::kFloat64));
 }
 
 TEST(Gemm, EveryBackendMatchesTheFloat64ProductForEveryTransposeAndLayout) {
@@ -43,7 +61,8 @@ TEST(Gemm, EveryBackendMatchesTheFloat64ProductForEveryTransposeAndLayout) {
         for (auto backend : {GemmBackend::kAten, GemmBackend::kOneDnn, GemmBackend::kAuto}) {
           auto c = c0.clone();
           gemm(a, ta, b, tb, c, 0.5f, 2.0f, backend);
-          EXPECT_LT(relative_error(c, reference(a, ta, b, tb, c0, 0.5, 2.0)), 1e-5)
+          EXPECT_TRUE(within_bound(c, reference(a, ta, b, tb, c0, 0.5, 2.0),
+                                   float32_bound(a, ta, b, tb, c0, 0.5, 2.0)))
               << "ta " << ta << " tb " << tb << " view " << view;
         }
       }
@@ -57,7 +76,9 @@ TEST(Gemm, WritesIntoAViewWithAWiderLeadingDimensionAndLeavesTheRestAlone) {
   auto big = torch::full({64, 80}, 7.0f);
   auto c = big.narrow(1, 10, 48);  // leading dimension 80
   gemm(a, false, b, false, c, 1.0f, 0.0f, GemmBackend::kOneDnn);
-  EXPECT_LT(relative_error(c, reference(a, false, b, false, torch::zeros({64, 48}), 1, 0)), 1e-5);
+  const auto zero = torch::zeros({64, 48});
+  EXPECT_TRUE(within_bound(c, reference(a, false, b, false, zero, 1, 0),
+                           float32_bound(a, false, b, false, zero, 1, 0)));
   EXPECT_TRUE(big.narrow(1, 0, 10).eq(7.0f).all().item<bool>());
   EXPECT_TRUE(big.narrow(1, 58, 22).eq(7.0f).all().item<bool>());
 }
@@ -76,10 +97,16 @@ TEST(Gemm, Float64TinyAndEmptyProductsAreRight) {
   auto a = torch::randn({40, 50}, torch::kFloat64), b = torch::randn({50, 30}, torch::kFloat64);
   auto c = torch::empty({40, 30}, torch::kFloat64);
   gemm(a, false, b, false, c, 1.0f, 0.0f, GemmBackend::kOneDnn);
-  EXPECT_LT(relative_error(c, a.mm(b)), 1e-13);
+  // Two float64 computations of a·b (ATen's path and at::mm).
+  const auto zero64 = torch::zeros({40, 30}, torch::kFloat64);
+  EXPECT_TRUE(within_bound(
+      c, a.mm(b),
+      2 * gemm_bound(a, false, b, false, zero64, 1, 0, unit_roundoff(torch::kFloat64))));
   auto ts = torch::randn({4, 3}), bs = torch::randn({3, 2}), cs = torch::empty({4, 2});
   gemm(ts, false, bs, false, cs, 1.0f, 0.0f, GemmBackend::kOneDnn);
-  EXPECT_LT(relative_error(cs, reference(ts, false, bs, false, torch::zeros({4, 2}), 1, 0)), 1e-6);
+  const auto zero_s = torch::zeros({4, 2});
+  EXPECT_TRUE(within_bound(cs, reference(ts, false, bs, false, zero_s, 1, 0),
+                           float32_bound(ts, false, bs, false, zero_s, 1, 0)));
   auto e = torch::randn({5, 0}), f = torch::randn({0, 6}), g = torch::full({5, 6}, 3.0f);
   gemm(e, false, f, false, g, 1.0f, 0.5f, GemmBackend::kOneDnn);
   EXPECT_TRUE(g.eq(1.5f).all().item<bool>());

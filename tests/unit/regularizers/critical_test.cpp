@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "critnet/core/error.h"
+#include "support/error_bounds.h"
 
 namespace critnet::reg {
 namespace {
@@ -56,6 +57,71 @@ double max_abs(const torch::Tensor& t) {
   return t.abs().max().item<double>();
 }
 
+using test_support::gamma_n;
+using test_support::unit_roundoff;
+using test_support::within_bound;
+const double kU = unit_roundoff(torch::kFloat64);
+
+// Error bounds of one float64 computation of R = ‖P‖²_F and of ∇_V R, whichever products,
+// Gram side and order compute them (the fast kernels, the naive matrix powers, autograd).
+// With U = V (side in) or Vᵀ [m, n] and B = |U|ᵀ|U| [n, n], every computed power of a·w is a
+// chain of at most 2d factors |U| (inner lengths m and n) and is within γ_{d(m+n)+2d+2} of
+// its exact value relative to the same chain of absolute values, so |P̂ - P| ≤ γ_N·Pabs with
+// Pabs = Σ_j |c_j a^j| B^j (paper-eq33: I + |a|B + 2a²B², as diag(B) ≤ B); then
+// |R̂ - R| ≤ (2γ_N + γ_N² + γ_{n²}(1 + γ_N)²)‖Pabs‖²_F. The gradient 4 U·(a p p')(w) is a
+// chain of at most 2(2d - 1) + 1 factors: |Δ∇| ≤ γ_N'·4|U|·Pabs·Rabs, Rabs the absolute
+// derivative polynomial. (B f(|U|ᵀ|U|) = f(|U||U|ᵀ) B: the small-side kernels have the same
+// bounds.) L1 and L2: a sum of numel terms, and gradients with no rounding beyond 2v.
+struct PenaltyBounds {
+  double value;
+  torch::Tensor grad;
+};
+// `rounded_input`: V itself was rounded to the computing dtype (one rounding per factor).
+PenaltyBounds penalty_bounds(const torch::Tensor& v, const PenaltyOptions& options, double u = kU,
+                             bool rounded_input = false) {
+  const torch::Tensor va = v.abs().to(torch::kFloat64);
+  if (options.preset() == Preset::kL1 || options.preset() == Preset::kL2) {
+    const torch::Tensor terms = options.preset() == Preset::kL1 ? va : va.square();
+    const int64_t r = rounded_input ? 2 : 0;
+    return {gamma_n(v.numel() + r, u) * terms.sum().item<double>(), gamma_n(1 + r, u) * 2 * va};
+  }
+  const bool in = options.gram_side() == GramSide::kIn;
+  const torch::Tensor ua = in ? va : va.t();
+  const int64_t m = ua.size(0), n = ua.size(1);
+  const torch::Tensor b = ua.t().mm(ua), eye = torch::eye(n, torch::kFloat64);
+  const double a = std::abs(coupling_scale(v, options));
+  torch::Tensor pabs, rabs;
+  int64_t d;
+  if (options.preset() == Preset::kPaperEq33) {
+    d = 2;
+    pabs = eye + a * b + 2 * a * a * b.mm(b);
+    rabs = a * eye + 4 * a * a * b;  // (1 + a w + 2a² w²)' as in the polynomial case
+  } else {
+    const std::vector<double> c = polynomial_coefficients(options);
+    d = static_cast<int64_t>(c.size()) - 1;
+    pabs = torch::zeros({n, n}, torch::kFloat64);
+    rabs = torch::zeros({n, n}, torch::kFloat64);
+    torch::Tensor power = eye;
+    double scale = 1.0;
+    for (int64_t j = 0; j <= d; ++j) {
+      pabs = pabs + std::abs(c[j]) * scale * power;
+      if (j < d) rabs = rabs + static_cast<double>(j + 1) * std::abs(c[j + 1]) * scale * a * power;
+      power = power.mm(b);
+      scale *= a;
+    }
+  }
+  const int64_t r = rounded_input ? 1 : 0;
+  const double g_p = gamma_n(d * (m + n) + 2 * d + 2 + 2 * d * r, u);
+  const double g_r = gamma_n((2 * d + 1) * (m + n) + 4 * d + 4 + 4 * d * r, u);
+  const double p2 = pabs.square().sum().item<double>();
+  const double value = (2 * g_p + g_p * g_p + gamma_n(n * n + 1, u) * (1 + g_p) * (1 + g_p)) * p2;
+  // eq33's gradient has the two orders P·w and w·P: both products.
+  const torch::Tensor chain =
+      options.preset() == Preset::kPaperEq33 ? pabs.mm(rabs) + rabs.mm(pabs) : pabs.mm(rabs);
+  const torch::Tensor grad_u = 4 * g_r * ua.mm(chain);  // [m, n]
+  return {value, in ? grad_u : grad_u.t()};
+}
+
 TEST(CriticalPenalty, FastMatchesNaiveForEveryPresetSideShapeAndConvention) {
   torch::manual_seed(7);
   const std::vector<std::vector<int64_t>> shapes = {{5, 9}, {9, 5}, {6, 6}};  // wide, tall, square
@@ -78,9 +144,10 @@ TEST(CriticalPenalty, FastMatchesNaiveForEveryPresetSideShapeAndConvention) {
                 value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
             auto [naive, naive_grad] = value_and_grad(
                 v, [&](const torch::Tensor& x) { return penalty_naive(x, options); });
-            EXPECT_NEAR(fast, naive, 1e-10 * std::abs(naive));
-            EXPECT_LE(max_abs(fast_grad - naive_grad),
-                      1e-10 * std::max(max_abs(naive_grad), 1e-300))
+            // Two computations: each within its bound of the exact value.
+            const PenaltyBounds bound = penalty_bounds(v, options);
+            EXPECT_NEAR(fast, naive, 2 * bound.value);
+            EXPECT_TRUE(within_bound(fast_grad, naive_grad, 2 * bound.grad))
                 << "fast grad\n"
                 << fast_grad << "\nnaive grad\n"
                 << naive_grad;
@@ -88,7 +155,7 @@ TEST(CriticalPenalty, FastMatchesNaiveForEveryPresetSideShapeAndConvention) {
             torch::NoGradGuard no_grad;
             torch::Tensor plain = penalty(v, options);
             EXPECT_FALSE(plain.requires_grad());
-            EXPECT_NEAR(plain.item<double>(), naive, 1e-10 * std::abs(naive));
+            EXPECT_NEAR(plain.item<double>(), naive, 2 * bound.value);
           }
         }
       }
@@ -103,7 +170,11 @@ TEST(CriticalPenalty, BackwardScalesWithTheOutputGradientAndAccumulates) {
   auto [r, grad] = value_and_grad(v, [&](const torch::Tensor& x) { return penalty(x, options); });
   torch::Tensor x = v.clone().requires_grad_(true);
   (3.0 * penalty(x, options) + (x * x).sum()).backward();
-  EXPECT_LE(max_abs(x.grad() - (3.0 * grad + 2.0 * v)), 1e-12 * max_abs(x.grad()));
+  // Both gradients are computations of 3∇R + 2v: twice the bound of 3∇R, and the scaling
+  // and accumulation (3 roundings) on both sides.
+  const torch::Tensor bound =
+      6 * penalty_bounds(v, options).grad + 2 * gamma_n(3, kU) * (3 * grad.abs() + 2 * v.abs());
+  EXPECT_TRUE(within_bound(x.grad(), 3.0 * grad + 2.0 * v, bound));
 }
 
 TEST(CriticalPenalty, NoneIsZero) {
@@ -307,7 +378,10 @@ TEST(CriticalPenalty, Float32AgreesWithFloat64) {
   torch::Tensor v = torch::randn({40, 100}, torch::kFloat64) * 0.05;
   const double r64 = penalty(v, options).item<double>();
   const double r32 = penalty(v.to(torch::kFloat32), options).item<double>();
-  EXPECT_NEAR(r32, r64, 1e-5 * r64);
+  // The float32 computation's bound (u = 2⁻²⁴, V rounded to float32 first) plus the float64
+  // one.
+  const PenaltyBounds b32 = penalty_bounds(v, options, unit_roundoff(torch::kFloat32), true);
+  EXPECT_NEAR(r32, r64, b32.value + penalty_bounds(v, options).value);
 }
 
 // The trainer's in-place path gives the value and adds scale times the gradient of penalty()
@@ -331,9 +405,23 @@ TEST(CriticalPenalty, AddGradientMatchesAutogradForEveryPresetAndEstimator) {
                                    std::to_string(probes) + " shape " + std::to_string(shape[0]) +
                                    "x" + std::to_string(shape[1]);
           EXPECT_FALSE(got.requires_grad()) << what;
-          EXPECT_NEAR(got.item<double>(), value, 1e-12 * std::max(1.0, std::abs(value))) << what;
-          EXPECT_LE(max_abs(into - start - 2.5 * grad), 1e-11 * std::max(1.0, max_abs(grad)))
-              << what;
+          if (probes == 0) {
+            // The exact kernels: two computations each within the bound, the accumulation
+            // into `start` 3 roundings more.
+            const PenaltyBounds bound = penalty_bounds(v, options);
+            EXPECT_NEAR(got.item<double>(), value, 2 * bound.value) << what;
+            EXPECT_TRUE(within_bound(
+                into, start + 2.5 * grad,
+                5 * bound.grad + 2 * gamma_n(3, kU) * (start.abs() + 2.5 * grad.abs())))
+                << what;
+          } else {
+            // The stochastic estimator with the same probes runs the same kernel calls; only
+            // the final product's scale and accumulation differ (3 roundings each side).
+            EXPECT_NEAR(got.item<double>(), value, 2 * gamma_n(3, kU) * std::abs(value)) << what;
+            EXPECT_TRUE(within_bound(into, start + 2.5 * grad,
+                                     2 * gamma_n(3, kU) * (start.abs() + 2.5 * grad.abs())))
+                << what;
+          }
         }
       }
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "critnet/core/error.h"
+#include "support/error_bounds.h"
 
 using critnet::reg::GramSide;
 using critnet::reg::NConvention;
@@ -13,6 +14,11 @@ using critnet::rg::ClassifyOptions;
 using critnet::rg::CouplingOptions;
 using critnet::rg::ModeClass;
 using critnet::rg::Phase;
+using critnet::test_support::eigenvalue_bound;
+using critnet::test_support::gamma_n;
+using critnet::test_support::matmul_bound;
+using critnet::test_support::unit_roundoff;
+using critnet::test_support::within_bound;
 using ::testing::HasSubstr;
 
 namespace {
@@ -37,8 +43,10 @@ TEST(RgCouplings, UnitCountConventions) {
 }
 
 // r of eq. 13 in the eigenbasis equals the spectrum of the matrix r = a(w - a w²); u's mode
-// components have the norm of u; the structural zeros come first. Tolerance 1e-10.
+// components have the norm of u; the structural zeros come first. Tolerances: the error bounds
+// of the two computations (Gram products, eigensolvers, the scalar maps), float64.
 TEST(RgCouplings, EigenbasisMatchesMatrixForm) {
+  const double u = unit_roundoff(torch::kFloat64);
   torch::manual_seed(1);
   const auto v = torch::randn({4, 7}, torch::kFloat64);  // in = 7 > out = 4
   for (auto side : {GramSide::kIn, GramSide::kOut}) {
@@ -50,28 +58,77 @@ TEST(RgCouplings, EigenbasisMatchesMatrixForm) {
     EXPECT_EQ(c.structural_zeros, side == GramSide::kIn ? 3 : 0);
     EXPECT_DOUBLE_EQ(c.a, 3.0 / 7.0);
     EXPECT_DOUBLE_EQ(c.g, c.a);
+    // A: w = Aᵀ A; couplings() diagonalises the small Gram matrix G [k, k] (k = 4 both ways).
+    const auto a_mat = side == GramSide::kIn ? v : v.t();
+    const auto small = a_mat.size(0) < a_mat.size(1) ? a_mat : a_mat.t();  // G = small·smallᵀ
+    const auto g_small = small.mm(small.t());
+    const int64_t k = g_small.size(0), nw = w.size(0);
+    const double a = c.a;
+    // λ̂ of G: the product's error (‖·‖_F of its element-wise bound) plus the eigensolver's.
+    const double e_lambda = matmul_bound(small, small.t(), u).norm().item<double>() +
+                            eigenvalue_bound(k, g_small.norm().item<double>(), u);
+    const double x_max = c.x.abs().max().item<double>();
+    // r = x(1 - x), x = aλ: the λ error through dr/dλ = a(1 - 2x), and 3 roundings.
+    const double e_r_modes = a * (1 + 2 * (x_max + a * e_lambda)) * e_lambda +
+                             a * a * e_lambda * e_lambda + gamma_n(3, u) * (x_max + x_max * x_max);
+    // m.r = a(w - a w·w): the errors of w and of w·w, 3 roundings, then its eigensolver.
+    const double e_w = matmul_bound(a_mat.t(), a_mat, u).norm().item<double>();
+    const auto w2 = w.mm(w);
+    const double e_w2 =
+        matmul_bound(w, w, u).norm().item<double>() + 2 * w.norm().item<double>() * e_w + e_w * e_w;
+    const double e_r_matrix = a * e_w + a * a * e_w2 +
+                              gamma_n(3, u) * a * (w.abs() + a * w2.abs()).norm().item<double>() +
+                              eigenvalue_bound(nw, m.r.norm().item<double>(), u);
     const auto r_spec = torch::linalg::eigvalsh(m.r, "L");
-    // eigvalsh sorts r, our modes are sorted by λ: compare sorted.
+    // eigvalsh sorts r, our modes are sorted by λ: compare sorted (sorting moves no value
+    // further than the largest perturbation).
     const auto r_sorted = std::get<0>(c.r.sort());
-    EXPECT_LT((r_sorted - r_spec).abs().max().item<double>(), 1e-10);
-    EXPECT_LT((c.u_sites - m.u).abs().max().item<double>(), 1e-10);
-    EXPECT_NEAR(c.u_modes.norm().item<double>(), m.u.norm().item<double>(), 1e-10);
-    // Nondegenerate modes: |ũ_i| = |e_i · u| from the full eigendecomposition.
+    EXPECT_TRUE(within_bound(r_sorted, r_spec, e_r_modes + e_r_matrix));
+    // u = aβh Aᵀ(A 1) both ways (two products and a sum, rows + cols + 2 roundings per term).
+    const double ubh = a * 3.0 * 0.7;
+    const auto u_abs =
+        ubh * a_mat.abs().t().mv(a_mat.abs().mv(torch::ones({a_mat.size(1)}, torch::kFloat64)));
+    const double gamma_u = gamma_n(a_mat.size(0) + a_mat.size(1) + 2, u);
+    EXPECT_TRUE(within_bound(c.u_sites, m.u, 2 * gamma_u * u_abs));
+    // ‖ũ‖² = (aβh)² bᵀ Ĝ b with b = A 1 (Aᵀ) and Ĝ what the eigensolver diagonalised (G plus
+    // its product and backward errors, plus the loss of orthogonality of the eigenvectors).
+    const double b2 = (ubh * a_mat.abs().mv(torch::ones({a_mat.size(1)}, torch::kFloat64)))
+                          .square()
+                          .sum()
+                          .item<double>();
+    const double norm_u = m.u.norm().item<double>();
+    const double e_norm2 = (e_lambda + eigenvalue_bound(k, g_small.norm().item<double>(), u)) * b2 +
+                           4 * gamma_u * u_abs.square().sum().item<double>();
+    EXPECT_NEAR(c.u_modes.norm().item<double>(), norm_u, e_norm2 / norm_u);
+    // Nondegenerate modes: |ũ_i| = |e_i · u| from the full eigendecomposition of w. The two
+    // computed eigenvectors each lie within sin θ ≤ eigenvector_bound of the exact one.
     auto [evals, evecs] = torch::linalg::eigh(w, "L");
     const auto u_full = torch::mv(evecs.t(), m.u).abs();
-    const int64_t k = c.dimension - c.structural_zeros;
-    EXPECT_LT((u_full.slice(0, c.structural_zeros) - c.u_modes.slice(0, c.structural_zeros).abs())
-                  .abs()
-                  .max()
-                  .item<double>(),
-              1e-9);
-    EXPECT_LT((evals.slice(0, c.structural_zeros) - c.lambda.slice(0, c.structural_zeros))
-                  .abs()
-                  .max()
-                  .item<double>(),
-              1e-10);
+    const int64_t z = c.structural_zeros;
+    const auto lam = evals.slice(0, z);
+    // Gaps of the non-zero modes: to the nearest other eigenvalue (the zeros included).
+    const auto all = torch::cat({torch::zeros({z}, torch::kFloat64), lam});
+    auto gap = torch::full({k}, 1e300, torch::kFloat64);
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t j = 0; j < all.size(0); ++j) {
+        if (j == z + i) continue;
+        gap[i] = std::min(gap[i].item<double>(),
+                          std::abs(all[j].item<double>() - lam[i].item<double>()));
+      }
+    }
+    const double e_w_total = e_w + eigenvalue_bound(nw, w.norm().item<double>(), u);
+    const double e_g_total = e_lambda;
+    // |ê·u − e·u| ≤ √2 sin θ ‖u‖ per side, u's own error, and the dot products' roundings; the
+    // small side's ũ_i also carries sqrt(λ̂) and the product A 1 (bounded through ‖u‖/λ).
+    const auto angle = (e_w_total + e_g_total) / (gap - e_w_total - e_g_total);
+    const auto bound_modes = std::sqrt(2.0) * angle * (norm_u + 2 * gamma_u * u_abs.norm()) +
+                             2 * gamma_u * u_abs.norm() + gamma_n(nw + 2, u) * 2 * norm_u +
+                             e_lambda / lam * norm_u;
+    EXPECT_TRUE(within_bound(u_full.slice(0, z), c.u_modes.slice(0, z).abs(), bound_modes));
+    EXPECT_TRUE(within_bound(evals.slice(0, z), c.lambda.slice(0, z), e_w_total + e_lambda));
     EXPECT_EQ(k, 4);
-    EXPECT_LT((c.r - c.x * (1 - c.x)).abs().max().item<double>(), 1e-15);
+    // r = x(1 - x) elementwise from the same x: 2 roundings.
+    EXPECT_TRUE(within_bound(c.r, c.x * (1 - c.x), gamma_n(2, u) * (c.x.abs() + c.x.square())));
   }
 }
 
@@ -149,7 +206,12 @@ TEST(RgCouplings, OrthogonalWeightIsCriticalAtBetaN) {
   auto q = std::get<0>(torch::linalg::qr(torch::randn({6, 6}, torch::kFloat64), "reduced"));
   const auto an = critnet::rg::analyse_layer(q, CouplingOptions().beta(6.0));  // a w = I
   EXPECT_EQ(an.phase, Phase::kCwCritical);
-  EXPECT_LT(an.distance_min, 1e-12);
+  // |x − 1| for x = λ(qᵀq): q's loss of orthogonality (Householder QR, ‖q̂ᵀq̂ − I‖_F ≤
+  // √n·γ_{4n²}, Higham §19.3), the product qᵀq and the eigensolver.
+  const double u = unit_roundoff(torch::kFloat64);
+  EXPECT_LT(an.distance_min, std::sqrt(6.0) * gamma_n(4 * 36, u) +
+                                 matmul_bound(q.t(), q, u).norm().item<double>() +
+                                 eigenvalue_bound(6, q.t().mm(q).norm().item<double>(), u));
   EXPECT_EQ(an.class_counts[static_cast<int>(ModeClass::kCritical)], 6);
   const auto zero = critnet::rg::analyse_layer(torch::zeros({3, 4}), CouplingOptions());
   EXPECT_EQ(zero.phase, Phase::kTrivialHighT);

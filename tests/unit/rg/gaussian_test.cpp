@@ -6,12 +6,16 @@
 #include <cmath>
 
 #include "critnet/core/error.h"
+#include "support/error_bounds.h"
 
 using critnet::rg::GaussianOptions;
 using ::testing::HasSubstr;
 
 namespace {
 constexpr double kPi = 3.14159265358979323846;
+using critnet::test_support::gamma_n;
+using critnet::test_support::unit_roundoff;
+const double kU = unit_roundoff(torch::kFloat64);
 
 // (r - g Δ) G with the lattice Laplacian, by rolls along every axis.
 torch::Tensor apply_operator(const torch::Tensor& field, double r, double g) {
@@ -21,34 +25,79 @@ torch::Tensor apply_operator(const torch::Tensor& field, double r, double g) {
   }
   return out;
 }
+
+// Roundings along one term's path through an inverse FFT of length L: any mixed-radix FFT
+// (pocketfft's radix 2-5, 7, 11 and generic passes) regroups the DFT sum, so each term goes
+// through at most L - 1 additions and L complex twiddle products (4 roundings each, the
+// twiddle's own error included).
+int64_t fft_roundings(int64_t L) {
+  return 5 * L;
+}
+
+// The exact spectrum S(q) = 1/(r + g q̂²) over the whole lattice (zero mode removed at r = 0),
+// in float64: (1/L^d) Σ_q |S(q)| bounds every |G(x)| term by term.
+double spectrum_mean(int64_t d, int64_t L, double r, double g) {
+  const auto n = torch::arange(L, torch::kFloat64);
+  torch::Tensor q2 = torch::zeros({1}, torch::kFloat64);
+  for (int64_t mu = 0; mu < d; ++mu) {
+    q2 = (q2.unsqueeze(1) + 4.0 * torch::sin(kPi * n / L).pow(2).unsqueeze(0)).reshape({-1});
+  }
+  torch::Tensor s = 1.0 / (r + g * q2);
+  if (r == 0.0) s[0] = 0.0;
+  return s.abs().mean().item<double>();
+}
 }  // namespace
 
-// The FFT field solves (r - gΔ) G = δ (r > 0) and -gΔ G = δ - 1/L^d (r = 0), to 1e-12.
+// The FFT field solves (r - gΔ) G = δ (r > 0) and -gΔ G = δ - 1/L^d (r = 0), within the
+// error bound of the FFT and of the spectrum (float64).
 TEST(RgGaussian, FieldSolvesLatticeEquation) {
+  const double g = 1.3;
   for (int64_t d : {1, 2, 3}) {
     for (double r : {0.0, 0.37}) {
       const int64_t L = d == 3 ? 12 : 17;
-      const auto o = GaussianOptions().dim(d).size(L).r(r).g(1.3);
+      const auto o = GaussianOptions().dim(d).size(L).r(r).g(g);
       const auto field = critnet::rg::two_point_lattice(o);
       ASSERT_EQ(field.dim(), d);
       auto expected = torch::zeros_like(field);
       expected.view({-1})[0] = 1.0;
       if (r == 0.0) expected = expected - 1.0 / std::pow(static_cast<double>(L), d);
-      EXPECT_LT((apply_operator(field, r, 1.3) - expected).abs().max().item<double>(), 1e-12)
+      // The FFT's error in G, amplified by the operator (norm ≤ r + 4dg); each S(q) carries a
+      // relative error of 2d + 8 roundings (sin, square, sums, product, division), which the
+      // operator maps back to at most that, summed over the modes; the operator's own
+      // 3d + 1 roundings.
+      const double s_mean = spectrum_mean(d, L, r, g);
+      const double op = r + 4 * d * g;
+      const double e_field = gamma_n(d * fft_roundings(L) + 1, kU) * s_mean;
+      const double bound = op * e_field + gamma_n(2 * d + 8, kU) +
+                           gamma_n(3 * d + 1, kU) * op * field.abs().max().item<double>();
+      EXPECT_LT((apply_operator(field, r, g) - expected).abs().max().item<double>(), bound)
           << "d " << d << " r " << r;
-      if (r == 0.0) EXPECT_LT(std::abs(field.sum().item<double>()), 1e-10);  // no zero mode
+      // No zero mode: the sum of L^d values each within e_field of exact ones summing to 0.
+      const double sites = std::pow(static_cast<double>(L), d);
+      if (r == 0.0)
+        EXPECT_LT(std::abs(field.sum().item<double>()),
+                  sites * e_field +
+                      gamma_n(static_cast<int64_t>(sites), kU) * field.abs().sum().item<double>());
     }
   }
 }
 
-// The axis profile (transverse mean + 1-d inverse FFT) equals the whole-lattice FFT, 1e-13.
+// The axis profile (transverse mean + 1-d inverse FFT) equals the whole-lattice FFT, within
+// the sum of both error bounds.
 TEST(RgGaussian, AxisProfileMatchesWholeLattice) {
+  const int64_t L = 24;
   for (int64_t d : {1, 2, 3}) {
     for (double r : {0.0, 0.3}) {
-      const auto o = GaussianOptions().dim(d).size(24).r(r).g(0.9);
+      const auto o = GaussianOptions().dim(d).size(L).r(r).g(0.9);
       torch::Tensor axis = critnet::rg::two_point_lattice(o);
       while (axis.dim() > 1) axis = axis.select(axis.dim() - 1, 0);
-      EXPECT_LT((critnet::rg::two_point_axis_values(o) - axis).abs().max().item<double>(), 1e-13)
+      // Whole lattice: d FFT passes. Axis: a mean of L^{d-1} positive terms, then one pass.
+      // Both: the spectrum's 2d + 8 roundings and the normalisation.
+      const int64_t transverse = static_cast<int64_t>(std::pow(static_cast<double>(L), d - 1));
+      const double bound = (gamma_n(d * fft_roundings(L) + 2 * d + 10, kU) +
+                            gamma_n(fft_roundings(L) + transverse + 2 * d + 10, kU)) *
+                           spectrum_mean(d, L, r, 0.9);
+      EXPECT_LT((critnet::rg::two_point_axis_values(o) - axis).abs().max().item<double>(), bound)
           << "d " << d << " r " << r;
     }
   }
