@@ -9,11 +9,11 @@
 #include <string>
 
 #include "commands/command.h"
-#include "openblas_kernels.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
 #include "critnet/core/version.h"
+#include "openblas_kernels.h"
 
 namespace {
 // Exit codes (docs/cli.md).

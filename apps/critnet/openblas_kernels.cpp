@@ -18,8 +18,7 @@ void use_best_openblas_kernels(char** argv) {
   const std::string core = openblas_coretype_to_set(cpu_kernels());
   if (core.empty()) return;
   // The re-executed process finds OPENBLAS_CORETYPE set and so never comes back here.
-  if (setenv("OPENBLAS_CORETYPE", core.c_str(), 1) != 0 || setenv(kReexecMark, "1", 1) != 0)
-    return;
+  if (setenv("OPENBLAS_CORETYPE", core.c_str(), 1) != 0 || setenv(kReexecMark, "1", 1) != 0) return;
   std::fflush(nullptr);
   execv("/proc/self/exe", argv);
   // No exec (no /proc): go on with the generic kernels; commands that compute warn.

@@ -75,7 +75,8 @@ CpuKernels cpu_kernels() {
   k.openblas_core = openblas_string("openblas_get_corename");
   // openblas_get_config() ends with a space on some builds.
   k.openblas_config = openblas_string("openblas_get_config");
-  while (!k.openblas_config.empty() && k.openblas_config.back() == ' ') k.openblas_config.pop_back();
+  while (!k.openblas_config.empty() && k.openblas_config.back() == ' ')
+    k.openblas_config.pop_back();
   k.openblas_best_core = best_core_for(k.cpu_isa);
   const char* env = std::getenv("OPENBLAS_CORETYPE");
   k.openblas_coretype_env = env == nullptr ? "" : env;

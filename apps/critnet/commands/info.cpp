@@ -27,8 +27,9 @@ void run_info(const InfoArgs& args) {
     fmt::print("libtorch  {}\n", info.torch_version);
     fmt::print("blas      {} ({})\n", info.blas_kind,
                info.blas_path.empty() ? "not found" : info.blas_path);
-    fmt::print("gemm      {}{}\n", info.gemm,
-               info.kernels.onednn_isa.empty() ? "" : " (oneDNN ISA " + info.kernels.onednn_isa + ")");
+    fmt::print(
+        "gemm      {}{}\n", info.gemm,
+        info.kernels.onednn_isa.empty() ? "" : " (oneDNN ISA " + info.kernels.onednn_isa + ")");
     fmt::print("cpu       {}\n", info.kernels.cpu_isa);
     if (!info.kernels.openblas_core.empty()) {
       fmt::print("openblas  {} kernels{}{}\n", info.kernels.openblas_core,

@@ -34,8 +34,7 @@ nn::Mlp small_net(nn::Activation activation = nn::Activation::kRelu) {
 // forward run batch by batch: with the probe's batch size the probe and this see the same
 // float32 activations (a float32 forward of another batch shape may take another kernel and
 // round differently), so the comparisons below bound the float64 statistics alone.
-std::vector<torch::Tensor> all_activations(nn::Mlp& net, const torch::Tensor& x,
-                                           int64_t batch) {
+std::vector<torch::Tensor> all_activations(nn::Mlp& net, const torch::Tensor& x, int64_t batch) {
   torch::NoGradGuard no_grad;
   std::vector<std::vector<torch::Tensor>> parts;
   for (int64_t s = 0; s < x.size(0); s += batch) {
@@ -125,7 +124,8 @@ TEST_F(ProbeBruteForce, MeansCovarianceAndTwoPointFunction) {
   Probe probe(net, options);
   for (int64_t s = 0; s < 97; s += 13) {
     std::vector<torch::Tensor> batch;
-    for (const torch::Tensor& h : acts) batch.push_back(h.slice(0, s, std::min<int64_t>(s + 13, 97)));
+    for (const torch::Tensor& h : acts)
+      batch.push_back(h.slice(0, s, std::min<int64_t>(s + 13, 97)));
     probe.observe_activations(batch);
   }
   // Both sides compute in float64 from the same activations, in other orders: a result is

@@ -51,8 +51,8 @@ TEST(ThinProducts, MatchMatrixProductsForEveryShapeClassAndDtype) {
         // on each side.
         const torch::Tensor bound =
             2.0 * gamma_n(m + 2, u) *
-            (c.abs().to(torch::kFloat64) + 0.7 * yt.t().abs().to(torch::kFloat64).mm(
-                                                     zt.abs().to(torch::kFloat64)));
+            (c.abs().to(torch::kFloat64) +
+             0.7 * yt.t().abs().to(torch::kFloat64).mm(zt.abs().to(torch::kFloat64)));
         EXPECT_TRUE(within_bound(updated, c - 0.7 * yt.t().mm(zt), bound))
             << "C + a Yt Z, shape " << shape[0] << "x" << shape[1] << ", m " << m;
       }
@@ -85,8 +85,8 @@ TEST(ThinProducts, NonContiguousInputsFallBackAndBadShapesThrow) {
   EXPECT_THROW(transposed_times_thin(v, torch::randn({3, 29}, torch::kFloat64)), c10::Error);
   torch::Tensor c = torch::randn({20, 30}, torch::kFloat64).t();  // [30, 20], not contiguous
   const torch::Tensor expected = c + 2.0 * yt.t().mm(zt);
-  const torch::Tensor bound =
-      2.0 * gamma_n(3 + 2, unit_roundoff(torch::kFloat64)) * (c.abs() + 2.0 * yt.t().abs().mm(zt.abs()));
+  const torch::Tensor bound = 2.0 * gamma_n(3 + 2, unit_roundoff(torch::kFloat64)) *
+                              (c.abs() + 2.0 * yt.t().abs().mm(zt.abs()));
   add_thin_outer(c, yt, zt, 2.0);
   EXPECT_TRUE(within_bound(c, expected, bound));
   EXPECT_THROW(add_thin_outer(c, zt, yt, 1.0), c10::Error);
