@@ -60,12 +60,40 @@ class AutogradReference {
     return torch::cat(ps);
   }
   nn::Mlp& model() { return model_; }
+  torch::optim::Adam& adam() { return adam_; }
 
  private:
   nn::Mlp model_;
   train::DeviceStepOptions options_;
   torch::optim::Adam adam_;
 };
+
+/// Makes `to`'s parameters and Adam moments those of `from` (both Adams over their models'
+/// parameters, in order; moments copied where `from` has them), so that the next step of
+/// each starts from one state.
+inline void copy_step_state(nn::Mlp& from, torch::optim::Adam& from_adam, nn::Mlp& to,
+                            torch::optim::Adam& to_adam) {
+  torch::NoGradGuard no_grad;
+  auto pf = from->parameters();
+  auto pt = to->parameters();
+  for (size_t i = 0; i < pf.size(); ++i) {
+    pt[i].copy_(pf[i]);
+    const auto key_from = c10::guts::to_string(pf[i].unsafeGetTensorImpl());
+    const auto key_to = c10::guts::to_string(pt[i].unsafeGetTensorImpl());
+    if (from_adam.state().count(key_from) == 0 || to_adam.state().count(key_to) == 0) continue;
+    auto& sf = static_cast<torch::optim::AdamParamState&>(*from_adam.state().at(key_from));
+    auto& st = static_cast<torch::optim::AdamParamState&>(*to_adam.state().at(key_to));
+    st.exp_avg().copy_(sf.exp_avg());
+    st.exp_avg_sq().copy_(sf.exp_avg_sq());
+  }
+}
+
+/// The parameters' gradients of a model, flat, float64.
+inline torch::Tensor flat_grads(const nn::Mlp& m) {
+  std::vector<torch::Tensor> gs;
+  for (const auto& p : m->parameters()) gs.push_back(p.grad().detach().reshape({-1}));
+  return torch::cat(gs).to(torch::kFloat64);
+}
 
 /// Relative max-norm distance ‖a - b‖∞ / max(‖b‖∞, 1e-30), both moved to the CPU in float64.
 inline double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
