@@ -58,7 +58,8 @@ json_field() { "$python" -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[k]
 print(d)' "$1"; }
 if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  best_core=$(CRITNET_OPENBLAS_CORETYPE=keep "$critnet" info --json | json_field kernels.openblas_best_core)
+  best_core=$(CRITNET_OPENBLAS_CORETYPE=keep "$critnet" info --json 2>/dev/null |
+    json_field kernels.openblas_best_core)
   [ -n "$best_core" ] && export OPENBLAS_CORETYPE=$best_core
 fi
 "$critnet" info --json >"$tmp/critnet_info.json"

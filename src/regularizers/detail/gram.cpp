@@ -21,29 +21,50 @@ namespace {
 
 #if CRITNET_WITH_CBLAS
 
-// Cuts the rows of an upper triangle [n, n] into strips of equal area, one per thread, and
-// runs fn(i0, i1) on each from at::parallel_for: strip t starts at row n·(1 - sqrt(1 - t/T)).
-// Inside at::parallel_for the BLAS (OpenBLAS's OpenMP build) runs each call on its own thread.
-// V Vᵀ of the paper's first layer [600, 3072] on 2 threads: 7.7 ms in strips, ~8.2 ms by
-// OpenBLAS's own threaded syrk, 13.4 ms by at::mm (docs/performance.md). One strip (fn(0, n)
-// on the calling thread) when `work` (multiply-adds) is small.
+// Rows [i0, i1) of the upper triangle [n, n] cost (i1 − i0)·(n − i0) multiply-adds per inner
+// index when the strip's diagonal block is computed whole (a general product: oneDNN's sgemm,
+// which has no syrk, and every symmetric-product strip), and (i1 − i0)²/2 less when a BLAS syrk
+// computes its upper half. Strip boundaries of equal cost: the largest per-strip cost c for
+// which a greedy cut needs more than `strips` strips, found by bisection (each cut in closed form).
+std::vector<int> equal_cost_strips(int n, int strips, bool half_diagonal) {
+  const double d = half_diagonal ? 0.5 : 0.0;
+  auto height = [&](int i0, double c) {  // the largest h with h·(n − i0) − d·h² ≤ c
+    const double m = n - i0;
+    const double h =
+        d == 0.0 ? c / m : (m - std::sqrt(std::max(0.0, m * m - 4.0 * d * c))) / (2 * d);
+    return std::clamp(static_cast<int>(std::floor(h + 1e-9)), 1, n - i0);
+  };
+  auto cut = [&](double c) {
+    std::vector<int> start{0};
+    while (start.back() < n) start.push_back(start.back() + height(start.back(), c));
+    return start;
+  };
+  double lo = 0.0, hi = static_cast<double>(n) * n;
+  for (int it = 0; it < 60 && hi - lo > 0.5; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (static_cast<int>(cut(mid).size()) - 1 > strips ? lo : hi) = mid;
+  }
+  return cut(hi);
+}
+
+// Runs fn(i0, i1) on strips of equal cost of the upper triangle [n, n] (equal_cost_strips),
+// two per thread, from at::parallel_for; inside it the BLAS (OpenBLAS's OpenMP build, oneDNN)
+// runs each call on its own thread. Returns false, running nothing, when `work` (multiply-adds of
+// the triangle) is too small to split: the caller then computes the whole product. With whole
+// diagonal blocks the strips save at most half the flops and run single-threaded calls, which
+// only pays from about 1e8 (bench_regularizer BM_Gram: [400, 600] at 4.8e7 ran 0.94 ms in strips
+// against 0.82 ms whole); a true syrk splits from 1e7.
 template <typename Fn>
-void for_upper_strips(int n, double work, const Fn& fn) {
+bool for_upper_strips(int n, double work, bool half_diagonal, const Fn& fn) {
   const int threads = at::get_num_threads();
-  const int strips = work < 1e7 ? 1 : std::max(1, std::min(threads, n / 32));
-  if (strips == 1) {
-    fn(0, n);
-    return;
-  }
-  std::vector<int> start(strips + 1);
-  for (int t = 0; t <= strips; ++t) {
-    start[t] = static_cast<int>(std::lround(n * (1.0 - std::sqrt(1.0 - double(t) / strips))));
-  }
-  at::parallel_for(0, strips, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      if (start[t + 1] > start[t]) fn(start[t], start[t + 1]);
-    }
+  const int strips = std::min(2 * threads, n / 32);
+  if (work < (half_diagonal ? 1e7 : 1e8) || threads < 2 || strips < 2) return false;
+  const std::vector<int> start = equal_cost_strips(n, strips, half_diagonal);
+  const auto count = static_cast<int64_t>(start.size()) - 1;
+  at::parallel_for(0, count, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) fn(start[t], start[t + 1]);
   });
+  return true;
 }
 
 // out = its upper triangle mirrored.
@@ -124,15 +145,35 @@ torch::Tensor gram_blas(const torch::Tensor& a, bool rows) {
   }
   const int r = static_cast<int>(b.size(0)), c = static_cast<int>(b.size(1));
   const int n = b_rows ? r : c, k = b_rows ? c : r;
+  const bool is_float = b.scalar_type() == torch::kFloat;
+  // oneDNN (float32) has no syrk: its diagonal blocks are whole products.
+  const bool whole_diagonal = is_float && core::detail::gemm_auto_uses_onednn();
+  // The whole product, its upper triangle mirrored: the result is exactly symmetric either way.
+  auto full = [&] {
+    torch::Tensor whole = b_rows ? b.mm(b.t()) : b.t().mm(b);
+    mirror_upper(whole);
+    return whole;
+  };
+  if (whole_diagonal && n < 64) return full();
   torch::Tensor out = torch::empty({n, n}, b.options());
   const double work = 0.5 * static_cast<double>(n) * n * k;
-  for_upper_strips(n, work, [&](int i0, int i1) {
-    if (b.scalar_type() == torch::kFloat) {
+  const bool split = for_upper_strips(n, work, !whole_diagonal, [&](int i0, int i1) {
+    if (is_float) {
       upper_strip<float>(b.data_ptr<float>(), c, b_rows, n, k, i0, i1, out.data_ptr<float>());
     } else {
       upper_strip<double>(b.data_ptr<double>(), c, b_rows, n, k, i0, i1, out.data_ptr<double>());
     }
   });
+  // Too small to split: one whole product where the diagonal would be whole anyway (the BLAS
+  // threads it), else one threaded syrk.
+  if (!split) {
+    if (whole_diagonal) return full();
+    if (is_float) {
+      upper_strip<float>(b.data_ptr<float>(), c, b_rows, n, k, 0, n, out.data_ptr<float>());
+    } else {
+      upper_strip<double>(b.data_ptr<double>(), c, b_rows, n, k, 0, n, out.data_ptr<double>());
+    }
+  }
   mirror_upper(out);
   return out;
 }
@@ -141,15 +182,18 @@ torch::Tensor symmetric_product_blas(const torch::Tensor& a, const torch::Tensor
   const torch::Tensor ac = a.contiguous(), bc = b.contiguous();
   const int n = static_cast<int>(a.size(0));
   torch::Tensor out = torch::empty({n, n}, a.options());
-  for_upper_strips(n, 0.5 * static_cast<double>(n) * n * n, [&](int i0, int i1) {
-    if (a.scalar_type() == torch::kFloat) {
-      product_strip<float>(ac.data_ptr<float>(), bc.data_ptr<float>(), n, i0, i1,
-                           out.data_ptr<float>());
-    } else {
-      product_strip<double>(ac.data_ptr<double>(), bc.data_ptr<double>(), n, i0, i1,
-                            out.data_ptr<double>());
-    }
-  });
+  const bool split =
+      for_upper_strips(n, 0.5 * static_cast<double>(n) * n * n, false, [&](int i0, int i1) {
+        if (a.scalar_type() == torch::kFloat) {
+          product_strip<float>(ac.data_ptr<float>(), bc.data_ptr<float>(), n, i0, i1,
+                               out.data_ptr<float>());
+        } else {
+          product_strip<double>(ac.data_ptr<double>(), bc.data_ptr<double>(), n, i0, i1,
+                                out.data_ptr<double>());
+        }
+      });
+  // One strip would be the whole product: the BLAS's own threaded one, mirrored.
+  if (!split) out = ac.mm(bc);
   mirror_upper(out);
   return out;
 }
