@@ -67,10 +67,30 @@ bool for_upper_strips(int n, double work, bool half_diagonal, const Fn& fn) {
   return true;
 }
 
-// out = its upper triangle mirrored.
+// out [n, n] (contiguous) = its upper triangle mirrored, in place: each lower element a copy of
+// its upper twin, so the result is exactly symmetric. In 64 x 64 blocks (the column reads of the
+// upper triangle stay in cache), on the calling thread: n²/2 copies, about 0.1 ms at n = 600,
+// less than waking a second thread costs under OMP_WAIT_POLICY=passive.
+template <typename T>
+void mirror_upper(T* c, int64_t n) {
+  constexpr int64_t kBlock = 64;
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t i1 = std::min(n, i0 + kBlock);
+    for (int64_t j0 = 0; j0 < i1; j0 += kBlock) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t j1 = std::min(i, j0 + kBlock);
+        for (int64_t j = j0; j < j1; ++j) c[i * n + j] = c[j * n + i];
+      }
+    }
+  }
+}
 void mirror_upper(torch::Tensor& out) {
-  torch::Tensor strict_upper = out.triu(1);
-  out.triu_().add_(strict_upper.t());
+  TORCH_CHECK(out.is_contiguous() && out.dim() == 2 && out.size(0) == out.size(1));
+  if (out.scalar_type() == torch::kFloat) {
+    mirror_upper(out.data_ptr<float>(), out.size(0));
+  } else {
+    mirror_upper(out.data_ptr<double>(), out.size(0));
+  }
 }
 
 CBLAS_TRANSPOSE transpose(bool t) {
