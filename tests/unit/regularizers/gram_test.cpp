@@ -41,15 +41,18 @@ TEST(Gram, MatchesMatrixProductInEveryLayout) {
 }
 
 TEST(Gram, ThreadStripsMatchMatrixProduct) {
-  // Large enough (n²k/2 ≥ 1e7) for the upper triangle to be cut into one strip per thread; n
+  // Large enough for the upper triangle to be cut into strips of equal cost, two per thread; n
   // not a multiple of the thread count, rows and columns, both dtypes.
   const int threads = torch::get_num_threads();
   torch::manual_seed(5);
   for (int t : {2, 3}) {
     torch::set_num_threads(t);
     for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
-      torch::Tensor a = torch::randn({301, 263}, dtype);
-      for (const torch::Tensor& x : {a, a.t()}) {
+      // [301, 263]: strips of a true syrk (float64: from 1e7 multiply-adds); [701, 653]: strips
+      // of whole diagonal blocks too (oneDNN's float32: from 1e8), odd sizes both.
+      const torch::Tensor small = torch::randn({301, 263}, dtype);
+      const torch::Tensor large = torch::randn({701, 653}, dtype);
+      for (const torch::Tensor& x : {small, small.t(), large, large.t()}) {
         for (bool rows : {true, false}) {
           torch::Tensor expected = rows ? x.mm(x.t()) : x.t().mm(x);
           torch::Tensor got = gram(x, rows);
@@ -69,7 +72,9 @@ TEST(Gram, SymmetricProductOfCommutingMatricesMatchesMatrixProduct) {
   const int threads = torch::get_num_threads();
   torch::set_num_threads(2);
   torch::manual_seed(6);
-  for (int64_t n : {5, 300}) {  // 300: 0.5·n³ ≥ 1e7 multiply-adds, two strips
+  // 5: one product; 300: 0.5·n³ ≥ 1e7 multiply-adds (one product with oneDNN, strips
+  // otherwise); 601: ≥ 1e8, strips either way.
+  for (int64_t n : {5, 300, 601}) {
     for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
       torch::Tensor x = torch::randn({n, n + 3}, dtype);
       torch::Tensor g = x.mm(x.t()) / static_cast<double>(n);
