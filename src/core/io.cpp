@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <mutex>
+#include <random>
 #include <regex>
 #include <utility>
 
@@ -18,6 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string why(int err) {
+  // O_NOFOLLOW's refusal reads as a loop of links otherwise.
+  if (err == ELOOP) return "it is a symbolic link, which critnet does not follow: remove it";
   return std::strerror(err);
 }
 
@@ -63,13 +67,43 @@ const char* kind_of(mode_t mode) {
 
 }  // namespace
 
-fs::path temp_path_for(const fs::path& path) {
-  return fs::path(path.string() + ".tmp." + std::to_string(::getpid()));
+bool is_temp_name(const std::string& name) {
+  static const std::regex kTemp(R"(.+\.critnet-tmp\.[0-9]+\.[0-9a-f]{16})");
+  return std::regex_match(name, kTemp);
 }
 
+namespace {
+
+// NAME.critnet-tmp.PID.RANDOM: a name no user picks, unknown before it is made.
+fs::path new_temp_path(const fs::path& path) {
+  static std::mt19937_64 gen{std::random_device{}() ^ (static_cast<uint64_t>(::getpid()) << 32)};
+  static std::mutex mutex;
+  uint64_t r = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    r = gen();
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+  return fs::path(path.string() + ".critnet-tmp." + std::to_string(::getpid()) + "." + hex);
+}
+
+// A new temporary file beside `path`, created by this call (O_EXCL: never an existing file,
+// O_NOFOLLOW: never through a planted link); its descriptor, or -1 with errno set.
+int create_temp_file(const fs::path& path, fs::path& tmp) {
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    tmp = new_temp_path(path);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  return -1;
+}
+
+}  // namespace
+
 void write_file_atomic(const fs::path& path, std::string_view bytes) {
-  const fs::path tmp = temp_path_for(path);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fs::path tmp;
+  const int fd = create_temp_file(path, tmp);
   if (fd < 0) fail(path, "cannot write", errno);
   int err = write_all(fd, bytes);
   if (err == 0 && ::fsync(fd) != 0) err = errno;
@@ -83,7 +117,7 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
 }
 
 void append_to_file(const fs::path& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, "cannot append", errno);
   struct stat st {};
   int err = ::fstat(fd, &st) == 0 ? 0 : errno;
@@ -122,12 +156,12 @@ void create_directories(const fs::path& dir) {
 }
 
 int remove_stale_temp_files(const fs::path& dir) {
-  static const std::regex kTemp(R"(.*\.tmp(\.[0-9]+)?)");
   std::error_code ec;
   int removed = 0;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!std::regex_match(name, kTemp) || !entry.is_regular_file(ec)) continue;
+    // Only critnet's own temporary names, and only regular files (a link is not followed).
+    if (!is_temp_name(entry.path().filename().string())) continue;
+    if (!fs::is_regular_file(entry.symlink_status(ec))) continue;
     if (fs::remove(entry.path(), ec)) ++removed;
   }
   return removed;
@@ -171,8 +205,15 @@ nlohmann::json read_json_file(const fs::path& path, const std::string& what) {
 RunLock::RunLock(const fs::path& dir, std::string_view holder) : dir_(dir) {
   io::create_directories(dir);
   const fs::path file = dir / kFileName;
-  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a planted link must not make the PID line below overwrite another file.
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd_ < 0) fail(file, "cannot create the lock file", errno);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw OutputError(file.string() + ": the lock file is " + kind_of(st.st_mode) + "; remove it");
+  }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     char buf[256] = {};

@@ -61,8 +61,7 @@ int error_lines(const std::string& err) {
 std::vector<std::string> temp_files(const fs::path& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().filename().string().find(".tmp") != std::string::npos)
-      out.push_back(e.path().string());
+    if (critnet::io::is_temp_name(e.path().filename().string())) out.push_back(e.path().string());
   }
   return out;
 }

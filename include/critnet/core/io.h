@@ -2,15 +2,18 @@
 /// critnet's file I/O: every output goes through here, so every write is checked and every
 /// failure is one clean error naming the file (docs/cli.md, exit codes).
 ///
-/// - write_file_atomic: a whole file, all or nothing (temporary file with a per-process name in
-///   the same directory, fsync, rename, fsync of the directory). A reader never sees a torn
-///   file; on failure (ENOSPC, EIO, EACCES) the temporary file is removed and the old file, if
-///   any, is left as it was.
-/// - append_to_file: one record appended (a metrics line), written whole or reported.
+/// - write_file_atomic: a whole file, all or nothing (a temporary file NAME.critnet-tmp.PID.RANDOM
+///   in the same directory, created with O_EXCL | O_NOFOLLOW so that no planted file or link can
+///   redirect it; fsync, rename, fsync of the directory). A reader never sees a torn file; on
+///   failure (ENOSPC, EIO, EACCES) the temporary file is removed and the old file, if any, is
+///   left as it was.
+/// - append_to_file: one record appended (a metrics line), written whole or reported; a link
+///   at the path is refused, not followed.
 /// - write_stdout / check_stdout: results on stdout, with write errors reported, not lost.
 /// - read_text_file / read_json_file: regular files only (a FIFO or a device would block or
 ///   never end; a directory is named as one).
-/// - RunLock: one writer per run directory (an advisory flock held for the lock's lifetime).
+/// - RunLock: one writer per run directory (an advisory flock held for the lock's lifetime; the
+///   lock file is never opened through a link).
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -50,11 +53,13 @@ void check_stdout();
 /// Creates `dir` and its parents. Throws OutputError naming it.
 void create_directories(const std::filesystem::path& dir);
 
-/// The temporary-file name write_file_atomic uses for `path` in this process.
-std::filesystem::path temp_path_for(const std::filesystem::path& path);
+/// Whether `name` (a file name, no directory) is one of write_file_atomic's temporary names,
+/// NAME.critnet-tmp.PID.RANDOM (16 hex digits): a pattern no user picks.
+bool is_temp_name(const std::string& name);
 /// Removes the temporary files that write_file_atomic (of any process) left in `dir` (not
-/// recursive); returns how many. Call it only while holding the directory's RunLock (which
-/// does it for the directory itself; this is for its subdirectories).
+/// recursive): regular files with is_temp_name names only, never a user's own `*.tmp` and
+/// never through a link; returns how many. Call it only while holding the directory's RunLock
+/// (which does it for the directory itself; this is for its subdirectories).
 int remove_stale_temp_files(const std::filesystem::path& dir);
 
 /// Throws DataError naming `path` unless it is an existing regular file (or a link to one),

@@ -34,7 +34,6 @@ TEST(CoreIo, AtomicWriteReplacesWholeAndLeavesNoTemporary) {
   io::write_file_atomic(file, "second, longer\n");
   EXPECT_EQ(read_file(file), "second, longer\n");
   EXPECT_EQ(count_entries(tmp.path()), 1);
-  EXPECT_EQ(io::temp_path_for(file).string(), file.string() + ".tmp." + std::to_string(::getpid()));
 }
 
 TEST(CoreIo, AtomicWriteFailureNamesTheFileAndKeepsTheOld) {
@@ -51,7 +50,7 @@ TEST(CoreIo, AtomicWriteFailureNamesTheFileAndKeepsTheOld) {
   const fs::path target = tmp.path() / "target";
   fs::create_directories(target / "inside");
   EXPECT_THROW(io::write_file_atomic(target, "x"), io::OutputError);
-  EXPECT_FALSE(fs::exists(io::temp_path_for(target)));
+  EXPECT_EQ(count_entries(tmp.path()), 1);  // "target" alone: no temporary left
   EXPECT_TRUE(fs::is_directory(target / "inside"));
 }
 
@@ -83,15 +82,49 @@ TEST(CoreIo, ReadsOnlyRegularFiles) {
   EXPECT_EQ(io::read_json_file(tmp.path() / "good.json").at("a"), 1);
 }
 
-TEST(CoreIo, RemovesOnlyTemporaryFiles) {
+TEST(CoreIo, RemovesOnlyItsOwnTemporaryFiles) {
   TempDir tmp("io");
-  for (const char* name : {"state.json.tmp.123", "model-000001.pt.tmp", "state.json", "a.csv"}) {
+  const std::string own = "state.json.critnet-tmp.123.0123456789abcdef";
+  // A user's own *.tmp files (and the older NAME.tmp.PID pattern) are not critnet's to remove.
+  for (const char* name : {"state.json.tmp.123", "notes.tmp", "data.tmp.42", "state.json", "a.csv"})
     io::write_file_atomic(tmp.path() / name, "x");
-  }
-  EXPECT_EQ(io::remove_stale_temp_files(tmp.path()), 2);
-  EXPECT_TRUE(fs::exists(tmp.path() / "state.json"));
-  EXPECT_TRUE(fs::exists(tmp.path() / "a.csv"));
-  EXPECT_EQ(count_entries(tmp.path()), 2);
+  io::write_file_atomic(tmp.path() / own, "x");
+  const fs::path victim = tmp.path() / "victim";
+  io::write_file_atomic(victim, "keep");
+  fs::create_symlink(victim, tmp.path() / "b.critnet-tmp.7.fedcba9876543210");
+  EXPECT_TRUE(io::is_temp_name(own));
+  EXPECT_FALSE(io::is_temp_name("notes.tmp"));
+  EXPECT_EQ(io::remove_stale_temp_files(tmp.path()), 1);
+  EXPECT_FALSE(fs::exists(tmp.path() / own));
+  for (const char* name : {"state.json.tmp.123", "notes.tmp", "data.tmp.42", "state.json", "a.csv"})
+    EXPECT_TRUE(fs::exists(tmp.path() / name)) << name;
+  EXPECT_EQ(read_file(victim), "keep");
+}
+
+// A planted link where critnet writes never redirects the write: the atomic writer's temporary
+// is a new file (O_EXCL, a random name), appends and the lock file refuse links.
+TEST(CoreIo, PlantedLinksRedirectNoWrite) {
+  TempDir tmp("io");
+  const fs::path victim = tmp.path() / "victim";
+  io::write_file_atomic(victim, "keep");
+  // The atomic writer replaces the link itself, not its target.
+  fs::create_symlink(victim, tmp.path() / "out.json");
+  io::write_file_atomic(tmp.path() / "out.json", "new");
+  EXPECT_EQ(read_file(victim), "keep");
+  EXPECT_FALSE(fs::is_symlink(tmp.path() / "out.json"));
+  EXPECT_EQ(read_file(tmp.path() / "out.json"), "new");
+  // Appends refuse a link.
+  fs::create_symlink(victim, tmp.path() / "metrics.jsonl");
+  EXPECT_THAT([&] { io::append_to_file(tmp.path() / "metrics.jsonl", "x\n"); },
+              ::testing::ThrowsMessage<io::OutputError>(HasSubstr("symbolic link")));
+  EXPECT_EQ(read_file(victim), "keep");
+  // The lock file refuses a link.
+  const fs::path run = tmp.path() / "run";
+  fs::create_directories(run);
+  fs::create_symlink(victim, run / ".critnet.lock");
+  EXPECT_THAT([&] { io::RunLock lock(run, "test"); },
+              ::testing::ThrowsMessage<io::OutputError>(HasSubstr("symbolic link")));
+  EXPECT_EQ(read_file(victim), "keep");
 }
 
 // flock locks belong to an open file description: a second lock of the same directory fails
@@ -119,13 +152,15 @@ TEST(CoreIo, RunLockRemovesStaleTemporaryFiles) {
   TempDir tmp("io");
   const fs::path run = tmp.path() / "run";
   fs::create_directories(run / "checkpoint");
-  for (const fs::path& p :
-       {run / "state.json.tmp.123", run / "a.csv", run / "checkpoint" / "m.pt.tmp"})
+  const std::string stale = "state.json.critnet-tmp.123.00000000deadbeef";
+  for (const fs::path& p : {run / stale, run / "a.csv", run / "notes.tmp",
+                            run / "checkpoint" / "m.pt.critnet-tmp.9.00000000deadbeef"})
     std::ofstream(p) << "x";
   const io::RunLock lock(run, "critnet train");
-  EXPECT_FALSE(fs::exists(run / "state.json.tmp.123"));
+  EXPECT_FALSE(fs::exists(run / stale));
   EXPECT_TRUE(fs::exists(run / "a.csv"));
-  EXPECT_TRUE(fs::exists(run / "checkpoint" / "m.pt.tmp"));
+  EXPECT_TRUE(fs::exists(run / "notes.tmp"));  // the user's
+  EXPECT_TRUE(fs::exists(run / "checkpoint" / "m.pt.critnet-tmp.9.00000000deadbeef"));
 }
 
 }  // namespace
