@@ -36,8 +36,11 @@ int fail(const char* what, int code, bool foreign = false) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  critnet::cli::use_best_openblas_kernels(argv);
-  if (argc > 1) critnet::cli::warn_if_generic_openblas(argv[1]);
+  {
+    const critnet::CpuKernels kernels = critnet::cpu_kernels();
+    critnet::cli::use_best_openblas_kernels(kernels, argv);
+    if (argc > 1) critnet::cli::warn_if_generic_openblas(kernels, argv[1]);
+  }
   CLI::App app{"critnet: induce and measure criticality in deep networks"};
   app.set_version_flag("--version", std::string("critnet ") + critnet::version());
   app.require_subcommand(1);

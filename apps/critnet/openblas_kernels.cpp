@@ -7,15 +7,13 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "critnet/core/cpu_kernels.h"
-
 namespace critnet::cli {
 namespace {
 constexpr const char* kReexecMark = "CRITNET_OPENBLAS_REEXEC";
 }  // namespace
 
-void use_best_openblas_kernels(char** argv) {
-  const std::string core = openblas_coretype_to_set(cpu_kernels());
+void use_best_openblas_kernels(const CpuKernels& kernels, char** argv) {
+  const std::string core = openblas_coretype_to_set(kernels);
   if (core.empty()) return;
   // The re-executed process finds OPENBLAS_CORETYPE set and so never comes back here.
   if (setenv("OPENBLAS_CORETYPE", core.c_str(), 1) != 0 || setenv(kReexecMark, "1", 1) != 0) return;
@@ -31,10 +29,9 @@ bool reexecuted_for_openblas() {
   return mark != nullptr && std::strcmp(mark, "1") == 0;
 }
 
-void warn_if_generic_openblas(const std::string& command) {
+void warn_if_generic_openblas(const CpuKernels& kernels, const std::string& command) {
   if (command != "train" && command != "reproduce" && command != "sweep" && command != "probe")
     return;
-  const CpuKernels kernels = cpu_kernels();
   if (kernels.openblas_generic) fmt::print(stderr, "critnet: WARNING: {}\n", kernels.warning());
 }
 

@@ -31,14 +31,14 @@ def info() -> dict:
 
     return json.loads(_critnet.info_json())
 
+
 __version__ = _critnet.__version__
 
 
 def _warn_generic_openblas() -> None:
-    import json
     import warnings
 
-    warning = json.loads(_critnet.info_json())["kernels"]["warning"]
+    warning = info()["kernels"]["warning"]
     if warning:
         warnings.warn(warning, RuntimeWarning, stacklevel=3)
 

@@ -30,8 +30,7 @@ struct RuntimeInfo {
   CpuKernels kernels;
 
   /// {critnet, libtorch, blas, blas_path, gemm, threads, hardware_threads, cuda_devices,
-  /// kernels}: the
-  /// object of `critnet info --json` and the "runtime" of every run's config.json.
+  /// kernels}: the object of `critnet info --json` and the "runtime" of every run's config.json.
   nlohmann::json to_json() const;
 };
 

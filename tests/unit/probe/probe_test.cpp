@@ -19,7 +19,9 @@
 namespace critnet::probe {
 namespace {
 
+using test_support::eigenvalue_bound;
 using test_support::gamma_n;
+using test_support::sum_bound;
 using test_support::unit_roundoff;
 
 const double kU64 = unit_roundoff(torch::kFloat64);
@@ -148,7 +150,7 @@ TEST_F(ProbeBruteForce, MeansCovarianceAndTwoPointFunction) {
         mean[i] += a[s][i] / n;
         max_abs[i] = std::max(max_abs[i], std::abs(a[s][i]));
       }
-      EXPECT_NEAR(r.sample_means[s], sum / w, 2.0 * gamma_n(w + 1, kU64) * sum_abs / w);
+      EXPECT_NEAR(r.sample_means[s], sum / w, 2.0 * sum_bound(w + 1, sum_abs / w, kU64));
     }
     for (int64_t i = 0; i < w; ++i) EXPECT_NEAR(r.node_means[i], mean[i], tol * max_abs[i]);
     // C_kl = <x_k x_l> - <x_k><x_l> directly; its terms are bounded by
@@ -226,22 +228,22 @@ TEST_F(ProbeBruteForce, DegreesAndSpectrum) {
         os += vout[j][i].item<double>();
       }
       // float64 sums of float32 weights, in two orders.
-      EXPECT_NEAR(r.in_degree_abs[i], ia, 2.0 * gamma_n(vin.size(1), kU64) * ia);
-      EXPECT_NEAR(r.in_degree_signed[i], is, 2.0 * gamma_n(vin.size(1), kU64) * ia);
-      EXPECT_NEAR(r.out_degree_abs[i], oa, 2.0 * gamma_n(vout.size(0), kU64) * oa);
-      EXPECT_NEAR(r.out_degree_signed[i], os, 2.0 * gamma_n(vout.size(0), kU64) * oa);
+      EXPECT_NEAR(r.in_degree_abs[i], ia, 2.0 * sum_bound(vin.size(1), ia, kU64));
+      EXPECT_NEAR(r.in_degree_signed[i], is, 2.0 * sum_bound(vin.size(1), ia, kU64));
+      EXPECT_NEAR(r.out_degree_abs[i], oa, 2.0 * sum_bound(vout.size(0), oa, kU64));
+      EXPECT_NEAR(r.out_degree_signed[i], os, 2.0 * sum_bound(vout.size(0), oa, kU64));
     }
     // Eigenvalues of a·w, w = Vᵀ V [in, in], by a dense symmetric eigensolver. Both solvers
     // (the probe's SVD of V, this eigvalsh of the formed Gram) are backward stable: an
-    // eigenvalue is off by at most p(n)·u·‖a·w‖ (Weyl), p(n) a modest function of the order
-    // (n² here), plus the error of forming w (γ_rows·‖|V|ᵀ|V|‖_F).
+    // eigenvalue is off by at most p(n)·u·‖a·w‖ (Weyl; eigenvalue_bound), plus the error of
+    // forming w (γ_rows·‖|V|ᵀ|V|‖_F); both norms are at most a·‖V‖_F².
     const Spectrum& sp = r.spectrum;
     const double a = 2.5 / static_cast<double>(vin.size(1));
     EXPECT_DOUBLE_EQ(sp.a, a);
     const int64_t order = vin.size(1);
     const double fro2 = vin.pow(2).sum().item<double>();
     const double eig_tol =
-        2.0 * a * fro2 * (gamma_n(order * order, kU64) + gamma_n(vin.size(0), kU64));
+        2.0 * (eigenvalue_bound(order, a * fro2, kU64) + sum_bound(vin.size(0), a * fro2, kU64));
     const torch::Tensor ev = torch::linalg_eigvalsh(a * vin.t().mm(vin), "L").flip(0);
     ASSERT_EQ(static_cast<int64_t>(sp.eigenvalues.size() + sp.num_zero_modes), vin.size(1));
     for (size_t i = 0; i < sp.eigenvalues.size(); ++i) {
