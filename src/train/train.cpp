@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/detail/signal_deferral.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/runtime.h"
@@ -114,6 +115,10 @@ struct Run {
   json config;
   // Where the run stands: steps done, the next epoch and its first batch, the epochs so far.
   int64_t step = 0, start_epoch = 1, first_batch = 0;
+  // An interrupted epoch continued: the sums and training time of its steps before
+  // first_batch (zeros otherwise).
+  detail::EpochTotals so_far;
+  double so_far_train_s = 0;
   std::vector<EpochMetrics> history;
 };
 
@@ -220,6 +225,12 @@ void set_up(Run& run, const ResumePoint& resume) {
   for (const auto& m : state.value("history", json::array())) {
     run.history.push_back(EpochMetrics::from_json(m));
   }
+  // Checkpoints from before "epoch_totals" continue the epoch's sums from zero.
+  if (!complete && state.contains("epoch_totals")) {
+    const std::string file = resume.dir + "/state.json";
+    run.so_far = detail::EpochTotals::from_json(state.at("epoch_totals"), run.layers.size(), file);
+    run.so_far_train_s = state.value("epoch_train_s", 0.0);
+  }
 }
 
 // The resolved config (config.json).
@@ -264,6 +275,7 @@ auto noting_checkpoint(const detail::RunFiles& files, Fn&& fn) -> decltype(fn())
 struct EpochRun {
   EpochMetrics metrics;
   int64_t batches_done = 0;
+  detail::EpochTotals totals;  // the sums since the epoch's first batch (kept when partial)
 };
 
 std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
@@ -275,15 +287,23 @@ std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
   run.model->train();
   torch::Tensor order = data::epoch_order(n, opts.seed, epoch);
   if (run.device != torch::Device(torch::kCPU)) order = order.to(run.device);
-  int64_t b = (epoch == run.start_epoch) ? run.first_batch : 0;
+  const bool continued = (epoch == run.start_epoch);
+  const int64_t first = continued ? run.first_batch : 0;
+  detail::EpochTotals so_far = continued ? run.so_far : detail::EpochTotals{};
+  int64_t b = first;
   auto t0 = Clock::now();
-  stepper.begin_epoch(order, b);
-  double train_s = seconds_since(t0);
+  stepper.begin_epoch(order, b, so_far);
+  double train_s = (continued ? run.so_far_train_s : 0.0) + seconds_since(t0);
   for (; b < batches && !should_stop(); ++b) {
     const bool penalty = opts.reg.enabled() && run.step % opts.reg.interval() == 0;
     t0 = Clock::now();
     const detail::StepAt at{epoch, b, run.step};
-    const double loss = noting_checkpoint(files, [&] { return stepper.step(at, penalty); });
+    // Signals wait for the step's end: its oneDNN products must not take one
+    // (core/detail/signal_deferral.h), and one deferral per step spares each product its own.
+    const double loss = noting_checkpoint(files, [&] {
+      const core::detail::SignalDeferral defer;
+      return stepper.step(at, penalty);
+    });
     train_s += seconds_since(t0);
     ++run.step;
     if (callbacks.on_step) {
@@ -293,10 +313,11 @@ std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
   t0 = Clock::now();
   const detail::EpochTotals t = noting_checkpoint(files, [&] { return stepper.end_epoch(); });
   train_s += seconds_since(t0);
-  if (t.steps == 0) return std::nullopt;
+  if (b == first) return std::nullopt;  // stopped before this process's first step
 
   EpochRun r;
   r.batches_done = b;
+  r.totals = t;
   EpochMetrics& m = r.metrics;
   const auto samples = static_cast<double>(t.samples);
   m.epoch = epoch;
@@ -316,6 +337,25 @@ std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
   return r;
 }
 
+// Saves the run's checkpoint: weights, Adam state, where the run stands and its history; for
+// a partial epoch (batches_done steps of it) also its sums so far, which a resumed run
+// continues so that the finished epoch's record equals an uninterrupted run's.
+void save_checkpoint(Run& run, const detail::RunFiles& files, int64_t epoch, int64_t batches_done,
+                     bool complete, const detail::EpochTotals& totals, double train_s) {
+  run.stepper->sync(*run.optimizer);
+  json state = {{"epoch", epoch},       {"step", run.step},
+                {"complete", complete}, {"batches_done", batches_done},
+                {"config", run.config}, {"history", json::array()}};
+  for (const auto& h : run.history) state["history"].push_back(h.to_json());
+  if (!complete) {
+    detail::EpochTotals t = totals;
+    t.penalty_sums.resize(run.layers.size(), 0.0);  // none yet before the first step
+    state["epoch_totals"] = t.to_json();
+    state["epoch_train_s"] = train_s;
+  }
+  files.save_checkpoint(run.model, *run.optimizer, state);
+}
+
 // The end of an epoch: evaluation, history, checkpoint, metrics line, callback.
 void finish_epoch(Run& run, const detail::RunFiles& files, const TrainCallbacks& callbacks,
                   EpochRun r, Clock::time_point epoch_t0) {
@@ -327,19 +367,17 @@ void finish_epoch(Run& run, const detail::RunFiles& files, const TrainCallbacks&
     m.test_accuracy = e.accuracy;
   }
   m.wall_s = seconds_since(epoch_t0);
-  if (!run.history.empty() && run.history.back().epoch == m.epoch) {
-    run.history.pop_back();  // a partial epoch continued
-  }
+  const bool replaces_partial = !run.history.empty() && run.history.back().epoch == m.epoch;
+  if (replaces_partial) run.history.pop_back();  // a partial epoch continued
   run.history.push_back(m);
   if (files.checkpoints()) {
-    run.stepper->sync(*run.optimizer);
-    json state = {{"epoch", m.epoch},       {"step", run.step},
-                  {"complete", m.complete}, {"batches_done", r.batches_done},
-                  {"config", run.config},   {"history", json::array()}};
-    for (const auto& h : run.history) state["history"].push_back(h.to_json());
-    files.save_checkpoint(run.model, *run.optimizer, state);
+    save_checkpoint(run, files, m.epoch, r.batches_done, m.complete, r.totals, m.train_s);
   }
-  files.append_metrics(m);
+  if (replaces_partial) {
+    files.write_metrics(run.history);
+  } else {
+    files.append_metrics(m);
+  }
   if (callbacks.on_epoch) callbacks.on_epoch(m);
 }
 
@@ -372,6 +410,12 @@ TrainResult train(const TrainOptions& options, const TrainCallbacks& callbacks) 
     finish_epoch(run, files, callbacks, std::move(*r), epoch_t0);
   }
   if (const int sig = stop_signal()) {
+    // Stopped before the first step: the starting point is the checkpoint, so that
+    // --resume works (and equals an uninterrupted run) as after a later stop.
+    if (files.checkpoints() && !files.has_checkpoint()) {
+      save_checkpoint(run, files, run.start_epoch, run.first_batch, false, run.so_far,
+                      run.so_far_train_s);
+    }
     throw Interrupted(sig, "interrupted by " + signal_name(sig) + " after step " +
                                std::to_string(run.step) + files.interrupted_note());
   }

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -278,6 +279,76 @@ TEST(Signals, StopWritesACheckpointAndExits128PlusSignal) {
     const CliResult more =
         run("train --resume " + run_dir + " --epochs " + std::to_string(epoch + 1));
     EXPECT_EQ(more.exit_code, 0) << more.err;
+  }
+}
+
+// A run's records without their timings (wall_s, train_s, samples_per_s), one per epoch.
+std::vector<nlohmann::json> untimed_records(const fs::path& run_dir) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(read_file(run_dir / "metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    for (const char* key : {"wall_s", "train_s", "samples_per_s"}) j.erase(key);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string final_weights(const fs::path& run_dir) {
+  const auto state = nlohmann::json::parse(read_file(run_dir / "checkpoint/state.json"));
+  return read_file(run_dir / "checkpoint" / state.at("model").get<std::string>());
+}
+
+// A stop at any moment (before the first step, inside an epoch, between epochs), on the fast
+// and the autograd step, with the penalty on: exit 143 (0 when the run had already ended), and
+// after --resume the weights and every record equal an uninterrupted run's, timings aside.
+TEST(Signals, AStopAnywhereResumesToTheUninterruptedRun) {
+  for (const bool autograd : {false, true}) {
+    TempDir tmp("anywhere");
+    std::vector<std::string> args;
+    std::istringstream words(
+        "train --data synthetic:16 --synthetic-train 3000 --synthetic-test 100 --hidden 48,24 "
+        "--batch-size 20 --threads 1 --epochs 2 --reg cw --beta 40 --strength 0.01 "
+        "--reg-interval 3");
+    for (std::string w; words >> w;) args.push_back(w);
+    if (autograd) args.push_back("--autograd");
+    const auto with_out = [&](const std::string& dir) {
+      auto a = args;
+      a.insert(a.end(), {"--out", dir});
+      return a;
+    };
+    // The training's own time: from config.json's appearance (the handlers are in place, the
+    // first step is next) to the end.
+    const auto time_from_config = [&](Background& b, const fs::path& dir) {
+      EXPECT_TRUE(wait_for(dir / "config.json", 60)) << b.err();
+      return std::chrono::steady_clock::now();
+    };
+    Background reference(with_out(tmp.file("ref")), tmp.path());
+    const auto t0 = time_from_config(reference, tmp.file("ref"));
+    ASSERT_EQ(reference.wait(), 0) << reference.err();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    int stopped = 0;
+    for (const double at : {0.0, 0.4, 0.7, 0.9}) {
+      const std::string dir = tmp.file("stop" + std::to_string(static_cast<int>(at * 100)));
+      Background train(with_out(dir), tmp.path());
+      time_from_config(train, dir);
+      std::this_thread::sleep_for(std::chrono::duration<double>(at * seconds));
+      ::kill(train.pid(), SIGTERM);
+      const int code = train.wait();
+      ASSERT_TRUE(code == 143 || code == 0) << "exit " << code << " at " << at << "\n"
+                                            << train.err();
+      if (code == 143) {
+        ++stopped;
+        const CliResult more = run("train --resume " + dir + " --epochs 2");
+        ASSERT_EQ(more.exit_code, 0) << at << "\n" << more.err;
+      }
+      EXPECT_EQ(untimed_records(dir), untimed_records(tmp.file("ref")))
+          << (autograd ? "autograd" : "fast") << " step, stopped at " << at;
+      EXPECT_TRUE(final_weights(dir) == final_weights(tmp.file("ref")))
+          << (autograd ? "autograd" : "fast") << " step, stopped at " << at;
+    }
+    EXPECT_GE(stopped, 2) << "most stops must land inside the run";
   }
 }
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/detail/signal_deferral.h"
 #include "critnet/core/error.h"
 
 #ifndef CRITNET_WITH_ONEDNN
@@ -20,9 +21,11 @@ namespace {
 constexpr int64_t kMinOneDnnWork = int64_t{1} << 18;
 
 #if CRITNET_WITH_ONEDNN
-// dnnl_sgemm, its status turned into a critnet::Error.
+// dnnl_sgemm, its status turned into a critnet::Error; no asynchronous signal reaches a thread
+// inside its JIT kernels (core/detail/signal_deferral.h).
 void checked_sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                    int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const SignalDeferral defer;
   const dnnl_status_t status = dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   CRITNET_CHECK(status == dnnl_success, "oneDNN sgemm failed with status ",
                 static_cast<int>(status), " for a [", m, ", ", k, "] x [", k, ", ", n, "] product");

@@ -55,10 +55,11 @@ BatchStepper::BatchStepper(const StepperSetup& setup)
       reg_scale_(static_cast<double>(setup.options.reg.interval()) * setup.options.reg.strength()) {
 }
 
-void BatchStepper::begin_epoch(const torch::Tensor& order, int64_t first_batch) {
+void BatchStepper::begin_epoch(const torch::Tensor& order, int64_t /*first_batch*/,
+                               const EpochTotals& so_far) {
   order_ = order;
-  totals_ = EpochTotals{};
-  totals_.penalty_sums.assign(layers_.size(), 0.0);
+  totals_ = so_far;
+  totals_.penalty_sums.resize(layers_.size(), 0.0);
 }
 
 double BatchStepper::step(const StepAt& at, bool with_penalty) {

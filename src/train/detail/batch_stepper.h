@@ -15,7 +15,8 @@ namespace critnet::train::detail {
 
 class BatchStepper : public Stepper {
  public:
-  void begin_epoch(const torch::Tensor& order, int64_t first_batch) override;
+  void begin_epoch(const torch::Tensor& order, int64_t first_batch,
+                   const EpochTotals& so_far) override;
   double step(const StepAt& at, bool with_penalty) override;
   EpochTotals end_epoch() override;
 

@@ -36,9 +36,11 @@ class DeviceStepper final : public Stepper {
   void attach(torch::optim::Adam& optimizer) override { step_.attach(optimizer); }
   void sync(torch::optim::Adam& optimizer) override { step_.sync_state(optimizer); }
 
-  void begin_epoch(const torch::Tensor& order, int64_t first_batch) override {
+  void begin_epoch(const torch::Tensor& order, int64_t first_batch,
+                   const EpochTotals& so_far) override {
     step_.begin_epoch(order, first_batch);
     epoch_steps_ = 0;
+    so_far_ = so_far;
   }
 
   double step(const StepAt& at, bool with_penalty) override {
@@ -62,6 +64,16 @@ class DeviceStepper final : public Stepper {
     e.reg_term_sum = t.reg_term_sum;
     e.loss_sum = e.data_loss_sum + e.reg_term_sum;
     e.penalty_sums = t.penalty_sums;
+    // A continued epoch: its earlier steps' sums, added once (the device sums its own steps
+    // on the device, in another order than the host's running sums anyway).
+    e.steps += so_far_.steps;
+    e.samples += so_far_.samples;
+    e.penalty_steps += so_far_.penalty_steps;
+    e.data_loss_sum += so_far_.data_loss_sum;
+    e.reg_term_sum += so_far_.reg_term_sum;
+    e.loss_sum += so_far_.loss_sum;
+    for (size_t i = 0; i < so_far_.penalty_sums.size() && i < e.penalty_sums.size(); ++i)
+      e.penalty_sums[i] += so_far_.penalty_sums[i];
     if (e.steps > 0 && !std::isfinite(e.loss_sum)) throw_non_finite(e);
     return e;
   }
@@ -89,6 +101,7 @@ class DeviceStepper final : public Stepper {
   // The epoch's steps so far: how many, the first and the last.
   int64_t epoch_steps_ = 0;
   StepAt first_, last_;
+  EpochTotals so_far_;  // the sums before this process's first step of the epoch
 };
 
 }  // namespace

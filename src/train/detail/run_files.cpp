@@ -58,9 +58,18 @@ void RunFiles::start(const json& config, const std::vector<EpochMetrics>& histor
   if (out_dir_.empty()) return;
   io::create_directories(out_dir_);
   io::write_file_atomic(fs::path(out_dir_) / "config.json", config.dump(2) + "\n");
+  write_metrics(history);
+}
+
+void RunFiles::write_metrics(const std::vector<EpochMetrics>& history) const {
+  if (out_dir_.empty()) return;
   std::string lines;
   for (const auto& m : history) lines += m.to_json().dump() + "\n";
   io::write_file_atomic(fs::path(out_dir_) / "metrics.jsonl", lines);
+}
+
+bool RunFiles::has_checkpoint() const {
+  return checkpoints_ && fs::exists(fs::path(checkpoint_dir_) / "state.json");
 }
 
 void RunFiles::save_checkpoint(const nn::Mlp& model, const torch::optim::Adam& optimizer,
@@ -99,10 +108,11 @@ std::string RunFiles::checkpoint_note() const {
 }
 
 std::string RunFiles::interrupted_note() const {
-  if (checkpoints_ && fs::exists(fs::path(checkpoint_dir_) / "state.json")) {
+  if (has_checkpoint()) {
     return "; checkpoint written to " + checkpoint_dir_ + ": continue with --resume " + out_dir_;
   }
-  return "; no checkpoint (no output directory)";
+  return out_dir_.empty() ? "; no checkpoint (no output directory)"
+                          : "; no checkpoint (checkpoints are off)";
 }
 
 }  // namespace critnet::train::detail

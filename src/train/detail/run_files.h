@@ -32,6 +32,11 @@ class RunFiles {
                        nlohmann::json state) const;
   /// Appends one line to metrics.jsonl.
   void append_metrics(const EpochMetrics& metrics) const;
+  /// Rewrites metrics.jsonl as one line per epoch of `history` (an interrupted epoch's line
+  /// replaced by the finished epoch's).
+  void write_metrics(const std::vector<EpochMetrics>& history) const;
+  /// Whether the checkpoint directory holds a state.json.
+  bool has_checkpoint() const;
 
   /// For a NumericalError: where the last good checkpoint stays ("" without checkpoints).
   std::string checkpoint_note() const;

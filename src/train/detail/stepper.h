@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,12 @@ struct EpochTotals {
   double data_loss_sum = 0;  ///< Σ over steps of data loss × batch size
   double reg_term_sum = 0;   ///< Σ over penalty steps of (k·λ)·Σ_l R(V_l) × batch size
   std::vector<double> penalty_sums;  ///< per penalised layer: Σ over penalty steps of R(V_l)
+
+  /// state.json's "epoch_totals" of an interrupted epoch (doubles written exactly), and back;
+  /// from_json throws DataError naming `file` when the object is malformed or its
+  /// penalty_sums do not have `layers` entries.
+  nlohmann::json to_json() const;
+  static EpochTotals from_json(const nlohmann::json& j, size_t layers, const std::string& file);
 };
 
 class Stepper {
@@ -57,8 +64,11 @@ class Stepper {
   /// the checkpoint when resuming). Once, before the first step.
   virtual void attach(torch::optim::Adam& optimizer) = 0;
   /// Starts an epoch: order [n] int64 (data::epoch_order(), on the training device); the
-  /// first step takes batch first_batch.
-  virtual void begin_epoch(const torch::Tensor& order, int64_t first_batch) = 0;
+  /// first step takes batch first_batch. `so_far`: the sums of the epoch's steps before
+  /// first_batch (an interrupted epoch continued from its checkpoint; zeros otherwise), which
+  /// end_epoch()'s sums continue, in the order an uninterrupted epoch adds them.
+  virtual void begin_epoch(const torch::Tensor& order, int64_t first_batch,
+                           const EpochTotals& so_far) = 0;
   /// One optimiser step on batch at.batch of the epoch (the penalty's gradient added when
   /// with_penalty). Returns its loss, or NaN from a stepper that reads its losses once per
   /// epoch. Throws NumericalError naming the step when its loss is not finite or a penalty
