@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from . import _critnet
+from ._checks import LIMITS, integer, real
 
 
 class FitResult:
@@ -69,10 +70,13 @@ def fit(values, discrete=False, xmin=None, xmax=None, bootstrap=0, seed=42, thre
     for bad data or options, critnet.NumericalError when no x_min gives a valid fit.
     """
     document = _critnet.fit_json(
-        _as_array(values), bool(discrete), math.nan if xmin is None else float(xmin),
-        math.inf if xmax is None else float(xmax), int(bootstrap), int(seed), int(threads),
-        bool(compare), float(significance), int(max_candidates), int(scan_min_tail),
-        float(min_decades), int(min_tail))
+        _as_array(values), bool(discrete), math.nan if xmin is None else real("xmin", xmin),
+        math.inf if xmax is None else real("xmax", xmax),
+        integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"]),
+        integer("seed", seed, 0, 2**64 - 1), integer("threads", threads, 0, LIMITS["max_threads"]),
+        bool(compare), real("significance", significance),
+        integer("max_candidates", max_candidates, 0), integer("scan_min_tail", scan_min_tail, 0),
+        real("min_decades", min_decades), integer("min_tail", min_tail, 0))
     return FitResult(json.loads(document))
 
 

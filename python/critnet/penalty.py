@@ -3,10 +3,11 @@ from the C++ core (critnet::reg::penalty_add_gradient), not autograd through a G
 import torch
 
 from . import _critnet
+from ._checks import integer, real
 
 
 def _coefficients(coefficients):
-    return [] if coefficients is None else [float(c) for c in coefficients]
+    return [] if coefficients is None else [real("coefficients", c) for c in coefficients]
 
 
 class _Penalty(torch.autograd.Function):
@@ -43,7 +44,8 @@ def penalty(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficient
     Returns a 0-d tensor of the weight's dtype; differentiable with respect to `weight`.
     Raises ValueError (critnet.InvalidArgument) with the C++ core's message for bad arguments.
     """
-    args = (preset, float(beta), side, n, _coefficients(coefficients), int(probes))
+    args = (preset, real("beta", beta), side, n, _coefficients(coefficients),
+            integer("probes", probes))
     if torch.is_grad_enabled() and weight.requires_grad:
         return _Penalty.apply(weight, *args)
     return _critnet.penalty_value(weight, *args)
@@ -52,4 +54,5 @@ def penalty(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficient
 def penalty_naive(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficients=None):
     """The literal formula with autograd through the full Gram matrix of the chosen side
     (critnet::reg::penalty_naive): the reference the fast path is tested against."""
-    return _critnet.penalty_naive(weight, preset, float(beta), side, n, _coefficients(coefficients))
+    return _critnet.penalty_naive(weight, preset, real("beta", beta), side, n,
+                                  _coefficients(coefficients))

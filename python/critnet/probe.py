@@ -14,6 +14,7 @@ import time
 import torch
 
 from . import _critnet
+from ._checks import integer
 
 
 def module_tree(model):
@@ -77,10 +78,13 @@ def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, s
     Raises ValueError with the library's message for bad layers or options, OSError when `out`
     cannot be locked or written.
     """
+    batch_size = integer("batch_size", batch_size, 1, _critnet.limits["max_batch_size"])
     chosen = choose_layers(model, layers)
     names = [name for name, _, _ in chosen]
     p = _critnet.Probe(chosen, threshold, subset_size, subsets, seed, max_patterns, beta,
                        gram_side, n_convention, cw_tolerance)
+    # Every option is checked before the first batch, with the CLI's bounds.
+    p.set_fit_options(fits, bootstrap, seed, threads, max_candidates, min_tail_fraction)
     if out is not None:
         p.lock_output(os.fspath(out))
     t0 = time.perf_counter()
@@ -123,5 +127,4 @@ def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, s
                    "split": "python"}
     description.update(source or {})
     stream_seconds = time.perf_counter() - t0
-    return json.loads(p.finish(json.dumps(description), fits, bootstrap, seed, threads,
-                               max_candidates, min_tail_fraction, stream_seconds))
+    return json.loads(p.finish(json.dumps(description), stream_seconds))

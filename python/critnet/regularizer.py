@@ -5,6 +5,7 @@ import warnings
 import torch
 
 from . import _critnet
+from ._checks import integer, real
 from .penalty import _coefficients, penalty
 
 _LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
@@ -28,9 +29,10 @@ class CriticalRegularizer:
 
     def __init__(self, model, preset="paper", beta=1.0, strength=1e-3, layers=None, interval=1,
                  probes=0, side="in", n="fan-in", coefficients=None):
-        warning = _critnet.check_regularizer(preset, float(beta), float(strength), side, n,
-                                             _coefficients(coefficients), int(interval),
-                                             int(probes))
+        beta, strength = real("beta", beta), real("strength", strength)
+        interval, probes = integer("interval", interval), integer("probes", probes)
+        warning = _critnet.check_regularizer(preset, beta, strength, side, n,
+                                             _coefficients(coefficients), interval, probes)
         if warning is not None:
             warnings.warn(warning, stacklevel=2)
         candidates = [(name, m) for name, m in model.named_modules()
@@ -58,9 +60,9 @@ class CriticalRegularizer:
                 chosen.append((name, by_name[name]))
         self.layers = [name for name, _ in chosen]
         self._modules = [m for _, m in chosen]
-        self.preset, self.beta, self.strength = preset, float(beta), float(strength)
+        self.preset, self.beta, self.strength = preset, beta, strength
         self.side, self.n, self.coefficients = side, n, coefficients
-        self.interval, self.probes = int(interval), int(probes)
+        self.interval, self.probes = interval, probes
         self._calls = 0
 
     def penalties(self):

@@ -19,7 +19,9 @@
 #include "critnet/analysis/column_reader.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
@@ -119,6 +121,7 @@ std::string fit_json(py::array_t<double, py::array::c_style | py::array::forceca
   rule.min_decades = min_decades;
   rule.min_tail = min_tail;
   py::gil_scoped_release no_gil;
+  const StopSignals ctrl_c;  // the bootstrap stops on Ctrl-C (KeyboardInterrupt)
   return report::fit_report(std::move(data), o, rule).to_json().dump();
 }
 
@@ -193,7 +196,7 @@ std::string verdict_json(const std::string& fit, double gof_p_min, double lr_p_m
   rule.min_decades = min_decades;
   rule.min_tail = min_tail;
   rule.validate();
-  const report::ArmVerdict v = report::assess(report::parse_fit(nlohmann::json::parse(fit)), rule);
+  const report::ArmVerdict v = report::assess(report::parse_fit(io::parse_json(fit, "fit")), rule);
   return nlohmann::json{{"label", report::to_string(v.plausibility)},
                         {"scale_invariant", v.scale_invariant()},
                         {"reason", v.reason},
@@ -259,21 +262,34 @@ class PyProbe {
     out_dir_ = out_dir;
   }
 
+  // The fit settings, checked at once (before any batch is streamed) with the CLI's bounds:
+  // InvalidArgument (ValueError) naming the value. Integers arrive as int64 so that a value
+  // out of the C++ type's range is refused with that message, never wrapped.
+  void set_fit_options(bool fits, int64_t bootstrap, std::uint64_t seed, int64_t threads,
+                       int64_t max_candidates, double min_tail_fraction) {
+    CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap: must be in 0..",
+                  kMaxBootstrap, ", got ", bootstrap);
+    CRITNET_CHECK(threads >= 0 && threads <= kMaxThreads, "threads: must be in 0..", kMaxThreads,
+                  " (0 = all cores), got ", threads);
+    CRITNET_CHECK(max_candidates >= 0, "max_candidates: must be >= 0 (0 = all), got ",
+                  max_candidates);
+    fit_.fits = fits;
+    fit_.fit.bootstrap = static_cast<int>(bootstrap);
+    fit_.fit.seed = seed;
+    fit_.fit.threads = static_cast<int>(threads);
+    fit_.fit.max_candidates = static_cast<std::size_t>(max_candidates);
+    fit_.min_tail_fraction = min_tail_fraction;
+    fit_.validate_fit_settings();
+  }
+
   // probe.json as text: without its file parts, or, after lock_output, with them (the
   // directory written as `critnet probe` writes it; "seconds" = stream, fit, write, total).
-  std::string finish(const std::string& source, bool fits, int bootstrap, std::uint64_t seed,
-                     int threads, std::size_t max_candidates, double min_tail_fraction,
-                     double stream_seconds) {
-    probe::ProbeCheckpointOptions o;
-    o.fits = fits;
-    o.fit.bootstrap = bootstrap;
-    o.fit.seed = seed;
-    o.fit.threads = threads;
-    o.fit.max_candidates = max_candidates;
-    o.min_tail_fraction = min_tail_fraction;
+  std::string finish(const std::string& source, double stream_seconds) {
+    probe::ProbeCheckpointOptions o = fit_;
     o.out_dir = out_dir_;
-    const nlohmann::json src = nlohmann::json::parse(source);
+    const nlohmann::json src = io::parse_json(source, "source");
     py::gil_scoped_release no_gil;
+    const StopSignals ctrl_c;  // the fits' bootstraps stop on Ctrl-C (KeyboardInterrupt)
     const auto t0 = std::chrono::steady_clock::now();
     const probe::ProbeResult result = probe_.finish();
     probe::ProbeDocument doc = probe::fit_and_document(result, o, src);
@@ -298,6 +314,7 @@ class PyProbe {
   probe::Probe probe_;
   std::optional<io::RunLock> lock_;
   std::string out_dir_;
+  probe::ProbeCheckpointOptions fit_;  // the fit settings (set_fit_options)
 };
 
 // data::load_split: one split as (inputs [n, d], labels [n], sample shape, classes, name, spec
@@ -358,6 +375,14 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   py::register_exception<critnet::io::OutputError>(m, "OutputError", PyExc_OSError);
   py::register_exception<critnet::io::LockedError>(m, "LockedError", PyExc_OSError);
   py::register_exception<critnet::NumericalError>(m, "NumericalError", error.ptr());
+  // Work stopped by Ctrl-C while the core held the signal (core/interrupt.h).
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const critnet::Interrupted& e) {
+      PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+    }
+  });
 
   const std::vector<double> none;
   m.def(
@@ -404,11 +429,17 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_property_readonly("num_samples", &PyProbe::num_samples)
       .def("lock_output", &PyProbe::lock_output, py::arg("out_dir"),
            "io::RunLock on the output directory, held until finish")
-      .def("finish", &PyProbe::finish, py::arg("source"), py::arg("fits"), py::arg("bootstrap"),
+      .def("set_fit_options", &PyProbe::set_fit_options, py::arg("fits"), py::arg("bootstrap"),
            py::arg("seed"), py::arg("threads"), py::arg("max_candidates"),
-           py::arg("min_tail_fraction"), py::arg("stream_seconds"),
+           py::arg("min_tail_fraction"),
+           "the fit settings finish() uses, checked now with the CLI's bounds (ValueError)")
+      .def("finish", &PyProbe::finish, py::arg("source"), py::arg("stream_seconds"),
            "probe::fit_and_document(finish(), ...).document as JSON text; after lock_output "
            "also probe::write_probe_directory");
+  m.attr("limits") = py::dict(py::arg("max_batch_size") = critnet::kMaxBatchSize,
+                              py::arg("max_width") = critnet::kMaxWidth,
+                              py::arg("max_bootstrap") = critnet::kMaxBootstrap,
+                              py::arg("max_threads") = critnet::kMaxThreads);
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");

@@ -19,6 +19,8 @@
 #include "analysis/detail/scan.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 
 namespace critnet::analysis {
@@ -114,8 +116,8 @@ double quantile(std::vector<double> v, double q) {
 }  // namespace
 
 void bootstrap_p_value(const std::vector<double>& data, const FitOptions& options, FitResult& fit) {
-  CRITNET_CHECK(options.bootstrap >= 0, "bootstrap replicates must be >= 0, got ",
-                options.bootstrap);
+  CRITNET_CHECK(options.bootstrap >= 0 && options.bootstrap <= kMaxBootstrap,
+                "bootstrap replicates must be in 0..", kMaxBootstrap, ", got ", options.bootstrap);
   check_threads(options.threads);
   fit.bootstrap = options.bootstrap;
   fit.bootstrap_failed = 0;
@@ -139,7 +141,7 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
   std::atomic<int> next{0};
   const auto worker = [&] {
     std::vector<double> sample(total);
-    for (int r = next++; r < reps; r = next++) {
+    for (int r = next++; r < reps && stop_signal() == 0; r = next++) {
       Rng rng(options.seed, static_cast<std::uint64_t>(r));
       for (std::size_t i = 0; i < total; ++i) {
         if (body.empty() || rng.uniform() < p_tail)
@@ -165,6 +167,10 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& th : pool) th.join();
+  // A SIGINT/SIGTERM while a caller holds StopSignals (core/interrupt.h): the replicates stop.
+  if (const int sig = stop_signal()) {
+    throw Interrupted(sig, "the bootstrap was interrupted by " + signal_name(sig));
+  }
 
   int valid = 0, exceed = 0;
   for (double k : ks) {

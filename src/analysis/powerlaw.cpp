@@ -20,6 +20,7 @@
 #include "analysis/detail/hurwitz.h"
 #include "analysis/detail/scan.h"
 #include "critnet/core/error.h"
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 
 namespace critnet::analysis {
@@ -365,8 +366,8 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
 }
 
 FitResult analyse(std::vector<double> data, const FitOptions& options) {
-  CRITNET_CHECK(options.bootstrap >= 0, "bootstrap replicates must be >= 0, got ",
-                options.bootstrap);
+  CRITNET_CHECK(options.bootstrap >= 0 && options.bootstrap <= kMaxBootstrap,
+                "bootstrap replicates must be in 0..", kMaxBootstrap, ", got ", options.bootstrap);
   check_threads(options.threads);
   CRITNET_CHECK(options.significance > 0 && options.significance < 1,
                 "significance must be in (0, 1), got ", options.significance);

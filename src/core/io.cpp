@@ -12,6 +12,7 @@
 #include <mutex>
 #include <random>
 #include <regex>
+#include <thread>
 #include <utility>
 
 namespace critnet::io {
@@ -194,15 +195,31 @@ std::string read_text_file(const fs::path& path, const std::string& what) {
 }
 
 nlohmann::json read_json_file(const fs::path& path, const std::string& what) {
-  const std::string text = read_text_file(path, what);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
+  return parse_json(read_text_file(path, what), path.string());
 }
 
-RunLock::RunLock(const fs::path& dir, std::string_view holder) : dir_(dir) {
+nlohmann::json parse_json(std::string_view text, const std::string& source) {
+  bool too_deep = false;
+  const nlohmann::json::parser_callback_t limit =
+      [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth >= kMaxJsonDepth) too_deep = true;  // depth counts from 0
+        return !too_deep;  // false: drop the value (and stop building the deep part)
+      };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text, limit);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(source + ": not valid JSON (" + e.what() + ")");
+  }
+  if (too_deep) {
+    throw DataError(source + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                    " levels");
+  }
+  return j;
+}
+
+RunLock::RunLock(const fs::path& dir, std::string_view holder, std::chrono::milliseconds wait)
+    : dir_(dir) {
   io::create_directories(dir);
   const fs::path file = dir / kFileName;
   // O_NOFOLLOW: a planted link must not make the PID line below overwrite another file.
@@ -214,6 +231,10 @@ RunLock::RunLock(const fs::path& dir, std::string_view holder) : dir_(dir) {
     fd_ = -1;
     throw OutputError(file.string() + ": the lock file is " + kind_of(st.st_mode) + "; remove it");
   }
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     char buf[256] = {};

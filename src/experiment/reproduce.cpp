@@ -13,6 +13,7 @@
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/workflow.h"
 #include "critnet/report/csv.h"
@@ -261,10 +262,12 @@ json seed_results(const json& probe_doc, const std::string& arm, int s) {
 
 void ReproduceOptions::validate() const {
   CRITNET_CHECK(!hidden_sizes.empty(), "hidden sizes must not be empty");
-  for (auto h : hidden_sizes) CRITNET_CHECK(h >= 1, "hidden sizes must be >= 1, got ", h);
+  for (auto h : hidden_sizes)
+    CRITNET_CHECK(h >= 1 && h <= kMaxWidth, "hidden sizes must be in 1..", kMaxWidth, ", got ", h);
   CRITNET_CHECK(epochs >= 1, "epochs must be >= 1, got ", epochs);
   CRITNET_CHECK(max_steps >= 0, "max steps must be >= 0, got ", max_steps);
-  CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
+  CRITNET_CHECK(batch_size >= 1 && batch_size <= kMaxBatchSize, "batch size must be in 1..",
+                kMaxBatchSize, ", got ", batch_size);
   CRITNET_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be > 0, got ", lr);
   CRITNET_CHECK(std::isfinite(strength) && strength > 0, "strength λ must be > 0, got ", strength);
   // The penalised arms pull a·λ toward 1 (a = β/N): there is no such point for β <= 0.
@@ -290,7 +293,8 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(std::isfinite(sweep_tolerance) && sweep_tolerance >= 0 && sweep_tolerance <= 1,
                 "sweep tolerance must be in [0, 1], got ", sweep_tolerance);
   CRITNET_CHECK(probe_limit >= 0, "probe limit must be >= 0, got ", probe_limit);
-  CRITNET_CHECK(bootstrap >= 0, "bootstrap replicates must be >= 0, got ", bootstrap);
+  CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap replicates must be in 0..",
+                kMaxBootstrap, ", got ", bootstrap);
   CRITNET_CHECK(max_candidates >= 0, "max candidates must be >= 0, got ", max_candidates);
   CRITNET_CHECK(std::isfinite(min_tail_fraction) && min_tail_fraction >= 0 && min_tail_fraction < 1,
                 "min tail fraction must be in [0, 1), got ", min_tail_fraction);

@@ -7,6 +7,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "critnet/core/error.h"
 #include "critnet/probe/layers.h"
@@ -105,10 +108,27 @@ std::shared_ptr<jit::Graph> taps_graph(jit::Module& module, const std::vector<st
   return g;
 }
 
+// The cause in a TorchScript interpreter error: LibTorch's message starts "The following
+// operation failed in the TorchScript interpreter." and ends with the Python-style exception
+// line ("RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x3 and 5x2)"); that last
+// "...Error: " line is the reason. Other messages: their first line.
+std::string error_cause(const std::string& what) {
+  std::istringstream in(what);
+  std::string line, first, cause;
+  while (std::getline(in, line)) {
+    if (first.empty() && !line.empty()) first = line;
+    const auto at = line.find("Error: ");
+    if (at != std::string::npos && line.find_first_of(" \t") > at) cause = line;
+  }
+  std::string out = cause.empty() ? first : cause;
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out;
+}
+
 }  // namespace
 
 ScriptedModel::ScriptedModel(const std::filesystem::path& file, std::vector<std::string> layers)
-    : names_(std::move(layers)) {
+    : file_(file.string()), names_(std::move(layers)) {
   CRITNET_CHECK_DATA(std::filesystem::is_regular_file(file), "model ", file.string(),
                      ": no such file");
   try {
@@ -140,7 +160,20 @@ void ScriptedModel::to(const torch::Device& device) {
 
 std::vector<torch::Tensor> ScriptedModel::forward(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
-  const c10::IValue out = (*taps_)({module_._ivalue(), x});
+  c10::IValue out;
+  const auto failed = [&](const std::string& what) {
+    std::ostringstream shape;
+    shape << x.sizes();
+    return DataError("model " + file_ + ": forward failed on a batch of shape " + shape.str() +
+                     ": " + error_cause(what));
+  };
+  try {
+    out = (*taps_)({module_._ivalue(), x});
+  } catch (const c10::Error& e) {
+    throw failed(e.what_without_backtrace());
+  } catch (const std::runtime_error& e) {  // torch::jit::JITException: the interpreter's
+    throw failed(e.what());
+  }
   std::vector<torch::Tensor> taps;
   for (const auto& v : out.toTupleRef().elements()) {
     CRITNET_CHECK(v.isTensor(), "a probed layer's output is not a tensor");

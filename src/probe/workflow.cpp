@@ -8,6 +8,7 @@
 
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
@@ -234,12 +235,19 @@ void ProbeCheckpointOptions::validate() const {
   CRITNET_CHECK(split == "train" || split == "test", "split must be train or test, got '", split,
                 "'");
   CRITNET_CHECK(limit >= 0, "limit must be >= 0, got ", limit);
-  CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
+  CRITNET_CHECK(batch_size >= 1 && batch_size <= kMaxBatchSize, "batch size must be in 1..",
+                kMaxBatchSize, ", got ", batch_size);
+  CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
+  validate_fit_settings();
+  probe.validate();
+}
+
+void ProbeCheckpointOptions::validate_fit_settings() const {
   CRITNET_CHECK(std::isfinite(min_tail_fraction) && min_tail_fraction >= 0 && min_tail_fraction < 1,
                 "min tail fraction must be in [0, 1), got ", min_tail_fraction);
-  CRITNET_CHECK(fit.bootstrap >= 0, "bootstrap replicates must be >= 0, got ", fit.bootstrap);
-  CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
-  probe.validate();
+  CRITNET_CHECK(fit.bootstrap >= 0 && fit.bootstrap <= kMaxBootstrap,
+                "bootstrap replicates must be in 0..", kMaxBootstrap, ", got ", fit.bootstrap);
+  check_threads(fit.threads, "threads");
 }
 
 ProbeDocument fit_and_document(const ProbeResult& result, const ProbeCheckpointOptions& o,

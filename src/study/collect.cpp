@@ -400,6 +400,9 @@ std::vector<json> cell_rows(const json& cell) {
 }
 
 CollectResult collect(const fs::path& sweep_dir) {
+  // The tables and the report are written into the sweep directory under its lock (which
+  // also clears critnet temporary files a killed collect left).
+  const io::RunLock lock(sweep_dir, "critnet sweep collect", kDirectoryLockWait);
   const Grid grid = load_sweep_grid(sweep_dir);
   CollectResult out;
   std::vector<json> cells;

@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <set>
 
+#include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
+#include "critnet/core/limits.h"
 
 namespace critnet::study {
 namespace fs = std::filesystem;
@@ -53,6 +57,12 @@ T get(const json& j, const std::string& key) {
       if constexpr (std::is_unsigned_v<T>)
         if (j.is_number_integer() && j.get<int64_t>() < 0)
           bad(fmt::format("{}: must be >= 0, got {}", key, j.dump()));
+      // Range-checked before narrowing: 2^40 for an int is refused, never wrapped.
+      const std::optional<T> v = critnet::detail::json_integer<T>(j);
+      if (!v)
+        bad(fmt::format("{}: {} is out of range (at most {})", key, j.dump(),
+                        std::numeric_limits<T>::max()));
+      return *v;
     } else if constexpr (std::is_floating_point_v<T>) {
       if (!j.is_number()) bad(fmt::format("{}: must be a number, got {}", key, j.dump()));
     } else {
@@ -73,16 +83,27 @@ std::vector<T> get_list(const json& j, const std::string& key) {
     return out;
   }
   if (j.empty()) bad(fmt::format("{}: the list is empty", key));
+  if (j.size() > static_cast<std::size_t>(kMaxGridCells))
+    bad(
+        fmt::format("{}: {} entries, more than a grid's {} cells (split the study into several "
+                    "sweeps)",
+                    key, j.size(), kMaxGridCells));
   for (std::size_t i = 0; i < j.size(); ++i)
     out.push_back(get<T>(j[i], fmt::format("{}[{}]", key, i)));
   return out;
 }
 
+// Sorted, so a list of any length is checked in O(n log n).
 template <typename T>
-void no_duplicates(const std::vector<T>& v, const std::string& key) {
-  for (std::size_t i = 0; i < v.size(); ++i)
-    for (std::size_t k = 0; k < i; ++k)
-      if (v[i] == v[k]) bad(fmt::format("{}: {} given twice", key, json(v[i]).dump()));
+void no_duplicates(std::vector<T> v, const std::string& key) {
+  std::sort(v.begin(), v.end());
+  const auto twice = std::adjacent_find(v.begin(), v.end());
+  if (twice != v.end()) bad(fmt::format("{}: {} given twice", key, json(*twice).dump()));
+}
+
+// An integer value in [min, max], or an error naming the key and the bounds.
+void in_range(int64_t v, int64_t min, int64_t max, const std::string& key) {
+  if (v < min || v > max) bad(fmt::format("{}: must be in {}..{}, got {}", key, min, max, v));
 }
 
 std::string num(double v) {
@@ -132,20 +153,20 @@ void Grid::validate() const {
     if (!std::isfinite(l) || l <= 0) bad(fmt::format("lambda: must be finite and > 0, got {}", l));
   no_duplicates(lambda, "lambda");
   if (seeds.empty()) bad("seeds: the list is empty");
+  if (seeds.size() > static_cast<std::size_t>(kMaxSeeds))
+    bad(fmt::format("seeds: {} seeds, more than {}", seeds.size(), kMaxSeeds));
   no_duplicates(seeds, "seeds");
   if (epochs.empty()) bad("epochs: the list is empty");
   for (auto e : epochs)
     if (e < 1) bad(fmt::format("epochs: must be >= 1, got {}", e));
   no_duplicates(epochs, "epochs");
   if (hidden_sizes.empty()) bad("hidden: the list is empty");
-  for (auto h : hidden_sizes)
-    if (h < 1) bad(fmt::format("hidden: widths must be >= 1, got {}", h));
+  for (auto h : hidden_sizes) in_range(h, 1, kMaxWidth, "hidden");
   if (!std::isfinite(lr) || lr <= 0) bad(fmt::format("lr: must be > 0, got {}", lr));
-  if (batch_size < 1) bad(fmt::format("batch_size: must be >= 1, got {}", batch_size));
+  in_range(batch_size, 1, kMaxBatchSize, "batch_size");
   if (max_steps < 0) bad(fmt::format("max_steps: must be >= 0, got {}", max_steps));
   if (probe.limit < 0) bad(fmt::format("probe.limit: must be >= 0, got {}", probe.limit));
-  if (probe.bootstrap < 0)
-    bad(fmt::format("probe.bootstrap: must be >= 0, got {}", probe.bootstrap));
+  in_range(probe.bootstrap, 0, kMaxBootstrap, "probe.bootstrap");
   if (probe.max_candidates < 0)
     bad(fmt::format("probe.max_candidates: must be >= 0, got {}", probe.max_candidates));
   if (probe.subset_size < 1 || probe.subset_size > 64)
@@ -160,6 +181,19 @@ void Grid::validate() const {
   } catch (const Error& e) {
     bad(fmt::format("rule: {}", e.what()));
   }
+  const double cells = cell_count();
+  if (cells > static_cast<double>(kMaxGridCells))
+    bad(
+        fmt::format("the grid expands to {:.0f} cells, more than {} (split the study into several "
+                    "sweeps)",
+                    cells, kMaxGridCells));
+}
+
+double Grid::cell_count() const {
+  double per_penalised = static_cast<double>(beta.size()) * static_cast<double>(lambda.size());
+  double per_seed_epoch = 0;
+  for (const auto& p : presets) per_seed_epoch += (p == "none") ? 1.0 : per_penalised;
+  return per_seed_epoch * static_cast<double>(seeds.size()) * static_cast<double>(epochs.size());
 }
 
 std::vector<Cell> Grid::expand() const {

@@ -81,6 +81,9 @@ void write_cell_list(const fs::path& sweep_dir, const Grid& grid) {
 }  // namespace
 
 void init_sweep_dir(const fs::path& sweep_dir, const Grid& grid) {
+  // The check and the write under the directory's lock: two sweeps of other grids started at
+  // once on a new directory must not both find it empty. Shards of one sweep pass in turn.
+  const io::RunLock lock(sweep_dir, "critnet sweep run (grid check)", kDirectoryLockWait);
   const json doc = to_json(grid);
   const fs::path file = sweep_dir / "grid.json";
   std::error_code ec;

@@ -13,6 +13,7 @@
 #include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/train.h"
@@ -106,12 +107,16 @@ void TrainOptions::validate() const {
   CRITNET_CHECK(std::isfinite(eps) && eps > 0, "Adam eps must be finite and > 0, got ", eps);
   CRITNET_CHECK(std::isfinite(weight_decay) && weight_decay >= 0,
                 "weight decay must be finite and >= 0, got ", weight_decay);
-  CRITNET_CHECK(batch_size > 0, "batch size must be > 0, got ", batch_size);
+  CRITNET_CHECK(batch_size > 0 && batch_size <= kMaxBatchSize, "batch size must be in 1..",
+                kMaxBatchSize, ", got ", batch_size);
   CRITNET_CHECK(epochs > 0, "epochs must be > 0, got ", epochs);
   CRITNET_CHECK(max_steps >= 0, "max steps must be >= 0 (0 = no limit), got ", max_steps);
   check_threads(threads);
-  CRITNET_CHECK(eval_batch_size > 0, "eval batch size must be > 0, got ", eval_batch_size);
-  for (auto h : hidden_sizes) CRITNET_CHECK(h > 0, "hidden layer sizes must be > 0, got ", h);
+  CRITNET_CHECK(eval_batch_size > 0 && eval_batch_size <= kMaxBatchSize,
+                "eval batch size must be in 1..", kMaxBatchSize, ", got ", eval_batch_size);
+  for (auto h : hidden_sizes)
+    CRITNET_CHECK(h > 0 && h <= kMaxWidth, "hidden layer sizes must be in 1..", kMaxWidth, ", got ",
+                  h);
   reg.validate();
   // Known before the data: the net has one Linear layer per hidden width plus the output one.
   const auto num_linears = static_cast<int64_t>(hidden_sizes.size()) + 1;

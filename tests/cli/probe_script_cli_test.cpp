@@ -137,6 +137,16 @@ TEST_F(ProbeScriptCli, BadModelsAndLayersAreClearErrors) {
       {"probe", "--model", not_a_model, "--data", "synthetic:48", "--out", out("bad4")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("not a TorchScript module"), std::string::npos) << r.err;
+  // The forward itself fails (12 channels into a 3-channel convolution): exit 3 with the cause,
+  // not LibTorch's "The following operation failed in the TorchScript interpreter" alone.
+  r = run_critnet({"probe", "--model", model_, "--data", "synthetic:48", "--input-shape", "12,2,2",
+                   "--limit", "20", "--out", out("bad6")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find(model_ + ": forward failed on a batch of shape [20, 12, 2, 2]: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("to have 3 channels, but got 12 channels"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("The following operation failed"), std::string::npos) << r.err;
   r = run_critnet({"probe", "--model", model_, "--out", out("bad5")});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--data"), std::string::npos) << r.err;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -220,4 +221,54 @@ TEST(SweepCli, BadInput) {
   EXPECT_THAT(r.err, HasSubstr("not a sweep directory"));
   r = run_critnet({"sweep", "collect", tmp.file("nowhere")});
   EXPECT_EQ(r.exit_code, 3);
+}
+
+// Two sweeps of different grids started at once on one new directory: the grid check and the
+// write of grid.json are under the directory's lock, so exactly one runs and the other is
+// refused naming the difference; grid.json is the winner's.
+TEST(SweepCli, TwoGridsRacingOnANewDirectory) {
+  TempDir tmp("race");
+  json one = json::parse(kGrid);
+  one["presets"] = {"none"};
+  json two = one;
+  two["epochs"] = {2};
+  const std::string one_file = write_grid(tmp, one.dump());
+  const std::string two_file = tmp.file("two.json");
+  std::ofstream(two_file) << two.dump();
+  for (int round = 0; round < 3; ++round) {
+    const std::string out = tmp.file("out" + std::to_string(round));
+    auto first = std::async(std::launch::async, [&] {
+      return run_critnet({"sweep", "run", one_file, "--out", out, "--threads", "1"});
+    });
+    auto second = std::async(std::launch::async, [&] {
+      return run_critnet({"sweep", "run", two_file, "--out", out, "--threads", "1"});
+    });
+    const CliResult a = first.get(), b = second.get();
+    ASSERT_TRUE((a.exit_code == 0) != (b.exit_code == 0))
+        << "round " << round << ": exits " << a.exit_code << " and " << b.exit_code << "\n"
+        << a.err << b.err;
+    const CliResult& lost = a.exit_code == 0 ? b : a;
+    EXPECT_EQ(lost.exit_code, 2) << lost.err;
+    EXPECT_THAT(lost.err, HasSubstr("holds a sweep of another grid: epochs"));
+    const json saved = json::parse(read_file(fs::path(out) / "grid.json"));
+    EXPECT_EQ(saved.at("epochs"), (a.exit_code == 0 ? one : two).at("epochs")) << round;
+  }
+}
+
+// JSON nested deeper than 64 levels is refused with exit 3 naming the file, wherever the sweep
+// reads it: the grid file, a sweep directory's grid.json.
+TEST(SweepCli, DeeplyNestedJsonIsRefused) {
+  TempDir tmp("nested");
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  const std::string grid = write_grid(tmp, deep);
+  CliResult r = run_critnet({"sweep", "run", grid, "--out", tmp.file("o")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(grid + ": JSON nested deeper than 64 levels"));
+  fs::create_directories(tmp.path() / "sweep");
+  std::ofstream(tmp.path() / "sweep" / "grid.json") << "{\"a\": " << deep << "}";
+  for (const char* command : {"status", "collect"}) {
+    r = run_critnet({"sweep", command, tmp.file("sweep")});
+    EXPECT_EQ(r.exit_code, 3) << command << r.err;
+    EXPECT_THAT(r.err, HasSubstr("grid.json: JSON nested deeper than 64 levels")) << command;
+  }
 }

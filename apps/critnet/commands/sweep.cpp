@@ -319,7 +319,8 @@ void add_grid_flags(CLI::App* cmd, GridFlags& f) {
         });
   given(cmd->add_option("--lambdas", f.lambdas, "λ values")->check(real_list(false, true)),
         [&f](json& d) { d["lambda"] = parse_list<double>(f.lambdas, "--lambdas"); });
-  given(cmd->add_option("--seeds", f.seeds, "Seed count N (seeds 0..N-1)")->check(integer(1, 1000)),
+  given(cmd->add_option("--seeds", f.seeds, "Seed count N (seeds 0..N-1)")
+            ->check(integer(1, kMaxSeeds)),
         [&f](json& d) { d["seeds"] = std::stoll(f.seeds); });
   given(cmd->add_option("--epochs", f.epochs, "Epochs values")
             ->check(integer_list(1, kInt64Max, true)),

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 
 namespace critnet::cli {
@@ -19,16 +20,14 @@ namespace critnet::cli {
 inline constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// Largest --batch-size / --eval-batch-size and largest hidden width a command accepts
-/// (a memory estimate in the trainer catches smaller nets that still do not fit).
-inline constexpr int64_t kMaxBatchSize = int64_t{1} << 24;
-inline constexpr int64_t kMaxWidth = int64_t{1} << 20;
-/// Largest --steps of rg-flow (output points per lambda0).
-inline constexpr int64_t kMaxFlowSteps = 1000000;
-/// Largest meanfield --size N (w is N x N float64 and is diagonalised).
-inline constexpr int64_t kMaxMeanFieldSize = 16384;
-/// Largest number of bootstrap replicates (fit, probe, reproduce).
-inline constexpr int64_t kMaxBootstrap = 1000000;
+// The bounds themselves are the library's (critnet/core/limits.h), shared with grid files,
+// config files and Python.
+using critnet::kMaxBatchSize;
+using critnet::kMaxBootstrap;
+using critnet::kMaxFlowSteps;
+using critnet::kMaxMeanFieldSize;
+using critnet::kMaxSeeds;
+using critnet::kMaxWidth;
 
 /// Strict parsers (decimal, whole text, in range of the type); false on any other text.
 bool parse_int64(const std::string& text, int64_t& value);

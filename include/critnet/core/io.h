@@ -14,6 +14,7 @@
 ///   never end; a directory is named as one).
 /// - RunLock: one writer per run directory (an advisory flock held for the lock's lifetime; the
 ///   lock file is never opened through a link).
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -69,9 +70,17 @@ int remove_stale_temp_files(const std::filesystem::path& dir);
 void require_regular_file(const std::filesystem::path& path, const std::string& what = "file");
 /// The whole file; throws DataError naming it (require_regular_file first).
 std::string read_text_file(const std::filesystem::path& path, const std::string& what = "file");
-/// The file parsed as JSON; throws DataError naming it and the parser's message.
+/// The file parsed as JSON (parse_json); throws DataError naming it.
 nlohmann::json read_json_file(const std::filesystem::path& path,
                               const std::string& what = "JSON file");
+
+/// Deepest nesting parse_json accepts (critnet's own files nest at most 5 levels).
+constexpr int kMaxJsonDepth = 64;
+/// The one way critnet parses JSON it did not build itself (files, config text, Python
+/// arguments): throws DataError naming `source` for text that is not JSON ("SOURCE: not valid
+/// JSON (...)") or nests deeper than kMaxJsonDepth, whose values are dropped while parsing, so
+/// a million nested brackets cost neither stack nor memory.
+nlohmann::json parse_json(std::string_view text, const std::string& source);
 
 /// An exclusive advisory lock on a run directory (flock on DIR/.critnet.lock, which holds
 /// the holder's PID and command), released when the object is destroyed or the process
@@ -82,8 +91,10 @@ class RunLock {
   /// left in it (remove_stale_temp_files: once locked, no one else writes there); throws
   /// LockedError ("DIR: in use by another critnet process (pid N: critnet train); wait for it
   /// or stop it") when another process holds it, OutputError when the lock file cannot be
-  /// created.
-  RunLock(const std::filesystem::path& dir, std::string_view holder);
+  /// created. With `wait` > 0 it waits up to that long for a holder to let go (for short
+  /// sections several processes go through in turn, such as a sweep directory's grid check).
+  RunLock(const std::filesystem::path& dir, std::string_view holder,
+          std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   ~RunLock();
   RunLock(RunLock&& other) noexcept;
   RunLock& operator=(RunLock&&) = delete;

@@ -48,6 +48,7 @@ class ScriptedModel {
  private:
   void find_weights();
   torch::jit::Module module_;
+  std::string file_;
   std::vector<std::string> names_;
   std::vector<ObservedLayer> layers_;
   std::unique_ptr<torch::jit::GraphFunction> taps_;

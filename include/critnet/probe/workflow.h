@@ -70,6 +70,9 @@ struct ProbeCheckpointOptions {
 
   /// Throws critnet::InvalidArgument naming the first bad value.
   void validate() const;
+  /// The fit settings' part of validate() (fit.bootstrap, fit.threads, min_tail_fraction), for
+  /// callers that give them apart from the rest (Python's critnet.probe, before streaming).
+  void validate_fit_settings() const;
 };
 
 struct ProbeCallbacks {

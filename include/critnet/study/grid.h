@@ -84,8 +84,11 @@ struct Grid {
   GridProbe probe;
   report::VerdictRule rule;
 
-  /// Throws critnet::InvalidArgument naming the first bad value.
+  /// Throws critnet::InvalidArgument naming the first bad value; the bounds are
+  /// critnet/core/limits.h's (a grid expands to at most kMaxGridCells cells).
   void validate() const;
+  /// How many cells expand() gives (computed without expanding; a double, so no overflow).
+  double cell_count() const;
   /// The cells in a deterministic order: preset (as listed), β, λ, epochs, seed; baseline
   /// cells once per epochs × seed.
   std::vector<Cell> expand() const;

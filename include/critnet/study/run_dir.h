@@ -15,6 +15,7 @@
 /// A cell is DONE when cell.json exists with the cell's settings hash, RUNNING when another
 /// process holds its lock, FAILED when its directory exists otherwise (a crash, a kill, an
 /// error: a rerun redoes it, resuming its checkpoint), MISSING when there is no directory.
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,8 +45,13 @@ bool cell_done(const std::filesystem::path& cell_json, const Cell& cell);
 /// The state of one cell (see above).
 CellState cell_state(const std::filesystem::path& sweep_dir, const Cell& cell);
 
+/// How long init_sweep_dir and collect wait for another process's turn at the sweep
+/// directory's lock (each holds it for a moment: a grid check, writing the tables).
+inline constexpr std::chrono::milliseconds kDirectoryLockWait{60000};
+
 /// Writes DIR/grid.json (and DIR/cells.json) for `grid`, or checks that the one there holds the
-/// same grid. Throws InvalidArgument ("DIR holds a sweep of another grid: ...; choose another
+/// same grid, under the directory's lock. Throws InvalidArgument ("DIR holds a sweep of another
+/// grid: ...; choose another
 /// --out") when not.
 void init_sweep_dir(const std::filesystem::path& sweep_dir, const Grid& grid);
 

@@ -2,11 +2,12 @@
 // Reading JSON that a user or a damaged file supplies.
 // - Integers without nlohmann's unchecked casts: get<int64_t>() of 1e300 is undefined behaviour
 //   (a float-to-integer cast out of range) and get<int64_t>() of 2.5 silently gives 2.
-// - Parsing with a nesting limit: dump() and the conversions recurse, so [[[[...]]]] nested a
-//   million deep would overflow the stack in an error message.
+// - Parsing with a nesting limit (io::parse_json): dump() and the conversions recurse, so
+//   [[[[...]]]] nested a million deep would overflow the stack in an error message.
 #include <cmath>
 #include <cstdint>
 #include <istream>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <type_traits>
 
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::detail {
 
@@ -50,26 +52,11 @@ std::optional<T> json_integer(const nlohmann::json& j) {
   return std::nullopt;
 }
 
-/// Deepest nesting parse_json accepts (critnet's configs and checkpoints nest 4 levels).
-constexpr int kMaxJsonDepth = 64;
-
-/// Parses the JSON text of `in`; throws critnet::DataError naming `source` for text that is not
-/// JSON or nests deeper than kMaxJsonDepth.
+/// Parses the JSON text of `in` through io::parse_json (depth-limited); throws
+/// critnet::DataError naming `source`.
 inline nlohmann::json parse_json(std::istream& in, const std::string& source) {
-  bool too_deep = false;
-  const nlohmann::json::parser_callback_t limit =
-      [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth > kMaxJsonDepth) too_deep = true;
-        return !too_deep;  // false: drop the value (and stop building the deep part)
-      };
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in, limit);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(source + ": not valid JSON (" + e.what() + ")");
-  }
-  CRITNET_CHECK_DATA(!too_deep, source, ": JSON nested deeper than ", kMaxJsonDepth, " levels");
-  return j;
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return io::parse_json(text, source);
 }
 
 }  // namespace critnet::detail

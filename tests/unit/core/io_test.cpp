@@ -164,3 +164,37 @@ TEST(CoreIo, RunLockRemovesStaleTemporaryFiles) {
 }
 
 }  // namespace
+
+namespace critnet::io {
+namespace {
+
+// One reading path for JSON: text nested beyond kMaxJsonDepth is refused naming its source,
+// without building it (a million levels would overflow the stack in dump() or a destructor);
+// depth 64 itself is read.
+TEST(CoreIo, JsonNestedTooDeepIsRefusedWithoutRecursion) {
+  const std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_NO_THROW(parse_json(ok, "ok"));
+  for (const std::string& deep :
+       {std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']'),
+        std::string(1000000, '[') + std::string(1000000, ']'),
+        "{\"a\": " + std::string(1000000, '[')}) {
+    try {
+      parse_json(deep, "cell.json");
+      ADD_FAILURE() << "accepted JSON " << deep.size() << " characters deep";
+    } catch (const DataError& e) {
+      EXPECT_THAT(e.what(), ::testing::StartsWith("cell.json: "));
+    }
+  }
+  test_support::TempDir tmp("deep");
+  const std::string file = tmp.file("cell.json");
+  std::ofstream(file) << std::string(100000, '[') << std::string(100000, ']');
+  try {
+    read_json_file(file, "cell.json");
+    ADD_FAILURE() << "accepted a deep file";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), ::testing::StartsWith(file + ": "));
+  }
+}
+
+}  // namespace
+}  // namespace critnet::io

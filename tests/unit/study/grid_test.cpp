@@ -137,3 +137,45 @@ TEST(StableHash, IsFnv1a) {
   EXPECT_EQ(st::stable_hash(""), "cbf29ce484222325");
   EXPECT_EQ(st::stable_hash("a"), "af63dc4c8601ec8c");
 }
+
+// Every value bounded (critnet/core/limits.h), every integer range-checked before narrowing,
+// list and grid sizes bounded before anything is expanded, duplicates found in O(n log n).
+TEST(Grid, ValuesAreBoundedAndListsCheckedQuickly) {
+  json j = small();
+  j["probe"] = {{"bootstrap", 2000000000}};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: probe.bootstrap: must be in 0..1000000, got "
+                                        "2000000000"));
+  j["probe"] = {{"bootstrap", int64_t{1} << 40}};  // beyond int: refused, not wrapped to 0
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: probe.bootstrap: 1099511627776 is out of range"));
+  j = small();
+  j["hidden"] = {16, int64_t{1} << 21};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: hidden: must be in 1..1048576, got 2097152"));
+  j = small();
+  j["batch_size"] = int64_t{1} << 30;
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: batch_size: must be in 1..16777216"));
+  // 300,000 β values: refused by their count, before any duplicate check or expansion.
+  j = small();
+  j["beta"] = json::array();
+  for (int i = 1; i <= 300000; ++i) j["beta"].push_back(i);
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: beta: 300000 entries, more than a grid's 20000"));
+  // A small file that would expand to 10^7 cells.
+  j = small();
+  j["beta"] = json::array();
+  j["lambda"] = json::array();
+  for (int i = 1; i <= 1000; ++i) {
+    j["beta"].push_back(i);
+    j["lambda"].push_back(i * 1e-3);
+  }
+  j["seeds"] = 10;
+  EXPECT_THAT(parse_error(j), HasSubstr("the grid expands to"));
+  EXPECT_THAT(parse_error(j), HasSubstr("cells, more than 20000"));
+  // The longest list allowed, with a repeat at its end: found (a quadratic check would take
+  // 2·10^8 comparisons here; the sorted one takes a millisecond).
+  j = small();
+  j["presets"] = {"none"};
+  j["seeds"] = 1;
+  j["epochs"] = json::array();
+  for (int i = 1; i < 20000; ++i) j["epochs"].push_back(i);
+  j["epochs"].push_back(7);
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: epochs: 7 given twice"));
+}
