@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   critnet::cli::setup_probe(app);
   critnet::cli::setup_reproduce(app);
   critnet::cli::setup_sweep(app);
+  critnet::cli::setup_htsr(app);
 
   try {
     app.parse(argc, argv);

@@ -18,6 +18,7 @@ from .fit import FitResult, fit, read_column, verdict
 from .penalty import penalty, penalty_naive
 from .regularizer import CriticalRegularizer
 from .probe import probe
+from .htsr import htsr
 from . import data, rg
 
 
@@ -54,6 +55,7 @@ __all__ = [
     "NumericalError",
     "data",
     "fit",
+    "htsr",
     "info",
     "load_checkpoint",
     "penalty",

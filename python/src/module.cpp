@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "critnet/analysis/column_reader.h"
+#include "critnet/atlas/htsr.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
@@ -360,6 +361,29 @@ py::dict load_checkpoint(const std::string& path) {
   return out;
 }
 
+// atlas::analyse_layers on (name, type, weight) triples: the rows as a JSON array (text).
+std::string htsr_json(
+    const std::vector<std::tuple<std::string, std::string, torch::Tensor>>& layers,
+    double eval_floor, int64_t bootstrap, std::uint64_t seed, int64_t threads) {
+  CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap: must be in 0..",
+                kMaxBootstrap, ", got ", bootstrap);
+  CRITNET_CHECK(threads >= 0 && threads <= kMaxThreads, "threads: must be in 0..", kMaxThreads,
+                " (0 = all cores), got ", threads);
+  atlas::HtsrOptions o;
+  o.eval_floor = eval_floor;
+  o.bootstrap = static_cast<int>(bootstrap);
+  o.seed = seed;
+  o.threads = static_cast<int>(threads);
+  o.validate();
+  std::vector<atlas::LayerWeight> weights;
+  for (const auto& [name, type, w] : layers) weights.push_back({name, type, w.detach()});
+  py::gil_scoped_release no_gil;
+  const StopSignals ctrl_c;  // the bootstraps stop on Ctrl-C (KeyboardInterrupt)
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : atlas::analyse_layers(weights, o)) rows.push_back(r.to_json());
+  return rows.dump();
+}
+
 }  // namespace
 }  // namespace critnet::python
 
@@ -440,6 +464,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
                               py::arg("max_width") = critnet::kMaxWidth,
                               py::arg("max_bootstrap") = critnet::kMaxBootstrap,
                               py::arg("max_threads") = critnet::kMaxThreads);
+  m.def("htsr_json", &htsr_json, py::arg("layers"), py::arg("eval_floor"), py::arg("bootstrap"),
+        py::arg("seed"), py::arg("threads"),
+        "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows as JSON text");
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");

@@ -125,19 +125,29 @@ std::string error_cause(const std::string& what) {
   return out;
 }
 
-}  // namespace
-
-ScriptedModel::ScriptedModel(const std::filesystem::path& file, std::vector<std::string> layers)
-    : file_(file.string()), names_(std::move(layers)) {
+// The TorchScript module in `file`, on the CPU, in eval mode.
+jit::Module load_scripted(const std::filesystem::path& file) {
   CRITNET_CHECK_DATA(std::filesystem::is_regular_file(file), "model ", file.string(),
                      ": no such file");
+  jit::Module module;
   try {
-    module_ = torch::jit::load(file.string(), torch::kCPU);
+    module = torch::jit::load(file.string(), torch::kCPU);
   } catch (const c10::Error& e) {
     throw DataError("model " + file.string() + ": not a TorchScript module (" +
                     std::string(e.what_without_backtrace()).substr(0, 200) + ")");
   }
-  module_.eval();
+  module.eval();
+  return module;
+}
+
+}  // namespace
+
+std::vector<ModuleEntry> read_module_tree(const std::filesystem::path& file) {
+  return module_tree(load_scripted(file));
+}
+
+ScriptedModel::ScriptedModel(const std::filesystem::path& file, std::vector<std::string> layers)
+    : module_(load_scripted(file)), file_(file.string()), names_(std::move(layers)) {
   find_weights();
   taps_ = std::make_unique<jit::GraphFunction>("critnet_probe_taps", taps_graph(module_, names_),
                                                nullptr);

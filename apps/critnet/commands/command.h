@@ -17,5 +17,6 @@ void setup_train(CLI::App& app);
 void setup_probe(CLI::App& app);
 void setup_reproduce(CLI::App& app);
 void setup_sweep(CLI::App& app);
+void setup_htsr(CLI::App& app);
 
 }  // namespace critnet::cli

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "critnet/probe/layers.h"
 #include "critnet/probe/probe.h"
 
 namespace torch::jit {
@@ -53,5 +54,10 @@ class ScriptedModel {
   std::vector<ObservedLayer> layers_;
   std::unique_ptr<torch::jit::GraphFunction> taps_;
 };
+
+/// The module tree of the TorchScript file `file` (named_modules() order: name, class name,
+/// leaf, weight), loaded on the CPU; DataError when it is not a TorchScript archive. For
+/// weight-only measures (atlas/htsr.h), which need no forward pass.
+std::vector<ModuleEntry> read_module_tree(const std::filesystem::path& file);
 
 }  // namespace critnet::probe

@@ -383,7 +383,7 @@ TEST(PowerLaw, BadInputHasClearErrors) {
   expect_error({1, 2, 2, 2, 2, 2, 2}, eq, "all 6 points >= x_min = 2 equal x_min");
   ca::FitOptions b;
   b.bootstrap = -1;
-  expect_error({1, 2, 3, 4, 5, 6, 7}, b, "bootstrap replicates must be >= 0, got -1");
+  expect_error({1, 2, 3, 4, 5, 6, 7}, b, "bootstrap replicates must be in 0..1000000, got -1");
   ca::FitOptions m;
   m.min_tail = 2;
   expect_error({1, 2, 3, 4, 5, 6, 7}, m, "min_tail must be >= 5, got 2");

@@ -82,7 +82,7 @@ TEST(ReproduceOptions, BadValuesNameThemselves) {
   EXPECT_THAT(validation_error(o), HasSubstr("the output directory must not be empty"));
   o = {};
   o.bootstrap = -1;
-  EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be >= 0, got -1"));
+  EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be in 0..1000000, got -1"));
 }
 
 // β and the sweep are checked before anything trains: the penalised arms need β > 0.

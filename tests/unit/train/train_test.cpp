@@ -326,13 +326,23 @@ TEST(TrainOptionsTest, Validation) {
   };
   EXPECT_EQ(error_of([](TrainOptions&) {}), "(valid)");
   EXPECT_EQ(error_of([](TrainOptions& o) { o.lr = -1; }), "learning rate must be > 0, got -1");
-  EXPECT_EQ(error_of([](TrainOptions& o) { o.batch_size = 0; }), "batch size must be > 0, got 0");
+  EXPECT_EQ(error_of([](TrainOptions& o) { o.batch_size = 0; }),
+            "batch size must be in 1..16777216, got 0");
   EXPECT_EQ(error_of([](TrainOptions& o) { o.beta2 = 1; }), "Adam beta2 must be in [0, 1), got 1");
   EXPECT_EQ(error_of([](TrainOptions& o) { o.epochs = 0; }), "epochs must be > 0, got 0");
   EXPECT_EQ(error_of([](TrainOptions& o) {
               o.hidden_sizes = {4, 0};
             }),
-            "hidden layer sizes must be > 0, got 0");
+            "hidden layer sizes must be in 1..1048576, got 0");
+  // The upper bounds are critnet/core/limits.h's, as on the command line and in grids.
+  EXPECT_EQ(error_of([](TrainOptions& o) { o.batch_size = int64_t{1} << 30; }),
+            "batch size must be in 1..16777216, got 1073741824");
+  EXPECT_EQ(error_of([](TrainOptions& o) { o.eval_batch_size = int64_t{1} << 30; }),
+            "eval batch size must be in 1..16777216, got 1073741824");
+  EXPECT_EQ(error_of([](TrainOptions& o) {
+              o.hidden_sizes = {4, int64_t{1} << 21};
+            }),
+            "hidden layer sizes must be in 1..1048576, got 2097152");
 }
 
 TEST(TrainOptionsTest, PenalisedLayers) {

@@ -1,0 +1,37 @@
+"""critnet.htsr: heavy-tailed self-regularisation (HTSR) of any torch.nn.Module's weights.
+
+For every Linear and Conv layer: WeightWatcher's columns (under its names) and critnet's
+Clauset-Shalizi-Newman statistics on the same tail, from the C++ core (atlas::analyse_layers,
+the code behind `critnet htsr`; docs/methods.md, "HTSR").
+"""
+import json
+
+import torch
+
+from . import _critnet
+from ._checks import LIMITS, integer, real
+
+_LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
+
+
+def htsr(model, bootstrap=100, seed=0, threads=0, eval_floor=1e-5):
+    """One dict per Linear/Conv layer of `model`, in named_modules() order: layer (the module's
+    qualified name), type, N, M, rf, num_evals, alpha, xmin, D, sigma, num_pl_spikes,
+    lambda_max, norm, log_norm, log_spectral_norm, alpha_weighted, log_alpha_norm, stable_rank,
+    entropy, matrix_rank, mp_softrank, num_spikes (WeightWatcher's columns), then critnet's: p
+    (the tail's bootstrap goodness-of-fit), verdict (rule 2), label ("MP bulk: no tail",
+    "heavy-tailed: power law not rejected over ≥ 1 decade", "tail rejected (lognormal
+    favoured)", ...), ww_label (WeightWatcher's α heuristic, named as one), mp, csn (the full
+    fit with its likelihood-ratio tests). A layer without a fit has "error" instead. The rows
+    convert with pandas.DataFrame(rows).
+
+    Raises ValueError for bad options or a model without Linear/Conv layers, TypeError for a
+    value of the wrong type; KeyboardInterrupt when Ctrl-C stops a bootstrap.
+    """
+    bootstrap = integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"])
+    seed = integer("seed", seed, 0, 2**64 - 1)
+    threads = integer("threads", threads, 0, LIMITS["max_threads"])
+    eval_floor = real("eval_floor", eval_floor)
+    layers = [(name, type(m).__name__, m.weight.detach())
+              for name, m in model.named_modules() if isinstance(m, _LAYER_TYPES)]
+    return json.loads(_critnet.htsr_json(layers, eval_floor, bootstrap, seed, threads))
