@@ -4,15 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 
 #include "critnet/core/error.h"
 #include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
-#include "critnet/probe/scripted.h"
-#include "critnet/train/checkpoint.h"
 
 namespace critnet::atlas {
 namespace {
@@ -241,23 +238,6 @@ std::vector<HtsrRow> analyse_layers(const std::vector<LayerWeight>& layers,
   std::vector<HtsrRow> rows;
   for (const auto& l : layers) rows.push_back(analyse_layer(l.name, l.type, l.weight, options));
   return rows;
-}
-
-std::vector<LayerWeight> model_layers(const std::string& path) {
-  std::vector<LayerWeight> out;
-  if (std::filesystem::is_directory(path)) {
-    const train::LoadedModel m = train::load_model(path);
-    const auto& linears = m.model->linears();
-    for (std::size_t i = 0; i < linears.size(); ++i)
-      out.push_back({"linears." + std::to_string(i), "Linear", linears[i]->weight});
-    return out;
-  }
-  for (const auto& e : probe::read_module_tree(path)) {
-    const bool weighted = e.type == "Linear" || e.type.rfind("Conv", 0) == 0;
-    if (weighted && e.weight.defined()) out.push_back({e.name, e.type, e.weight});
-  }
-  CRITNET_CHECK_DATA(!out.empty(), "model ", path, ": no Linear or Conv layer");
-  return out;
 }
 
 nlohmann::json HtsrRow::to_json() const {

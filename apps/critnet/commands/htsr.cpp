@@ -11,6 +11,7 @@
 #include "commands/validate.h"
 #include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
+#include "critnet/probe/model_weights.h"
 
 namespace critnet::cli {
 namespace {
@@ -47,7 +48,7 @@ void run_htsr(const HtsrArgs& a) {
   a.options.validate();
   set_threads(a.options.threads);
   const std::vector<atlas::HtsrRow> rows =
-      atlas::analyse_layers(atlas::model_layers(a.model), a.options);
+      atlas::analyse_layers(probe::model_weights(a.model), a.options);
   if (a.json) {
     nlohmann::json doc = {{"schema", "critnet.htsr/1"}, {"model", a.model}};
     doc["layers"] = nlohmann::json::array();

@@ -121,9 +121,4 @@ struct LayerWeight {
 std::vector<HtsrRow> analyse_layers(const std::vector<LayerWeight>& layers,
                                     const HtsrOptions& options = {});
 
-/// The Linear and Conv layers of a model file: a TorchScript module (every submodule whose
-/// type is a Linear or Conv*) or a critnet run directory / checkpoint (its MLP's Linear
-/// layers, named "linears.I"). Throws critnet::DataError naming an unreadable file.
-std::vector<LayerWeight> model_layers(const std::string& path);
-
 }  // namespace critnet::atlas
