@@ -149,6 +149,7 @@ ProbeResult Probe::finish() const {
     }
     r.seriated = two_point_function(cov, r.seriation, "seriated", options_.fit_max_separation());
     r.spectrum = weight_spectrum(observed_[l].incoming, options_);
+    r.incoming = observed_[l].incoming.detach().to(torch::kCPU);
     result.layers.push_back(std::move(r));
   }
   return result;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "critnet/atlas/htsr.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
 #include "critnet/core/limits.h"
@@ -174,11 +175,27 @@ json fit_json(const FittedDistribution& f, const ProbeCheckpointOptions& o) {
   return j;
 }
 
+// The HTSR row of a layer's incoming weight (atlas/htsr.h), its tail tested with the probe's
+// bootstrap settings (none without fits). Named as the weight's module where the probe knows
+// it: critnet's MLP layer l reads linears.l; another model's observed module by its own name.
+json htsr_json(const LayerResult& layer, const ProbeCheckpointOptions& o) {
+  atlas::HtsrOptions h;
+  h.bootstrap = o.fits ? o.fit.bootstrap : 0;
+  h.seed = o.fit.seed;
+  h.threads = o.fit.threads;
+  const std::string name =
+      layer.name.empty() ? "linears." + std::to_string(layer.layer) : layer.name;
+  const int64_t dim = layer.incoming.dim();
+  const std::string type = dim == 2 ? "Linear" : dim == 4 ? "Conv2d" : "Conv";
+  return atlas::analyse_layer(name, type, layer.incoming, h).to_json();
+}
+
 json layers_json(const ProbeResult& result, const ProbeFits& fits,
                  const ProbeCheckpointOptions& o) {
   json layers = json::array();
   for (const auto& layer : result.layers) {
     json lj = layer_summary(layer);
+    if (layer.incoming.defined()) lj["htsr"] = htsr_json(layer, o);
     lj["fits"] = json::array();
     for (const auto& f : fits.layers[layer.layer]) lj["fits"].push_back(fit_json(f, o));
     layers.push_back(lj);

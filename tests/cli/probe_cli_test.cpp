@@ -75,6 +75,16 @@ TEST_F(ProbeCli, WritesJsonAndCsvForEveryLayer) {
     EXPECT_TRUE(layer["spectrum"].contains("stable_rank"));
   }
   EXPECT_TRUE(j["pooled"].contains("activation_frequency"));
+  // The atlas's HTSR row of each layer's incoming weight (atlas/htsr.h): layer 1 reads
+  // linears.0 [16, 12]; layer 2's [8, 16] has 8 eigenvalues, too few for a fit, and says so.
+  const auto& h1 = j["layers"][0].at("htsr");
+  EXPECT_EQ(h1.at("layer"), "linears.0");
+  EXPECT_EQ(h1.at("N"), 16);
+  EXPECT_EQ(h1.at("M"), 12);
+  EXPECT_TRUE(h1.contains("alpha") && h1.contains("label") && h1.contains("mp_softrank")) << h1;
+  EXPECT_NE(j["layers"][1].at("htsr").value("error", "").find("eigenvalues above"),
+            std::string::npos)
+      << j["layers"][1]["htsr"];
   for (const char* name : {"layer1_activation_frequency.csv", "layer2_pattern_counts.csv",
                            "layer1_subset_pattern_counts.csv", "layer2_sample_mean.csv",
                            "layer1_node_mean.csv", "layer2_degree.csv", "layer1_two_point.csv",
@@ -97,6 +107,7 @@ TEST_F(ProbeCli, TrainSplitWithoutFits) {
   const nlohmann::json j = nlohmann::json::parse(read_file(path("probe_train/probe.json")));
   EXPECT_EQ(j["num_samples"], 50);
   EXPECT_TRUE(j["layers"][0]["fits"].empty());
+  EXPECT_TRUE(j["layers"][0].at("htsr").at("p").is_null());  // no fits: no bootstrap
 }
 
 // Every CSN fit of a probe.json (per layer and pooled), in order.

@@ -69,6 +69,9 @@ struct LayerResult {
 
   /// (6) Spectrum of a·w for this layer's incoming weight V_l.
   Spectrum spectrum;
+  /// The incoming weight itself (detached, on the CPU), for the weight-only measures the fit
+  /// stage adds (the HTSR row of atlas/htsr.h).
+  torch::Tensor incoming;
 };
 
 /// The result of a probe run: one LayerResult per hidden layer.
