@@ -60,7 +60,13 @@ def test_probe_equals_the_cli_on_the_same_checkpoint(run):
     assert doc["model"].startswith("python:") and "seconds" not in doc
     assert [layer["name"] for layer in doc["layers"]] == ["1", "3"]
     for layer in doc["layers"]:
-        del layer["name"]  # critnet's MLP numbers its layers; a Python model names them
+        # critnet's MLP numbers its layers (its HTSR rows name the weights linears.L); a Python
+        # model names them, rows included.
+        assert layer["htsr"]["layer"] == layer["name"]
+        del layer["name"], layer["htsr"]["layer"]
+    assert [layer["htsr"]["layer"] for layer in cli["layers"]] == ["linears.0", "linears.1"]
+    for layer in cli["layers"]:
+        del layer["htsr"]["layer"]
     for key in ("num_samples", "options", "fit_options", "pooled", "layers"):
         close(doc[key], cli[key], key)
     fits = [f for layer in doc["layers"] for f in layer["fits"] if "fit" in f]
