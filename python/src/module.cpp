@@ -187,6 +187,13 @@ py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
   return out;
 }
 
+// An integer option that arrives as int64 and is narrowed to int: refused with the CLI's bound
+// (InvalidArgument, ValueError in Python) before the cast, never wrapped.
+int narrowed(const char* name, int64_t value, int64_t max) {
+  CRITNET_CHECK(value >= 0 && value <= max, name, ": must be in 0..", max, ", got ", value);
+  return static_cast<int>(value);
+}
+
 // Verdict rule 2 (report::assess) on one fit's JSON text (a probe.json "fit" entry): the
 // "verdict" object of `critnet fit --json` as text.
 std::string verdict_json(const std::string& fit, double gof_p_min, double lr_p_max,
@@ -268,16 +275,12 @@ class PyProbe {
   // out of the C++ type's range is refused with that message, never wrapped.
   void set_fit_options(bool fits, int64_t bootstrap, std::uint64_t seed, int64_t threads,
                        int64_t max_candidates, double min_tail_fraction) {
-    CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap: must be in 0..",
-                  kMaxBootstrap, ", got ", bootstrap);
-    CRITNET_CHECK(threads >= 0 && threads <= kMaxThreads, "threads: must be in 0..", kMaxThreads,
-                  " (0 = all cores), got ", threads);
     CRITNET_CHECK(max_candidates >= 0, "max_candidates: must be >= 0 (0 = all), got ",
                   max_candidates);
     fit_.fits = fits;
-    fit_.fit.bootstrap = static_cast<int>(bootstrap);
+    fit_.fit.bootstrap = narrowed("bootstrap", bootstrap, kMaxBootstrap);
     fit_.fit.seed = seed;
-    fit_.fit.threads = static_cast<int>(threads);
+    fit_.fit.threads = narrowed("threads", threads, kMaxThreads);
     fit_.fit.max_candidates = static_cast<std::size_t>(max_candidates);
     fit_.min_tail_fraction = min_tail_fraction;
     fit_.validate_fit_settings();
@@ -365,15 +368,11 @@ py::dict load_checkpoint(const std::string& path) {
 std::string htsr_json(
     const std::vector<std::tuple<std::string, std::string, torch::Tensor>>& layers,
     double eval_floor, int64_t bootstrap, std::uint64_t seed, int64_t threads) {
-  CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap: must be in 0..",
-                kMaxBootstrap, ", got ", bootstrap);
-  CRITNET_CHECK(threads >= 0 && threads <= kMaxThreads, "threads: must be in 0..", kMaxThreads,
-                " (0 = all cores), got ", threads);
   atlas::HtsrOptions o;
   o.eval_floor = eval_floor;
-  o.bootstrap = static_cast<int>(bootstrap);
+  o.bootstrap = narrowed("bootstrap", bootstrap, kMaxBootstrap);
   o.seed = seed;
-  o.threads = static_cast<int>(threads);
+  o.threads = narrowed("threads", threads, kMaxThreads);
   o.validate();
   std::vector<atlas::LayerWeight> weights;
   for (const auto& [name, type, w] : layers) weights.push_back({name, type, w.detach()});

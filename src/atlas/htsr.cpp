@@ -25,11 +25,13 @@ torch::Tensor slices(const torch::Tensor& weight) {
   return w.permute({2, 0, 1}).contiguous();   // [rf, out, in]
 }
 
-// Eigenvalues of the smaller Gram side of each slice, [rf, M] ascending.
-torch::Tensor slice_eigenvalues(const torch::Tensor& s) {
+// The eigenvalues of the smaller Gram side of every slice, pooled: ascending, above `floor`.
+std::vector<double> pooled_eigenvalues(const torch::Tensor& s, double floor) {
   const bool rows = s.size(1) <= s.size(2);  // W Wᵀ [out, out] when out ≤ in
   const torch::Tensor gram = rows ? s.matmul(s.transpose(1, 2)) : s.transpose(1, 2).matmul(s);
-  return torch::linalg_eigvalsh(gram);
+  const torch::Tensor ev = torch::linalg_eigvalsh(gram).flatten();
+  const torch::Tensor kept = std::get<0>(ev.masked_select(ev > floor).sort());
+  return {kept.data_ptr<double>(), kept.data_ptr<double>() + kept.numel()};
 }
 
 // numpy's matrix_rank per slice: singular values above ε·s_max·max(out, in), ε of the weight's
@@ -182,9 +184,7 @@ MpFit fit_marchenko_pastur(const std::vector<double>& x, int64_t N, int64_t M) {
 }
 
 std::vector<double> layer_eigenvalues(const torch::Tensor& weight, double floor) {
-  const torch::Tensor ev = slice_eigenvalues(slices(weight)).flatten();
-  const torch::Tensor kept = std::get<0>(ev.masked_select(ev > floor).sort());
-  return {kept.data_ptr<double>(), kept.data_ptr<double>() + kept.numel()};
+  return pooled_eigenvalues(slices(weight), floor);
 }
 
 HtsrRow analyse_layer(const std::string& name, const std::string& type, const torch::Tensor& weight,
@@ -202,8 +202,8 @@ HtsrRow analyse_layer(const std::string& name, const std::string& type, const to
     r.error = "non-finite weights";
     return r;
   }
-  const torch::Tensor s = slices(weight);
-  const std::vector<double> ev = layer_eigenvalues(weight, o.eval_floor);
+  const torch::Tensor s = slices(weight);  // once: the eigenvalues and the rank read it
+  const std::vector<double> ev = pooled_eigenvalues(s, o.eval_floor);
   r.num_evals = static_cast<int64_t>(ev.size());
   if (r.num_evals < o.min_evals || ev.front() == ev.back()) {
     r.error = fmt::format("{} eigenvalues above {:g} (at least {} distinct needed)", r.num_evals,

@@ -232,10 +232,11 @@ RunLock::RunLock(const fs::path& dir, std::string_view holder, std::chrono::mill
     throw OutputError(file.string() + ": the lock file is " + kind_of(st.st_mode) + "; remove it");
   }
   const auto until = std::chrono::steady_clock::now() + wait;
-  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK &&
+  int locked = 0;
+  while ((locked = ::flock(fd_, LOCK_EX | LOCK_NB)) != 0 && errno == EWOULDBLOCK &&
          std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  if (locked != 0) {
     const int err = errno;
     char buf[256] = {};
     const ssize_t n = ::pread(fd_, buf, sizeof(buf) - 1, 0);
