@@ -69,7 +69,7 @@ void RunFiles::write_metrics(const std::vector<EpochMetrics>& history) const {
 }
 
 bool RunFiles::has_checkpoint() const {
-  return checkpoints_ && fs::exists(fs::path(checkpoint_dir_) / "state.json");
+  return checkpoints_ && has_state(checkpoint_dir_);
 }
 
 void RunFiles::save_checkpoint(const nn::Mlp& model, const torch::optim::Adam& optimizer,
