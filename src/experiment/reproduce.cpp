@@ -481,7 +481,8 @@ fs::path write_results(const ReproduceOptions& options, const std::vector<std::s
           {{"seed", o.seed},
            {"test_accuracy", o.test_accuracy},
            {"training_curve", fmt::format("train/{}.{}.csv", a, seed_dir(o.seed_index))},
-           {"results", seed_results(probe_doc, a, o.seed_index)}});
+           {"results", seed_results(probe_doc, a, o.seed_index)},
+           {"atlas", probe::atlas_entries(probe_doc)}});
     }
     results["arms"].push_back({{"name", a}, {"preset", arm_preset(a)}, {"seeds", seeds}});
   }

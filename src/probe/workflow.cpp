@@ -341,6 +341,17 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   return out;
 }
 
+json atlas_entries(const json& probe_doc) {
+  json out = json::array();
+  for (const auto& l : probe_doc.at("layers")) {
+    json e = {{"layer", l.at("layer")},
+              {"cw_distance_median", l.at("spectrum").value("cw_distance_median", json(nullptr))}};
+    if (l.contains("htsr")) e["htsr"] = l.at("htsr");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 bool probe_complete(const fs::path& probe_json) {
   std::error_code ec;
   if (!fs::exists(probe_json, ec)) return false;

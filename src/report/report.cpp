@@ -12,6 +12,7 @@
 #include "critnet/core/io.h"
 #include "critnet/core/version.h"
 #include "critnet/report/csv.h"
+#include "report/detail/atlas_view.h"
 #include "report/detail/cases.h"
 #include "report/detail/text.h"
 
@@ -29,6 +30,7 @@ using detail::md_cell;
 using detail::measures_used;
 using detail::multi_seed;
 using detail::number;
+using detail::safe;
 using detail::seeds_text;
 using detail::statement;
 using detail::tallies;
@@ -38,16 +40,6 @@ using nlohmann::json;
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
-// File-name-safe version of a label.
-std::string safe(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    out += ok ? c : '_';
-  }
-  return out.empty() ? "_" : out;
-}
 
 // "2.310 ± 0.052": the value to the se's second significant digit.
 std::string value_pm(double v, double se) {
@@ -112,10 +104,13 @@ std::optional<FitCurve> csn_overlay(const MeasureSpec& spec, const MeasureResult
 struct Plan {
   std::vector<Figure> figures;
   std::vector<std::pair<fs::path, fs::path>> copies;  // source CSV -> beside the figure
+  std::vector<detail::CsvData> csvs;                  // data computed for a figure
 };
 
-Plan plan_figures(const Results& results, const fs::path& dir) {
+Plan plan_figures(const Results& results, const fs::path& dir, const AtlasRule& atlas_rule) {
   Plan plan;
+  const auto atlas = atlas_of(results, atlas_rule);
+  if (!atlas.empty()) plan.figures.push_back(detail::atlas_figure(atlas, atlas_rule, dir, plan.csvs));
   for (const MeasureSpec* spec : measures_used(results)) {
     const auto layers = layers_of(results, spec->id);
     Figure fig;
@@ -417,7 +412,7 @@ std::string curves_html(const Results& results, const MeasureSpec& spec) {
 }
 
 std::string html_report(const Results& results, const VerdictRule& rule,
-                        const std::vector<Figure>& figures,
+                        const AtlasRule& atlas_rule, const std::vector<Figure>& figures,
                         const std::vector<RenderedFigure>& rendered) {
   const auto cases = cases_of(results, rule);
   const auto tally = tallies(results, cases);
@@ -462,6 +457,14 @@ std::string html_report(const Results& results, const VerdictRule& rule,
     h += "</tbody></table></div>\n";
   }
   h += "</section>\n";
+
+  // The atlas: which notions of criticality each arm reaches.
+  if (const auto atlas = atlas_of(results, atlas_rule); !atlas.empty()) {
+    std::string fig;
+    for (std::size_t i = 0; i < figures.size(); ++i)
+      if (figures[i].name == "atlas") fig = figure_html(figures[i], rendered[i]);
+    h += detail::atlas_html(atlas, atlas_rule, fig);
+  }
 
   // Accuracy.
   h += "<h2 id=\"accuracy\">Accuracy</h2>\n<table><thead><tr><th>arm</th><th>test accuracy</th>"
@@ -572,10 +575,10 @@ void add_seeds(json& ja, const detail::ArmCase& ac) {
 }  // namespace
 
 std::vector<Figure> make_figures(const Results& results, const fs::path& figures_dir) {
-  return plan_figures(results, figures_dir).figures;
+  return plan_figures(results, figures_dir, {}).figures;
 }
 
-json summary_json(const Results& results, const VerdictRule& rule) {
+json summary_json(const Results& results, const VerdictRule& rule, const AtlasRule& atlas_rule) {
   const auto cases = cases_of(results, rule);
   json j;
   j["schema"] = "critnet.summary/1";
@@ -633,10 +636,13 @@ json summary_json(const Results& results, const VerdictRule& rule) {
     }
     j["overall"][name] = jt;
   }
+  if (const auto atlas = atlas_of(results, atlas_rule); !atlas.empty())
+    j["atlas"] = atlas_json(atlas, atlas_rule);
   return j;
 }
 
-std::string summary_markdown(const Results& results, const VerdictRule& rule) {
+std::string summary_markdown(const Results& results, const VerdictRule& rule,
+                             const AtlasRule& atlas_rule) {
   const auto cases = cases_of(results, rule);
   const auto tally = tallies(results, cases);
   const auto& base = results.baseline_arm;
@@ -648,6 +654,8 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule) {
          "\n\n";
   }
   m += "_Rule:_ " + rule_text(results, rule) + "\n\n";
+  if (const auto atlas = atlas_of(results, atlas_rule); !atlas.empty())
+    m += detail::atlas_markdown(atlas, atlas_rule) + "\n";
   m += "## Accuracy\n\n| arm | test accuracy |\n|---|---:|\n";
   for (const auto& arm : results.arms) {
     m += "| " + md_cell(arm.name) + " | " + accuracy_text(arm) + " |\n";
@@ -719,7 +727,8 @@ ReportFiles build_report(const Results& results, const fs::path& run_dir,
   fs::create_directories(dir, ec);
   CRITNET_CHECK_AS(Error, fs::is_directory(dir), "cannot create ", dir.string(), ": ",
                    ec.message());
-  const Plan plan = plan_figures(results, dir);
+  const Plan plan = plan_figures(results, dir, options.atlas);
+  for (const auto& c : plan.csvs) write_csv(c.path, c.header, c.columns);
   for (const auto& [from, to] : plan.copies) {
     if (fs::exists(to) && fs::equivalent(from, to)) continue;
     fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
@@ -731,9 +740,10 @@ ReportFiles build_report(const Results& results, const fs::path& run_dir,
   files.html = run_dir / "report.html";
   files.summary_md = run_dir / "summary.md";
   files.summary_json = run_dir / "summary.json";
-  write_text(files.html, html_report(results, options.rule, plan.figures, files.figures));
-  write_text(files.summary_md, summary_markdown(results, options.rule));
-  write_text(files.summary_json, summary_json(results, options.rule).dump(2) + "\n");
+  write_text(files.html,
+             html_report(results, options.rule, options.atlas, plan.figures, files.figures));
+  write_text(files.summary_md, summary_markdown(results, options.rule, options.atlas));
+  write_text(files.summary_json, summary_json(results, options.rule, options.atlas).dump(2) + "\n");
   return files;
 }
 

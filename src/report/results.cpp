@@ -52,6 +52,14 @@ double get_number(const json& obj, const std::string& key, const std::string& wh
   throw DataError(fmt::format("results: {}.{} must be a number, got {}", where, key, v.dump()));
 }
 
+// An entry's "layer": an integer or a string, as a string ("1", "pooled").
+std::string layer_id(const json& j, const std::string& where) {
+  const json& layer = field(j, "layer", where);
+  CRITNET_CHECK_DATA(layer.is_number_integer() || layer.is_string(), "results: ", where,
+                     ".layer must be an integer or a string, got ", layer.dump());
+  return layer.is_string() ? layer.get<std::string>() : std::to_string(layer.get<long long>());
+}
+
 Scale parse_scale(const std::string& s, const std::string& where) {
   if (s == "loglog") return Scale::kLogLog;
   if (s == "logx") return Scale::kLogX;
@@ -187,10 +195,7 @@ MeasureResult parse_measure_result(const json& j, const std::string& w, const fs
   MeasureResult m;
   m.measure = get_string(j, "measure", w);
   r.measure(m.measure);  // throws on an unknown id
-  const json& layer = field(j, "layer", w);
-  CRITNET_CHECK_DATA(layer.is_number_integer() || layer.is_string(), "results: ", w,
-                     ".layer must be an integer or a string, got ", layer.dump());
-  m.layer = layer.is_string() ? layer.get<std::string>() : std::to_string(layer.get<long long>());
+  m.layer = layer_id(j, w);
   m.csv = resolve_file(get_string(j, "csv", w), run_dir, w + ".csv");
   EntryFit entry = parse_entry_fit(j, w);
   m.fit = std::move(entry.fit);
@@ -202,6 +207,36 @@ MeasureResult parse_measure_result(const json& j, const std::string& w, const fs
       m.curves.push_back(parse_curve(cs[c], fmt::format("{}.curves[{}]", w, c)));
   }
   return m;
+}
+
+// "atlas": [{"layer", "cw_distance_median", "htsr": an HTSR row (atlas/htsr.h's to_json)}].
+std::vector<AtlasLayer> parse_atlas(const json& a, const std::string& where) {
+  CRITNET_CHECK_DATA(a.is_array(), "results: ", where, " must be an array");
+  std::vector<AtlasLayer> out;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string w = fmt::format("{}[{}]", where, i);
+    AtlasLayer l;
+    l.layer = layer_id(a[i], w);
+    if (has(a[i], "cw_distance_median")) {
+      const double d = get_number(a[i], "cw_distance_median", w);
+      if (std::isfinite(d)) l.cw_distance = d;
+    }
+    if (has(a[i], "htsr")) {
+      const json& h = a[i].at("htsr");
+      const std::string wh = w + ".htsr";
+      l.htsr_error = get_string_or(h, "error", wh, "");
+      if (has(h, "alpha")) {
+        const double alpha = get_number(h, "alpha", wh);
+        if (std::isfinite(alpha)) l.htsr_alpha = alpha;
+      }
+      l.htsr_label = get_string_or(h, "label", wh, "");
+      l.htsr_verdict = get_string_or(h, "verdict", wh, "");
+    }
+    for (const auto& other : out)
+      CRITNET_CHECK_DATA(other.layer != l.layer, "results: ", w, " repeats layer ", l.layer);
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 // One seed's fields: "seed", "test_accuracy", "training_curve", "results" (an arm of schema 1
@@ -218,6 +253,7 @@ SeedRun parse_seed_run(const json& j, const std::string& where, const fs::path& 
   if (has(j, "training_curve"))
     run.training_curve =
         resolve_file(get_string(j, "training_curve", where), run_dir, where + ".training_curve");
+  if (has(j, "atlas")) run.atlas = parse_atlas(j.at("atlas"), where + ".atlas");
   if (!has(j, "results")) return run;
   const json& rs = j.at("results");
   CRITNET_CHECK_DATA(rs.is_array(), "results: ", where, ".results must be an array");
@@ -246,6 +282,13 @@ std::vector<double> Arm::seed_accuracies() const {
   for (const auto& s : seeds)
     if (s.test_accuracy) out.push_back(*s.test_accuracy);
   if (seeds.empty() && test_accuracy) out.push_back(*test_accuracy);
+  return out;
+}
+
+std::vector<const std::vector<AtlasLayer>*> Arm::seed_atlas() const {
+  std::vector<const std::vector<AtlasLayer>*> out;
+  for (const auto& s : seeds) out.push_back(&s.atlas);
+  if (seeds.empty()) out.push_back(&atlas);
   return out;
 }
 
@@ -308,6 +351,7 @@ Results parse_results(const json& doc, const fs::path& run_dir) {
       arm.test_accuracy = one.test_accuracy;
       arm.training_curve = one.training_curve;
       arm.results = one.results;
+      arm.atlas = one.atlas;
     } else {
       const json& seeds = field(arms[a], "seeds", where);
       CRITNET_CHECK_DATA(seeds.is_array() && !seeds.empty(), "results: ", where,
@@ -318,6 +362,7 @@ Results parse_results(const json& doc, const fs::path& run_dir) {
       arm.test_accuracy = arm.seeds.front().test_accuracy;
       arm.training_curve = arm.seeds.front().training_curve;
       arm.results = arm.seeds.front().results;
+      arm.atlas = arm.seeds.front().atlas;
     }
     r.arms.push_back(std::move(arm));
   }

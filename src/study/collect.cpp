@@ -71,6 +71,7 @@ struct Point {
 // A point's summaries, over its seeds.
 struct Summary {
   double accuracy = kNaN, accuracy_sd = kNaN, distance = kNaN, dead = kNaN, alpha_af = kNaN;
+  double htsr_alpha = kNaN;  ///< HTSR α of the weight spectra, mean over layers and seeds
   double fraction_si = kNaN;  ///< cases scale invariant in a majority of seeds / cases
   int cases = 0, seeds = 0;
 };
@@ -78,12 +79,13 @@ struct Summary {
 Summary summarise(const Point& p) {
   Summary s;
   s.seeds = static_cast<int>(p.seeds.size());
-  std::vector<double> acc, dist, dead, alpha;
+  std::vector<double> acc, dist, dead, alpha, htsr;
   std::map<std::pair<std::string, std::string>, int> si, n;
   for (const json* c : p.seeds) {
     acc.push_back(as_double(c->at("test_accuracy")));
     dist.push_back(as_double(c->at("median_distance_cw")));
     dead.push_back(as_double(c->at("dead_units")));
+    for (const auto& l : c->at("layers")) htsr.push_back(as_double(l.value("htsr_alpha", json())));
     for (const auto& r : c->at("results")) {
       const auto key =
           std::make_pair(r.at("measure").get<std::string>(), r.at("layer").get<std::string>());
@@ -98,6 +100,7 @@ Summary summarise(const Point& p) {
   s.distance = mean(dist);
   s.dead = mean(dead);
   s.alpha_af = mean(alpha);
+  s.htsr_alpha = mean(htsr);
   int majority = 0;
   for (const auto& [key, count] : n) majority += 2 * si[key] > count ? 1 : 0;
   s.cases = static_cast<int>(n.size());
@@ -119,7 +122,9 @@ const std::vector<Metric>& metrics() {
       {"fraction of measure × layer cases scale invariant in a majority of seeds",
        &Summary::fraction_si, 2},
       {"α of the activation-frequency ranks (pooled layers, mean over seeds)", &Summary::alpha_af,
-       3}};
+       3},
+      {"HTSR α of the weight spectra (WeightWatcher's fit, mean over layers and seeds)",
+       &Summary::htsr_alpha, 3}};
   return m;
 }
 
@@ -378,6 +383,8 @@ const std::vector<std::string>& table_columns() {
                                              "scale_invariant",
                                              "median_distance_cw",
                                              "dead_units",
+                                             "htsr_alpha",
+                                             "htsr_verdict",
                                              "hash"};
   return c;
 }
@@ -394,6 +401,14 @@ std::vector<json> cell_rows(const json& cell) {
                           "alpha_ci_high", "p", "tail_max", "tail_decades", "verdict"})
       row[k] = r.value(k, json(nullptr));
     row["scale_invariant"] = r.at("scale_invariant").get<bool>() ? 1 : 0;
+    // The HTSR row of the layer's incoming weight (layers are numbers in cell.json's
+    // "layers", strings in its "results"; "pooled" has none).
+    row["htsr_alpha"] = row["htsr_verdict"] = nullptr;
+    for (const auto& l : cell.value("layers", json::array()))
+      if (l.contains("layer") && l["layer"].dump() == r.at("layer").get<std::string>()) {
+        row["htsr_alpha"] = l.value("htsr_alpha", json(nullptr));
+        row["htsr_verdict"] = l.value("htsr_verdict", json(nullptr));
+      }
     rows.push_back(row);
   }
   return rows;

@@ -160,12 +160,16 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
       distances.push_back(std::abs(a * ev.get<double>() - 1));
     const long long d = l.at("activation_frequency").at("never_active").get<long long>();
     dead += d;
+    const json htsr = l.value("htsr", json::object());
     layers.push_back({{"layer", l.at("layer")},
                       {"width", l.at("width")},
                       {"dead_units", d},
                       {"a", a},
                       {"cw_distance_median", sp.at("cw_distance_median")},
-                      {"stable_rank", sp.value("stable_rank", json(nullptr))}});
+                      {"stable_rank", sp.value("stable_rank", json(nullptr))},
+                      {"htsr_alpha", htsr.value("alpha", json(nullptr))},
+                      {"htsr_verdict", htsr.value("verdict", json(nullptr))},
+                      {"htsr_label", htsr.value("label", htsr.value("error", json(nullptr)))}});
   }
   json results = json::array();
   const json& entries = probe_doc.at("results");

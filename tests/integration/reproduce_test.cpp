@@ -213,6 +213,18 @@ void check_files(const fs::path& dir) {
     for (const auto& [arm, v] : c.at("arms").items()) EXPECT_EQ(v.at("seeds"), 2) << arm;
   EXPECT_NE(summary.at("rule").at("seed_rule").get<std::string>().find("majority"),
             std::string::npos);
+  // The atlas: every arm, every hidden layer, over both seeds, with a sentence the HTML shows.
+  const json& atlas = summary.at("atlas").at("arms");
+  ASSERT_EQ(atlas.size(), 3u);
+  for (const auto& a : atlas) {
+    ASSERT_EQ(a.at("layers").size(), 4u) << a.dump();
+    for (const auto& l : a.at("layers")) {
+      EXPECT_EQ(l.at("seeds"), 2);
+      EXPECT_GE(l.at("cw_distance_mean").get<double>(), 0.0);
+      EXPECT_GT(l.at("htsr_alpha_mean").get<double>(), 1.0);
+    }
+  }
+  EXPECT_TRUE(fs::exists(dir / "figures" / "atlas.svg"));
   // The HTML embeds every figure and states the verdict.
   const std::string html = read_file(dir / "report.html");
   EXPECT_TRUE(well_formed_xml(read_file(dir / "figures" / "spectrum.svg"), "svg"));
@@ -225,6 +237,7 @@ void check_files(const fs::path& dir) {
   EXPECT_NE(html.find(summary["overall"]["paper"]["statement"].get<std::string>()),
             std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
+  EXPECT_NE(html.find(atlas[0].at("sentence").get<std::string>()), std::string::npos);
 }
 }  // namespace
 

@@ -123,6 +123,10 @@ std::vector<std::string> write_probe_directory(const ProbeCheckpointOptions& opt
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& options,
                               const ProbeCallbacks& callbacks = {});
 
+/// The atlas entries of a probe.json document (results.json's seeds[].atlas, read by
+/// report/atlas.h): per layer {"layer", "cw_distance_median", "htsr"} from its "layers".
+nlohmann::json atlas_entries(const nlohmann::json& probe_doc);
+
 /// Whether `path` holds a probe.json of the current schema (a complete probe).
 bool probe_complete(const std::filesystem::path& probe_json);
 

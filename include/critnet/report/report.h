@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "critnet/report/atlas.h"
 #include "critnet/report/figure.h"
 #include "critnet/report/results.h"
 #include "critnet/report/verdict.h"
@@ -15,6 +16,8 @@ namespace critnet::report {
 
 struct ReportOptions {
   VerdictRule rule;
+  /// When the Atlas section counts a layer as reaching a notion of criticality.
+  AtlasRule atlas;
   /// Also write PNGs (the HTML embeds the SVGs; the PNGs are for slides and markdown).
   bool png = true;
 };
@@ -28,16 +31,19 @@ struct ReportFiles {
 };
 
 /// The figures a results document yields (one per measure with data, panels = arms, one
-/// series per layer with its CSN fit drawn over it; plus the training curves). CSV paths in
+/// series per layer with its CSN fit drawn over it; the atlas; the training curves). CSV paths in
 /// the returned figures point at the copies `build_report` places in `figures_dir`.
 std::vector<Figure> make_figures(const Results& results, const std::filesystem::path& figures_dir);
 
-/// The summary as JSON: config, arms with accuracy, the rule, and per measure and layer each
-/// arm's fit and verdict and each treatment arm's contrast with the baseline.
-nlohmann::json summary_json(const Results& results, const VerdictRule& rule = {});
+/// The summary as JSON: config, arms with accuracy, the rule, per measure and layer each
+/// arm's fit and verdict and each treatment arm's contrast with the baseline, and the atlas
+/// (atlas_json; absent when the results have none).
+nlohmann::json summary_json(const Results& results, const VerdictRule& rule = {},
+                            const AtlasRule& atlas = {});
 
 /// The summary as GitHub markdown.
-std::string summary_markdown(const Results& results, const VerdictRule& rule = {});
+std::string summary_markdown(const Results& results, const VerdictRule& rule = {},
+                             const AtlasRule& atlas = {});
 
 /// Builds everything into `run_dir` from `results` (figures in run_dir/figures).
 ReportFiles build_report(const Results& results, const std::filesystem::path& run_dir,

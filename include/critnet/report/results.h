@@ -95,12 +95,29 @@ struct MeasureResult {
   std::vector<CurveSpec> curves;
 };
 
+/// One layer of one seed in the criticality atlas (results.json's "atlas", from probe.json's
+/// layers): the notions of criticality measured on it (report/atlas.h summarises them).
+struct AtlasLayer {
+  std::string layer;                  ///< "1".."4"
+  std::optional<double> cw_distance;  ///< median |a·s² − 1| over the layer's modes
+  /// The HTSR row of the layer's incoming weight (atlas/htsr.h): α (WeightWatcher's fit), its
+  /// label, and verdict rule 2's label on the tail ("scale invariant", ...; empty when the tail
+  /// was not tested, e.g. an MP bulk); `htsr_error` says why a layer has no row.
+  std::optional<double> htsr_alpha;
+  std::string htsr_label;
+  std::string htsr_verdict;
+  std::string htsr_error;
+  /// Whether the HTSR tail passed verdict rule 2 (a power law over ≥ 1 decade).
+  bool heavy_tailed() const { return htsr_verdict == "scale invariant"; }
+};
+
 /// One seed of one arm: its training and its measures.
 struct SeedRun {
   long long seed = 0;                    ///< the training seed
   std::optional<double> test_accuracy;   ///< fraction in [0, 1]
   std::filesystem::path training_curve;  ///< absolute; empty when none
   std::vector<MeasureResult> results;
+  std::vector<AtlasLayer> atlas;  ///< empty in documents written before the atlas
 };
 
 /// One arm of the experiment (e.g. "baseline", "paper").
@@ -117,6 +134,10 @@ struct Arm {
   std::vector<const std::vector<MeasureResult>*> seed_results() const;
   /// The test accuracy of every seed that has one.
   std::vector<double> seed_accuracies() const;
+  /// The atlas layers of every seed (one entry, `atlas`, when `seeds` is empty).
+  std::vector<const std::vector<AtlasLayer>*> seed_atlas() const;
+  /// The first seed's atlas layers.
+  std::vector<AtlasLayer> atlas;
 };
 
 /// The whole document.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "report/detail/text.h"
+
 namespace critnet::report::detail {
 
 bool layer_less(const std::string& a, const std::string& b) {
@@ -57,6 +59,13 @@ std::vector<const Arm*> treatments(const Results& results) {
     if (a.name != results.baseline_arm) out.push_back(&a);
   }
   return out;
+}
+
+std::string mean_sd_text(const std::vector<double>& values) {
+  const MeanSd m = mean_sd(values);
+  if (m.n == 0) return "–";
+  if (m.n == 1) return number(m.mean);
+  return number(m.mean) + " ± " + (m.sd < 1e-9 * std::abs(m.mean) ? "0" : number(m.sd, 2));
 }
 
 MeanSd mean_sd(const std::vector<double>& values) {

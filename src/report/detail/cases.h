@@ -32,6 +32,9 @@ struct MeanSd {
   std::size_t n = 0;
 };
 MeanSd mean_sd(const std::vector<double>& values);
+// "3.1" for one value, "3.1 ± 0.05" for several (the sd 0 when it is below 1e-9 of the mean,
+// the rounding of equal values), "–" for none.
+std::string mean_sd_text(const std::vector<double>& values);
 
 // One arm in one case, over its seeds.
 struct ArmCase {

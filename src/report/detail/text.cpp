@@ -82,4 +82,14 @@ std::string md_cell(std::string_view text) {
   return out;
 }
 
+std::string safe(std::string_view label) {
+  std::string out;
+  for (char c : label) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    out += ok ? c : '_';
+  }
+  return out.empty() ? "_" : out;
+}
+
 }  // namespace critnet::report::detail

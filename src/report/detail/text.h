@@ -14,6 +14,9 @@ std::string base64(std::string_view bytes);
 // A number with `digits` significant digits; "–" for NaN or infinity.
 std::string number(double v, int digits = 3);
 
+// A file-name-safe version of a label: [A-Za-z0-9_-] kept, anything else as '_'.
+std::string safe(std::string_view label);
+
 // Escapes '|' and line breaks for a GitHub markdown table cell.
 std::string md_cell(std::string_view text);
 

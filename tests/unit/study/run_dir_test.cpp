@@ -122,5 +122,22 @@ TEST(SweepDir, RunsResumesAndCollects) {
           .size();
   EXPECT_EQ(table.size(), expected);
   for (const auto& col : st::table_columns()) EXPECT_TRUE(table[0].contains(col)) << col;
+  // A layer's rows carry the HTSR α of its incoming weight, as cell.json's layers hold it;
+  // the pooled rows have none.
+  std::size_t with_alpha = 0;
+  for (const auto& row : table) {
+    if (row["layer"] == "pooled") {
+      EXPECT_TRUE(row["htsr_alpha"].is_null());
+      continue;
+    }
+    const int l = std::stoi(row["layer"].get<std::string>());
+    const json& src = row["cell_id"] == cell["id"] ? cell : critnet::io::read_json_file(
+        st::cell_dir(tmp.path(), cells[0]) / "cell.json");
+    EXPECT_EQ(row["htsr_alpha"], src["layers"][l - 1]["htsr_alpha"]) << row.dump();
+    with_alpha += row["htsr_alpha"].is_number();
+  }
+  EXPECT_GT(with_alpha, 0u);
+  const std::string html = critnet::io::read_text_file(c.html);
+  EXPECT_NE(html.find("HTSR α of the weight spectra"), std::string::npos);
   EXPECT_TRUE(fs::exists(c.html));
 }

@@ -1,0 +1,58 @@
+#pragma once
+/// The criticality atlas of a run: per arm and layer, over seeds, which notions of criticality
+/// the trained network reaches (docs/methods.md, "The criticality atlas"):
+///   - the paper's Curie-Weiss point a·s² = 1: the layer's median |a·s² − 1| over its modes;
+///   - heavy-tailed self-regularisation (HTSR): the power-law tail of the incoming weight's
+///     spectrum, α as WeightWatcher fits it and verdict rule 2 on that tail.
+/// The report's Atlas section, summary.md and summary.json are written from it.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "critnet/report/results.h"
+
+namespace critnet::report {
+
+/// When a layer counts as reaching a notion.
+struct AtlasRule {
+  /// The Curie-Weiss point: the mean over seeds of the median |a·s² − 1| is at most this (half
+  /// the layer's modes within this distance of a·s² = 1).
+  double cw_tolerance = 0.1;
+  /// The rule in a sentence.
+  std::string describe() const;
+};
+
+/// One arm × layer over its seeds.
+struct AtlasCell {
+  std::string layer;
+  int seeds = 0;                    ///< seeds with an atlas entry for the layer
+  std::vector<double> cw_distance;  ///< per seed with a value
+  std::vector<double> htsr_alpha;   ///< per seed with an HTSR α
+  int heavy_tailed = 0;             ///< seeds whose HTSR tail passed verdict rule 2
+  int mp_bulk = 0;                  ///< seeds whose spectrum is a Marchenko-Pastur bulk
+  std::string htsr_label;           ///< the first seed's HTSR label
+
+  /// The mean over seeds of the median |a·s² − 1| is within the rule's tolerance.
+  bool at_cw_point(const AtlasRule& rule) const;
+  /// The HTSR tail passed verdict rule 2 in a majority of seeds (k > n/2).
+  bool heavy_tailed_majority() const { return 2 * heavy_tailed > seeds; }
+};
+
+/// One arm: its layers (sorted) and the sentence that says which notions it reaches.
+struct AtlasArm {
+  std::string arm;
+  std::vector<AtlasCell> layers;
+  std::string sentence;
+};
+
+/// The atlas of every arm with atlas entries (empty when no seed has any: documents written
+/// before the atlas).
+std::vector<AtlasArm> atlas_of(const Results& results, const AtlasRule& rule = {});
+
+/// The atlas as summary.json's "atlas": {"rule": {cw_tolerance, text}, "arms": [{arm,
+/// sentence, layers: [{layer, seeds, cw_distance_mean, cw_distance_sd, at_cw_point,
+/// htsr_alpha_mean, htsr_alpha_sd, heavy_tailed_seeds, mp_bulk_seeds, heavy_tailed,
+/// htsr_label}]}]}.
+nlohmann::json atlas_json(const std::vector<AtlasArm>& atlas, const AtlasRule& rule = {});
+
+}  // namespace critnet::report
