@@ -100,6 +100,8 @@ struct ProbeDocument {
   /// probe.json without the file parts ("csv_files", "results", "seconds").
   nlohmann::json document;
   ProbeFits fits;
+  /// Seconds spent on the layers' HTSR rows (their eigenvalues and tail tests).
+  double htsr_seconds = 0;
 };
 
 /// Fits every distribution of `result` as options.fits, options.fit and
