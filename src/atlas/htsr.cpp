@@ -9,6 +9,7 @@
 
 #include "critnet/core/error.h"
 #include "critnet/core/limits.h"
+#include "critnet/core/numerics.h"
 #include "critnet/core/runtime.h"
 
 namespace critnet::atlas {
@@ -37,15 +38,9 @@ std::vector<double> pooled_eigenvalues(const torch::Tensor& s, double floor) {
 // numpy's matrix_rank per slice: singular values above ε·s_max·max(out, in), ε of the weight's
 // dtype; summed over the slices.
 int64_t matrix_rank(const torch::Tensor& weight, const torch::Tensor& s) {
-  const double eps = weight.scalar_type() == torch::kFloat64
-                         ? std::numeric_limits<double>::epsilon()
-                     : weight.scalar_type() == torch::kFloat16 ? 9.765625e-4
-                     : weight.scalar_type() == torch::kBFloat16
-                         ? 7.8125e-3
-                         : static_cast<double>(std::numeric_limits<float>::epsilon());
   const torch::Tensor sv = torch::linalg_svdvals(s);  // [rf, M], descending
-  const double dims = static_cast<double>(std::max(s.size(1), s.size(2)));
-  const torch::Tensor tol = sv.select(1, 0).unsqueeze(1) * (eps * dims);
+  const torch::Tensor tol =
+      sv.select(1, 0).unsqueeze(1) * rank_tolerance(1.0, s.size(1), s.size(2), weight.scalar_type());
   return (sv > tol).sum().item<int64_t>();
 }
 

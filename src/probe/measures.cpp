@@ -7,6 +7,7 @@
 
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
+#include "critnet/core/numerics.h"
 
 namespace critnet::probe {
 namespace {
@@ -171,7 +172,17 @@ Spectrum weight_spectrum(const torch::Tensor& weight, const ProbeOptions& option
   const bool in_side = options.gram_side() == GramSide::kIn;
   sp.gram_side = to_string(options.gram_side());
   const torch::Tensor s = torch::linalg_svdvals(v).contiguous();  // descending
-  sp.singular_values.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+  // Singular values at or below the rank tolerance are rounding noise of the stored weight:
+  // numerically zero modes, counted but kept out of the values (and so of the CCDF and fits).
+  sp.rank_tolerance = rank_tolerance(s.numel() ? s[0].item<double>() : 0.0, sp.rows, sp.cols,
+                                     weight.scalar_type());
+  for (int64_t i = 0; i < s.numel(); ++i) {
+    const double sv = s.data_ptr<double>()[i];
+    if (sv > sp.rank_tolerance)
+      sp.singular_values.push_back(sv);
+    else
+      ++sp.num_numerical_zero_modes;
+  }
   const int64_t side = in_side ? sp.cols : sp.rows;
   sp.num_zero_modes = side - s.numel();
   double sum_sq = 0.0, max_sq = 0.0;
@@ -185,7 +196,8 @@ Spectrum weight_spectrum(const torch::Tensor& weight, const ProbeOptions& option
   }
   // The eigenvalues of a·w are descending when a > 0, ascending when a < 0.
   std::sort(sp.eigenvalues.begin(), sp.eigenvalues.end(), std::greater<double>());
-  for (int64_t i = 0; i < sp.num_zero_modes; ++i) distance.push_back(1.0);
+  for (int64_t i = 0; i < sp.num_zero_modes + sp.num_numerical_zero_modes; ++i)
+    distance.push_back(1.0);
   std::sort(distance.begin(), distance.end());
   sp.cw_tolerance = options.cw_tolerance();
   sp.cw_distance_min = distance.front();

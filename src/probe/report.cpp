@@ -209,6 +209,8 @@ nlohmann::json layer_summary(const LayerResult& r) {
                    {"singular_values", sp.singular_values},
                    {"eigenvalues", sp.eigenvalues},
                    {"num_zero_modes", sp.num_zero_modes},
+                   {"rank_tolerance", sp.rank_tolerance},
+                   {"num_numerical_zero_modes", sp.num_numerical_zero_modes},
                    {"cw_distance_min", sp.cw_distance_min},
                    {"cw_distance_median", sp.cw_distance_median},
                    {"cw_fraction_within", sp.cw_fraction_within},

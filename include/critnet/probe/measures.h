@@ -73,12 +73,18 @@ struct Spectrum {
   /// N of the convention used.
   int64_t n = 0;
   std::string gram_side;
-  /// Singular values s_i of V, descending, [min(out, in)].
+  /// Singular values s_i of V above the rank tolerance, descending (at most min(out, in)).
   std::vector<double> singular_values;
   /// Eigenvalues a·s_i² of a·w, descending; the chosen Gram side adds `num_zero_modes` zeros.
   std::vector<double> eigenvalues;
   int64_t num_zero_modes = 0;
-  /// |a·λ - 1| over all eigenvalues of the chosen side (zero modes count as distance 1).
+  /// numpy's matrix-rank tolerance ε·s_max·max(out, in) (ε of V's dtype, core/numerics.h) and
+  /// the singular values at or below it: rounding noise of the stored weight, numerically zero
+  /// modes, left out of `singular_values`, `eigenvalues`, the CCDF and the fits.
+  double rank_tolerance = 0.0;
+  int64_t num_numerical_zero_modes = 0;
+  /// |a·λ - 1| over all eigenvalues of the chosen side (zero modes, exact or numerical, count
+  /// as distance 1).
   double cw_distance_min = 0.0, cw_distance_median = 0.0;
   /// Fraction of the eigenvalues of the chosen side with |a·λ - 1| ≤ tolerance.
   double cw_fraction_within = 0.0;

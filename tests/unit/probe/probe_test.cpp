@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "critnet/core/error.h"
+#include "critnet/core/numerics.h"
+#include "critnet/probe/report.h"
 #include "support/error_bounds.h"
 
 namespace critnet::probe {
@@ -245,7 +247,9 @@ TEST_F(ProbeBruteForce, DegreesAndSpectrum) {
     const double eig_tol =
         2.0 * (eigenvalue_bound(order, a * fro2, kU64) + sum_bound(vin.size(0), a * fro2, kU64));
     const torch::Tensor ev = torch::linalg_eigvalsh(a * vin.t().mm(vin), "L").flip(0);
-    ASSERT_EQ(static_cast<int64_t>(sp.eigenvalues.size() + sp.num_zero_modes), vin.size(1));
+    ASSERT_EQ(static_cast<int64_t>(sp.eigenvalues.size()) + sp.num_zero_modes +
+                  sp.num_numerical_zero_modes,
+              vin.size(1));
     for (size_t i = 0; i < sp.eigenvalues.size(); ++i) {
       EXPECT_NEAR(sp.eigenvalues[i], ev[i].item<double>(), eig_tol);
     }
@@ -286,6 +290,40 @@ TEST(ProbeSpectrum, GramSideAndConventions) {
   const Spectrum one = weight_spectrum(v, ProbeOptions().n_convention(reg::NConvention::kOne));
   EXPECT_DOUBLE_EQ(one.a, 1.0);
   EXPECT_EQ(in.singular_values.size(), 4U);
+}
+
+// A float32 weight of rank 3 (singular values 3, 2, 1 and three exact zeros before rounding):
+// storing it in float32 perturbs it by E with ‖E‖₂ ≤ ‖E‖_F ≤ u₃₂·‖V‖_F (u₃₂ = 2⁻²⁴), so by Weyl
+// its three zero singular values become at most 2.2e-7, under numpy's rank tolerance
+// ε₃₂·s_max·max(8, 6) ≈ 2.9e-6, and the three others stay above 1 − 2.2e-7. The spectrum
+// counts the three as numerically zero modes, out of the values the CCDF and fits see.
+TEST(ProbeSpectrum, SingularValuesUnderTheRankToleranceAreNumericallyZeroModes) {
+  torch::manual_seed(5);
+  const torch::Tensor u = std::get<0>(torch::linalg_qr(torch::randn({8, 6}, torch::kFloat64)));
+  const torch::Tensor w = std::get<0>(torch::linalg_qr(torch::randn({6, 6}, torch::kFloat64)));
+  const torch::Tensor s = torch::tensor({3.0, 2.0, 1.0, 0.0, 0.0, 0.0}, torch::kFloat64);
+  const torch::Tensor v = u.mm(torch::diag(s)).mm(w.t()).to(torch::kFloat32);  // [8, 6]
+  const Spectrum sp = weight_spectrum(v, ProbeOptions().beta(6));
+  // A singular value's error: the float32 rounding (Weyl, u₃₂·‖V‖_F) plus the float64 SVD's
+  // backward error (p(n)·u₆₄·‖V‖_F, p(n) = n² taken generously).
+  const double u32 = std::ldexp(1.0, -24), fro = std::sqrt(14.0);
+  const double err = u32 * fro + 36 * kU64 * fro;
+  ASSERT_EQ(sp.singular_values.size(), 3u);
+  EXPECT_EQ(sp.num_numerical_zero_modes, 3);
+  EXPECT_EQ(sp.num_zero_modes, 0);  // the in side has 6 = min(8, 6) modes
+  EXPECT_EQ(sp.eigenvalues.size(), 3u);
+  EXPECT_NEAR(sp.singular_values[0], 3.0, err);
+  EXPECT_NEAR(sp.rank_tolerance, dtype_epsilon(torch::kFloat32) * 3.0 * 8.0,
+              dtype_epsilon(torch::kFloat32) * 8.0 * err);
+  // Six modes: three numerically zero (distance 1) and a·s² = 9, 4, 1 (a = 6/6 = 1): distances
+  // 8, 3, 0 (up to the singular values' error); the median is that of {0, 1, 1, 1, 3, 8}.
+  EXPECT_NEAR(sp.cw_distance_min, 0.0, 2 * err + err * err + 2 * kU64);  // |s² − 1|
+  EXPECT_DOUBLE_EQ(sp.cw_distance_median, 1.0);
+  // The distribution the fits and the CCDF see holds the three values only.
+  LayerResult layer;
+  layer.spectrum = sp;
+  for (const auto& d : layer_distributions(layer))
+    if (d.measure == "eigenvalues") EXPECT_EQ(d.values.size(), 3u);
 }
 
 TEST(ProbeSeriation, RecoversAPermutedBandedOrder) {
