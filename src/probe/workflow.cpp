@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/detail/flush_denormals.h"
 #include "critnet/atlas/htsr.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
@@ -323,6 +324,7 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   // One writer per output directory, refused before any work (the directory may be a live
   // training run's).
   const io::RunLock lock(o.out_dir, o.holder);
+  const core::detail::FlushDenormals flush;  // a `paper` arm's weights hold subnormals
   Loaded l = load(o);
   if (o.strict_subset_size) check_subset_size(o.probe.subset_size(), l.widths());
   const ProbeOptions po = resolve_probe_options(o, l.model.config);
