@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   critnet::cli::setup_reproduce(app);
   critnet::cli::setup_sweep(app);
   critnet::cli::setup_htsr(app);
+  critnet::cli::setup_edge(app);
 
   try {
     app.parse(argc, argv);

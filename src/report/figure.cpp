@@ -99,6 +99,7 @@ struct ResolvedSeries {
   std::string file;  // relative to the figure's directory
   std::size_t x_index;
   std::size_t y_index;
+  std::size_t z_index;  // kHeatmap's colour column, else y_index
   std::size_t points;
   std::string color;
   Bounds bounds;  // of the plottable points and the fitted curves' end points
@@ -118,6 +119,8 @@ ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir)
                    fs::absolute(csv).lexically_proximate(fs::absolute(dir)).generic_string(),
                    table.column(s.x_column, csv.string()),
                    table.column(s.y_column, csv.string()),
+                   s.style == SeriesStyle::kHeatmap ? table.column(s.z_column, csv.string())
+                                                    : table.column(s.y_column, csv.string()),
                    0,
                    s.color,
                    Bounds{}};
@@ -168,6 +171,8 @@ std::string style_clause(SeriesStyle style, const std::string& color) {
       return fmt::format("with linespoints lw 1.5 pt 7 ps 0.5 lc rgb '{}'", color);
     case SeriesStyle::kSteps:
       return fmt::format("with steps lw 2 lc rgb '{}'", color);
+    case SeriesStyle::kHeatmap:
+      return "with image";
   }
   return "";
 }
@@ -178,7 +183,8 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
   std::ostringstream out;
   out << "# --- panel " << p + 1 << ": " << panel.title << "\n";
   // Undo what the previous panel set.
-  out << "unset label; unset logscale; set autoscale; set tics; set border; set grid\n";
+  out << "unset label; unset logscale; set autoscale; set tics; set border; set grid; "
+         "unset colorbox\n";
   out << "set format x '% h'; set format y '% h'\n";
   out << "set title " << gnuplot_quote(panel.title) << " font ',14'\n";
   out << key_command(panel.key) << "\n";
@@ -230,6 +236,15 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
           "(tb = floor({0} * log10(column({1}))), tk = (tb != lb), lb = tb, tk ? column({2}) : "
           "NaN)",
           r.series->max_per_decade, r.x_index + 1, r.y_index + 1);
+    }
+    if (r.series->style == SeriesStyle::kHeatmap) {
+      // The colour scale, labelled by the series (its cells have no key entry).
+      out << "set palette rgbformulae 33,13,10; set colorbox; set cblabel "
+          << gnuplot_quote(r.series->label) << "\n";
+      clauses.push_back(fmt::format("{} skip 1 using {}:{}:{} with image notitle",
+                                    quote_path(r.file), r.x_index + 1, r.y_index + 1,
+                                    r.z_index + 1));
+      continue;
     }
     clauses.push_back(fmt::format("{} skip 1 using {}:{} {} title {}", quote_path(r.file),
                                   r.x_index + 1, y, style_clause(r.series->style, r.color),

@@ -88,9 +88,10 @@ double mean_dphi_pow(Activation phi, double q, int power) {
       [&](double z) { return std::pow(activation_derivative(phi, sq * z), power); }, {0.0});
 }
 
-// Brent's method on f over [lo, hi] (f(lo), f(hi) of opposite signs), to a relative `rel`.
+// Brent's method on f over [lo, hi] (f(lo), f(hi) of opposite signs), to an absolute `abs` or
+// a relative `rel`.
 template <typename F>
-double brent(const F& f, double lo, double hi, double rel, const char* what) {
+double brent(const F& f, double lo, double hi, double abs, double rel, const char* what) {
   struct Ctx {
     const F* f;
   } ctx{&f};
@@ -107,7 +108,7 @@ double brent(const F& f, double lo, double hi, double rel, const char* what) {
     gsl_root_fsolver_iterate(solver.get());
     const double a = gsl_root_fsolver_x_lower(solver.get());
     const double b = gsl_root_fsolver_x_upper(solver.get());
-    if (gsl_root_test_interval(a, b, 0.0, rel) == GSL_SUCCESS) return gsl_root_fsolver_root(solver.get());
+    if (gsl_root_test_interval(a, b, abs, rel) == GSL_SUCCESS) return gsl_root_fsolver_root(solver.get());
   }
   throw NumericalError(fmt::format("{}: Brent's method did not converge", what));
 }
@@ -124,7 +125,7 @@ std::optional<double> fixed_q(Activation phi, double w2, double b2) {
   double lo = b2 > 0.0 ? b2 : 1e-12;
   if (g(lo) < 0.0) lo = kTinyQ;
   for (double hi = std::max(2.0 * lo, 1e-8); hi <= kMaxQ; lo = hi, hi *= 2.0) {
-    if (g(hi) < 0.0) return brent(g, lo, hi, 1e-14, "the length map's fixed point q*");
+    if (g(hi) < 0.0) return brent(g, lo, hi, 0.0, 1e-14, "the length map's fixed point q*");
   }
   return std::nullopt;
 }
@@ -141,7 +142,8 @@ double fixed_c(Activation phi, double w2, double b2, double q) {
   for (double d = 1e-3; d >= 1e-10; d /= 10.0) {
     if (g(1.0 - d) < 0.0) {
       // c^l ≥ −1 (Cauchy-Schwarz), so just above −1 the map is above the diagonal.
-      return brent(g, -1.0 + 1e-6, 1.0 - d, 1e-13, "the correlation map's fixed point c*");
+      return brent(g, -1.0 + 1e-6, 1.0 - d, 1e-14, 1e-13,
+                   "the correlation map's fixed point c*");
     }
   }
   return 1.0;
@@ -340,7 +342,7 @@ std::vector<CriticalPoint> critical_line(Activation phi, const std::vector<doubl
     bool found = false;
     for (double hi = lo * 1.25; hi <= kMaxSigma * 1.0000001; lo = hi, hi *= 1.25) {
       if (g(hi) >= 0.0) {
-        out.push_back({b2, g(hi) == 0.0 ? hi : brent(g, lo, hi, 1e-12, "the critical σ_w²")});
+        out.push_back({b2, g(hi) == 0.0 ? hi : brent(g, lo, hi, 0.0, 1e-12, "the critical σ_w²")});
         found = true;
         break;
       }

@@ -18,5 +18,6 @@ void setup_probe(CLI::App& app);
 void setup_reproduce(CLI::App& app);
 void setup_sweep(CLI::App& app);
 void setup_htsr(CLI::App& app);
+void setup_edge(CLI::App& app);
 
 }  // namespace critnet::cli

@@ -13,8 +13,9 @@ namespace critnet::report {
 /// Axis scales of a panel.
 enum class Scale { kLinear, kLogX, kLogY, kLogLog };
 
-/// How a series is drawn.
-enum class SeriesStyle { kPoints, kLines, kLinesPoints, kSteps };
+/// How a series is drawn. kHeatmap colours the cells of a regular x-y grid by the series'
+/// `z_column` (gnuplot's `with image`), with a colour scale labelled by the series' label.
+enum class SeriesStyle { kPoints, kLines, kLinesPoints, kSteps, kHeatmap };
 
 /// A fitted curve drawn over the data on [x_from, x_to] (dashed, in the series' colour):
 /// kPowerLaw: y = c * x^(-exponent); kExponential: y = c * exp(-x / exponent) (exponent is
@@ -44,6 +45,8 @@ struct Series {
   /// thousand points small; the CSV keeps every point.
   int max_per_decade = 0;
   std::vector<FitCurve> fits;
+  /// kHeatmap: the column whose values colour the grid's cells (non-finite cells are blank).
+  std::string z_column;
 };
 
 /// Where a panel's legend goes.

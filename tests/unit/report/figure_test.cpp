@@ -97,6 +97,27 @@ TEST(GnuplotScript, NonPositiveValuesOnLogAxesCountAsNoData) {
   EXPECT_THAT(gnuplot_script(f, tmp.path()), HasSubstr("'zeros.csv' skip 1"));
 }
 
+TEST(GnuplotScript, HeatmapColoursTheGridWithAScaleAndDrawsLinesOverIt) {
+  const TempDir tmp("fig_heat");
+  write_csv(tmp.path() / "grid.csv", {"x", "y", "z"},
+            {{0, 1, 0, 1}, {0, 0, 1, 1}, {0.5, 1.5, 2.5, 3.5}});
+  write_csv(tmp.path() / "line.csv", {"x", "y"}, {{0, 1}, {0.2, 0.8}});
+  Figure f;
+  f.name = "heat";
+  Panel p;
+  Series heat{"log10 xi", tmp.path() / "grid.csv", "x", "y", SeriesStyle::kHeatmap};
+  heat.z_column = "z";
+  p.series = {heat, {"line", tmp.path() / "line.csv", "x", "y", SeriesStyle::kLines}};
+  f.panels = {p};
+  const std::string s = gnuplot_script(f, tmp.path());
+  EXPECT_THAT(s, HasSubstr("'grid.csv' skip 1 using 1:2:3 with image notitle"));
+  EXPECT_THAT(s, HasSubstr("set colorbox; set cblabel 'log10 xi'"));
+  EXPECT_THAT(s, HasSubstr("'line.csv' skip 1 using 1:2 with lines"));
+  heat.z_column = "missing";
+  f.panels[0].series[0] = heat;
+  EXPECT_THROW(gnuplot_script(f, tmp.path()), critnet::DataError);
+}
+
 TEST(GnuplotScript, MissingCsvOrColumnIsADataError) {
   TempDir tmp;
   Figure f = two_panel_figure(tmp.path());
