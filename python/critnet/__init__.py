@@ -19,6 +19,7 @@ from .penalty import penalty, penalty_naive
 from .regularizer import CriticalRegularizer
 from .probe import probe
 from .htsr import htsr
+from .edge import edge
 from . import data, rg
 
 
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidArgument",
     "NumericalError",
     "data",
+    "edge",
     "fit",
     "htsr",
     "info",

@@ -18,6 +18,7 @@
 
 #include "critnet/analysis/column_reader.h"
 #include "critnet/atlas/htsr.h"
+#include "critnet/rg/edge.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
@@ -383,6 +384,28 @@ std::string htsr_json(
   return rows.dump();
 }
 
+// rg::edge at one point (critical_line empty) or rg::critical_line: the document of
+// `critnet edge --json`, as JSON text.
+std::string edge_json(const std::string& activation, double sigma_w2,
+                      const std::vector<double>& sigma_b2, int64_t depth, bool critical_line,
+                      double critical_tolerance) {
+  const rg::Activation phi = rg::parse_activation(activation);
+  if (critical_line) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : rg::critical_line(phi, sigma_b2))
+      points.push_back({{"sigma_b2", p.sigma_b2}, {"sigma_w2", p.sigma_w2}});
+    return nlohmann::json{{"activation", activation}, {"critical_line", points}}.dump();
+  }
+  CRITNET_CHECK(sigma_b2.size() == 1, "sigma_b2: one value without critical_line");
+  rg::EdgeOptions o;
+  o.activation = phi;
+  o.sigma_w2 = sigma_w2;
+  o.sigma_b2 = sigma_b2.front();
+  o.depth = narrowed("depth", depth, 1000000);
+  o.critical_tolerance = critical_tolerance;
+  return rg::edge(o).to_json().dump();
+}
+
 }  // namespace
 }  // namespace critnet::python
 
@@ -466,6 +489,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("htsr_json", &htsr_json, py::arg("layers"), py::arg("eval_floor"), py::arg("bootstrap"),
         py::arg("seed"), py::arg("threads"),
         "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows as JSON text");
+  m.def("edge_json", &edge_json, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
+        py::arg("depth"), py::arg("critical_line"), py::arg("critical_tolerance"),
+        "rg::edge or rg::critical_line: the document of `critnet edge --json` as JSON text");
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");

@@ -1,0 +1,38 @@
+"""critnet.edge: the edge of chaos of signal propagation in mean field, the same document as
+`critnet edge --json` (critnet::rg::edge; docs/theory.md section 6)."""
+import json
+
+from . import _checks, _critnet
+
+ACTIVATIONS = ("linear", "relu", "tanh", "erf", "elu", "sigmoid", "selu")
+
+
+def edge(activation="tanh", sigma_w2=None, sigma_b2=0.0, depth=0, critical_line=False,
+         critical_tolerance=1e-8):
+    """The maps of a deep random network with weights N(0, sigma_w2/N) and biases N(0, sigma_b2).
+
+    At one point (sigma_w2 given): a dict with q_star, c_star, chi1, xi_q, xi_c, phase
+    ("ordered", "critical", "chaotic"), mu1, mu2, mu2_over_mu1_sq, critical_tolerance and, with
+    depth L >= 1, jacobian_mean (chi1**L), jacobian_variance (Gaussian weights) and
+    jacobian_variance_orthogonal; None where a value does not exist (q_star when the length map
+    diverges, xi_c at the critical point, where it is infinite).
+
+    With critical_line=True (sigma_b2 a number or a list, sigma_w2 not given):
+    {"activation", "critical_line": [{"sigma_b2", "sigma_w2"}, ...]}, the sigma_w2 with chi1 = 1.
+
+    Raises ValueError for bad arguments (the CLI's messages), TypeError for non-numbers.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r} (choose from {', '.join(ACTIVATIONS)})")
+    b2 = list(sigma_b2) if isinstance(sigma_b2, (list, tuple)) else [sigma_b2]
+    b2 = [_checks.real("sigma_b2", b) for b in b2]
+    tolerance = _checks.real("critical_tolerance", critical_tolerance)
+    if critical_line:
+        if sigma_w2 is not None:
+            raise ValueError("sigma_w2 and critical_line exclude each other")
+        return json.loads(_critnet.edge_json(activation, 0.0, b2, 0, True, tolerance))
+    if sigma_w2 is None:
+        raise ValueError("sigma_w2 is required (or give critical_line=True)")
+    depth = _checks.integer("depth", depth, 0, 1000000)
+    return json.loads(_critnet.edge_json(activation, _checks.real("sigma_w2", sigma_w2), b2, depth,
+                                         False, tolerance))
