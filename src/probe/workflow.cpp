@@ -8,6 +8,7 @@
 
 #include "core/detail/flush_denormals.h"
 #include "critnet/atlas/htsr.h"
+#include "critnet/atlas/signal.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
 #include "critnet/core/limits.h"
@@ -318,6 +319,23 @@ std::vector<std::string> write_probe_directory(const ProbeCheckpointOptions& o,
   return files;
 }
 
+// The edge of chaos measured on critnet's MLP (atlas/signal.h) over the probed inputs; empty
+// for a TorchScript model (its layer chain is not known).
+std::optional<atlas::SignalResult> measure_signal(const Loaded& l, const ProbeCheckpointOptions& o) {
+  if (l.script) return std::nullopt;
+  std::vector<torch::Tensor> w, b;
+  for (const auto& linear : l.model.model->linears()) {
+    w.push_back(linear->weight.detach().to(torch::kCPU));
+    b.push_back(linear->bias.defined() ? linear->bias.detach().to(torch::kCPU) : torch::Tensor());
+  }
+  atlas::SignalOptions so;
+  so.activation = rg::parse_activation(nn::to_string(l.model.model->options.activation()));
+  so.bootstrap = o.fits ? o.fit.bootstrap : 0;
+  so.seed = o.fit.seed;
+  so.batch_size = o.batch_size;
+  return atlas::measure_signal(w, b, l.inputs, so);
+}
+
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallbacks& cb) {
   o.validate();
   const auto t0 = Clock::now();
@@ -343,6 +361,17 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   out.document = std::move(doc.document);
   seconds["fit"] = seconds_since(t);
   seconds["htsr"] = doc.htsr_seconds;  // part of "fit"
+
+  t = Clock::now();
+  if (const auto signal = measure_signal(l, o)) {
+    log(cb, fmt::format("signal propagation: χ₁ per layer, the Jacobian of {} inputs",
+                        signal->jacobian.samples));
+    out.document["signal"] = signal->to_json();
+    json& layers = out.document["layers"];
+    for (std::size_t i = 0; i < layers.size() && i < signal->layers.size(); ++i)
+      layers[i]["signal"] = atlas::SignalResult::row_json(signal->layers[i]);
+    seconds["signal"] = seconds_since(t);
+  }
 
   seconds["total"] = seconds_since(t0);
   out.document["seconds"] = seconds;
