@@ -386,6 +386,7 @@ json atlas_entries(const json& probe_doc) {
     json e = {{"layer", l.at("layer")},
               {"cw_distance_median", l.at("spectrum").value("cw_distance_median", json(nullptr))}};
     if (l.contains("htsr")) e["htsr"] = l.at("htsr");
+    if (l.contains("signal")) e["signal"] = l.at("signal");
     out.push_back(std::move(e));
   }
   return out;

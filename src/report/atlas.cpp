@@ -70,8 +70,29 @@ std::string htsr_part(const AtlasArm& arm) {
                      values);
 }
 
+std::string edge_part(const AtlasArm& arm, const AtlasRule& rule) {
+  std::vector<const AtlasCell*> measured, edge;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& c : arm.layers) {
+    if (c.chi1.empty()) continue;
+    measured.push_back(&c);
+    if (c.at_edge_of_chaos(rule)) edge.push_back(&c);
+    const double m = mean_sd(c.chi1).mean;
+    lo = std::min(lo, m), hi = std::max(hi, m);
+  }
+  if (measured.empty()) return "";
+  if (edge.empty())
+    return fmt::format("; not at the edge of chaos in any layer (measured χ₁ from {} to {}: {})",
+                       number(lo), number(hi), hi < 1 ? "ordered" : lo > 1 ? "chaotic" : "mixed");
+  std::string values;
+  for (const AtlasCell* c : edge)
+    values += (values.empty() ? "" : ", ") + detail::mean_sd_text(c->chi1);
+  return fmt::format("; at the edge of chaos in {} (χ₁ = {})", layers_text(edge), values);
+}
+
 std::string sentence(const AtlasArm& arm, const AtlasRule& rule) {
-  return fmt::format("{}: {}; {}.", arm.arm, cw_part(arm, rule), htsr_part(arm));
+  return fmt::format("{}: {}; {}{}.", arm.arm, cw_part(arm, rule), htsr_part(arm),
+                     edge_part(arm, rule));
 }
 
 json number_or_null(const detail::MeanSd& m, double v) {
@@ -84,8 +105,14 @@ std::string AtlasRule::describe() const {
   return fmt::format(
       "A layer is at the Curie-Weiss point when the median over its modes of |a·s² − 1| is at "
       "most {} (mean over seeds); its weight spectrum is heavy-tailed (HTSR) when the power-law "
-      "tail WeightWatcher's fit finds passes verdict rule 2 in a majority of seeds.",
-      number(cw_tolerance));
+      "tail WeightWatcher's fit finds passes verdict rule 2 in a majority of seeds; it is at the "
+      "edge of chaos when its measured χ₁ (the mean squared gain of its Jacobian) is within {} "
+      "of 1 (mean over seeds; below: ordered, above: chaotic).",
+      number(cw_tolerance), number(chi1_tolerance));
+}
+
+bool AtlasCell::at_edge_of_chaos(const AtlasRule& rule) const {
+  return !chi1.empty() && std::abs(mean_sd(chi1).mean - 1.0) <= rule.chi1_tolerance;
 }
 
 bool AtlasCell::at_cw_point(const AtlasRule& rule) const {
@@ -106,6 +133,8 @@ std::vector<AtlasArm> atlas_of(const Results& results, const AtlasRule& rule) {
         if (l.htsr_alpha) c.htsr_alpha.push_back(*l.htsr_alpha);
         if (l.heavy_tailed()) ++c.heavy_tailed;
         if (l.htsr_label.rfind("MP bulk", 0) == 0) ++c.mp_bulk;
+        if (l.chi1) c.chi1.push_back(*l.chi1);
+        if (l.chi1_mean_field) c.chi1_mean_field.push_back(*l.chi1_mean_field);
       }
     }
     if (cells.empty()) continue;
@@ -128,6 +157,7 @@ json atlas_json(const std::vector<AtlasArm>& atlas, const AtlasRule& rule) {
     for (const auto& c : a.layers) {
       const detail::MeanSd cw = mean_sd(c.cw_distance);
       const detail::MeanSd alpha = mean_sd(c.htsr_alpha);
+      const detail::MeanSd chi = mean_sd(c.chi1), chi_mf = mean_sd(c.chi1_mean_field);
       layers.push_back({{"layer", c.layer},
                         {"seeds", c.seeds},
                         {"cw_distance_mean", number_or_null(cw, cw.mean)},
@@ -138,11 +168,18 @@ json atlas_json(const std::vector<AtlasArm>& atlas, const AtlasRule& rule) {
                         {"heavy_tailed_seeds", c.heavy_tailed},
                         {"mp_bulk_seeds", c.mp_bulk},
                         {"heavy_tailed", c.heavy_tailed_majority()},
-                        {"htsr_label", c.htsr_label}});
+                        {"htsr_label", c.htsr_label},
+                        {"chi1_mean", number_or_null(chi, chi.mean)},
+                        {"chi1_sd", number_or_null(chi, chi.sd)},
+                        {"chi1_mean_field", number_or_null(chi_mf, chi_mf.mean)},
+                        {"at_edge_of_chaos", c.at_edge_of_chaos(rule)}});
     }
     arms.push_back({{"arm", a.arm}, {"sentence", a.sentence}, {"layers", layers}});
   }
-  return {{"rule", {{"cw_tolerance", rule.cw_tolerance}, {"text", rule.describe()}}},
+  return {{"rule",
+           {{"cw_tolerance", rule.cw_tolerance},
+            {"chi1_tolerance", rule.chi1_tolerance},
+            {"text", rule.describe()}}},
           {"arms", arms}};
 }
 

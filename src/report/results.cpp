@@ -209,7 +209,8 @@ MeasureResult parse_measure_result(const json& j, const std::string& w, const fs
   return m;
 }
 
-// "atlas": [{"layer", "cw_distance_median", "htsr": an HTSR row (atlas/htsr.h's to_json)}].
+// "atlas": [{"layer", "cw_distance_median", "htsr": an HTSR row (atlas/htsr.h's to_json),
+// "signal": a signal row (atlas/signal.h's row_json)}].
 std::vector<AtlasLayer> parse_atlas(const json& a, const std::string& where) {
   CRITNET_CHECK_DATA(a.is_array(), "results: ", where, " must be an array");
   std::vector<AtlasLayer> out;
@@ -231,6 +232,16 @@ std::vector<AtlasLayer> parse_atlas(const json& a, const std::string& where) {
       }
       l.htsr_label = get_string_or(h, "label", wh, "");
       l.htsr_verdict = get_string_or(h, "verdict", wh, "");
+    }
+    if (has(a[i], "signal")) {
+      const json& sg = a[i].at("signal");
+      const std::string ws = w + ".signal";
+      for (const auto& [key, field] : {std::pair{"chi1", &AtlasLayer::chi1},
+                                       std::pair{"chi1_mean_field", &AtlasLayer::chi1_mean_field}}) {
+        if (!has(sg, key)) continue;
+        const double v = get_number(sg, key, ws);
+        if (std::isfinite(v)) l.*field = v;
+      }
     }
     for (const auto& other : out)
       CRITNET_CHECK_DATA(other.layer != l.layer, "results: ", w, " repeats layer ", l.layer);

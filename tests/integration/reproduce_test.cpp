@@ -222,6 +222,7 @@ void check_files(const fs::path& dir) {
       EXPECT_EQ(l.at("seeds"), 2);
       EXPECT_GE(l.at("cw_distance_mean").get<double>(), 0.0);
       EXPECT_GT(l.at("htsr_alpha_mean").get<double>(), 1.0);
+      EXPECT_GT(l.at("chi1_mean").get<double>(), 0.0);  // measured on every layer
     }
   }
   EXPECT_TRUE(fs::exists(dir / "figures" / "atlas.svg"));

@@ -126,7 +126,8 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& options,
                               const ProbeCallbacks& callbacks = {});
 
 /// The atlas entries of a probe.json document (results.json's seeds[].atlas, read by
-/// report/atlas.h): per layer {"layer", "cw_distance_median", "htsr"} from its "layers".
+/// report/atlas.h): per layer {"layer", "cw_distance_median", "htsr", "signal"} from its
+/// "layers".
 nlohmann::json atlas_entries(const nlohmann::json& probe_doc);
 
 /// Whether `path` holds a probe.json of the current schema (a complete probe).

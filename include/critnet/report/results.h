@@ -107,6 +107,9 @@ struct AtlasLayer {
   std::string htsr_label;
   std::string htsr_verdict;
   std::string htsr_error;
+  /// The measured χ₁ of the layer (atlas/signal.h) and the mean-field χ₁ at its σ_w², σ_b².
+  std::optional<double> chi1;
+  std::optional<double> chi1_mean_field;
   /// Whether the HTSR tail passed verdict rule 2 (a power law over ≥ 1 decade).
   bool heavy_tailed() const { return htsr_verdict == "scale invariant"; }
 };

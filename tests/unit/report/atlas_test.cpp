@@ -93,6 +93,28 @@ TEST(Atlas, SentencesSayWhichNotionsEachArmReaches) {
             "heavy-tailed weight spectrum (HTSR) in layer 2 (α = 2.1 ± 0.1 in 2/3 seeds).");
 }
 
+TEST(Atlas, EdgeOfChaosFromTheMeasuredChi1) {
+  Results r = run();
+  for (auto& arm : r.arms) {
+    for (auto& seed : arm.seeds) {
+      seed.atlas[0].chi1 = 0.30;  // ordered
+      seed.atlas[1].chi1 = arm.name == "cw" ? 1.04 : 0.5;
+      seed.atlas[1].chi1_mean_field = 0.9;
+    }
+  }
+  const auto atlas = atlas_of(r);
+  EXPECT_TRUE(atlas[1].layers[1].at_edge_of_chaos(AtlasRule{}));    // |1.04 − 1| ≤ 0.05
+  EXPECT_FALSE(atlas[1].layers[1].at_edge_of_chaos(AtlasRule{0.1, 0.03}));
+  EXPECT_THAT(atlas[1].sentence, HasSubstr("; at the edge of chaos in layer 2 (χ₁ = 1.04 ± 0)."));
+  EXPECT_THAT(atlas[0].sentence,
+              HasSubstr("; not at the edge of chaos in any layer (measured χ₁ from 0.3 to 0.5: "
+                        "ordered)."));
+  const json j = atlas_json(atlas);
+  EXPECT_EQ(j["arms"][1]["layers"][1]["at_edge_of_chaos"], true);
+  EXPECT_NEAR(j["arms"][1]["layers"][1]["chi1_mean_field"].get<double>(), 0.9, 1e-15);
+  EXPECT_THAT(summary_markdown(r), HasSubstr("| 1.04 ± 0 ✓ (0.9) |"));
+}
+
 TEST(Atlas, JsonHoldsMeansAndCounts) {
   const json j = atlas_json(atlas_of(run()));
   EXPECT_EQ(j["rule"]["cw_tolerance"], 0.1);
@@ -130,7 +152,8 @@ TEST(Atlas, ResultsJsonRoundTrip) {
             {"atlas",
              {{{"layer", 1},
                {"cw_distance_median", 0.25},
-               {"htsr", {{"alpha", 3.5}, {"label", "MP bulk: no tail"}, {"verdict", nullptr}}}},
+               {"htsr", {{"alpha", 3.5}, {"label", "MP bulk: no tail"}, {"verdict", nullptr}}},
+               {"signal", {{"chi1", 0.7}, {"chi1_mean_field", nullptr}}}},
               {{"layer", 2},
                {"cw_distance_median", nullptr},
                {"htsr", {{"error", "fewer than 10 eigenvalues"}}}}}}}}}}}}};
@@ -140,6 +163,8 @@ TEST(Atlas, ResultsJsonRoundTrip) {
   EXPECT_EQ(*r.arms[0].atlas[0].cw_distance, 0.25);
   EXPECT_EQ(*r.arms[0].atlas[0].htsr_alpha, 3.5);
   EXPECT_EQ(r.arms[0].atlas[0].htsr_verdict, "");
+  EXPECT_EQ(*r.arms[0].atlas[0].chi1, 0.7);
+  EXPECT_FALSE(r.arms[0].atlas[0].chi1_mean_field);
   EXPECT_FALSE(r.arms[0].atlas[1].cw_distance);
   EXPECT_FALSE(r.arms[0].atlas[1].htsr_alpha);
   EXPECT_EQ(r.arms[0].atlas[1].htsr_error, "fewer than 10 eigenvalues");
