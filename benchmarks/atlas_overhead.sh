@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# What the criticality atlas's HTSR rows add to `critnet probe` on the paper's network
+# What the criticality atlas adds to `critnet probe` on the paper's network
 # (Fashion-MNIST, 784-600-400-200-100-10 ReLU, the network `critnet reproduce` trains), measured
 # inside the same probe runs: every probe.json's "seconds" gives the whole probe ("total") and
-# the part spent on the HTSR rows ("htsr": the layers' X = WᵀW spectra, their HTSR fits and
-# the tail tests with the probe's bootstrap). The overhead is htsr / (total − htsr), what the
-# probe would take without them; REPS probes, the median. Goal (issue 25): at most 10%.
+# the parts spent on the HTSR rows ("htsr": the layers' X = WᵀW spectra, their HTSR fits and
+# the tail tests with the probe's bootstrap) and on signal propagation ("signal": χ₁ per layer
+# over every probed input, the Jacobian of 256 inputs, the APJN). Each overhead is
+# part / (total − htsr − signal), what the probe takes without the atlas; REPS probes, the
+# median. Goals: HTSR at most 10% (issue 25), signal at most 25% (issue 26).
 #
 # Both sides of the ratio run in one process on the same kernels; the script prints them
 # (`critnet info`'s blas, gemm, cpu, openblas and threads lines). The probe is the one `critnet reproduce` runs: 10,000 test
@@ -41,12 +43,17 @@ work, reps = sys.argv[1], int(sys.argv[2])
 rows = []
 for r in range(1, reps + 1):
     s = json.load(open(f"{work}/probe-{r}/probe.json"))["seconds"]
-    rows.append((s["total"], s["htsr"], s["htsr"] / (s["total"] - s["htsr"])))
-    print(f"  probe {r}: total {s['total']:.2f} s, HTSR rows {s['htsr']:.3f} s, "
-          f"overhead {100 * rows[-1][2]:.1f}%")
-total = statistics.median(t for t, _, _ in rows)
-htsr = statistics.median(h for _, h, _ in rows)
-over = statistics.median(o for _, _, o in rows)
-print(f"median over {reps} probes: total {total:.2f} s, HTSR rows {htsr:.3f} s")
-print(f"HTSR adds {100 * over:.1f}% to the probe (goal <= 10%): {'ok' if over <= 0.10 else 'OVER'}")
+    base = s["total"] - s["htsr"] - s.get("signal", 0.0)
+    rows.append((s["total"], s["htsr"], s.get("signal", 0.0), base))
+    print(f"  probe {r}: total {s['total']:.2f} s, HTSR rows {s['htsr']:.3f} s "
+          f"({100 * s['htsr'] / base:.1f}%), signal {s.get('signal', 0.0):.3f} s "
+          f"({100 * s.get('signal', 0.0) / base:.1f}%)")
+med = lambda k: statistics.median(row[k] for row in rows)
+htsr = statistics.median(h / b for _, h, _, b in rows)
+signal = statistics.median(g / b for _, _, g, b in rows)
+print(f"median over {reps} probes: total {med(0):.2f} s, HTSR rows {med(1):.3f} s, "
+      f"signal {med(2):.3f} s")
+print(f"HTSR adds {100 * htsr:.1f}% to the probe (goal <= 10%): {'ok' if htsr <= 0.10 else 'OVER'}")
+print(f"signal propagation adds {100 * signal:.1f}% (goal <= 25%): "
+      f"{'ok' if signal <= 0.25 else 'OVER'}")
 EOF

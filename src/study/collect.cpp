@@ -72,6 +72,7 @@ struct Point {
 struct Summary {
   double accuracy = kNaN, accuracy_sd = kNaN, distance = kNaN, dead = kNaN, alpha_af = kNaN;
   double htsr_alpha = kNaN;  ///< HTSR α of the weight spectra, mean over layers and seeds
+  double chi1 = kNaN;        ///< measured χ₁ (geometric mean over layers), mean over seeds
   double fraction_si = kNaN;  ///< cases scale invariant in a majority of seeds / cases
   int cases = 0, seeds = 0;
 };
@@ -79,13 +80,14 @@ struct Summary {
 Summary summarise(const Point& p) {
   Summary s;
   s.seeds = static_cast<int>(p.seeds.size());
-  std::vector<double> acc, dist, dead, alpha, htsr;
+  std::vector<double> acc, dist, dead, alpha, htsr, chi1;
   std::map<std::pair<std::string, std::string>, int> si, n;
   for (const json* c : p.seeds) {
     acc.push_back(as_double(c->at("test_accuracy")));
     dist.push_back(as_double(c->at("median_distance_cw")));
     dead.push_back(as_double(c->at("dead_units")));
     for (const auto& l : c->at("layers")) htsr.push_back(as_double(l.value("htsr_alpha", json())));
+    chi1.push_back(as_double(c->value("chi1_geometric_mean", json())));
     for (const auto& r : c->at("results")) {
       const auto key =
           std::make_pair(r.at("measure").get<std::string>(), r.at("layer").get<std::string>());
@@ -101,6 +103,7 @@ Summary summarise(const Point& p) {
   s.dead = mean(dead);
   s.alpha_af = mean(alpha);
   s.htsr_alpha = mean(htsr);
+  s.chi1 = mean(chi1);
   int majority = 0;
   for (const auto& [key, count] : n) majority += 2 * si[key] > count ? 1 : 0;
   s.cases = static_cast<int>(n.size());
@@ -124,7 +127,9 @@ const std::vector<Metric>& metrics() {
       {"α of the activation-frequency ranks (pooled layers, mean over seeds)", &Summary::alpha_af,
        3},
       {"HTSR α of the weight spectra (WeightWatcher's fit, mean over layers and seeds)",
-       &Summary::htsr_alpha, 3}};
+       &Summary::htsr_alpha, 3},
+      {"measured χ₁ (geometric mean over layers 2..L, mean over seeds; 1 = edge of chaos)",
+       &Summary::chi1, 3}};
   return m;
 }
 
@@ -385,6 +390,7 @@ const std::vector<std::string>& table_columns() {
                                              "dead_units",
                                              "htsr_alpha",
                                              "htsr_verdict",
+                                             "chi1",
                                              "hash"};
   return c;
 }
@@ -403,11 +409,12 @@ std::vector<json> cell_rows(const json& cell) {
     row["scale_invariant"] = r.at("scale_invariant").get<bool>() ? 1 : 0;
     // The HTSR row of the layer's incoming weight (layers are numbers in cell.json's
     // "layers", strings in its "results"; "pooled" has none).
-    row["htsr_alpha"] = row["htsr_verdict"] = nullptr;
+    row["htsr_alpha"] = row["htsr_verdict"] = row["chi1"] = nullptr;
     for (const auto& l : cell.value("layers", json::array()))
       if (l.contains("layer") && l["layer"].dump() == r.at("layer").get<std::string>()) {
         row["htsr_alpha"] = l.value("htsr_alpha", json(nullptr));
         row["htsr_verdict"] = l.value("htsr_verdict", json(nullptr));
+        row["chi1"] = l.value("chi1", json(nullptr));
       }
     rows.push_back(row);
   }

@@ -169,7 +169,9 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
                       {"stable_rank", sp.value("stable_rank", json(nullptr))},
                       {"htsr_alpha", htsr.value("alpha", json(nullptr))},
                       {"htsr_verdict", htsr.value("verdict", json(nullptr))},
-                      {"htsr_label", htsr.value("label", htsr.value("error", json(nullptr)))}});
+                      {"htsr_label", htsr.value("label", htsr.value("error", json(nullptr)))},
+                      {"chi1", l.contains("signal") ? l["signal"].value("chi1", json(nullptr))
+                                                    : json(nullptr)}});
   }
   json results = json::array();
   const json& entries = probe_doc.at("results");
@@ -202,6 +204,9 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
           {"test_accuracy", history.empty() ? json(nullptr) : json(history.back().test_accuracy)},
           {"history", hist},
           {"median_distance_cw", number_or_null(median(distances))},
+          {"chi1_geometric_mean",
+           probe_doc.contains("signal") ? probe_doc["signal"].value("chi1_geometric_mean", json())
+                                        : json(nullptr)},
           {"dead_units", dead},
           {"layers", layers},
           {"rule", report::to_json(grid.rule)},

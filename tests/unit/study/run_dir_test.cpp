@@ -134,10 +134,14 @@ TEST(SweepDir, RunsResumesAndCollects) {
     const json& src = row["cell_id"] == cell["id"] ? cell : critnet::io::read_json_file(
         st::cell_dir(tmp.path(), cells[0]) / "cell.json");
     EXPECT_EQ(row["htsr_alpha"], src["layers"][l - 1]["htsr_alpha"]) << row.dump();
+    EXPECT_EQ(row["chi1"], src["layers"][l - 1]["chi1"]) << row.dump();
+    EXPECT_TRUE(row["chi1"].is_number()) << row.dump();
     with_alpha += row["htsr_alpha"].is_number();
   }
   EXPECT_GT(with_alpha, 0u);
   const std::string html = critnet::io::read_text_file(c.html);
   EXPECT_NE(html.find("HTSR α of the weight spectra"), std::string::npos);
+  EXPECT_NE(html.find("measured χ₁"), std::string::npos);
+  EXPECT_TRUE(cell["chi1_geometric_mean"].is_number());
   EXPECT_TRUE(fs::exists(c.html));
 }
