@@ -20,6 +20,7 @@ from .regularizer import CriticalRegularizer
 from .probe import probe
 from .htsr import htsr
 from .edge import edge
+from .signal import signal
 from . import data, rg
 
 
@@ -65,5 +66,6 @@ __all__ = [
     "probe",
     "read_column",
     "rg",
+    "signal",
     "verdict",
 ]

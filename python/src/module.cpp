@@ -18,6 +18,7 @@
 
 #include "critnet/analysis/column_reader.h"
 #include "critnet/atlas/htsr.h"
+#include "critnet/atlas/signal.h"
 #include "critnet/rg/edge.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
@@ -406,6 +407,28 @@ std::string edge_json(const std::string& activation, double sigma_w2,
   return rg::edge(o).to_json().dump();
 }
 
+// atlas::measure_signal on a chain of Linear layers: the document as JSON text.
+std::string signal_json(const std::vector<torch::Tensor>& weights,
+                        const std::vector<std::optional<torch::Tensor>>& biases,
+                        const std::string& activation, const torch::Tensor& inputs,
+                        int64_t jacobian_samples, int64_t apjn_probes, int64_t bootstrap,
+                        std::uint64_t seed, double critical_tolerance, int64_t batch_size) {
+  atlas::SignalOptions o;
+  o.activation = rg::parse_activation(activation);
+  o.jacobian_samples = jacobian_samples;
+  o.apjn_probes = apjn_probes;
+  o.bootstrap = bootstrap;
+  o.seed = seed;
+  o.critical_tolerance = critical_tolerance;
+  o.batch_size = batch_size;
+  std::vector<torch::Tensor> w, b;
+  for (const auto& t : weights) w.push_back(t.detach());
+  for (const auto& t : biases) b.push_back(t ? t->detach() : torch::Tensor());
+  const torch::Tensor x = inputs.detach();
+  py::gil_scoped_release no_gil;
+  return atlas::measure_signal(w, b, x, o).to_json().dump();
+}
+
 }  // namespace
 }  // namespace critnet::python
 
@@ -489,6 +512,11 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("htsr_json", &htsr_json, py::arg("layers"), py::arg("eval_floor"), py::arg("bootstrap"),
         py::arg("seed"), py::arg("threads"),
         "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows as JSON text");
+  m.def("signal_json", &signal_json, py::arg("weights"), py::arg("biases"), py::arg("activation"),
+        py::arg("inputs"), py::arg("jacobian_samples"), py::arg("apjn_probes"),
+        py::arg("bootstrap"), py::arg("seed"), py::arg("critical_tolerance"),
+        py::arg("batch_size"),
+        "atlas::measure_signal on a chain of Linear layers: the document as JSON text");
   m.def("edge_json", &edge_json, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
         py::arg("depth"), py::arg("critical_line"), py::arg("critical_tolerance"),
         "rg::edge or rg::critical_line: the document of `critnet edge --json` as JSON text");
