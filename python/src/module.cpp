@@ -19,7 +19,6 @@
 #include "critnet/analysis/column_reader.h"
 #include "critnet/atlas/htsr.h"
 #include "critnet/atlas/signal.h"
-#include "critnet/rg/edge.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
@@ -37,6 +36,7 @@
 #include "critnet/report/results.h"
 #include "critnet/report/verdict.h"
 #include "critnet/rg/couplings.h"
+#include "critnet/rg/edge.h"
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/penalty_schedule.h"
 
@@ -514,8 +514,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows as JSON text");
   m.def("signal_json", &signal_json, py::arg("weights"), py::arg("biases"), py::arg("activation"),
         py::arg("inputs"), py::arg("jacobian_samples"), py::arg("apjn_probes"),
-        py::arg("bootstrap"), py::arg("seed"), py::arg("critical_tolerance"),
-        py::arg("batch_size"),
+        py::arg("bootstrap"), py::arg("seed"), py::arg("critical_tolerance"), py::arg("batch_size"),
         "atlas::measure_signal on a chain of Linear layers: the document as JSON text");
   m.def("edge_json", &edge_json, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
         py::arg("depth"), py::arg("critical_line"), py::arg("critical_tolerance"),

@@ -39,8 +39,8 @@ std::vector<double> pooled_eigenvalues(const torch::Tensor& s, double floor) {
 // dtype; summed over the slices.
 int64_t matrix_rank(const torch::Tensor& weight, const torch::Tensor& s) {
   const torch::Tensor sv = torch::linalg_svdvals(s);  // [rf, M], descending
-  const torch::Tensor tol =
-      sv.select(1, 0).unsqueeze(1) * rank_tolerance(1.0, s.size(1), s.size(2), weight.scalar_type());
+  const torch::Tensor tol = sv.select(1, 0).unsqueeze(1) *
+                            rank_tolerance(1.0, s.size(1), s.size(2), weight.scalar_type());
   return (sv > tol).sum().item<int64_t>();
 }
 

@@ -105,7 +105,8 @@ void check_chain(const std::vector<torch::Tensor>& w, const std::vector<torch::T
       CRITNET_CHECK(b[l].numel() == w[l].size(0), "layer ", l + 1, ": bias of ", b[l].numel(),
                     " for ", w[l].size(0), " outputs");
   }
-  CRITNET_CHECK_DATA(torch::isfinite(inputs).all().item<bool>(), "the inputs have non-finite entries");
+  CRITNET_CHECK_DATA(torch::isfinite(inputs).all().item<bool>(),
+                     "the inputs have non-finite entries");
 }
 
 // The squared singular values of J = W_L D_{L−1} W_{L−1} ... D_1 W_1 for each of the stored
@@ -121,8 +122,8 @@ JacobianSummary jacobian(const std::vector<torch::Tensor>& w, const std::vector<
   for (int64_t k = static_cast<int64_t>(w.size()) - 2; k >= 0; --k)
     a = (a * d[static_cast<std::size_t>(k)].unsqueeze(1)).matmul(w[static_cast<std::size_t>(k)]);
   const torch::Tensor a64 = a.to(torch::kFloat64);
-  const torch::Tensor g = outputs <= inputs ? a64.matmul(a64.transpose(1, 2))
-                                            : a64.transpose(1, 2).matmul(a64);
+  const torch::Tensor g =
+      outputs <= inputs ? a64.matmul(a64.transpose(1, 2)) : a64.transpose(1, 2).matmul(a64);
   const torch::Tensor ev = torch::linalg_eigvalsh(g).clamp_min(0).flatten();
   s.samples = m;
   s.mean = ev.mean().item<double>();
@@ -141,9 +142,9 @@ void SignalOptions::validate() const {
                 apjn_probes);
   CRITNET_CHECK(bootstrap >= 0 && bootstrap <= 1000000, "bootstrap must be in 0..1000000, got ",
                 bootstrap);
-  CRITNET_CHECK(std::isfinite(critical_tolerance) && critical_tolerance > 0 &&
-                    critical_tolerance < 1,
-                "critical tolerance must be in (0, 1), got ", critical_tolerance);
+  CRITNET_CHECK(
+      std::isfinite(critical_tolerance) && critical_tolerance > 0 && critical_tolerance < 1,
+      "critical tolerance must be in (0, 1), got ", critical_tolerance);
   CRITNET_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
 }
 
@@ -161,7 +162,8 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
     b.push_back(biases.empty() || !biases[l].defined()
                     ? torch::Tensor()
                     : biases[l].detach().to(torch::kCPU, torch::kFloat32).flatten());
-    col2.push_back(weights[l].detach().to(torch::kCPU, torch::kFloat64).pow(2).sum(0));  // ‖W_{:,j}‖²
+    col2.push_back(
+        weights[l].detach().to(torch::kCPU, torch::kFloat64).pow(2).sum(0));  // ‖W_{:,j}‖²
   }
   std::vector<std::vector<double>> chi(L);
   std::vector<double> q_sum(L, 0.0);
@@ -178,8 +180,8 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
         chi[0].insert(chi[0].end(), static_cast<std::size_t>(end - start), c);
       } else {
         const torch::Tensor d = dphi(o.activation, h);
-        const torch::Tensor per = d.to(torch::kFloat64).pow(2).matmul(col2[l]) /
-                                  static_cast<double>(w[l].size(0));
+        const torch::Tensor per =
+            d.to(torch::kFloat64).pow(2).matmul(col2[l]) / static_cast<double>(w[l].size(0));
         chi[l].insert(chi[l].end(), per.data_ptr<double>(), per.data_ptr<double>() + per.numel());
         if (start < m) {
           const torch::Tensor keep = d.slice(0, 0, std::min(end, m) - start);
@@ -275,8 +277,8 @@ nlohmann::json SignalResult::to_json() const {
                 {"max", jacobian.max},
                 {"min", jacobian.min}});
   else
-    jac["note"] = fmt::format("not computed (rank {} > {} or no sample)", jacobian.rank,
-                              kMaxJacobianRank);
+    jac["note"] =
+        fmt::format("not computed (rank {} > {} or no sample)", jacobian.rank, kMaxJacobianRank);
   return {{"samples", samples},
           {"activation", rg::to_string(options.activation)},
           {"critical_tolerance", options.critical_tolerance},

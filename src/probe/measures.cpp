@@ -174,8 +174,8 @@ Spectrum weight_spectrum(const torch::Tensor& weight, const ProbeOptions& option
   const torch::Tensor s = torch::linalg_svdvals(v).contiguous();  // descending
   // Singular values at or below the rank tolerance are rounding noise of the stored weight:
   // numerically zero modes, counted but kept out of the values (and so of the CCDF and fits).
-  sp.rank_tolerance = rank_tolerance(s.numel() ? s[0].item<double>() : 0.0, sp.rows, sp.cols,
-                                     weight.scalar_type());
+  sp.rank_tolerance =
+      rank_tolerance(s.numel() ? s[0].item<double>() : 0.0, sp.rows, sp.cols, weight.scalar_type());
   for (int64_t i = 0; i < s.numel(); ++i) {
     const double sv = s.data_ptr<double>()[i];
     if (sv > sp.rank_tolerance)

@@ -321,7 +321,8 @@ std::vector<std::string> write_probe_directory(const ProbeCheckpointOptions& o,
 
 // The edge of chaos measured on critnet's MLP (atlas/signal.h) over the probed inputs; empty
 // for a TorchScript model (its layer chain is not known).
-std::optional<atlas::SignalResult> measure_signal(const Loaded& l, const ProbeCheckpointOptions& o) {
+std::optional<atlas::SignalResult> measure_signal(const Loaded& l,
+                                                  const ProbeCheckpointOptions& o) {
   if (l.script) return std::nullopt;
   std::vector<torch::Tensor> w, b;
   for (const auto& linear : l.model.model->linears()) {

@@ -83,7 +83,10 @@ std::string edge_part(const AtlasArm& arm, const AtlasRule& rule) {
   if (measured.empty()) return "";
   if (edge.empty())
     return fmt::format("; not at the edge of chaos in any layer (measured χ₁ from {} to {}: {})",
-                       number(lo), number(hi), hi < 1 ? "ordered" : lo > 1 ? "chaotic" : "mixed");
+                       number(lo), number(hi),
+                       hi < 1   ? "ordered"
+                       : lo > 1 ? "chaotic"
+                                : "mixed");
   std::string values;
   for (const AtlasCell* c : edge)
     values += (values.empty() ? "" : ", ") + detail::mean_sd_text(c->chi1);

@@ -40,7 +40,6 @@ using nlohmann::json;
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
-
 // "2.310 ± 0.052": the value to the se's second significant digit.
 std::string value_pm(double v, double se) {
   if (!std::isfinite(v)) return "–";
@@ -110,7 +109,8 @@ struct Plan {
 Plan plan_figures(const Results& results, const fs::path& dir, const AtlasRule& atlas_rule) {
   Plan plan;
   const auto atlas = atlas_of(results, atlas_rule);
-  if (!atlas.empty()) plan.figures.push_back(detail::atlas_figure(atlas, atlas_rule, dir, plan.csvs));
+  if (!atlas.empty())
+    plan.figures.push_back(detail::atlas_figure(atlas, atlas_rule, dir, plan.csvs));
   for (const MeasureSpec* spec : measures_used(results)) {
     const auto layers = layers_of(results, spec->id);
     Figure fig;

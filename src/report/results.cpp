@@ -236,8 +236,9 @@ std::vector<AtlasLayer> parse_atlas(const json& a, const std::string& where) {
     if (has(a[i], "signal")) {
       const json& sg = a[i].at("signal");
       const std::string ws = w + ".signal";
-      for (const auto& [key, field] : {std::pair{"chi1", &AtlasLayer::chi1},
-                                       std::pair{"chi1_mean_field", &AtlasLayer::chi1_mean_field}}) {
+      for (const auto& [key, field] :
+           {std::pair{"chi1", &AtlasLayer::chi1},
+            std::pair{"chi1_mean_field", &AtlasLayer::chi1_mean_field}}) {
         if (!has(sg, key)) continue;
         const double v = get_number(sg, key, ws);
         if (std::isfinite(v)) l.*field = v;

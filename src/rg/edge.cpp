@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <mutex>
 
 #include "critnet/core/error.h"
@@ -84,8 +84,8 @@ double mean_sq_phi(Activation phi, double q) {
 
 double mean_dphi_pow(Activation phi, double q, int power) {
   const double sq = std::sqrt(q);
-  return expectation(
-      [&](double z) { return std::pow(activation_derivative(phi, sq * z), power); }, {0.0});
+  return expectation([&](double z) { return std::pow(activation_derivative(phi, sq * z), power); },
+                     {0.0});
 }
 
 // Brent's method on f over [lo, hi] (f(lo), f(hi) of opposite signs), to an absolute `abs` or
@@ -108,7 +108,8 @@ double brent(const F& f, double lo, double hi, double abs, double rel, const cha
     gsl_root_fsolver_iterate(solver.get());
     const double a = gsl_root_fsolver_x_lower(solver.get());
     const double b = gsl_root_fsolver_x_upper(solver.get());
-    if (gsl_root_test_interval(a, b, abs, rel) == GSL_SUCCESS) return gsl_root_fsolver_root(solver.get());
+    if (gsl_root_test_interval(a, b, abs, rel) == GSL_SUCCESS)
+      return gsl_root_fsolver_root(solver.get());
   }
   throw NumericalError(fmt::format("{}: Brent's method did not converge", what));
 }
@@ -142,8 +143,7 @@ double fixed_c(Activation phi, double w2, double b2, double q) {
   for (double d = 1e-3; d >= 1e-10; d /= 10.0) {
     if (g(1.0 - d) < 0.0) {
       // c^l ≥ −1 (Cauchy-Schwarz), so just above −1 the map is above the diagonal.
-      return brent(g, -1.0 + 1e-6, 1.0 - d, 1e-14, 1e-13,
-                   "the correlation map's fixed point c*");
+      return brent(g, -1.0 + 1e-6, 1.0 - d, 1e-14, 1e-13, "the correlation map's fixed point c*");
     }
   }
   return 1.0;
@@ -244,9 +244,9 @@ void EdgeOptions::validate() const {
   CRITNET_CHECK(std::isfinite(sigma_b2) && sigma_b2 >= 0 && sigma_b2 <= kMaxSigma,
                 "sigma_b2 must be in [0, ", kMaxSigma, "], got ", sigma_b2);
   CRITNET_CHECK(depth >= 0 && depth <= 1000000, "depth must be in 0..1000000, got ", depth);
-  CRITNET_CHECK(std::isfinite(critical_tolerance) && critical_tolerance > 0 &&
-                    critical_tolerance < 1,
-                "critical tolerance must be in (0, 1), got ", critical_tolerance);
+  CRITNET_CHECK(
+      std::isfinite(critical_tolerance) && critical_tolerance > 0 && critical_tolerance < 1,
+      "critical tolerance must be in (0, 1), got ", critical_tolerance);
 }
 
 EdgeResult edge(const EdgeOptions& o) {

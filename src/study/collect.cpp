@@ -71,8 +71,8 @@ struct Point {
 // A point's summaries, over its seeds.
 struct Summary {
   double accuracy = kNaN, accuracy_sd = kNaN, distance = kNaN, dead = kNaN, alpha_af = kNaN;
-  double htsr_alpha = kNaN;  ///< HTSR α of the weight spectra, mean over layers and seeds
-  double chi1 = kNaN;        ///< measured χ₁ (geometric mean over layers), mean over seeds
+  double htsr_alpha = kNaN;   ///< HTSR α of the weight spectra, mean over layers and seeds
+  double chi1 = kNaN;         ///< measured χ₁ (geometric mean over layers), mean over seeds
   double fraction_si = kNaN;  ///< cases scale invariant in a majority of seeds / cases
   int cases = 0, seeds = 0;
 };

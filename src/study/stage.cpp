@@ -204,9 +204,9 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
           {"test_accuracy", history.empty() ? json(nullptr) : json(history.back().test_accuracy)},
           {"history", hist},
           {"median_distance_cw", number_or_null(median(distances))},
-          {"chi1_geometric_mean",
-           probe_doc.contains("signal") ? probe_doc["signal"].value("chi1_geometric_mean", json())
-                                        : json(nullptr)},
+          {"chi1_geometric_mean", probe_doc.contains("signal")
+                                      ? probe_doc["signal"].value("chi1_geometric_mean", json())
+                                      : json(nullptr)},
           {"dead_units", dead},
           {"layers", layers},
           {"rule", report::to_json(grid.rule)},

@@ -18,8 +18,8 @@ using critnet::test_support::TempDir;
 using ::testing::HasSubstr;
 
 TEST(EdgeCli, PointAsTextAndJson) {
-  CliResult r = run_critnet({"edge", "--activation", "tanh", "--sigma-w2", "2.5", "--sigma-b2",
-                             "0.05", "--depth", "5"});
+  CliResult r = run_critnet(
+      {"edge", "--activation", "tanh", "--sigma-w2", "2.5", "--sigma-b2", "0.05", "--depth", "5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("tanh at σ_w² = 2.5, σ_b² = 0.05: chaotic"));
   EXPECT_THAT(r.out, HasSubstr("depth 5: the Jacobian's squared singular values"));
@@ -40,8 +40,8 @@ TEST(EdgeCli, PointAsTextAndJson) {
 
 TEST(EdgeCli, CriticalLineAndPhaseDiagram) {
   TempDir tmp("edge");
-  CliResult r = run_critnet({"edge", "--activation", "erf", "--critical-line", "--sigma-b2",
-                             "0,0.05", "--json"});
+  CliResult r = run_critnet(
+      {"edge", "--activation", "erf", "--critical-line", "--sigma-b2", "0,0.05", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["critical_line"].size(), 2u);
@@ -54,7 +54,8 @@ TEST(EdgeCli, CriticalLineAndPhaseDiagram) {
   r = run_critnet({"edge", "--activation", "relu", "--critical-line", "--sigma-b2", "0,0.1",
                    "--plot", tmp.file("plot")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f : {"edge_relu.svg", "edge_relu.gp", "edge_relu.grid.csv", "edge_relu.line.csv"})
+  for (const char* f :
+       {"edge_relu.svg", "edge_relu.gp", "edge_relu.grid.csv", "edge_relu.line.csv"})
     EXPECT_TRUE(std::filesystem::exists(tmp.path() / "plot" / f)) << f;
 }
 

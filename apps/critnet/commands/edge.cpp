@@ -93,7 +93,7 @@ void plot_phase_diagram(rg::Activation phi, const std::vector<double>& b2s,
       const rg::EdgeResult r = rg::edge(o);
       x.push_back(b);
       y.push_back(o.sigma_w2);
-      z.push_back(r.xi_c                 ? std::clamp(std::log10(std::max(*r.xi_c, 1e-300)), -1.0, 3.0)
+      z.push_back(r.xi_c ? std::clamp(std::log10(std::max(*r.xi_c, 1e-300)), -1.0, 3.0)
                   : r.phase == "critical" ? 3.0
                                           : NAN);
     }

@@ -49,8 +49,8 @@ struct SignalLayer {
   int64_t fan_in = 0, width = 0;
   double chi1 = 0, chi1_low = 0, chi1_high = 0;  ///< measured, and its bootstrap 95% interval
   double sigma_w2 = 0, sigma_b2 = 0, q = 0;
-  double chi1_mean_field = 0;  ///< rg::chi1 at (σ_w², σ_b²); NaN when it cannot be computed
-  std::string phase;           ///< of the measured χ₁
+  double chi1_mean_field = 0;    ///< rg::chi1 at (σ_w², σ_b²); NaN when it cannot be computed
+  std::string phase;             ///< of the measured χ₁
   double apjn = 0, apjn_se = 0;  ///< E‖∂h^l/∂h^1‖²_F / N_l and its standard error
 };
 

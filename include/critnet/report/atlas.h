@@ -35,7 +35,7 @@ struct AtlasCell {
   int mp_bulk = 0;                  ///< seeds whose spectrum is a Marchenko-Pastur bulk
   std::vector<double> chi1;         ///< per seed with a measured χ₁
   std::vector<double> chi1_mean_field;
-  std::string htsr_label;           ///< the first seed's HTSR label
+  std::string htsr_label;  ///< the first seed's HTSR label
 
   /// The mean over seeds of the median |a·s² − 1| is within the rule's tolerance.
   bool at_cw_point(const AtlasRule& rule) const;
@@ -56,8 +56,8 @@ struct AtlasArm {
 /// before the atlas).
 std::vector<AtlasArm> atlas_of(const Results& results, const AtlasRule& rule = {});
 
-/// The atlas as summary.json's "atlas": {"rule": {cw_tolerance, chi1_tolerance, text}, "arms": [{arm,
-/// sentence, layers: [{layer, seeds, cw_distance_mean, cw_distance_sd, at_cw_point,
+/// The atlas as summary.json's "atlas": {"rule": {cw_tolerance, chi1_tolerance, text}, "arms":
+/// [{arm, sentence, layers: [{layer, seeds, cw_distance_mean, cw_distance_sd, at_cw_point,
 /// htsr_alpha_mean, htsr_alpha_sd, heavy_tailed_seeds, mp_bulk_seeds, heavy_tailed,
 /// htsr_label, chi1_mean, chi1_sd, chi1_mean_field, at_edge_of_chaos}]}]}.
 nlohmann::json atlas_json(const std::vector<AtlasArm>& atlas, const AtlasRule& rule = {});

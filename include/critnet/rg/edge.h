@@ -7,8 +7,8 @@
 ///   length map       q^l = σ_w² E_z[φ(√q^{l−1} z)²] + σ_b²,     its stable fixed point q*;
 ///   correlation map  c^l = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q*,    u₁ = √q* z₁,
 ///                    u₂ = √q* (c z₁ + √(1 − c²) z₂),             its stable fixed point c*;
-///   χ₁ = σ_w² E[φ'(√q* z)²]: ordered (χ₁ < 1, c* = 1), critical (χ₁ = 1), chaotic (χ₁ > 1, c* < 1);
-///   depth scales     ξ_q = −1 / ln(∂q^l/∂q^{l−1} at q*),
+///   χ₁ = σ_w² E[φ'(√q* z)²]: ordered (χ₁ < 1, c* = 1), critical (χ₁ = 1), chaotic (χ₁ > 1, c* <
+///   1); depth scales     ξ_q = −1 / ln(∂q^l/∂q^{l−1} at q*),
 ///                    ξ_c = −1 / ln(σ_w² E[φ'(u₁)φ'(u₂)] at c*)   (= −1/ln χ₁ when c* = 1);
 ///   the input-output Jacobian of depth L (free probability, Pennington et al. 2018): the mean
 ///   of its squared singular values χ₁^L, their variance χ₁^{2L}·L·(μ₂/μ₁² − 1 − s₁) with

@@ -26,7 +26,8 @@ thread_local unsigned t_saved = 0;
 void in_workers(bool on) {
 #ifdef _OPENMP
   if (omp_in_parallel()) return;
-  const int team = on ? omp_get_max_threads() : std::max(omp_get_max_threads(), omp_get_num_procs());
+  const int team =
+      on ? omp_get_max_threads() : std::max(omp_get_max_threads(), omp_get_num_procs());
   const unsigned bits = t_saved & kFtzDaz;
 #pragma omp parallel num_threads(team)
   {

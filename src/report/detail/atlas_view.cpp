@@ -39,7 +39,8 @@ std::string chi1_text(const AtlasCell& c, const AtlasRule& rule) {
 // "heavy-tailed 3/3 seeds" or the first seed's HTSR label.
 std::string tail_text(const AtlasCell& c) {
   if (c.seeds > 1) {
-    if (c.heavy_tailed > 0) return fmt::format("heavy-tailed in {}/{} seeds", c.heavy_tailed, c.seeds);
+    if (c.heavy_tailed > 0)
+      return fmt::format("heavy-tailed in {}/{} seeds", c.heavy_tailed, c.seeds);
     if (c.mp_bulk > 0) return fmt::format("MP bulk in {}/{} seeds", c.mp_bulk, c.seeds);
     return fmt::format("heavy-tailed in 0/{} seeds ({} in the first)", c.seeds, c.htsr_label);
   }
@@ -104,8 +105,8 @@ Figure atlas_figure(const std::vector<AtlasArm>& atlas, const AtlasRule& rule, c
     // χ₁ = 1 as a grey line: ordered below, chaotic above.
     const CsvData& tol = csvs.back();
     CsvData one{dir / "atlas.chi1.csv", {"layer", "one"}, {tol.columns[0], {1.0, 1.0}}};
-    chi.series.push_back({"edge of chaos χ₁ = 1", one.path, "layer", "one", SeriesStyle::kLines,
-                          "#888888"});
+    chi.series.push_back(
+        {"edge of chaos χ₁ = 1", one.path, "layer", "one", SeriesStyle::kLines, "#888888"});
     csvs.push_back(std::move(one));
     double top = 1.0;
     for (const auto& c : csvs)
@@ -127,7 +128,8 @@ std::string atlas_html(const std::vector<AtlasArm>& atlas, const AtlasRule& rule
   h += "<p class=\"rule\"><b>Rule.</b> " + html_escape(rule.describe()) + "</p>\n";
   h += figure_html;
   h += "<div class=\"scroll\"><table>\n<thead><tr><th rowspan=\"2\">layer</th>";
-  for (const auto& a : atlas) h += "<th class=\"arm\" colspan=\"4\">" + html_escape(a.arm) + "</th>";
+  for (const auto& a : atlas)
+    h += "<th class=\"arm\" colspan=\"4\">" + html_escape(a.arm) + "</th>";
   h += "</tr>\n<tr>";
   for (std::size_t i = 0; i < atlas.size(); ++i)
     h += "<th>median |a·s² − 1|</th><th>HTSR α</th><th>HTSR tail</th><th>χ₁ (mean field)</th>";
@@ -135,7 +137,8 @@ std::string atlas_html(const std::vector<AtlasArm>& atlas, const AtlasRule& rule
   std::vector<std::string> layers;
   for (const auto& a : atlas)
     for (const auto& c : a.layers)
-      if (std::find(layers.begin(), layers.end(), c.layer) == layers.end()) layers.push_back(c.layer);
+      if (std::find(layers.begin(), layers.end(), c.layer) == layers.end())
+        layers.push_back(c.layer);
   std::sort(layers.begin(), layers.end(), layer_less);
   for (const auto& layer : layers) {
     h += "<tr><td class=\"nowrap\">" + html_escape(layer_name(layer)) + "</td>";
@@ -148,9 +151,11 @@ std::string atlas_html(const std::vector<AtlasArm>& atlas, const AtlasRule& rule
       }
       const bool cw = it->at_cw_point(rule), heavy = it->heavy_tailed_majority();
       h += fmt::format(
-          "<td class=\"num\">{}{}</td><td class=\"num\">{}</td><td><span class=\"badge {}\">{}</span>"
+          "<td class=\"num\">{}{}</td><td class=\"num\">{}</td><td><span class=\"badge "
+          "{}\">{}</span>"
           "</td>",
-          mean_sd_text(it->cw_distance), cw ? " <span class=\"badge yes\">✓ at the point</span>" : "",
+          mean_sd_text(it->cw_distance),
+          cw ? " <span class=\"badge yes\">✓ at the point</span>" : "",
           mean_sd_text(it->htsr_alpha), heavy ? "yes" : "na",
           html_escape((heavy ? "✓ " : "") + tail_text(*it)));
       h += "<td class=\"num\">" + chi1_text(*it, rule) + "</td>";

@@ -69,8 +69,8 @@ TEST(Signal, LinearOrthogonalNetHasAnIsometricJacobian) {
   torch::manual_seed(3);
   Net net;
   for (int l = 0; l < 5; ++l) {
-    net.w.push_back(std::get<0>(torch::linalg_qr(torch::randn({n, n}, torch::kFloat64)))
-                        .to(torch::kFloat32));
+    net.w.push_back(
+        std::get<0>(torch::linalg_qr(torch::randn({n, n}, torch::kFloat64))).to(torch::kFloat32));
     net.b.push_back(torch::zeros({n}));
   }
   SignalOptions o;

@@ -62,9 +62,7 @@ TEST(FlushDenormals, FlushesOnEveryThreadOfTheTeamAndRestores) {
   EXPECT_EQ(tiny_product(), 0x1p-130f);
   EXPECT_EQ(subnormal_times_one(), 0x1p-130f);
 #pragma omp parallel num_threads(2)
-  {
-    EXPECT_FALSE(flushing_denormals());
-  }
+  { EXPECT_FALSE(flushing_denormals()); }
 }
 #endif
 

@@ -5,13 +5,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "critnet/core/error.h"
 #include "critnet/report/csv.h"
@@ -72,13 +71,13 @@ TEST(Atlas, CountsSeedsAndAppliesTheRule) {
   ASSERT_EQ(cw.layers.size(), 2u);
   EXPECT_EQ(cw.layers[0].layer, "1");
   EXPECT_EQ(cw.layers[0].seeds, 3);
-  EXPECT_TRUE(cw.layers[0].at_cw_point(AtlasRule{}));           // mean 0.09 <= 0.1
-  EXPECT_FALSE(cw.layers[0].at_cw_point(AtlasRule{0.085}));     // but not <= 0.085
-  EXPECT_FALSE(cw.layers[1].at_cw_point(AtlasRule{}));          // 0.5
+  EXPECT_TRUE(cw.layers[0].at_cw_point(AtlasRule{}));        // mean 0.09 <= 0.1
+  EXPECT_FALSE(cw.layers[0].at_cw_point(AtlasRule{0.085}));  // but not <= 0.085
+  EXPECT_FALSE(cw.layers[1].at_cw_point(AtlasRule{}));       // 0.5
   EXPECT_EQ(cw.layers[1].heavy_tailed, 1);
-  EXPECT_FALSE(cw.layers[1].heavy_tailed_majority());           // 1 of 3
+  EXPECT_FALSE(cw.layers[1].heavy_tailed_majority());  // 1 of 3
   EXPECT_EQ(base.layers[1].heavy_tailed, 2);
-  EXPECT_TRUE(base.layers[1].heavy_tailed_majority());          // 2 of 3
+  EXPECT_TRUE(base.layers[1].heavy_tailed_majority());  // 2 of 3
   EXPECT_EQ(base.layers[0].mp_bulk, 3);
   EXPECT_FALSE(base.layers[0].at_cw_point(AtlasRule{}));
 }
@@ -103,7 +102,7 @@ TEST(Atlas, EdgeOfChaosFromTheMeasuredChi1) {
     }
   }
   const auto atlas = atlas_of(r);
-  EXPECT_TRUE(atlas[1].layers[1].at_edge_of_chaos(AtlasRule{}));    // |1.04 − 1| ≤ 0.05
+  EXPECT_TRUE(atlas[1].layers[1].at_edge_of_chaos(AtlasRule{}));  // |1.04 − 1| ≤ 0.05
   EXPECT_FALSE(atlas[1].layers[1].at_edge_of_chaos(AtlasRule{0.1, 0.03}));
   EXPECT_THAT(atlas[1].sentence, HasSubstr("; at the edge of chaos in layer 2 (χ₁ = 1.04 ± 0)."));
   EXPECT_THAT(atlas[0].sentence,

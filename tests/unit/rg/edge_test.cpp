@@ -25,14 +25,12 @@ TEST(EdgeQuadrature, MatchesClosedForms) {
   for (double q : {0.01, 0.5, 2.0, 10.0}) {
     const double sq = std::sqrt(q);
     // ReLU: E[relu(√q z)²] = q/2; E[relu'²] = 1/2.
-    EXPECT_NEAR(gaussian_expectation([&](double z) {
-                  return std::pow(activation(Activation::kRelu, sq * z), 2);
-                }),
+    EXPECT_NEAR(gaussian_expectation(
+                    [&](double z) { return std::pow(activation(Activation::kRelu, sq * z), 2); }),
                 q / 2, q * kQuadrature);
     // erf: E[erf(√q z)²] = (2/π) asin(2q / (1 + 2q)); E[erf'(√q z)²] = (4/π) / √(1 + 4q).
-    EXPECT_NEAR(gaussian_expectation([&](double z) {
-                  return std::pow(activation(Activation::kErf, sq * z), 2);
-                }),
+    EXPECT_NEAR(gaussian_expectation(
+                    [&](double z) { return std::pow(activation(Activation::kErf, sq * z), 2); }),
                 2 / M_PI * std::asin(2 * q / (1 + 2 * q)), kQuadrature);
     EXPECT_NEAR(gaussian_expectation([&](double z) {
                   return std::pow(activation_derivative(Activation::kErf, sq * z), 2);

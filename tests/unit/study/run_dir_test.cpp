@@ -131,8 +131,10 @@ TEST(SweepDir, RunsResumesAndCollects) {
       continue;
     }
     const int l = std::stoi(row["layer"].get<std::string>());
-    const json& src = row["cell_id"] == cell["id"] ? cell : critnet::io::read_json_file(
-        st::cell_dir(tmp.path(), cells[0]) / "cell.json");
+    const json& src =
+        row["cell_id"] == cell["id"]
+            ? cell
+            : critnet::io::read_json_file(st::cell_dir(tmp.path(), cells[0]) / "cell.json");
     EXPECT_EQ(row["htsr_alpha"], src["layers"][l - 1]["htsr_alpha"]) << row.dump();
     EXPECT_EQ(row["chi1"], src["layers"][l - 1]["chi1"]) << row.dump();
     EXPECT_TRUE(row["chi1"].is_number()) << row.dump();
