@@ -56,7 +56,10 @@ def test_probe_equals_the_cli_on_the_same_checkpoint(run):
                         beta=reg.get("beta", 1.0), gram_side=reg.get("gram_side", "in"),
                         n_convention=reg.get("n_convention", "fan-in"))
     assert doc["schema"] == cli["schema"] == "critnet.probe/2"
-    assert set(cli) - set(doc) == {"checkpoint", "epoch", "csv_files", "results", "seconds"}
+    # "signal" (measured signal propagation) is the CLI's for critnet's MLP; from Python it is
+    # critnet.signal(model, inputs).
+    assert set(cli) - set(doc) == {"checkpoint", "epoch", "csv_files", "results", "seconds",
+                                   "signal"}
     assert doc["model"].startswith("python:") and "seconds" not in doc
     assert [layer["name"] for layer in doc["layers"]] == ["1", "3"]
     for layer in doc["layers"]:
@@ -66,7 +69,7 @@ def test_probe_equals_the_cli_on_the_same_checkpoint(run):
         del layer["name"], layer["htsr"]["layer"]
     assert [layer["htsr"]["layer"] for layer in cli["layers"]] == ["linears.0", "linears.1"]
     for layer in cli["layers"]:
-        del layer["htsr"]["layer"]
+        del layer["htsr"]["layer"], layer["signal"]
     for key in ("num_samples", "options", "fit_options", "pooled", "layers"):
         close(doc[key], cli[key], key)
     fits = [f for layer in doc["layers"] for f in layer["fits"] if "fit" in f]
@@ -172,7 +175,7 @@ def test_probe_with_out_writes_the_directory_critnet_probe_writes(run, tmp_path)
                         n_convention=reg.get("n_convention", "fan-in"), out=out)
     on_disk = json.loads((out / "probe.json").read_text())
     assert on_disk == doc
-    assert set(cli) - set(doc) == {"checkpoint", "epoch"}
+    assert set(cli) - set(doc) == {"checkpoint", "epoch", "signal"}
     assert set(doc["seconds"]) == {"stream", "fit", "write", "total"}
     assert doc["csv_files"] == cli["csv_files"]
     for name in doc["csv_files"]:
