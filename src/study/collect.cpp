@@ -287,7 +287,14 @@ std::string report_html(const fs::path& dir, const json& grid_doc, const std::ve
       "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 "
       "1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:"
       "right}svg{margin:6px 12px 6px 0}</style></head><body>\n";
-  h += fmt::format("<h1>critnet sweep</h1>\n<p>{}: {} cells done", html_escape(dir.string()),
+  // The directory by its own name, never by the absolute path of the machine that collected
+  // it: the report sits inside it and travels with it.
+  const fs::path name = fs::absolute(dir).lexically_normal().filename();
+  h += fmt::format("<h1>critnet sweep</h1>\n<p>{} (this report's directory): {} cells done",
+                   html_escape((name.empty() ? fs::absolute(dir).lexically_normal().parent_path()
+                                                   .filename()
+                                             : name)
+                                   .string()),
                    cells.size());
   if (!missing.empty()) h += fmt::format(", <b>{} not done</b> (not shown)", missing.size());
   h += ". Every cell is one training run (one seed), probed on the test split and fitted the "

@@ -144,6 +144,10 @@ TEST(SweepDir, RunsResumesAndCollects) {
   const std::string html = critnet::io::read_text_file(c.html);
   EXPECT_NE(html.find("HTSR α of the weight spectra"), std::string::npos);
   EXPECT_NE(html.find("measured χ₁"), std::string::npos);
+  // The report names its directory by its name, not by this machine's absolute path.
+  EXPECT_EQ(html.find(fs::absolute(tmp.path()).string()), std::string::npos);
+  EXPECT_NE(html.find(tmp.path().filename().string() + " (this report's directory)"),
+            std::string::npos);
   EXPECT_TRUE(cell["chi1_geometric_mean"].is_number());
   EXPECT_TRUE(fs::exists(c.html));
 }
