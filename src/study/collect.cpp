@@ -289,13 +289,11 @@ std::string report_html(const fs::path& dir, const json& grid_doc, const std::ve
       "right}svg{margin:6px 12px 6px 0}</style></head><body>\n";
   // The directory by its own name, never by the absolute path of the machine that collected
   // it: the report sits inside it and travels with it.
-  const fs::path name = fs::absolute(dir).lexically_normal().filename();
+  const fs::path full = fs::absolute(dir).lexically_normal();
+  const std::string name =
+      (full.filename().empty() ? full.parent_path().filename() : full.filename()).string();
   h += fmt::format("<h1>critnet sweep</h1>\n<p>{} (this report's directory): {} cells done",
-                   html_escape((name.empty() ? fs::absolute(dir).lexically_normal().parent_path()
-                                                   .filename()
-                                             : name)
-                                   .string()),
-                   cells.size());
+                   html_escape(name), cells.size());
   if (!missing.empty()) h += fmt::format(", <b>{} not done</b> (not shown)", missing.size());
   h += ". Every cell is one training run (one seed), probed on the test split and fitted the "
        "Clauset-Shalizi-Newman way; the tidy table is table.csv / table.json.</p>\n";
