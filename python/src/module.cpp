@@ -391,12 +391,7 @@ std::string edge_json(const std::string& activation, double sigma_w2,
                       const std::vector<double>& sigma_b2, int64_t depth, bool critical_line,
                       double critical_tolerance) {
   const rg::Activation phi = rg::parse_activation(activation);
-  if (critical_line) {
-    nlohmann::json points = nlohmann::json::array();
-    for (const auto& p : rg::critical_line(phi, sigma_b2))
-      points.push_back({{"sigma_b2", p.sigma_b2}, {"sigma_w2", p.sigma_w2}});
-    return nlohmann::json{{"activation", activation}, {"critical_line", points}}.dump();
-  }
+  if (critical_line) return rg::critical_line_json(phi, rg::critical_line(phi, sigma_b2)).dump();
   CRITNET_CHECK(sigma_b2.size() == 1, "sigma_b2: one value without critical_line");
   rg::EdgeOptions o;
   o.activation = phi;

@@ -22,6 +22,7 @@
 #include "critnet/core/interrupt.h"
 #include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
+#include "critnet/core/stats.h"
 
 namespace critnet::analysis {
 namespace {
@@ -102,16 +103,6 @@ class PowerLawSampler {
   bool discrete_;
   std::vector<double> ccdf_;
 };
-
-// The q-quantile of `v` (R's type 7: linear between order statistics); NaN for fewer than 2.
-double quantile(std::vector<double> v, double q) {
-  if (v.size() < 2) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
-  const double h = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 }  // namespace
 

@@ -71,7 +71,7 @@ std::string format_p(double p) {
 // critnet's label from the MP test and the CSN verdict on the tail.
 std::string critnet_label(const HtsrRow& r, const report::VerdictRule& rule) {
   if (r.fit.xmin <= 0) return "no fit";
-  if (r.lambda_max <= r.mp.tw_edge) return "MP bulk: no tail";
+  if (r.mp_bulk()) return "MP bulk: no tail";
   if (!r.csn) return "no CSN fit: " + r.csn_error;
   const report::ArmVerdict& v = r.csn->verdict;
   if (std::isnan(r.csn->fit.p)) return "untested (no bootstrap)";
@@ -220,7 +220,7 @@ HtsrRow analyse_layer(const std::string& name, const std::string& type, const to
   r.mp_softrank = r.mp.lambda_plus / r.lambda_max;
   r.num_spikes =
       static_cast<int64_t>(ev.end() - std::upper_bound(ev.begin(), ev.end(), r.mp.lambda_plus));
-  if (r.lambda_max > r.mp.tw_edge) csn_statistics(ev, o, r);
+  if (!r.mp_bulk()) csn_statistics(ev, o, r);
   r.label = critnet_label(r, o.rule);
   r.ww_label = ww_label(r.fit.alpha);
   return r;
@@ -264,6 +264,7 @@ nlohmann::json HtsrRow::to_json() const {
              {{"sigma2", num(mp.sigma2)},
               {"lambda_plus", num(mp.lambda_plus)},
               {"tw_edge", num(mp.tw_edge)}}},
+            {"mp_bulk", mp_bulk()},
             {"label", label},
             {"ww_label", ww_label}});
   if (csn) {

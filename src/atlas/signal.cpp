@@ -9,66 +9,15 @@
 #include <random>
 
 #include "critnet/core/error.h"
+#include "critnet/core/stats.h"
 
 namespace critnet::atlas {
 namespace {
 
-using rg::Activation;
-constexpr double kSeluLambda = 1.0507009873554805;
-constexpr double kSeluAlpha = 1.6732632423543772;
 // The exact Jacobian is computed when min(outputs, inputs) is at most this.
 constexpr int64_t kMaxJacobianRank = 256;
 
-torch::Tensor phi(Activation a, const torch::Tensor& h) {
-  switch (a) {
-    case Activation::kLinear:
-      return h;
-    case Activation::kRelu:
-      return torch::relu(h);
-    case Activation::kTanh:
-      return torch::tanh(h);
-    case Activation::kErf:
-      return torch::erf(h);
-    case Activation::kElu:
-      return torch::elu(h);
-    case Activation::kSigmoid:
-      return torch::sigmoid(h);
-    case Activation::kSelu:
-      return torch::selu(h);
-  }
-  return h;
-}
-
-torch::Tensor dphi(Activation a, const torch::Tensor& h) {
-  switch (a) {
-    case Activation::kLinear:
-      return torch::ones_like(h);
-    case Activation::kRelu:
-      return (h > 0).to(h.scalar_type());
-    case Activation::kTanh: {
-      const torch::Tensor t = torch::tanh(h);
-      return 1 - t * t;
-    }
-    case Activation::kErf:
-      return (2.0 / std::sqrt(M_PI)) * torch::exp(-h * h);
-    case Activation::kElu:
-      return torch::where(h > 0, torch::ones_like(h), torch::exp(h));
-    case Activation::kSigmoid: {
-      const torch::Tensor s = torch::sigmoid(h);
-      return s * (1 - s);
-    }
-    case Activation::kSelu:
-      return torch::where(h > 0, torch::full_like(h, kSeluLambda),
-                          kSeluLambda * kSeluAlpha * torch::exp(h));
-  }
-  return h;
-}
-
-std::string phase_of(double chi1, double tolerance) {
-  return chi1 < 1.0 - tolerance ? "ordered" : chi1 > 1.0 + tolerance ? "chaotic" : "critical";
-}
-
-// The 2.5% and 97.5% quantiles of the bootstrap means of `values`.
+// The 2.5% and 97.5% quantiles (critnet::quantile) of the bootstrap means of `values`.
 std::pair<double, double> bootstrap_interval(const std::vector<double>& values, int64_t replicates,
                                              std::uint64_t seed) {
   if (replicates <= 0 || values.empty()) return {NAN, NAN};
@@ -80,11 +29,7 @@ std::pair<double, double> bootstrap_interval(const std::vector<double>& values, 
     for (std::size_t i = 0; i < values.size(); ++i) s += values[pick(gen)];
     means.push_back(s / static_cast<double>(values.size()));
   }
-  std::sort(means.begin(), means.end());
-  const auto at = [&](double p) {
-    return means[static_cast<std::size_t>(std::lround(p * static_cast<double>(means.size() - 1)))];
-  };
-  return {at(0.025), at(0.975)};
+  return {quantile(means, 0.025), quantile(means, 0.975)};
 }
 
 void check_chain(const std::vector<torch::Tensor>& w, const std::vector<torch::Tensor>& b,
@@ -156,15 +101,17 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
   torch::NoGradGuard no_grad;
   const std::size_t L = weights.size();
   const int64_t n = inputs.size(0);
-  std::vector<torch::Tensor> w, b, col2;
+  std::vector<torch::Tensor> w, b, w64, col2;
   for (std::size_t l = 0; l < L; ++l) {
     w.push_back(weights[l].detach().to(torch::kCPU, torch::kFloat32).contiguous());
     b.push_back(biases.empty() || !biases[l].defined()
                     ? torch::Tensor()
                     : biases[l].detach().to(torch::kCPU, torch::kFloat32).flatten());
-    col2.push_back(
-        weights[l].detach().to(torch::kCPU, torch::kFloat64).pow(2).sum(0));  // ‖W_{:,j}‖²
+    w64.push_back(weights[l].detach().to(torch::kCPU, torch::kFloat64));
+    col2.push_back(w64.back().pow(2).sum(0));  // ‖W_{:,j}‖²
   }
+  // The first layer's Jacobian is W¹ itself: the same χ₁ for every input.
+  const double chi_first = col2[0].sum().item<double>() / static_cast<double>(w[0].size(0));
   std::vector<std::vector<double>> chi(L);
   std::vector<double> q_sum(L, 0.0);
   const int64_t m = std::min(o.jacobian_samples, n);
@@ -176,10 +123,9 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
       torch::Tensor pre;
       if (l == 0) {
         pre = torch::matmul(h, w[0].t());
-        const double c = col2[0].sum().item<double>() / static_cast<double>(w[0].size(0));
-        chi[0].insert(chi[0].end(), static_cast<std::size_t>(end - start), c);
+        chi[0].insert(chi[0].end(), static_cast<std::size_t>(end - start), chi_first);
       } else {
-        const torch::Tensor d = dphi(o.activation, h);
+        const torch::Tensor d = rg::activation_derivative(o.activation, h);
         const torch::Tensor per =
             d.to(torch::kFloat64).pow(2).matmul(col2[l]) / static_cast<double>(w[l].size(0));
         chi[l].insert(chi[l].end(), per.data_ptr<double>(), per.data_ptr<double>() + per.numel());
@@ -187,7 +133,7 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
           const torch::Tensor keep = d.slice(0, 0, std::min(end, m) - start);
           d_kept[l - 1] = d_kept[l - 1].defined() ? torch::cat({d_kept[l - 1], keep}) : keep;
         }
-        pre = torch::matmul(phi(o.activation, h), w[l].t());
+        pre = torch::matmul(rg::activation(o.activation, h), w[l].t());
       }
       if (b[l].defined()) pre = pre + b[l];
       q_sum[l] += pre.to(torch::kFloat64).pow(2).mean(1).sum().item<double>();
@@ -209,8 +155,7 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
     for (double v : chi[l]) sum += v;
     s.chi1 = sum / static_cast<double>(n);
     std::tie(s.chi1_low, s.chi1_high) = bootstrap_interval(chi[l], o.bootstrap, o.seed + l);
-    const torch::Tensor w64 = weights[l].detach().to(torch::kCPU, torch::kFloat64);
-    s.sigma_w2 = static_cast<double>(s.fan_in) * w64.var(/*unbiased=*/false).item<double>();
+    s.sigma_w2 = static_cast<double>(s.fan_in) * w64[l].var(/*unbiased=*/false).item<double>();
     s.sigma_b2 = b[l].defined() && b[l].numel() > 1
                      ? b[l].to(torch::kFloat64).var(/*unbiased=*/false).item<double>()
                      : 0.0;
@@ -222,13 +167,13 @@ SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
     } catch (const Error&) {
       s.chi1_mean_field = NAN;
     }
-    s.phase = phase_of(s.chi1, o.critical_tolerance);
+    s.phase = rg::phase(s.chi1, o.critical_tolerance);
     s.apjn = l == 0 ? 1.0 : 0.0;
     if (l > 0 && s.chi1 > 0) log_sum += std::log(s.chi1), ++log_terms;
     r.layers.push_back(s);
   }
   r.chi1_geometric_mean = log_terms ? std::exp(log_sum / log_terms) : r.layers[0].chi1;
-  r.phase = phase_of(r.chi1_geometric_mean, o.critical_tolerance);
+  r.phase = rg::phase(r.chi1_geometric_mean, o.critical_tolerance);
   if (m > 0) {
     r.jacobian = jacobian(w, d_kept);
     // APJN from the first layer's pre-activation: v ~ N(0, I) pushed up the chain.

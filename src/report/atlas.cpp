@@ -135,7 +135,7 @@ std::vector<AtlasArm> atlas_of(const Results& results, const AtlasRule& rule) {
         if (l.cw_distance) c.cw_distance.push_back(*l.cw_distance);
         if (l.htsr_alpha) c.htsr_alpha.push_back(*l.htsr_alpha);
         if (l.heavy_tailed()) ++c.heavy_tailed;
-        if (l.htsr_label.rfind("MP bulk", 0) == 0) ++c.mp_bulk;
+        if (l.htsr_mp_bulk) ++c.mp_bulk;
         if (l.chi1) c.chi1.push_back(*l.chi1);
         if (l.chi1_mean_field) c.chi1_mean_field.push_back(*l.chi1_mean_field);
       }

@@ -232,6 +232,11 @@ std::vector<AtlasLayer> parse_atlas(const json& a, const std::string& where) {
       }
       l.htsr_label = get_string_or(h, "label", wh, "");
       l.htsr_verdict = get_string_or(h, "verdict", wh, "");
+      if (has(h, "mp_bulk")) {
+        CRITNET_CHECK_DATA(h.at("mp_bulk").is_boolean(), "results: ", wh,
+                           ".mp_bulk must be true or false");
+        l.htsr_mp_bulk = h.at("mp_bulk").get<bool>();
+      }
     }
     if (has(a[i], "signal")) {
       const json& sg = a[i].at("signal");

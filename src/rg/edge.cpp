@@ -131,10 +131,6 @@ std::optional<double> fixed_q(Activation phi, double w2, double b2) {
   return std::nullopt;
 }
 
-std::string phase_of(double chi1, double tolerance) {
-  return chi1 < 1.0 - tolerance ? "ordered" : chi1 > 1.0 + tolerance ? "chaotic" : "critical";
-}
-
 // The stable fixed point c* < 1 of the correlation map in the chaotic phase (1 when it is
 // numerically indistinguishable from 1).
 double fixed_c(Activation phi, double w2, double b2, double q) {
@@ -147,6 +143,12 @@ double fixed_c(Activation phi, double w2, double b2, double q) {
     }
   }
   return 1.0;
+}
+
+// The q the expectations at q* are taken at: q* itself, or its limit q → 0⁺ (q* = 0) or
+// q → ∞ (a diverging length map).
+double expectation_q(const std::optional<double>& q_star) {
+  return !q_star ? kHugeQ : *q_star == 0.0 ? kTinyQ : *q_star;
 }
 
 std::optional<double> depth_scale(double slope) {
@@ -238,6 +240,55 @@ double activation_derivative(Activation phi, double x) {
   return 0.0;
 }
 
+torch::Tensor activation(Activation phi, const torch::Tensor& x) {
+  switch (phi) {
+    case Activation::kLinear:
+      return x;
+    case Activation::kRelu:
+      return torch::relu(x);
+    case Activation::kTanh:
+      return torch::tanh(x);
+    case Activation::kErf:
+      return torch::erf(x);
+    case Activation::kElu:
+      return torch::where(x > 0, x, torch::expm1(x));
+    case Activation::kSigmoid:
+      return torch::sigmoid(x);
+    case Activation::kSelu:
+      return torch::where(x > 0, kSeluLambda * x, kSeluLambda * kSeluAlpha * torch::expm1(x));
+  }
+  return x;
+}
+
+torch::Tensor activation_derivative(Activation phi, const torch::Tensor& x) {
+  switch (phi) {
+    case Activation::kLinear:
+      return torch::ones_like(x);
+    case Activation::kRelu:
+      return (x > 0).to(x.scalar_type());
+    case Activation::kTanh: {
+      const torch::Tensor t = torch::tanh(x);
+      return 1 - t * t;
+    }
+    case Activation::kErf:
+      return (2.0 / std::sqrt(M_PI)) * torch::exp(-x * x);
+    case Activation::kElu:
+      return torch::where(x > 0, torch::ones_like(x), torch::exp(x));
+    case Activation::kSigmoid: {
+      const torch::Tensor s = torch::sigmoid(x);
+      return s * (1 - s);
+    }
+    case Activation::kSelu:
+      return torch::where(x > 0, torch::full_like(x, kSeluLambda),
+                          kSeluLambda * kSeluAlpha * torch::exp(x));
+  }
+  return x;
+}
+
+std::string phase(double chi1, double tolerance) {
+  return chi1 < 1.0 - tolerance ? "ordered" : chi1 > 1.0 + tolerance ? "chaotic" : "critical";
+}
+
 void EdgeOptions::validate() const {
   CRITNET_CHECK(std::isfinite(sigma_w2) && sigma_w2 > 0 && sigma_w2 <= kMaxSigma,
                 "sigma_w2 must be in (0, ", kMaxSigma, "], got ", sigma_w2);
@@ -256,12 +307,12 @@ EdgeResult edge(const EdgeOptions& o) {
   const Activation phi = o.activation;
   const double w2 = o.sigma_w2, b2 = o.sigma_b2;
   r.q_star = fixed_q(phi, w2, b2);
-  const double q = !r.q_star ? kHugeQ : *r.q_star == 0.0 ? kTinyQ : *r.q_star;
+  const double q = expectation_q(r.q_star);
   r.mu1 = mean_dphi_pow(phi, q, 2);
   r.mu2 = mean_dphi_pow(phi, q, 4);
   r.chi1 = w2 * r.mu1;
   r.mu2_over_mu1_sq = r.mu2 / (r.mu1 * r.mu1);
-  r.phase = phase_of(r.chi1, o.critical_tolerance);
+  r.phase = phase(r.chi1, o.critical_tolerance);
   if (r.q_star) {
     // ∂q^l/∂q^{l−1} = σ_w² d/dq E[φ(√q z)²] = σ_w² E[φ(√q z)² (z² − 1)] / (2q) (Gaussian
     // integration by parts; no φ'' needed); at q* = 0 its limit, the slope L(q)/q at 0.
@@ -295,9 +346,7 @@ EdgeResult edge(const EdgeOptions& o) {
 }
 
 double chi1(Activation phi, double sigma_w2, double sigma_b2) {
-  const auto q = fixed_q(phi, sigma_w2, sigma_b2);
-  const double at = !q ? kHugeQ : *q == 0.0 ? kTinyQ : *q;
-  return sigma_w2 * mean_dphi_pow(phi, at, 2);
+  return sigma_w2 * mean_dphi_pow(phi, expectation_q(fixed_q(phi, sigma_w2, sigma_b2)), 2);
 }
 
 nlohmann::json EdgeResult::to_json() const {
@@ -321,6 +370,12 @@ nlohmann::json EdgeResult::to_json() const {
     j["jacobian_variance_orthogonal"] = opt(jacobian_variance_orthogonal);
   }
   return j;
+}
+
+nlohmann::json critical_line_json(Activation phi, const std::vector<CriticalPoint>& line) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : line) points.push_back({{"sigma_b2", p.sigma_b2}, {"sigma_w2", p.sigma_w2}});
+  return {{"activation", to_string(phi)}, {"critical_line", points}};
 }
 
 std::vector<CriticalPoint> critical_line(Activation phi, const std::vector<double>& sigma_b2) {

@@ -60,12 +60,6 @@ void print_point(const rg::EdgeResult& r) {
   io::write_stdout(out);
 }
 
-nlohmann::json line_json(rg::Activation phi, const std::vector<rg::CriticalPoint>& line) {
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : line) points.push_back({{"sigma_b2", p.sigma_b2}, {"sigma_w2", p.sigma_w2}});
-  return {{"activation", rg::to_string(phi)}, {"critical_line", points}};
-}
-
 // The phase diagram: σ_b² across, σ_w² up, log₁₀ ξ_c as colour (clipped to [−1, 3]; the
 // critical point itself, where ξ_c is infinite, at 3), the critical line over it.
 void plot_phase_diagram(rg::Activation phi, const std::vector<double>& b2s,
@@ -160,7 +154,7 @@ void run_edge(const EdgeArgs& a) {
   prepare_plot_dir(a.plot);
   const std::vector<rg::CriticalPoint> line = rg::critical_line(phi, b2s);
   if (a.json) {
-    io::write_stdout(line_json(phi, line).dump(2) + "\n");
+    io::write_stdout(rg::critical_line_json(phi, line).dump(2) + "\n");
   } else {
     std::string out = fmt::format("critical line of {} (χ₁ = 1)\n{:>12} {:>14}\n",
                                   rg::to_string(phi), "sigma_b2", "sigma_w2");

@@ -96,10 +96,13 @@ struct HtsrRow {
   /// weights): the reason; the other columns are then unset.
   std::string error;
 
+  /// λ_max within the Tracy-Widom edge of the fitted Marchenko-Pastur bulk: no tail to test.
+  bool mp_bulk() const { return lambda_max <= mp.tw_edge; }
+
   /// The row as JSON: WeightWatcher's column names (N, M, rf, num_evals, alpha, xmin, D, sigma,
   /// num_pl_spikes, lambda_max, norm, log_norm, log_spectral_norm, alpha_weighted,
   /// log_alpha_norm, stable_rank, entropy, matrix_rank, mp_softrank, num_spikes) plus layer,
-  /// type, p, verdict, label, ww_label, mp {sigma2, lambda_plus, tw_edge}, csn (the fit's
+  /// type, p, verdict, mp_bulk, label, ww_label, mp {sigma2, lambda_plus, tw_edge}, csn (the fit's
   /// document) and error.
   nlohmann::json to_json() const;
 };

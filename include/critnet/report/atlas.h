@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "critnet/report/results.h"
+#include "critnet/report/verdict.h"
 
 namespace critnet::report {
 
@@ -42,7 +43,7 @@ struct AtlasCell {
   /// The mean over seeds of the measured χ₁ is within the rule's tolerance of 1.
   bool at_edge_of_chaos(const AtlasRule& rule) const;
   /// The HTSR tail passed verdict rule 2 in a majority of seeds (k > n/2).
-  bool heavy_tailed_majority() const { return 2 * heavy_tailed > seeds; }
+  bool heavy_tailed_majority() const { return SeedCount{seeds, seeds, heavy_tailed}.majority(); }
 };
 
 /// One arm: its layers (sorted) and the sentence that says which notions it reaches.

@@ -107,6 +107,7 @@ struct AtlasLayer {
   std::string htsr_label;
   std::string htsr_verdict;
   std::string htsr_error;
+  bool htsr_mp_bulk = false;  ///< the row's "mp_bulk": a Marchenko-Pastur bulk, no tail
   /// The measured χ₁ of the layer (atlas/signal.h) and the mean-field χ₁ at its σ_w², σ_b².
   std::optional<double> chi1;
   std::optional<double> chi1_mean_field;

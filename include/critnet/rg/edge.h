@@ -17,6 +17,8 @@
 /// Gaussian expectations: composite Gauss-Legendre rules (GSL's fixed tables) over unit panels
 /// of [−kGaussianCutoff, kGaussianCutoff], split where φ or φ' has a kink (at 0, and for the
 /// second variable where u₂ = 0), so every piece is smooth; docs/theory.md states the error.
+#include <torch/torch.h>
+
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,9 +45,15 @@ inline constexpr double kGaussianCutoff = 12.0;
 double gaussian_expectation(const std::function<double(double)>& f,
                             const std::vector<double>& kinks = {0.0});
 
-/// φ, φ' of an activation.
+/// φ, φ' of an activation, on a number and elementwise on a tensor (the one definition of
+/// each activation that the theory and the measurements share).
 double activation(Activation phi, double x);
 double activation_derivative(Activation phi, double x);
+torch::Tensor activation(Activation phi, const torch::Tensor& x);
+torch::Tensor activation_derivative(Activation phi, const torch::Tensor& x);
+
+/// "ordered" (χ₁ < 1 − tolerance), "critical" or "chaotic" (χ₁ > 1 + tolerance).
+std::string phase(double chi1, double tolerance);
 
 /// One point of the (σ_w², σ_b²) plane.
 struct EdgeOptions {
@@ -99,5 +107,8 @@ struct CriticalPoint {
   double sigma_w2 = 0;
 };
 std::vector<CriticalPoint> critical_line(Activation phi, const std::vector<double>& sigma_b2);
+/// The line as `critnet edge --critical-line --json` and critnet.edge write it:
+/// {"activation", "critical_line": [{"sigma_b2", "sigma_w2"}, ...]}.
+nlohmann::json critical_line_json(Activation phi, const std::vector<CriticalPoint>& line);
 
 }  // namespace critnet::rg

@@ -36,6 +36,11 @@ AtlasLayer layer(const std::string& l, double cw, double alpha, const std::strin
   return a;
 }
 
+AtlasLayer mp_bulk(AtlasLayer l) {
+  l.htsr_mp_bulk = true;
+  return l;
+}
+
 // Two layers, three seeds. cw: layer 1 at the point (distances 0.08, 0.09, 0.10: mean 0.09),
 // layer 2 not (0.5); baseline: layer 2 heavy-tailed in 2 of 3 seeds, layer 1 an MP bulk.
 Results run() {
@@ -49,7 +54,7 @@ Results run() {
   for (int s = 0; s < 3; ++s) {
     SeedRun b, c;
     b.seed = c.seed = s;
-    b.atlas = {layer("1", 0.97, 9.0 + s, "", "MP bulk: no tail"),
+    b.atlas = {mp_bulk(layer("1", 0.97, 9.0 + s, "", "MP bulk: no tail")),
                layer("2", 0.96, 2.0 + 0.1 * s, s < 2 ? "scale invariant" : "no fit")};
     c.atlas = {layer("1", 0.08 + 0.01 * s, 4.0, "rejected (goodness of fit)"),
                layer("2", 0.5, 5.0, "scale invariant")};
@@ -141,27 +146,32 @@ TEST(Atlas, AbsentWithoutAtlasEntries) {
 }
 
 TEST(Atlas, ResultsJsonRoundTrip) {
-  const json doc = {
-      {"schema", kResultsSchema},
-      {"baseline_arm", "baseline"},
-      {"arms",
-       {{{"name", "baseline"},
-         {"seeds",
-          {{{"seed", 0},
-            {"atlas",
-             {{{"layer", 1},
-               {"cw_distance_median", 0.25},
-               {"htsr", {{"alpha", 3.5}, {"label", "MP bulk: no tail"}, {"verdict", nullptr}}},
-               {"signal", {{"chi1", 0.7}, {"chi1_mean_field", nullptr}}}},
-              {{"layer", 2},
-               {"cw_distance_median", nullptr},
-               {"htsr", {{"error", "fewer than 10 eigenvalues"}}}}}}}}}}}}};
+  const json doc = {{"schema", kResultsSchema},
+                    {"baseline_arm", "baseline"},
+                    {"arms",
+                     {{{"name", "baseline"},
+                       {"seeds",
+                        {{{"seed", 0},
+                          {"atlas",
+                           {{{"layer", 1},
+                             {"cw_distance_median", 0.25},
+                             {"htsr",
+                              {{"alpha", 3.5},
+                               {"mp_bulk", true},
+                               {"label", "MP bulk: no tail"},
+                               {"verdict", nullptr}}},
+                             {"signal", {{"chi1", 0.7}, {"chi1_mean_field", nullptr}}}},
+                            {{"layer", 2},
+                             {"cw_distance_median", nullptr},
+                             {"htsr", {{"error", "fewer than 10 eigenvalues"}}}}}}}}}}}}};
   const Results r = parse_results(doc, fs::temp_directory_path());
   ASSERT_EQ(r.arms[0].atlas.size(), 2u);
   EXPECT_EQ(r.arms[0].atlas[0].layer, "1");
   EXPECT_EQ(*r.arms[0].atlas[0].cw_distance, 0.25);
   EXPECT_EQ(*r.arms[0].atlas[0].htsr_alpha, 3.5);
   EXPECT_EQ(r.arms[0].atlas[0].htsr_verdict, "");
+  EXPECT_TRUE(r.arms[0].atlas[0].htsr_mp_bulk);
+  EXPECT_FALSE(r.arms[0].atlas[1].htsr_mp_bulk);
   EXPECT_EQ(*r.arms[0].atlas[0].chi1, 0.7);
   EXPECT_FALSE(r.arms[0].atlas[0].chi1_mean_field);
   EXPECT_FALSE(r.arms[0].atlas[1].cw_distance);

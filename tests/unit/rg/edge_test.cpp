@@ -113,12 +113,13 @@ TEST(Edge, ChaoticPhaseHasAStableCorrelationBelowOne) {
     const double next = c_map(Activation::kTanh, o.sigma_w2, o.sigma_b2, *r.q_star, c);
     ratio = (next - *r.c_star) / (c - *r.c_star);
     c = next;
-    if (std::abs(c - *r.c_star) < 1e-8) break;
+    if (std::abs(c - *r.c_star) < 1e-5) break;
   }
-  // Brent's c* is good to 1e-13; the ratio's next order is O(|c − c*|) ≤ 1e-8 (and its
-  // rounding u/1e-8 ≈ 1e-8).
-  EXPECT_NEAR(c, *r.c_star, 1e-8);
-  EXPECT_NEAR(ratio, std::exp(-1 / *r.xi_c), 1e-6);
+  // Stopping at |c − c*| < 1e-5: the ratio's next order is O(|c − c*|) ≈ 1e-5, and the maps'
+  // rounding (a sum of 384² terms ≤ 1: at most γ_{384²}·1 ≈ 1.6e-11 per evaluation, and c*
+  // off by that over 1 − slope ≈ 0.08) moves it by at most ≈ 2e-10 / 1e-5 = 2e-5.
+  EXPECT_NEAR(c, *r.c_star, 1e-5);
+  EXPECT_NEAR(ratio, std::exp(-1 / *r.xi_c), 1e-4);
 }
 
 TEST(Edge, JacobianMomentsAtTheCriticalPoint) {
