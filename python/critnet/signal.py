@@ -1,4 +1,4 @@
-"""critnet.signal: the edge of chaos measured on a torch.nn.Module, the code behind probe.json's
+"""critnet.signal: the edge of chaos measured on any torch.nn.Module, the code behind probe.json's
 "signal" (critnet::atlas::measure_signal; docs/methods.md, "Signal propagation, measured")."""
 import json
 
@@ -17,55 +17,107 @@ _ACTIVATIONS = {
 }
 # Modules that pass the signal through unchanged in eval mode.
 _TRANSPARENT = (torch.nn.Flatten, torch.nn.Dropout)
+# The weight layers whose outputs are the pre-activations h^l.
+_WEIGHT_LAYERS = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
 
-def _chain(model, inputs):
-    """The Linear layers in the order a forward pass calls them, the activation between them
-    and whether the input is flattened first; ValueError unless the model is such a chain."""
+def _trace(model, x):
+    """The leaf modules one forward pass of x calls, in order, as (name, module, inputs, output),
+    and the model's output."""
     calls = []
-    hooks = [m.register_forward_hook(lambda mod, i, o, name=name: calls.append((name, mod)))
+    hooks = [m.register_forward_hook(lambda mod, i, o, name=name: calls.append((name, mod, i, o)))
              for name, m in model.named_modules() if not list(m.children())]
     try:
         with torch.no_grad():
-            model(inputs[:1])
+            y = model(x)
+    except Exception as e:
+        raise ValueError(f"critnet.signal: the model rejects inputs of shape "
+                         f"{tuple(x.shape)}: {e}") from e
     finally:
         for h in hooks:
             h.remove()
-    linears, acts, flatten = [], [], False
-    for name, m in calls:
+    if not isinstance(y, torch.Tensor):
+        raise ValueError(f"critnet.signal: the model's output must be one tensor, "
+                         f"got {type(y).__name__}")
+    return calls, y
+
+
+def _activation_of(name, m):
+    if isinstance(m, torch.nn.ELU) and m.alpha != 1.0:
+        return None  # critnet's theory knows ELU with alpha 1
+    return _ACTIVATIONS.get(type(m))
+
+
+def _as_chain(calls, x, y):
+    """(linears, activations) when the forward pass is provably a chain Linear, φ, Linear, φ, ...,
+    Linear (one activation module between every two Linear layers, Flatten and Dropout
+    aside, each call fed the previous call's output, the model returning the last Linear's
+    output); None otherwise."""
+    prev, linears, acts = x, [], []
+    for name, m, inputs, out in calls:
+        if len(inputs) != 1 or inputs[0] is not prev:
+            return None
+        prev = out
         if isinstance(m, _TRANSPARENT):
-            flatten |= isinstance(m, torch.nn.Flatten) and not linears
-            continue
-        if isinstance(m, torch.nn.Linear):
+            if isinstance(m, torch.nn.Flatten) and linears:
+                return None
+        elif isinstance(m, torch.nn.Linear) and len(acts) == len(linears):
             linears.append(m)
-        elif type(m) in _ACTIVATIONS and len(acts) < len(linears):
-            if isinstance(m, torch.nn.ELU) and m.alpha != 1.0:
-                raise ValueError(f"critnet.signal: {name} is an ELU with alpha {m.alpha}, not 1")
-            acts.append(_ACTIVATIONS[type(m)])
+        elif _activation_of(name, m) and len(acts) == len(linears) - 1:
+            acts.append(_activation_of(name, m))
         else:
-            raise ValueError(
-                f"critnet.signal measures chains of Linear layers with elementwise activations "
-                f"between them; {name or 'the model'} ({type(m).__name__}) is not one")
-    if linears and len(acts) == len(linears):
-        acts.pop()  # after the last Linear: not between two layers
-    return linears, acts, flatten
+            return None
+    if y is not prev or not linears or len(acts) != len(linears) - 1 or len(set(acts)) > 1:
+        return None
+    return linears, acts
+
+
+def _tapped_forward(model, layers):
+    """forward(x) -> the outputs of `layers` (modules) in call order, then the model's output."""
+    def forward(x):
+        outs = {}
+
+        def keep(i):
+            def hook(mod, inputs, out):
+                outs[i] = out
+                return out.clone()  # an in-place activation after it must not change h^l
+            return hook
+        hooks = [m.register_forward_hook(keep(i)) for i, m in enumerate(layers)]
+        try:
+            y = model(x)
+        finally:
+            for h in hooks:
+                h.remove()
+        return [outs[i] for i in range(len(layers))] + [y]
+    return forward
 
 
 def signal(model, inputs, activation=None, jacobian_samples=256, apjn_probes=4, bootstrap=200,
            seed=0, critical_tolerance=0.05, batch_size=500):
-    """Signal propagation through `model`, a chain of torch.nn.Linear layers with one kind of
-    elementwise activation module between them (ReLU, Tanh, ELU, Sigmoid, SELU, Identity;
-    Flatten and Dropout pass), measured on `inputs` [n, ...] in eval mode.
+    """Signal propagation through any `model` measured on `inputs` [n, ...] in eval mode.
+
+    The layers are the Linear and Conv modules in the order a forward pass calls them, h^l the
+    output of layer l. A plain chain (Linear, one kind of activation module, Linear, ...,
+    Linear; Flatten and Dropout pass) is measured exactly; any other model through autograd,
+    χ₁ by Hutchinson's estimator with `apjn_probes` random vectors per input. Layer l's
+    Jacobian ∂h^l/∂h^{l−1} takes every path between the two outputs (activations, pooling,
+    normalisation); a skip connection that bypasses layer l−1 is not on one, while the APJN
+    (∂h^l/∂h^1) takes every path. The model must treat the samples of a batch independently
+    (eval mode does for BatchNorm).
 
     activation: the activation's name ("relu", "tanh", "elu", "sigmoid", "selu", "linear",
-    "erf") when the model applies it as a function rather than a module.
+    "erf") for the mean-field χ₁; found from the modules when they are all of one kind,
+    else the mean-field χ₁ is None.
 
-    Returns the dict probe.json's "signal" holds: "layers" (per Linear: chi1 with its bootstrap
-    95% interval chi1_ci_low / chi1_ci_high, sigma_w2, sigma_b2, q, chi1_mean_field, phase,
-    apjn, apjn_se), "jacobian" (mean, variance, max, min of the input-output Jacobian's squared
-    singular values over the first jacobian_samples inputs), "apjn", "chi1_geometric_mean" and
-    "phase". Raises ValueError for a model that is not such a chain or bad options, TypeError
-    for non-numbers, critnet.DataError for non-finite weights or inputs.
+    Returns the dict probe.json's "signal" holds: "layers" (per layer: chi1 with its bootstrap
+    95% interval chi1_ci_low / chi1_ci_high, sigma_w2 = fan-in × Var(W), sigma_b2, q,
+    chi1_mean_field, phase, apjn, apjn_se, and the module's name off the exact path),
+    "chi1_estimator" ("exact" or "hutchinson"), "jacobian" (mean, variance, max, min of the
+    input-output Jacobian's squared singular values over the first jacobian_samples inputs;
+    computed for models with at most 256 outputs per sample), "apjn", "chi1_geometric_mean" and
+    "phase". Raises ValueError for a model without Linear or Conv layers, one that calls a
+    layer twice, rejects the inputs or returns something other than a tensor, or bad options;
+    TypeError for non-numbers; critnet.DataError for non-finite weights, inputs or outputs.
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -77,22 +129,39 @@ def signal(model, inputs, activation=None, jacobian_samples=256, apjn_probes=4, 
     seed = _checks.integer("seed", seed, 0, 2**64 - 1)
     batch_size = _checks.integer("batch_size", batch_size, 1, _checks.LIMITS["max_batch_size"])
     tolerance = _checks.real("critical_tolerance", critical_tolerance)
+    options = (jacobian_samples, apjn_probes, bootstrap, seed, tolerance, batch_size)
+    x = inputs.float()
     was_training = model.training
     model.eval()
     try:
-        linears, acts, flatten = _chain(model, inputs)
+        first = x[:1]
+        calls, y = _trace(model, first)
+        chain = _as_chain(calls, first, y)
+        if chain is not None:
+            linears, acts = chain
+            return json.loads(_critnet.signal_json(
+                [m.weight for m in linears], [m.bias for m in linears],
+                activation or (acts[0] if acts else "linear"), x.flatten(1), *options))
+        return _measure_tapped(model, calls, x, activation, options)
     finally:
         model.train(was_training)
-    if not linears:
-        raise ValueError("critnet.signal: the model has no Linear layer")
+
+
+def _measure_tapped(model, calls, x, activation, options):
+    names, layers = [], []
+    for name, m, _, _ in calls:
+        if isinstance(m, _WEIGHT_LAYERS):
+            if m in layers:
+                raise ValueError(f"critnet.signal: {name or 'a layer'} is called more than once "
+                                 f"in a forward pass; measure a model that calls each layer once")
+            names.append(name)
+            layers.append(m)
+    if not layers:
+        raise ValueError("critnet.signal: the model has no Linear or Conv layer")
     if activation is None:
-        if len(linears) > 1 and len(acts) != len(linears) - 1:
-            raise ValueError("critnet.signal: give activation=... (no activation module found "
-                             "between every two Linear layers)")
-        if len(set(acts)) > 1:
-            raise ValueError(f"critnet.signal: the activations differ between layers: {acts}")
-        activation = acts[0] if acts else "linear"
-    x = inputs.flatten(1) if flatten or inputs.dim() > 2 else inputs
+        found = {_activation_of(n, m) for n, m, _, _ in calls
+                 if type(m).__module__ == "torch.nn.modules.activation"}
+        activation = found.pop() if len(found) == 1 else None
     return json.loads(_critnet.signal_json(
-        [m.weight for m in linears], [m.bias for m in linears], activation, x.float(),
-        jacobian_samples, apjn_probes, bootstrap, seed, tolerance, batch_size))
+        [m.weight for m in layers], [m.bias for m in layers], activation, x, *options,
+        forward=_tapped_forward(model, layers), names=names))

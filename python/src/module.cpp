@@ -2,6 +2,7 @@
 // It binds library calls and adds no logic of its own (docs/python.md): the penalty's value and
 // analytic gradient, the CSN analysis with its verdict, the RG analysis of a layer, and the
 // library's error types as Python exceptions with the same one-line messages.
+#include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -402,14 +403,18 @@ std::string edge_json(const std::string& activation, double sigma_w2,
   return rg::edge(o).to_json().dump();
 }
 
-// atlas::measure_signal on a chain of Linear layers: the document as JSON text.
+// atlas::measure_signal: the document as JSON text. Without `forward`, on the chain of Linear
+// layers `weights`; with it, on any model whose forward(x) returns the outputs of the weight
+// layers `names` (in call order) and then the model's output.
 std::string signal_json(const std::vector<torch::Tensor>& weights,
                         const std::vector<std::optional<torch::Tensor>>& biases,
-                        const std::string& activation, const torch::Tensor& inputs,
+                        const std::optional<std::string>& activation, const torch::Tensor& inputs,
                         int64_t jacobian_samples, int64_t apjn_probes, int64_t bootstrap,
-                        std::uint64_t seed, double critical_tolerance, int64_t batch_size) {
+                        std::uint64_t seed, double critical_tolerance, int64_t batch_size,
+                        const std::optional<py::function>& forward,
+                        const std::vector<std::string>& names) {
   atlas::SignalOptions o;
-  o.activation = rg::parse_activation(activation);
+  o.activation = activation ? std::optional(rg::parse_activation(*activation)) : std::nullopt;
   o.jacobian_samples = jacobian_samples;
   o.apjn_probes = apjn_probes;
   o.bootstrap = bootstrap;
@@ -420,8 +425,25 @@ std::string signal_json(const std::vector<torch::Tensor>& weights,
   for (const auto& t : weights) w.push_back(t.detach());
   for (const auto& t : biases) b.push_back(t ? t->detach() : torch::Tensor());
   const torch::Tensor x = inputs.detach();
-  py::gil_scoped_release no_gil;
-  return atlas::measure_signal(w, b, x, o).to_json().dump();
+  if (!forward) {
+    py::gil_scoped_release no_gil;
+    return atlas::measure_signal(w, b, x, o).to_json().dump();
+  }
+  CRITNET_CHECK(names.size() == w.size() && b.size() == w.size(), names.size(), " names and ",
+                b.size(), " biases for ", w.size(), " weights");
+  std::vector<atlas::WeightLayer> layers;
+  for (std::size_t i = 0; i < w.size(); ++i) layers.push_back({names[i], w[i], b[i]});
+  // The Python forward pass runs with the GIL; the C++ between the calls without it.
+  const atlas::TappedForward tapped = [fn = *forward](const torch::Tensor& batch) {
+    py::gil_scoped_acquire gil;
+    return fn(batch).cast<std::vector<torch::Tensor>>();
+  };
+  std::string out;
+  {
+    py::gil_scoped_release no_gil;
+    out = atlas::measure_signal(tapped, layers, x, o).to_json().dump();
+  }
+  return out;
 }
 
 }  // namespace
@@ -510,7 +532,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("signal_json", &signal_json, py::arg("weights"), py::arg("biases"), py::arg("activation"),
         py::arg("inputs"), py::arg("jacobian_samples"), py::arg("apjn_probes"),
         py::arg("bootstrap"), py::arg("seed"), py::arg("critical_tolerance"), py::arg("batch_size"),
-        "atlas::measure_signal on a chain of Linear layers: the document as JSON text");
+        py::arg("forward") = py::none(), py::arg("names") = std::vector<std::string>{},
+        "atlas::measure_signal on a chain of Linear layers, or through `forward`'s taps of any "
+        "model: the document as JSON text");
   m.def("edge_json", &edge_json, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
         py::arg("depth"), py::arg("critical_line"), py::arg("critical_tolerance"),
         "rg::edge or rg::critical_line: the document of `critnet edge --json` as JSON text");

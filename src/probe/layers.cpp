@@ -19,10 +19,14 @@ std::vector<ObservedLayer> choose_layers(const std::vector<ModuleEntry>& tree,
       if (tree[i].name == name) return static_cast<int64_t>(i);
     return int64_t{-1};
   };
-  auto weight_before = [&](int64_t i) {  // its own weight, else the nearest one before it
+  auto index_before = [&](int64_t i) {  // its own weight, else the nearest one before it
     for (int64_t j = i; j >= 0; --j)
-      if (tree[j].weight.defined()) return tree[j].weight;
-    return torch::Tensor();
+      if (tree[j].weight.defined()) return j;
+    return int64_t{-1};
+  };
+  auto weight_before = [&](int64_t i) {
+    const int64_t j = index_before(i);
+    return j < 0 ? torch::Tensor() : tree[j].weight;
   };
   auto weight_after = [&](int64_t i) {
     for (size_t j = i + 1; j < tree.size(); ++j)
@@ -45,7 +49,9 @@ std::vector<ObservedLayer> choose_layers(const std::vector<ModuleEntry>& tree,
   for (const auto& name : names) {
     const int64_t i = index_of(name);
     CRITNET_CHECK(i > 0, "layer '", name, "': the model has no submodule of that name");
-    ObservedLayer layer{name, weight_before(i), weight_after(i)};
+    const int64_t before = index_before(i);
+    ObservedLayer layer{name, weight_before(i), weight_after(i),
+                        before < 0 ? std::string() : tree[before].name};
     CRITNET_CHECK(layer.incoming.defined(), "layer '", name,
                   "': no Linear or Conv weight at or before it");
     CRITNET_CHECK(layer.outgoing.defined(), "layer '", name,

@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -96,16 +97,40 @@ std::vector<jit::Value*> tap_values(jit::Graph& g, const std::vector<std::string
   return out;
 }
 
-// forward's graph, returning the named layers' outputs as a tuple.
-std::shared_ptr<jit::Graph> taps_graph(jit::Module& module, const std::vector<std::string>& names) {
+// forward's graph, returning the named layers' outputs as a tuple, followed by forward's own
+// output when `with_output`.
+std::shared_ptr<jit::Graph> taps_graph(jit::Module& module, const std::vector<std::string>& names,
+                                       bool with_output = false) {
   std::shared_ptr<jit::Graph> g = module.get_method("forward").graph()->copy();
   while (inline_one(*g, names)) {
   }
-  const std::vector<jit::Value*> taps = tap_values(*g, names);
+  std::vector<jit::Value*> taps = tap_values(*g, names);
+  if (with_output)
+    for (jit::Value* v : g->outputs()) taps.push_back(v);
   jit::Node* tuple = g->insertNode(g->createTuple(taps));
   while (!g->outputs().empty()) g->eraseOutput(0);
   g->registerOutput(tuple->output());
   return g;
+}
+
+// `names` in the order the (inlined) forward graph calls them.
+std::vector<std::string> in_call_order(jit::Module& module, std::vector<std::string> names) {
+  std::shared_ptr<jit::Graph> g = module.get_method("forward").graph()->copy();
+  while (inline_one(*g, names)) {
+  }
+  const auto path = module_paths(*g);
+  std::map<std::string, std::size_t> first;
+  for (jit::Node* n : g->nodes()) {
+    if (n->kind() != c10::prim::CallMethod || n->s(c10::attr::name) != "forward") continue;
+    const auto it = path.find(n->input(0));
+    if (it != path.end()) first.emplace(it->second, first.size());
+  }
+  std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    const auto ia = first.find(a), ib = first.find(b);
+    return (ia == first.end() ? first.size() : ia->second) <
+           (ib == first.end() ? first.size() : ib->second);
+  });
+  return names;
 }
 
 // The cause in a TorchScript interpreter error: LibTorch's message starts "The following
@@ -140,7 +165,73 @@ jit::Module load_scripted(const std::filesystem::path& file) {
   return module;
 }
 
+// The one activation of the module tree's activation leaves, when the theory knows it.
+std::optional<rg::Activation> uniform_activation(const jit::Module& root) {
+  std::optional<rg::Activation> found;
+  for (const auto& m : root.named_modules()) {
+    const auto& type_name = m.value.type()->name();
+    const std::string type = type_name ? type_name->name() : "";
+    if (m.value.children().size() != 0 || !(is_activation_type(type) || type == "SELU")) continue;
+    std::string lower;
+    for (char c : type) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::optional<rg::Activation> a;
+    try {
+      a = rg::parse_activation(lower);
+    } catch (const Error&) {
+      return std::nullopt;  // GELU, SiLU, LeakyReLU: no mean-field map here
+    }
+    if (type == "ELU" && m.value.hasattr("alpha") && m.value.attr("alpha").toDouble() != 1.0)
+      return std::nullopt;
+    if (found && *found != *a) return std::nullopt;
+    found = a;
+  }
+  return found;
+}
+
 }  // namespace
+
+TappedModel tap_weight_layers(const std::filesystem::path& file) {
+  jit::Module module = load_scripted(file);
+  std::vector<std::string> names;
+  std::map<std::string, jit::Module> by_name;
+  for (const auto& m : module.named_modules()) {
+    const auto& type_name = m.value.type()->name();
+    const std::string type = type_name ? type_name->name() : "";
+    if (m.value.children().size() == 0 && m.value.hasattr("weight") &&
+        (type == "Linear" || type == "Conv1d" || type == "Conv2d" || type == "Conv3d")) {
+      names.push_back(m.name);
+      by_name.emplace(m.name, m.value);
+    }
+  }
+  CRITNET_CHECK(!names.empty(), "the model has no Linear or Conv layer");
+  names = in_call_order(module, names);
+  TappedModel t;
+  for (const auto& name : names) {
+    const jit::Module& m = by_name.at(name);
+    const c10::IValue bias = m.hasattr("bias") ? m.attr("bias") : c10::IValue();
+    t.layers.push_back(
+        {name, m.attr("weight").toTensor(), bias.isTensor() ? bias.toTensor() : torch::Tensor()});
+  }
+  t.activation = uniform_activation(module);
+  auto fn = std::make_shared<jit::GraphFunction>("critnet_signal_taps",
+                                                 taps_graph(module, names, true), nullptr);
+  const std::string source = file.string();
+  t.forward = [module, fn, source](const torch::Tensor& x) {
+    c10::IValue out;
+    try {
+      out = (*fn)({module._ivalue(), x});
+    } catch (const c10::Error& e) {
+      throw DataError("model " + source + ": " + error_cause(e.what_without_backtrace()));
+    } catch (const std::runtime_error& e) {
+      throw DataError("model " + source + ": " + error_cause(e.what()));
+    }
+    std::vector<torch::Tensor> taps;
+    for (const auto& v : out.toTupleRef().elements())
+      taps.push_back(v.isTensor() ? v.toTensor() : torch::Tensor());
+    return taps;
+  };
+  return t;
+}
 
 std::vector<ModuleEntry> read_module_tree(const std::filesystem::path& file) {
   return module_tree(load_scripted(file));

@@ -319,22 +319,65 @@ std::vector<std::string> write_probe_directory(const ProbeCheckpointOptions& o,
   return files;
 }
 
-// The edge of chaos measured on critnet's MLP (atlas/signal.h) over the probed inputs; empty
-// for a TorchScript model (its layer chain is not known).
-std::optional<atlas::SignalResult> measure_signal(const Loaded& l,
-                                                  const ProbeCheckpointOptions& o) {
-  if (l.script) return std::nullopt;
+atlas::SignalOptions signal_options(const ProbeCheckpointOptions& o) {
+  atlas::SignalOptions so;
+  so.bootstrap = o.fits ? o.fit.bootstrap : 0;
+  so.seed = o.fit.seed;
+  so.batch_size = o.batch_size;
+  return so;
+}
+
+// The edge of chaos measured (atlas/signal.h) over the probed inputs: exactly on critnet's MLP
+// (a chain of Linear layers), through autograd on a TorchScript model's weight layers.
+atlas::SignalResult measure_signal(const Loaded& l, const ProbeCheckpointOptions& o) {
+  atlas::SignalOptions so = signal_options(o);
+  if (l.script) {
+    const TappedModel tapped = tap_weight_layers(o.script);
+    so.activation = tapped.activation;
+    std::vector<int64_t> shape{l.inputs.size(0)};
+    shape.insert(shape.end(), o.input_shape.begin(), o.input_shape.end());
+    return atlas::measure_signal(tapped.forward, tapped.layers,
+                                 o.input_shape.empty() ? l.inputs : l.inputs.reshape(shape), so);
+  }
   std::vector<torch::Tensor> w, b;
   for (const auto& linear : l.model.model->linears()) {
     w.push_back(linear->weight.detach().to(torch::kCPU));
     b.push_back(linear->bias.defined() ? linear->bias.detach().to(torch::kCPU) : torch::Tensor());
   }
-  atlas::SignalOptions so;
   so.activation = rg::parse_activation(nn::to_string(l.model.model->options.activation()));
-  so.bootstrap = o.fits ? o.fit.bootstrap : 0;
-  so.seed = o.fit.seed;
-  so.batch_size = o.batch_size;
   return atlas::measure_signal(w, b, l.inputs, so);
+}
+
+// Each probed layer's signal row: the MLP's hidden layer l is Linear l; a TorchScript layer's
+// is the weight layer its incoming weight belongs to.
+void attach_signal_rows(const Loaded& l, const atlas::SignalResult& signal, json& layers) {
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const atlas::SignalLayer* row = nullptr;
+    if (!l.script && i < signal.layers.size()) row = &signal.layers[i];
+    if (l.script && i < l.script->layers().size())
+      for (const auto& s : signal.layers)
+        if (s.name == l.script->layers()[i].incoming_name) row = &s;
+    if (row) layers[i]["signal"] = atlas::SignalResult::row_json(*row);
+  }
+}
+
+// The signal section of probe.json: on a TorchScript model that cannot be tapped (a weight layer
+// called in a loop, an output that is not one tensor) a note, and the probe goes on.
+void add_signal(const Loaded& l, const ProbeCheckpointOptions& o, const ProbeCallbacks& cb,
+                json& document) {
+  std::optional<atlas::SignalResult> signal;
+  try {
+    signal = measure_signal(l, o);
+  } catch (const InvalidArgument& e) {
+    if (!l.script) throw;
+    log(cb, fmt::format("signal propagation: not measured ({})", e.what()));
+    document["signal"] = {{"note", fmt::format("not measured: {}", e.what())}};
+    return;
+  }
+  log(cb, fmt::format("signal propagation: χ₁ per layer ({}), the Jacobian of {} inputs",
+                      signal->chi1_probes ? "Hutchinson" : "exact", signal->jacobian.samples));
+  document["signal"] = signal->to_json();
+  attach_signal_rows(l, *signal, document["layers"]);
 }
 
 ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallbacks& cb) {
@@ -364,15 +407,8 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& o, const ProbeCallba
   seconds["htsr"] = doc.htsr_seconds;  // part of "fit"
 
   t = Clock::now();
-  if (const auto signal = measure_signal(l, o)) {
-    log(cb, fmt::format("signal propagation: χ₁ per layer, the Jacobian of {} inputs",
-                        signal->jacobian.samples));
-    out.document["signal"] = signal->to_json();
-    json& layers = out.document["layers"];
-    for (std::size_t i = 0; i < layers.size() && i < signal->layers.size(); ++i)
-      layers[i]["signal"] = atlas::SignalResult::row_json(signal->layers[i]);
-    seconds["signal"] = seconds_since(t);
-  }
+  add_signal(l, o, cb, out.document);
+  seconds["signal"] = seconds_since(t);
 
   seconds["total"] = seconds_since(t0);
   out.document["seconds"] = seconds;

@@ -102,6 +102,26 @@ TEST_F(ProbeScriptCli, ProbesEveryActivationModuleByDefault) {
   EXPECT_EQ(j["layers"][2]["width"], 12);
   EXPECT_EQ(j["num_samples"], 120);
   EXPECT_NE(r.out.find("layer 2 'features.3' (5 units"), std::string::npos) << r.out;
+  // The edge of chaos through autograd on the weight layers in call order: conv values per
+  // sample are channels × pixels; every activation is a ReLU, so the mean-field χ₁ is known.
+  const auto& signal = j["signal"];
+  EXPECT_EQ(signal["chi1_estimator"], "hutchinson");
+  EXPECT_EQ(signal["activation"], "relu");
+  ASSERT_EQ(signal["layers"].size(), 4U);
+  const std::vector<std::string> names = {"features.0", "features.2", "fc1", "fc2"};
+  const std::vector<int> widths = {6 * 16, 5 * 16, 12, 10};
+  for (std::size_t l = 0; l < 4; ++l) {
+    EXPECT_EQ(signal["layers"][l]["name"], names[l]);
+    EXPECT_EQ(signal["layers"][l]["width"], widths[l]);
+    EXPECT_GT(signal["layers"][l]["chi1"].get<double>(), 0.0);
+    EXPECT_TRUE(signal["layers"][l]["chi1_mean_field"].is_number());
+  }
+  EXPECT_EQ(signal["layers"][0]["fan_in"], 3 * 9);
+  EXPECT_EQ(signal["jacobian"]["rank"], 10);
+  EXPECT_EQ(signal["jacobian"]["samples"], 120);
+  // Each probed layer carries the row of the weight layer that feeds it.
+  EXPECT_EQ(j["layers"][0]["signal"]["name"], "features.0");
+  EXPECT_EQ(j["layers"][2]["signal"]["name"], "fc1");
 }
 
 TEST_F(ProbeScriptCli, ObservesTheNamedLayersOnly) {

@@ -14,10 +14,21 @@
 ///   - the averaged partial Jacobian norms (Doshi, He & Gromov 2023) APJN(l) =
 ///     E‖∂h^l/∂h^1‖²_F / N_l, by Hutchinson's estimator (E_v ‖A v‖² = ‖A‖²_F, v ~ N(0, I)).
 /// Forward passes in float32 (the network's precision), sums in float64.
+///
+/// Any other model (a TorchScript file, a torch.nn.Module from Python) is measured through its
+/// weight layers (Linear, Conv): h^l is the output of the l-th weight layer a forward pass
+/// calls, and autograd gives the same quantities, χ₁ = E_x (1/N_l) ‖∂h^l/∂h^{l−1}‖²_F (h^0 the
+/// input, N_l the values of h^l per sample) by Hutchinson's estimator with `apjn_probes`
+/// vectors per input. Whatever lies on the paths from h^{l−1} to h^l (activations, pooling,
+/// normalisation) is part of layer l's Jacobian; a skip connection that bypasses layer l−1 is
+/// not (it starts before h^{l−1}), while the APJN from h^1 takes every path. The model must
+/// treat the samples of a batch independently (eval mode).
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,11 +37,12 @@
 namespace critnet::atlas {
 
 struct SignalOptions {
-  /// The activation between the layers.
-  rg::Activation activation = rg::Activation::kRelu;
+  /// The activation between the layers: required for a chain, optional for a tapped model
+  /// (without it there is no mean-field χ₁).
+  std::optional<rg::Activation> activation = rg::Activation::kRelu;
   /// Inputs whose full Jacobian (and APJN) is computed; at most the batch.
   int64_t jacobian_samples = 256;
-  /// Hutchinson vectors per input for the APJN.
+  /// Hutchinson vectors per input for the APJN and, on a tapped model, for χ₁.
   int64_t apjn_probes = 4;
   /// Bootstrap replicates of χ₁'s 95% interval over the inputs (0: none) and their seed.
   int64_t bootstrap = 200;
@@ -43,9 +55,10 @@ struct SignalOptions {
   void validate() const;
 };
 
-/// One Linear layer's row.
+/// One weight layer's row.
 struct SignalLayer {
   int64_t layer = 0;  ///< 1-based, the first Linear being 1
+  std::string name;   ///< the module's name on a tapped model; empty for a chain
   int64_t fan_in = 0, width = 0;
   double chi1 = 0, chi1_low = 0, chi1_high = 0;  ///< measured, and its bootstrap 95% interval
   double sigma_w2 = 0, sigma_b2 = 0, q = 0;
@@ -69,13 +82,17 @@ struct SignalResult {
   std::string phase;
   SignalOptions options;
   int64_t samples = 0;
+  /// Hutchinson vectors per input behind each χ₁; 0: computed exactly (a chain).
+  int64_t chi1_probes = 0;
 
-  /// {"samples", "activation", "critical_tolerance", "chi1_geometric_mean", "phase",
+  /// {"samples", "activation" (null when unknown), "critical_tolerance", "chi1_estimator"
+  /// ("exact" or "hutchinson"), "chi1_probes", "chi1_geometric_mean", "phase",
   /// "layers": [row_json], "jacobian": {samples, rank, mean, variance, max, min},
   /// "apjn": [{layer, apjn, apjn_se}]}.
   nlohmann::json to_json() const;
-  /// One layer's row: layer, fan_in, width, chi1, chi1_ci_low, chi1_ci_high, sigma_w2,
-  /// sigma_b2, q, chi1_mean_field (null when unknown), phase, apjn, apjn_se.
+  /// One layer's row: layer, name (tapped models only), fan_in, width, chi1, chi1_ci_low,
+  /// chi1_ci_high, sigma_w2, sigma_b2, q, chi1_mean_field (null when unknown), phase, apjn,
+  /// apjn_se.
   static nlohmann::json row_json(const SignalLayer& layer);
 };
 
@@ -85,5 +102,23 @@ struct SignalResult {
 SignalResult measure_signal(const std::vector<torch::Tensor>& weights,
                             const std::vector<torch::Tensor>& biases, const torch::Tensor& inputs,
                             const SignalOptions& options = {});
+
+/// A weight layer of a tapped model: its weight [out, in, k...] and bias ([out] or undefined).
+struct WeightLayer {
+  std::string name;
+  torch::Tensor weight, bias;
+};
+
+/// The model's forward pass on a batch x, returning the outputs of `layers` (in the order
+/// the forward calls them, each [batch, ...]) and then the model's output, with autograd
+/// recording (it is called with grad mode on and x requiring grad).
+using TappedForward = std::function<std::vector<torch::Tensor>(const torch::Tensor& x)>;
+
+/// Measures any model through its weight layers (see the top of this file); the input-output
+/// Jacobian is computed when the model has at most 256 outputs per sample. Throws
+/// critnet::InvalidArgument for bad options, no layer or taps that do not match `layers`;
+/// critnet::DataError for non-finite weights, inputs or outputs.
+SignalResult measure_signal(const TappedForward& forward, const std::vector<WeightLayer>& layers,
+                            const torch::Tensor& inputs, const SignalOptions& options = {});
 
 }  // namespace critnet::atlas

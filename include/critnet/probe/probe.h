@@ -88,6 +88,8 @@ struct ProbeResult {
 struct ObservedLayer {
   std::string name;
   torch::Tensor incoming, outgoing;
+  /// The module whose weight `incoming` is, when known (a TorchScript model's).
+  std::string incoming_name;
 };
 
 /// Streams batches through a model and accumulates every measure. Usage:

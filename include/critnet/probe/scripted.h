@@ -15,11 +15,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "critnet/atlas/signal.h"
 #include "critnet/probe/layers.h"
 #include "critnet/probe/probe.h"
+#include "critnet/rg/edge.h"
 
 namespace torch::jit {
 struct GraphFunction;
@@ -54,6 +57,24 @@ class ScriptedModel {
   std::vector<ObservedLayer> layers_;
   std::unique_ptr<torch::jit::GraphFunction> taps_;
 };
+
+/// The model in a TorchScript file seen through its weight layers, for activation measures
+/// (atlas/signal.h).
+struct TappedModel {
+  /// The leaf Linear and Conv modules, in the order the forward pass calls them.
+  std::vector<atlas::WeightLayer> layers;
+  /// Their outputs and then the model's output, for a batch; autograd records when it is on.
+  /// DataError when the model rejects the batch.
+  atlas::TappedForward forward;
+  /// The activation, when every activation module is of one type critnet's theory knows
+  /// (ReLU, Tanh, ELU with α = 1, Sigmoid, SELU); else none (no mean-field χ₁).
+  std::optional<rg::Activation> activation;
+};
+
+/// Loads `file` and taps its weight layers. DataError when it is not a TorchScript archive;
+/// InvalidArgument when it has no weight layer or one is called other than exactly once
+/// (outside loops and branches).
+TappedModel tap_weight_layers(const std::filesystem::path& file);
 
 /// The module tree of the TorchScript file `file` (named_modules() order: name, class name,
 /// leaf, weight), loaded on the CPU; DataError when it is not a TorchScript archive. For
