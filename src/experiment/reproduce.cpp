@@ -477,12 +477,14 @@ fs::path write_results(const ReproduceOptions& options, const std::vector<std::s
     for (const auto& o : out.arms) {
       if (o.name != a) continue;
       const json probe_doc = probe_or_reuse(options, a, o.seed_index, run_dir, out.beta, cb);
-      seeds.push_back(
-          {{"seed", o.seed},
-           {"test_accuracy", o.test_accuracy},
-           {"training_curve", fmt::format("train/{}.{}.csv", a, seed_dir(o.seed_index))},
-           {"results", seed_results(probe_doc, a, o.seed_index)},
-           {"atlas", probe::atlas_entries(probe_doc)}});
+      json seed = {{"seed", o.seed},
+                   {"test_accuracy", o.test_accuracy},
+                   {"training_curve", fmt::format("train/{}.{}.csv", a, seed_dir(o.seed_index))},
+                   {"results", seed_results(probe_doc, a, o.seed_index)},
+                   {"atlas", probe::atlas_entries(probe_doc)}};
+      if (json network = probe::atlas_network(probe_doc); !network.is_null())
+        seed["atlas_network"] = std::move(network);
+      seeds.push_back(std::move(seed));
     }
     results["arms"].push_back({{"name", a}, {"preset", arm_preset(a)}, {"seeds", seeds}});
   }

@@ -429,6 +429,14 @@ json atlas_entries(const json& probe_doc) {
   return out;
 }
 
+json atlas_network(const json& probe_doc) {
+  if (!probe_doc.contains("signal") || !probe_doc.at("signal").contains("jacobian")) return nullptr;
+  const json& s = probe_doc.at("signal");
+  return {{"chi1_geometric_mean", s.value("chi1_geometric_mean", json(nullptr))},
+          {"phase", s.value("phase", json(nullptr))},
+          {"jacobian", s.at("jacobian")}};
+}
+
 bool probe_complete(const fs::path& probe_json) {
   std::error_code ec;
   if (!fs::exists(probe_json, ec)) return false;

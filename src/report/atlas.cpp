@@ -143,6 +143,15 @@ std::vector<AtlasArm> atlas_of(const Results& results, const AtlasRule& rule) {
     if (cells.empty()) continue;
     AtlasArm a;
     a.arm = arm.name;
+    for (const auto& seed : arm.seeds) {
+      if (!seed.atlas_network) continue;
+      const AtlasNetwork& n = *seed.atlas_network;
+      for (const auto& [value, to] :
+           {std::pair{n.chi1_geometric_mean, &a.chi1_geometric_mean},
+            std::pair{n.jacobian_mean, &a.jacobian_mean},
+            std::pair{n.jacobian_max, &a.jacobian_max}, std::pair{n.jacobian_min, &a.jacobian_min}})
+        if (value) to->push_back(*value);
+    }
     for (auto& [layer, c] : cells) a.layers.push_back(std::move(c));
     std::sort(a.layers.begin(), a.layers.end(), [](const AtlasCell& x, const AtlasCell& y) {
       return detail::layer_less(x.layer, y.layer);
@@ -177,7 +186,17 @@ json atlas_json(const std::vector<AtlasArm>& atlas, const AtlasRule& rule) {
                         {"chi1_mean_field", number_or_null(chi_mf, chi_mf.mean)},
                         {"at_edge_of_chaos", c.at_edge_of_chaos(rule)}});
     }
-    arms.push_back({{"arm", a.arm}, {"sentence", a.sentence}, {"layers", layers}});
+    const detail::MeanSd g = mean_sd(a.chi1_geometric_mean), jm = mean_sd(a.jacobian_mean),
+                         jmax = mean_sd(a.jacobian_max), jmin = mean_sd(a.jacobian_min);
+    const json network = {{"seeds", jm.n},
+                          {"chi1_geometric_mean_mean", number_or_null(g, g.mean)},
+                          {"chi1_geometric_mean_sd", number_or_null(g, g.sd)},
+                          {"jacobian_mean_mean", number_or_null(jm, jm.mean)},
+                          {"jacobian_mean_sd", number_or_null(jm, jm.sd)},
+                          {"jacobian_max_mean", number_or_null(jmax, jmax.mean)},
+                          {"jacobian_min_mean", number_or_null(jmin, jmin.mean)}};
+    arms.push_back(
+        {{"arm", a.arm}, {"sentence", a.sentence}, {"layers", layers}, {"network", network}});
   }
   return {{"rule",
            {{"cw_tolerance", rule.cw_tolerance},

@@ -256,6 +256,30 @@ std::vector<AtlasLayer> parse_atlas(const json& a, const std::string& where) {
   return out;
 }
 
+// "atlas_network": {"chi1_geometric_mean", "jacobian": {"mean", "max", "min", ...}}; a
+// missing or non-finite value is left out.
+AtlasNetwork parse_atlas_network(const json& j, const std::string& where) {
+  CRITNET_CHECK_DATA(j.is_object(), "results: ", where, " must be an object");
+  AtlasNetwork n;
+  const auto read = [](const json& from, const char* key, const std::string& w) {
+    std::optional<double> v;
+    if (has(from, key)) {
+      const double x = get_number(from, key, w);
+      if (std::isfinite(x)) v = x;
+    }
+    return v;
+  };
+  n.chi1_geometric_mean = read(j, "chi1_geometric_mean", where);
+  if (has(j, "jacobian")) {
+    const json& jac = j.at("jacobian");
+    CRITNET_CHECK_DATA(jac.is_object(), "results: ", where, ".jacobian must be an object");
+    n.jacobian_mean = read(jac, "mean", where + ".jacobian");
+    n.jacobian_max = read(jac, "max", where + ".jacobian");
+    n.jacobian_min = read(jac, "min", where + ".jacobian");
+  }
+  return n;
+}
+
 // One seed's fields: "seed", "test_accuracy", "training_curve", "results" (an arm of schema 1
 // is one such object).
 SeedRun parse_seed_run(const json& j, const std::string& where, const fs::path& run_dir,
@@ -271,6 +295,8 @@ SeedRun parse_seed_run(const json& j, const std::string& where, const fs::path& 
     run.training_curve =
         resolve_file(get_string(j, "training_curve", where), run_dir, where + ".training_curve");
   if (has(j, "atlas")) run.atlas = parse_atlas(j.at("atlas"), where + ".atlas");
+  if (has(j, "atlas_network"))
+    run.atlas_network = parse_atlas_network(j.at("atlas_network"), where + ".atlas_network");
   if (!has(j, "results")) return run;
   const json& rs = j.at("results");
   CRITNET_CHECK_DATA(rs.is_array(), "results: ", where, ".results must be an array");

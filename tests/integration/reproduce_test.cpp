@@ -224,6 +224,11 @@ void check_files(const fs::path& dir) {
       EXPECT_GT(l.at("htsr_alpha_mean").get<double>(), 1.0);
       EXPECT_GT(l.at("chi1_mean").get<double>(), 0.0);  // measured on every layer
     }
+    // The whole network: χ₁ and the input-output Jacobian of both seeds.
+    EXPECT_EQ(a.at("network").at("seeds"), 2) << a.dump();
+    EXPECT_GT(a.at("network").at("jacobian_mean_mean").get<double>(), 0.0);
+    EXPECT_GE(a.at("network").at("jacobian_max_mean").get<double>(),
+              a.at("network").at("jacobian_min_mean").get<double>());
   }
   EXPECT_TRUE(fs::exists(dir / "figures" / "atlas.svg"));
   // The HTML embeds every figure and states the verdict.

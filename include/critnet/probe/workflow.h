@@ -130,6 +130,11 @@ ProbeOutcome probe_checkpoint(const ProbeCheckpointOptions& options,
 /// "layers".
 nlohmann::json atlas_entries(const nlohmann::json& probe_doc);
 
+/// The network-level signal summary of a probe.json document (results.json's
+/// seeds[].atlas_network): {"chi1_geometric_mean", "phase", "jacobian"} of its "signal"; null
+/// when it has no measured signal.
+nlohmann::json atlas_network(const nlohmann::json& probe_doc);
+
 /// Whether `path` holds a probe.json of the current schema (a complete probe).
 bool probe_complete(const std::filesystem::path& probe_json);
 

@@ -51,6 +51,9 @@ struct AtlasArm {
   std::string arm;
   std::vector<AtlasCell> layers;
   std::string sentence;
+  /// Per seed with a value: the network's χ₁ (geometric mean over layers 2..L) and the mean,
+  /// max and min of its input-output Jacobian's squared singular values.
+  std::vector<double> chi1_geometric_mean, jacobian_mean, jacobian_max, jacobian_min;
 };
 
 /// The atlas of every arm with atlas entries (empty when no seed has any: documents written
@@ -60,7 +63,9 @@ std::vector<AtlasArm> atlas_of(const Results& results, const AtlasRule& rule = {
 /// The atlas as summary.json's "atlas": {"rule": {cw_tolerance, chi1_tolerance, text}, "arms":
 /// [{arm, sentence, layers: [{layer, seeds, cw_distance_mean, cw_distance_sd, at_cw_point,
 /// htsr_alpha_mean, htsr_alpha_sd, heavy_tailed_seeds, mp_bulk_seeds, heavy_tailed,
-/// htsr_label, chi1_mean, chi1_sd, chi1_mean_field, at_edge_of_chaos}]}]}.
+/// htsr_label, chi1_mean, chi1_sd, chi1_mean_field, at_edge_of_chaos}], network: {seeds,
+/// chi1_geometric_mean_mean, chi1_geometric_mean_sd, jacobian_mean_mean, jacobian_mean_sd,
+/// jacobian_max_mean, jacobian_min_mean}}]}.
 nlohmann::json atlas_json(const std::vector<AtlasArm>& atlas, const AtlasRule& rule = {});
 
 }  // namespace critnet::report

@@ -115,13 +115,22 @@ struct AtlasLayer {
   bool heavy_tailed() const { return htsr_verdict == "scale invariant"; }
 };
 
+/// The network-level signal-propagation summary of one seed (results.json's "atlas_network",
+/// from probe.json's "signal"): the geometric mean of the measured χ₁ over layers 2..L and the
+/// input-output Jacobian's squared singular values.
+struct AtlasNetwork {
+  std::optional<double> chi1_geometric_mean;
+  std::optional<double> jacobian_mean, jacobian_max, jacobian_min;
+};
+
 /// One seed of one arm: its training and its measures.
 struct SeedRun {
   long long seed = 0;                    ///< the training seed
   std::optional<double> test_accuracy;   ///< fraction in [0, 1]
   std::filesystem::path training_curve;  ///< absolute; empty when none
   std::vector<MeasureResult> results;
-  std::vector<AtlasLayer> atlas;  ///< empty in documents written before the atlas
+  std::vector<AtlasLayer> atlas;              ///< empty in documents written before the atlas
+  std::optional<AtlasNetwork> atlas_network;  ///< none without a signal measurement
 };
 
 /// One arm of the experiment (e.g. "baseline", "paper").

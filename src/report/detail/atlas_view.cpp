@@ -121,6 +121,36 @@ Figure atlas_figure(const std::vector<AtlasArm>& atlas, const AtlasRule& rule, c
   return fig;
 }
 
+namespace {
+
+constexpr const char* kNetworkCaption =
+    "The whole network: its χ₁ (the geometric mean of the measured χ₁ over layers 2..L, 1 at "
+    "the edge of chaos) and the squared singular values σ² of its input-output Jacobian "
+    "∂logits/∂x (all 1 for dynamical isometry), mean ± sd over seeds.";
+
+bool has_network(const std::vector<AtlasArm>& atlas) {
+  return std::any_of(atlas.begin(), atlas.end(),
+                     [](const AtlasArm& a) { return !a.jacobian_mean.empty(); });
+}
+
+std::string network_html(const std::vector<AtlasArm>& atlas) {
+  if (!has_network(atlas)) return "";
+  std::string h = "<p>" + html_escape(kNetworkCaption) + "</p>\n";
+  h += "<div class=\"scroll\"><table>\n<thead><tr><th>arm</th><th>seeds</th><th>χ₁ (geometric "
+       "mean, layers 2..L)</th><th>Jacobian: mean σ²</th><th>min σ²</th><th>max "
+       "σ²</th></tr></thead>\n<tbody>\n";
+  for (const auto& a : atlas)
+    h += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+        html_escape(a.arm), a.jacobian_mean.size(), mean_sd_text(a.chi1_geometric_mean),
+        mean_sd_text(a.jacobian_mean), mean_sd_text(a.jacobian_min), mean_sd_text(a.jacobian_max));
+  h += "</tbody></table></div>\n";
+  return h;
+}
+
+}  // namespace
+
 std::string atlas_html(const std::vector<AtlasArm>& atlas, const AtlasRule& rule,
                        const std::string& figure_html) {
   std::string h = "<h2 id=\"atlas\">Atlas: which notions of criticality each arm reaches</h2>\n";
@@ -163,6 +193,7 @@ std::string atlas_html(const std::vector<AtlasArm>& atlas, const AtlasRule& rule
     h += "</tr>\n";
   }
   h += "</tbody></table></div>\n";
+  h += network_html(atlas);
   return h;
 }
 
@@ -179,6 +210,15 @@ std::string atlas_markdown(const std::vector<AtlasArm>& atlas, const AtlasRule& 
                        mean_sd_text(c.htsr_alpha), c.heavy_tailed_majority() ? "✓ " : "",
                        md_cell(tail_text(c)), chi1_text(c, rule));
     }
+  }
+  if (has_network(atlas)) {
+    m += "\n" + std::string(kNetworkCaption) +
+         "\n\n| arm | seeds | χ₁ (geometric mean, layers 2..L) | Jacobian: mean σ² | min σ² | "
+         "max σ² |\n|---|---:|---:|---:|---:|---:|\n";
+    for (const auto& a : atlas)
+      m += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md_cell(a.arm), a.jacobian_mean.size(),
+                       mean_sd_text(a.chi1_geometric_mean), mean_sd_text(a.jacobian_mean),
+                       mean_sd_text(a.jacobian_min), mean_sd_text(a.jacobian_max));
   }
   return m;
 }

@@ -119,6 +119,37 @@ TEST(Atlas, EdgeOfChaosFromTheMeasuredChi1) {
   EXPECT_THAT(summary_markdown(r), HasSubstr("| 1.04 ± 0 ✓ (0.9) |"));
 }
 
+TEST(Atlas, NetworkJacobianSummaryOverSeeds) {
+  Results r = run();
+  for (auto& arm : r.arms)
+    for (std::size_t s = 0; s < arm.seeds.size(); ++s) {
+      AtlasNetwork n;
+      n.chi1_geometric_mean = 0.5 + 0.1 * static_cast<double>(s);  // 0.5, 0.6, 0.7
+      n.jacobian_mean = 2.0;
+      n.jacobian_max = 8.0;
+      n.jacobian_min = 0.25;
+      if (arm.name == "baseline" && s == 2) n.jacobian_mean.reset();  // one seed without
+      arm.seeds[s].atlas_network = n;
+    }
+  const auto atlas = atlas_of(r);
+  EXPECT_EQ(atlas[0].jacobian_mean.size(), 2u);
+  EXPECT_EQ(atlas[1].chi1_geometric_mean.size(), 3u);
+  const json net = atlas_json(atlas)["arms"][1]["network"];
+  EXPECT_EQ(net["seeds"], 3);
+  // The mean of 0.5, 0.6, 0.7 and its sd 0.1: three-term sums, error a few ulps.
+  EXPECT_NEAR(net["chi1_geometric_mean_mean"].get<double>(), 0.6, 1e-15);
+  EXPECT_NEAR(net["chi1_geometric_mean_sd"].get<double>(), 0.1, 1e-14);
+  EXPECT_EQ(net["jacobian_max_mean"], 8.0);
+  EXPECT_EQ(net["jacobian_min_mean"], 0.25);
+  const std::string md = summary_markdown(r);
+  EXPECT_THAT(md, HasSubstr("input-output Jacobian"));
+  EXPECT_THAT(md, HasSubstr("| cw | 3 | 0.6 ± 0.1 | 2 ± 0 | 0.25 ± 0 | 8 ± 0 |"));
+  // Without any network summary there is no such table.
+  for (auto& arm : r.arms)
+    for (auto& seed : arm.seeds) seed.atlas_network.reset();
+  EXPECT_THAT(summary_markdown(r), Not(HasSubstr("input-output Jacobian")));
+}
+
 TEST(Atlas, JsonHoldsMeansAndCounts) {
   const json j = atlas_json(atlas_of(run()));
   EXPECT_EQ(j["rule"]["cw_tolerance"], 0.1);
@@ -177,6 +208,21 @@ TEST(Atlas, ResultsJsonRoundTrip) {
   EXPECT_FALSE(r.arms[0].atlas[1].cw_distance);
   EXPECT_FALSE(r.arms[0].atlas[1].htsr_alpha);
   EXPECT_EQ(r.arms[0].atlas[1].htsr_error, "fewer than 10 eigenvalues");
+
+  EXPECT_FALSE(r.arms[0].seeds[0].atlas_network);
+  json with_network = doc;
+  with_network["arms"][0]["seeds"][0]["atlas_network"] = {
+      {"chi1_geometric_mean", 0.9},
+      {"phase", "ordered"},
+      {"jacobian",
+       {{"samples", 256}, {"rank", 10}, {"mean", 1.5}, {"max", 4.0}, {"min", nullptr}}}};
+  const Results rn = parse_results(with_network, fs::temp_directory_path());
+  ASSERT_TRUE(rn.arms[0].seeds[0].atlas_network);
+  EXPECT_EQ(*rn.arms[0].seeds[0].atlas_network->chi1_geometric_mean, 0.9);
+  EXPECT_EQ(*rn.arms[0].seeds[0].atlas_network->jacobian_mean, 1.5);
+  EXPECT_FALSE(rn.arms[0].seeds[0].atlas_network->jacobian_min);
+  with_network["arms"][0]["seeds"][0]["atlas_network"]["jacobian"] = 3;
+  EXPECT_THROW(parse_results(with_network, fs::temp_directory_path()), DataError);
 
   json bad = doc;
   bad["arms"][0]["seeds"][0]["atlas"][1]["layer"] = 1;
