@@ -44,13 +44,9 @@ void log(const ReproduceCallbacks& cb, const std::string& line) {
   if (cb.log) cb.log(line);
 }
 
-study::StageCallbacks stage_callbacks(const ReproduceCallbacks& cb) {
-  return {cb.log, cb.on_step};
-}
-
 train::TrainResult train_or_resume(const train::TrainOptions& t, const std::string& name,
                                    const ReproduceCallbacks& cb) {
-  return study::train_or_resume(t, name, stage_callbacks(cb), "reproduce");
+  return study::train_or_resume(t, name, cb, "reproduce");
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -244,7 +240,7 @@ json probe_or_reuse(const ReproduceOptions& o, const std::string& arm, int s,
   po.device = o.device;
   po.out_dir = (run_dir / "probe" / arm / seed_dir(s)).string();
   po.holder = "critnet reproduce";
-  return study::probe_or_reuse(po, name, stage_callbacks(cb));
+  return study::probe_or_reuse(po, name, cb);
 }
 
 // A seed's results.json entries: its probe's "results", CSV paths made relative to run_dir.

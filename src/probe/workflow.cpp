@@ -136,7 +136,7 @@ ProbeResult stream(const ProbeCheckpointOptions& o, Loaded& l, const ProbeOption
     } else {
       probe.observe(x);
     }
-    if (cb.on_batch) cb.on_batch(end, n);
+    cb.advance("streaming", end, n, "samples");
   }
   return probe.finish();
 }
@@ -159,14 +159,21 @@ ProbeFits fit_all(const ProbeResult& result, const ProbeCheckpointOptions& o,
   ProbeFits fits;
   fits.layers.resize(result.layers.size());
   if (!o.fits) return fits;
+  int64_t total = 1, done = 0;  // the pooled distribution is the last
+  for (const auto& layer : result.layers)
+    total += static_cast<int64_t>(layer_distributions(layer).size());
   for (const auto& layer : result.layers) {
     for (const auto& d : layer_distributions(layer)) {
-      log(cb, fmt::format("layer {}: fitting {}{} ({} values)", layer.layer + 1, d.measure,
-                          d.subset >= 0 ? fmt::format(" #{}", d.subset) : "", d.values.size()));
+      cb.say_detail(fmt::format("layer {}: fitting {}{} ({} values)", layer.layer + 1, d.measure,
+                                d.subset >= 0 ? fmt::format(" #{}", d.subset) : "",
+                                d.values.size()));
+      cb.advance("fitting", done++, total, "fits");
       fits.layers[layer.layer].push_back(fit(d, o));
     }
   }
+  cb.advance("fitting", done, total, "fits");
   fits.pooled = fit(pooled_activation_frequency(result), o);
+  cb.advance("fitting", total, total, "fits");
   return fits;
 }
 

@@ -79,7 +79,7 @@ json probe_or_reuse(const probe::ProbeCheckpointOptions& po, const std::string& 
     return io::read_json_file(file);
   }
   probe::ProbeCallbacks pc;
-  pc.log = [&](const std::string& line) { log(cb, fmt::format("probe {}: {}", name, line)); };
+  static_cast<Reporter&>(pc) = cb.prefixed(fmt::format("probe {}: ", name));
   const probe::ProbeOutcome out = probe::probe_checkpoint(po, pc);
   log(cb, fmt::format("probe {}: done in {:.1f} s", name,
                       out.document["seconds"]["total"].get<double>()));

@@ -16,6 +16,7 @@
 #include "commands/parse_list.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
+#include "console.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 #include "critnet/core/runtime.h"
@@ -28,6 +29,7 @@ namespace critnet::cli {
 namespace {
 
 struct ProbeArgs {
+  ConsoleFlags console;
   std::string checkpoint;
   std::string model, layers, input_shape;  // a TorchScript module instead of a checkpoint
   std::string split = "test";
@@ -190,16 +192,16 @@ void run_probe(const ProbeArgs& a) {
   CRITNET_CHECK(a.split == "train" || a.split == "test", "--split must be train or test, got '",
                 a.split, "'");
   set_threads(a.threads);
-  const bool tty = ::isatty(2);
+  Console console(a.console);
   probe::ProbeCallbacks cb;
-  cb.log = [](const std::string& line) { fmt::print(stderr, "critnet: {}\n", line); };
-  cb.on_batch = [tty](int64_t done, int64_t total) {
-    if (!tty) return;
-    fmt::print(stderr, "\rcritnet: streamed {}/{} samples{}", done, total,
-               done == total ? "\n" : "");
-  };
+  static_cast<Reporter&>(cb) = console.reporter();
   const probe::ProbeOutcome out = probe::probe_checkpoint(workflow_options(a), cb);
+  console.clear();
   const nlohmann::json& j = out.document;
+  if (console.json()) {
+    console.out(j.dump(1));
+    return;
+  }
   const std::string dir = out.json_path.parent_path().string();
   fmt::print("critnet probe: {} on {} {} ({} samples); outputs in {}\n",
              a.model.empty() ? a.checkpoint : a.model, j["data"].value("name", ""), a.split,
@@ -210,8 +212,8 @@ void run_probe(const ProbeArgs& a) {
     fmt::print("\npooled over layers\n");
     print_fit_line("activation_frequency", out.fits.pooled, a.rule);
   }
-  fmt::print(stderr, "critnet: wrote {} and {} files in {:.1f} s\n", out.json_path.string(),
-             out.files.size() - 1, j["seconds"]["total"].get<double>());
+  console.info(fmt::format("wrote {} and {} files in {:.1f} s", out.json_path.string(),
+                           out.files.size() - 1, j["seconds"]["total"].get<double>()));
 }
 
 }  // namespace
@@ -274,6 +276,7 @@ void setup_probe(CLI::App& app) {
       ->check(real(0, 1, Ends::kOpenHigh));
   add_tail_width_options(cmd, a->rule);
   cmd->add_flag("--no-fits", a->no_fits, "Skip the power-law fits (measures and CSVs only)");
+  add_console_flags(cmd, a->console, "Print probe.json on stdout instead of the tables");
   cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
       ->check(threads_value());
   cmd->add_option("--device", a->device,

@@ -17,10 +17,11 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
-#include "commands/progress.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
+#include "console.h"
 #include "critnet/core/error.h"
+#include "critnet/core/io.h"
 
 namespace critnet::cli {
 namespace {
@@ -45,6 +46,7 @@ struct ReproduceArgs {
   bool full = false;
   bool no_png = false;
   report::VerdictRule rule;
+  ConsoleFlags console;
   // The options given explicitly override the defaults (and --full's settings); each value was
   // checked by its validator, so no value stands for "not given".
   std::vector<std::pair<CLI::Option*, std::function<void(experiment::ReproduceOptions&)>>> given;
@@ -58,6 +60,8 @@ std::vector<std::string> parse_names(const std::string& text) {
     if (!item.empty()) out.push_back(item);
   return out;
 }
+
+void print_result(Console& console, const experiment::ReproduceResult& r);
 
 void run_reproduce(const ReproduceArgs& a) {
   experiment::ReproduceOptions o;
@@ -79,25 +83,56 @@ void run_reproduce(const ReproduceArgs& a) {
   std::replace(data_tag.begin(), data_tag.end(), ':', '-');
   o.out_dir = a.out.empty() ? "runs/reproduce-" + data_tag : a.out;
 
-  const bool tty = ::isatty(2);
-  ProgressBar bar;
+  Console console(a.console);
   experiment::ReproduceCallbacks cb;
-  cb.log = [&](const std::string& line) {
-    bar.clear();
-    fmt::print(stderr, "critnet: {}\n", line);
-    std::fflush(stderr);
-  };
-  if (tty)
-    cb.on_step = [&](const std::string& name, const train::StepInfo& s) { bar.update(s, name); };
-
+  static_cast<Reporter&>(cb) = console.reporter();
+  cb.on_step = [&](const std::string& name, const train::StepInfo& s) { console.step(name, s); };
   const experiment::ReproduceResult r = experiment::reproduce(o, cb);
-  bar.clear();
-  fmt::print("critnet reproduce: {}\n", r.run_dir.string());
-  fmt::print("beta: {:g} ({})\n", r.beta, r.beta_choice);
+  console.clear();
+  print_result(console, r);
+}
+
+// The answer first (summary.json's statement per arm and the atlas's sentences), then the
+// runs and the files; or, with --json, all of it as one document.
+void print_result(Console& console, const experiment::ReproduceResult& r) {
+  const nlohmann::json summary = io::read_json_file(r.report.summary_json);
+  nlohmann::json answers = nlohmann::json::array(), atlas = nlohmann::json::array();
+  if (summary.contains("overall"))
+    for (const auto& [arm, o] : summary.at("overall").items())
+      answers.push_back({{"arm", arm}, {"statement", o.value("statement", "")}});
+  if (summary.contains("atlas"))
+    for (const auto& arm : summary.at("atlas").at("arms"))
+      atlas.push_back({{"arm", arm.at("arm")}, {"sentence", arm.at("sentence")}});
+  if (console.json()) {
+    nlohmann::json arms = nlohmann::json::array();
+    for (const auto& arm : r.arms)
+      arms.push_back({{"arm", arm.name},
+                      {"preset", arm.preset},
+                      {"seed", arm.seed},
+                      {"test_accuracy", arm.test_accuracy}});
+    console.out(nlohmann::json{{"run_dir", r.run_dir.string()},
+                               {"beta", r.beta},
+                               {"beta_choice", r.beta_choice},
+                               {"answers", answers},
+                               {"atlas", atlas},
+                               {"runs", arms},
+                               {"report", r.report.html.string()},
+                               {"summary_md", r.report.summary_md.string()},
+                               {"summary_json", r.report.summary_json.string()}}
+                    .dump(1));
+    return;
+  }
+  console.out(fmt::format("critnet reproduce: {}", r.run_dir.string()));
+  for (const auto& a : answers)
+    console.out(fmt::format("answer: {}", a.at("statement").get<std::string>()));
+  for (const auto& a : atlas)
+    console.out(fmt::format("atlas: {}", a.at("sentence").get<std::string>()));
+  console.out(fmt::format("beta: {:g} ({})", r.beta, r.beta_choice));
   for (const auto& arm : r.arms)
-    fmt::print("arm {:<10} preset {:<10} seed {:<3} test accuracy {:.4f}\n", arm.name, arm.preset,
-               arm.seed, arm.test_accuracy);
-  fmt::print("report: {}\nsummary: {}\n", r.report.html.string(), r.report.summary_md.string());
+    console.out(fmt::format("arm {:<10} preset {:<10} seed {:<3} test accuracy {:.4f}", arm.name,
+                            arm.preset, arm.seed, arm.test_accuracy));
+  console.out(
+      fmt::format("report: {}\nsummary: {}", r.report.html.string(), r.report.summary_md.string()));
 }
 
 }  // namespace
@@ -220,6 +255,9 @@ void setup_reproduce(CLI::App& app) {
                 "every test sample probed, 1000 bootstrap replicates, every x_min candidate");
   add_tail_width_options(cmd, a->rule);
   cmd->add_flag("--no-png", a->no_png, "Write SVG figures only");
+  add_console_flags(cmd, a->console,
+                    "Print the outcome (answers, atlas sentences, runs, files) as one JSON "
+                    "document on stdout");
   cmd->add_option("--out", a->out, "Run directory (default runs/reproduce-<data>)");
   cmd->callback([a] { run_reproduce(*a); });
 }

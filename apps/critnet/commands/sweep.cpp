@@ -20,6 +20,7 @@
 #include "commands/command.h"
 #include "commands/parse_list.h"
 #include "commands/validate.h"
+#include "console.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
@@ -54,11 +55,24 @@ struct SweepRunArgs {
   int threads = 0;
   std::string device = "cpu";
   GridFlags flags;
+  ConsoleFlags console;
+  bool worker = false;  // started by a parent's --jobs: plain progress, no outcome of its own
 };
 
-void say(const std::string& line) {
-  fmt::print(stderr, "critnet: {}\n", line);
-  std::fflush(stderr);
+// The counts of a sweep directory and the cells not done (sweep status --json, sweep run --json).
+json status_json(const fs::path& dir, const study::SweepStatus& st) {
+  using study::CellState;
+  json not_done = json::array();
+  for (std::size_t i = 0; i < st.cells.size(); ++i)
+    if (st.states[i] != CellState::kDone)
+      not_done.push_back({{"cell", st.cells[i].id}, {"state", study::to_string(st.states[i])}});
+  return {{"sweep", dir.string()},
+          {"cells", st.cells.size()},
+          {"done", st.count(CellState::kDone)},
+          {"running", st.count(CellState::kRunning)},
+          {"failed", st.count(CellState::kFailed)},
+          {"missing", st.count(CellState::kMissing)},
+          {"not_done", not_done}};
 }
 
 study::Grid resolve_grid(const SweepRunArgs& a) {
@@ -156,13 +170,16 @@ void wait_for_workers(std::vector<Worker>& workers, SignalForwarder& forwarder) 
 // Runs the cells of `shard` in this process (prefixing its log lines with the shard when
 // there are several).
 study::ShardRun run_in_process(const study::Grid& grid, const fs::path& dir,
-                               const study::Shard& shard, const SweepRunArgs& a) {
+                               const study::Shard& shard, const SweepRunArgs& a, Console& console) {
   study::RunOptions run;
   run.threads = a.threads;
   run.device = a.device;
   study::StageCallbacks cb;
   const std::string tag = shard.n > 1 ? fmt::format("[{}] ", shard.to_string()) : "";
-  cb.log = [&](const std::string& line) { say(tag + line); };
+  static_cast<Reporter&>(cb) = console.reporter().prefixed(tag);
+  cb.on_step = [&](const std::string& name, const train::StepInfo& s) {
+    console.step(tag + name, s);
+  };
   const study::ShardRun r = study::run_shard(
       grid, dir, shard, run, cb, [&](const study::Cell& c, std::size_t i, std::size_t n) {
         // A stop signal that came during the last cell's probe (the parent of workers catches
@@ -170,11 +187,11 @@ study::ShardRun run_in_process(const study::Grid& grid, const fs::path& dir,
         if (const int sig = stop_signal(); sig != 0)
           throw Interrupted(
               sig, fmt::format("sweep run: stopped on {} before cell {}", signal_name(sig), c.id));
-        say(fmt::format("{}cell {}/{}: {}", tag, i + 1, n, c.id));
+        console.info(fmt::format("{}cell {}/{}: {}", tag, i + 1, n, c.id));
       });
-  fmt::print("sweep {} shard {}: ran {}, done before {}, failed {}\n", dir.string(),
-             shard.to_string(), r.ran.size(), r.skipped.size(), r.failed.size());
-  std::fflush(stdout);
+  if (!console.json())
+    console.out(fmt::format("sweep {} shard {}: ran {}, done before {}, failed {}", dir.string(),
+                            shard.to_string(), r.ran.size(), r.skipped.size(), r.failed.size()));
   return r;
 }
 
@@ -195,16 +212,21 @@ std::string join_failed(const study::ShardRun& r) {
 // LibTorch loaded already: one process start fewer). A stop signal reaches every worker once;
 // every worker is waited for, also when this process's own cells stop or fail.
 void run_with_workers(const study::Grid& grid, const fs::path& dir, const study::Shard& shard,
-                      const SweepRunArgs& a) {
+                      const SweepRunArgs& a, Console& console) {
   StopSignals stop_signals;
   std::vector<Worker> workers;
   const std::string grid_file = (dir / "grid.json").string();
   for (int j = 0; j + 1 < a.jobs; ++j) {
     const study::Shard sub = shard.sub(static_cast<std::size_t>(j), a.jobs);
-    workers.push_back({spawn({"critnet", "sweep", "run", grid_file, "--out", dir.string(),
-                              "--shard", sub.to_string(), "--jobs", "1", "--threads",
-                              std::to_string(a.threads), "--device", a.device}),
-                       sub.to_string()});
+    std::vector<std::string> args = {
+        "critnet",  "sweep",         "run",     grid_file, "--out",     dir.string(),
+        "--shard",  sub.to_string(), "--jobs",  "1",       "--threads", std::to_string(a.threads),
+        "--device", a.device,        "--worker"};
+    for (const auto& [flag, on] :
+         {std::pair{"--quiet", a.console.quiet}, std::pair{"--verbose", a.console.verbose},
+          std::pair{"--json", a.console.json}})
+      if (on) args.push_back(flag);
+    workers.push_back({spawn(args), sub.to_string()});
   }
   SignalForwarder forwarder(workers);
   const study::Shard own = shard.sub(static_cast<std::size_t>(a.jobs - 1), a.jobs);
@@ -212,7 +234,7 @@ void run_with_workers(const study::Grid& grid, const fs::path& dir, const study:
   int interrupted = 0;
   std::exception_ptr own_error;
   try {
-    const study::ShardRun r = run_in_process(grid, dir, own, a);
+    const study::ShardRun r = run_in_process(grid, dir, own, a, console);
     if (!r.failed.empty())
       failed.push_back(fmt::format("shard {} (cells {})", own.to_string(), join_failed(r)));
   } catch (const Interrupted& e) {
@@ -236,8 +258,9 @@ void run_with_workers(const study::Grid& grid, const fs::path& dir, const study:
                          : fmt::format("shard {} (signal {})", w.shard, WTERMSIG(status)));
   }
   const study::SweepStatus st = study::sweep_status(dir);
-  fmt::print("sweep {}: {} of {} cells done\n", dir.string(), st.count(study::CellState::kDone),
-             st.cells.size());
+  if (!console.json())
+    console.out(fmt::format("sweep {}: {} of {} cells done", dir.string(),
+                            st.count(study::CellState::kDone), st.cells.size()));
   if (interrupted)
     throw Interrupted(interrupted,
                       "sweep run: interrupted; run the same command again to continue");
@@ -249,7 +272,20 @@ void run_with_workers(const study::Grid& grid, const fs::path& dir, const study:
   }
 }
 
+void run_cells(const SweepRunArgs& a, Console& console);
+
 void run_sweep(const SweepRunArgs& a) {
+  ConsoleFlags flags = a.console;
+  flags.plain = flags.plain || a.worker;  // workers share the terminal: no line redrawn in place
+  Console console(flags);
+  run_cells(a, console);
+  if (console.json() && !a.worker) {
+    const fs::path dir = fs::absolute(a.out).lexically_normal();
+    console.out(status_json(dir, study::sweep_status(dir)).dump(1));
+  }
+}
+
+void run_cells(const SweepRunArgs& a, Console& console) {
   const study::Grid grid = resolve_grid(a);
   const std::vector<study::Cell> cells = grid.expand();
   const study::Shard shard = study::shard_from_env(a.shard);
@@ -257,21 +293,22 @@ void run_sweep(const SweepRunArgs& a) {
   study::init_sweep_dir(dir, grid);
   std::size_t mine = 0;
   for (const auto& c : cells) mine += shard.contains(c.index);
-  say(fmt::format("sweep {}: {} cells, shard {} ({}) holds {}{}", dir.string(), cells.size(),
-                  shard.to_string(), shard.source, mine,
-                  a.jobs > 1 ? fmt::format(", {} processes (this one and {} worker{})", a.jobs,
-                                           a.jobs - 1, a.jobs > 2 ? "s" : "")
-                             : ""));
-  if (a.jobs > 1) return run_with_workers(grid, dir, shard, a);
-  const study::ShardRun r = run_in_process(grid, dir, shard, a);
+  console.info(fmt::format("sweep {}: {} cells, shard {} ({}) holds {}{}", dir.string(),
+                           cells.size(), shard.to_string(), shard.source, mine,
+                           a.jobs > 1 ? fmt::format(", {} processes (this one and {} worker{})",
+                                                    a.jobs, a.jobs - 1, a.jobs > 2 ? "s" : "")
+                                      : ""));
+  if (a.jobs > 1) return run_with_workers(grid, dir, shard, a, console);
+  const study::ShardRun r = run_in_process(grid, dir, shard, a, console);
   if (!r.failed.empty())
     throw Error(fmt::format("sweep run: {} cell(s) failed: {}; rerun to redo them", r.failed.size(),
                             join_failed(r)));
 }
 
-void sweep_status(const std::string& dir_text) {
+void sweep_status(const std::string& dir_text, bool as_json) {
   const fs::path dir = fs::absolute(dir_text).lexically_normal();
   const study::SweepStatus st = study::sweep_status(dir);
+  if (as_json) return (void)fmt::print("{}\n", status_json(dir, st).dump(1));
   using study::CellState;
   fmt::print("sweep {}: {} cells: {} done, {} running, {} failed, {} missing\n", dir.string(),
              st.cells.size(), st.count(CellState::kDone), st.count(CellState::kRunning),
@@ -281,9 +318,20 @@ void sweep_status(const std::string& dir_text) {
       fmt::print("{:<8} {}\n", study::to_string(st.states[i]), st.cells[i].id);
 }
 
-void sweep_collect(const std::string& dir_text) {
+void sweep_collect(const std::string& dir_text, bool as_json) {
   const fs::path dir = fs::absolute(dir_text).lexically_normal();
   const study::CollectResult r = study::collect(dir);
+  if (as_json) {
+    fmt::print("{}\n", json{{"sweep", dir.string()},
+                            {"collected", r.done.size()},
+                            {"rows", r.rows},
+                            {"table_csv", r.csv.string()},
+                            {"table_json", r.json.string()},
+                            {"report", r.html.string()},
+                            {"missing", r.missing}}
+                           .dump(1));
+    return;
+  }
   fmt::print("sweep {}: collected {} cells ({} rows)\n", dir.string(), r.done.size(), r.rows);
   fmt::print("table: {}\ntable: {}\nreport: {}\n", r.csv.string(), r.json.string(),
              r.html.string());
@@ -385,21 +433,34 @@ void setup_sweep(CLI::App& app) {
       ->check(threads_value());
   run->add_option("--device", a->device, "cpu (default) | auto | cuda | cuda:N");
   add_grid_flags(run, a->flags);
+  add_console_flags(run, a->console,
+                    "Print the sweep's status as one JSON document on stdout at the end (the "
+                    "document of `sweep status --json`)");
+  run->add_flag("--worker", a->worker, "A worker of --jobs (internal)")->group("");
   run->callback([a] { run_sweep(*a); });
 
   auto status_dir = std::make_shared<std::string>();
+  auto status_json_flag = std::make_shared<bool>(false);
   auto* status = sweep->add_subcommand(
       "status", "Count done / running / failed / missing cells and list the cells not done");
   status->add_option("DIR", *status_dir, "Sweep directory")->required();
-  status->callback([status_dir] { sweep_status(*status_dir); });
+  status->add_flag("--json", *status_json_flag,
+                   "One JSON document: sweep, cells, done, running, failed, missing, not_done[]");
+  status->callback(
+      [status_dir, status_json_flag] { sweep_status(*status_dir, *status_json_flag); });
 
+  auto collect_json_flag = std::make_shared<bool>(false);
   auto collect_dir = std::make_shared<std::string>();
   auto* collect = sweep->add_subcommand(
       "collect",
       "Read the done cells (never re-runs them): DIR/table.csv, DIR/table.json (one row per cell "
       "× measure × layer) and DIR/report.html (heatmaps over β × λ per preset)");
   collect->add_option("DIR", *collect_dir, "Sweep directory")->required();
-  collect->callback([collect_dir] { sweep_collect(*collect_dir); });
+  collect->add_flag("--json", *collect_json_flag,
+                    "One JSON document: sweep, collected, rows, table_csv, table_json, report, "
+                    "missing[]");
+  collect->callback(
+      [collect_dir, collect_json_flag] { sweep_collect(*collect_dir, *collect_json_flag); });
 }
 
 }  // namespace critnet::cli

@@ -1,5 +1,6 @@
 // `critnet train`: trains the paper's MLP (optionally with critical regularisation), writes
-// config.json, metrics.jsonl and checkpoints; one JSON line per epoch on stdout.
+// config.json, metrics.jsonl and checkpoints; on stdout a row per epoch on a terminal, else (or
+// with --json) the epoch's JSON line (console.h).
 #include "critnet/train/train.h"
 
 #include <fmt/core.h>
@@ -18,8 +19,8 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
-#include "commands/progress.h"
 #include "commands/validate.h"
+#include "console.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
 
@@ -46,6 +47,7 @@ struct TrainArgs {
   uint64_t seed = 0;
   int threads = 0;
   bool no_checkpoint = false, no_eval = false, no_progress = false, autograd = false;
+  ConsoleFlags console;
 
   struct Applier {
     CLI::Option* option;
@@ -78,51 +80,65 @@ TrainOptions resolve_options(TrainArgs& a) {
   return o;
 }
 
+// The epoch table of a terminal's stdout: a header and one row per epoch.
+std::string epoch_header() {
+  return fmt::format("{:>9} {:>9} {:>10} {:>9} {:>10} {:>9}", "epoch", "loss", "data loss",
+                     "test acc", "samples/s", "time");
+}
+
+std::string epoch_row(const train::EpochMetrics& m, int64_t epochs) {
+  return fmt::format("{:>9} {:>9.4f} {:>10.4f} {:>9} {:>10.0f} {:>9}",
+                     fmt::format("{}/{}{}", m.epoch, epochs, m.complete ? "" : "*"), m.train_loss,
+                     m.data_loss,
+                     std::isfinite(m.test_accuracy) ? fmt::format("{:.4f}", m.test_accuracy) : "-",
+                     m.samples_per_s, duration_text(m.wall_s));
+}
+
 void run_train(TrainArgs& a) {
   TrainOptions o = resolve_options(a);
   o.validate();
+  Console console(a.console);
   if (o.reg.enabled()) {
-    if (const auto w = reg::warning(o.reg.penalty()))
-      fmt::print(stderr, "critnet: warning: {}\n", *w);
+    if (const auto w = reg::warning(o.reg.penalty())) console.warn(*w);
   } else if (o.reg.penalty().preset() != reg::Preset::kNone) {
-    fmt::print(stderr, "critnet: warning: --reg {} with --strength 0 adds nothing to the loss\n",
-               reg::to_string(o.reg.penalty().preset()));
+    console.warn(fmt::format("--reg {} with --strength 0 adds nothing to the loss",
+                             reg::to_string(o.reg.penalty().preset())));
   }
-  const bool tty = ::isatty(2) && !a.no_progress;
-  ProgressBar bar;
+  // JSON lines on stdout with --json or into a pipe or file; rows for a person on a terminal.
+  const bool json_lines = console.json() || !console.stdout_tty();
+  bool header = false;
   train::TrainCallbacks callbacks;
   callbacks.on_start = [&](const nlohmann::json& config) {
     const auto& rt = config.at("runtime");
     if (rt.at("blas").get<std::string>() == "reference") {
-      fmt::print(stderr,
-                 "critnet: WARNING: LibTorch uses the reference BLAS ({}), about 17x slower than "
-                 "OpenBLAS. Install it: apt-get install libopenblas0-openmp\n",
-                 rt.at("blas_path").get<std::string>());
+      console.warn(fmt::format(
+          "LibTorch uses the reference BLAS ({}), about 17x slower than OpenBLAS. Install it: "
+          "apt-get install libopenblas0-openmp",
+          rt.at("blas_path").get<std::string>()));
     }
     const auto& d = config.at("data");
-    fmt::print(stderr,
-               "critnet: training on {} ({} train, {} test, {} inputs), device {}, {} threads; "
-               "outputs in {}\n",
-               d.at("name").get<std::string>(), d.at("train_size").get<int64_t>(),
-               d.at("test_size").get<int64_t>(), d.at("input_size").get<int64_t>(),
-               config.at("device").get<std::string>(), rt.at("threads").get<int>(), o.out_dir);
+    console.info(fmt::format(
+        "training on {} ({} train, {} test, {} inputs), device {}, {} threads; outputs in {}",
+        d.at("name").get<std::string>(), d.at("train_size").get<int64_t>(),
+        d.at("test_size").get<int64_t>(), d.at("input_size").get<int64_t>(),
+        config.at("device").get<std::string>(), rt.at("threads").get<int>(), o.out_dir));
   };
-  if (tty) callbacks.on_step = [&](const train::StepInfo& s) { bar.update(s); };
+  if (!a.no_progress) callbacks.on_step = [&](const train::StepInfo& s) { console.step("", s); };
   callbacks.on_epoch = [&](const train::EpochMetrics& m) {
-    bar.clear();
-    fmt::print("{}\n", m.to_json().dump());
-    std::fflush(stdout);
+    if (json_lines) return console.out(m.to_json().dump());
+    if (!header) console.out(epoch_header());
+    header = true;
+    console.out(epoch_row(m, o.epochs));
   };
   const train::TrainResult result = train::train(o, callbacks);
-  bar.clear();
+  console.clear();
   if (!result.history.empty()) {
     const auto& last = result.history.back();
-    fmt::print(stderr,
-               "critnet: done: epoch {}, step {}, test accuracy {:.4f}, {:.0f} samples/s; "
-               "outputs in {}\n",
-               last.epoch, last.step, last.test_accuracy, last.samples_per_s, o.out_dir);
+    console.info(fmt::format(
+        "done: epoch {}, step {}, test accuracy {:.4f}, {:.0f} samples/s; outputs in {}",
+        last.epoch, last.step, last.test_accuracy, last.samples_per_s, o.out_dir));
   } else {
-    fmt::print(stderr, "critnet: nothing to do (the run already reached its epochs / max steps)\n");
+    console.info("nothing to do (the run already reached its epochs / max steps)");
   }
 }
 
@@ -133,8 +149,8 @@ void setup_train(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "train",
       "Train the paper's MLP (Adam, cross-entropy + optional critical penalty); writes "
-      "OUT/config.json, OUT/metrics.jsonl (one JSON line per epoch, also on stdout) and "
-      "OUT/checkpoint/");
+      "OUT/config.json, OUT/metrics.jsonl (one JSON line per epoch) and OUT/checkpoint/; on "
+      "stdout a row per epoch on a terminal, else (or with --json) the epoch's JSON line");
   const TrainOptions d;  // defaults, for the help text
   auto add = [&](CLI::Option* opt, std::function<void(TrainOptions&)> apply,
                  bool on_resume = false) {
@@ -169,8 +185,12 @@ void setup_train(CLI::App& app) {
           ->check(integer(1, kMaxBatchSize))
           ->group("Run"),
       [&r](TrainOptions& o) { o.eval_batch_size = r.eval_batch_size; }, true);
-  cmd->add_flag("--no-progress", r.no_progress, "No progress bar (drawn only when stderr is a TTY)")
-      ->group("Run");
+  cmd->add_flag("--no-progress", r.no_progress,
+                "No progress during an epoch (stage lines remain; --quiet silences both)")
+      ->group("Output");
+  add_console_flags(cmd, r.console,
+                    "Each epoch's JSON line on stdout, as metrics.jsonl holds it (the default "
+                    "when stdout is not a terminal)");
 
   // Data.
   add(cmd->add_option("--data", r.data,

@@ -36,6 +36,7 @@
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
 #include "critnet/report/report.h"
+#include "critnet/study/stage.h"
 #include "critnet/train/train.h"
 
 namespace critnet::experiment {
@@ -125,13 +126,9 @@ void apply_full(ReproduceOptions& o);
 /// The options as JSON (everything that decides the results; threads and device included).
 nlohmann::json to_json(const ReproduceOptions& o);
 
-/// Observers for progress; the library never prints.
-struct ReproduceCallbacks {
-  /// One line per stage and per epoch (no newline), e.g. "train critical: epoch 2/3 ...".
-  std::function<void(const std::string&)> log;
-  /// After every optimiser step of run `name` (a sweep run or an arm).
-  std::function<void(const std::string& name, const train::StepInfo&)> on_step;
-};
+/// Observers for progress, the study stages' (a line per stage and epoch, the probes' details and
+/// progress, every optimiser step); the library never prints.
+using ReproduceCallbacks = study::StageCallbacks;
 
 /// One seed of one arm: its outcome.
 struct ArmOutcome {

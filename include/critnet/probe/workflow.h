@@ -18,6 +18,7 @@
 
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/coupling.h"
+#include "critnet/core/progress.h"
 #include "critnet/probe/options.h"
 #include "critnet/probe/report_measures.h"
 
@@ -75,12 +76,10 @@ struct ProbeCheckpointOptions {
   void validate_fit_settings() const;
 };
 
-struct ProbeCallbacks {
-  /// One line per phase and per fit (no newline), e.g. "layer 2: fitting sample_mean (...)".
-  std::function<void(const std::string&)> log;
-  /// After every batch: samples streamed so far and in all.
-  std::function<void(int64_t done, int64_t total)> on_batch;
-};
+/// The probe's reports (core/progress.h): a line per phase (`log`), a line per fitted
+/// distribution (`detail`, e.g. "layer 2: fitting sample_mean (1000 values)"), and the progress
+/// of the stages "streaming" (samples) and "fitting" (distributions).
+struct ProbeCallbacks : Reporter {};
 
 struct ProbeOutcome {
   /// probe.json as written.

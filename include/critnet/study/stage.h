@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "critnet/core/progress.h"
 #include "critnet/probe/workflow.h"
 #include "critnet/study/grid.h"
 #include "critnet/study/run_dir.h"
@@ -18,10 +19,10 @@
 
 namespace critnet::study {
 
-/// Observers of a stage; the library never prints.
-struct StageCallbacks {
-  /// One line per stage step (no newline), e.g. "train paper seed 0: epoch 2/3 ...".
-  std::function<void(const std::string&)> log;
+/// Observers of a stage (core/progress.h): `log` one line per stage step (no newline), e.g.
+/// "train paper seed 0: epoch 2/3 ...", and the probe's details and progress prefixed with
+/// "probe NAME: "; the library never prints.
+struct StageCallbacks : Reporter {
   /// After every optimiser step of run `name`.
   std::function<void(const std::string& name, const train::StepInfo&)> on_step;
 };
