@@ -14,6 +14,7 @@
 #include "critnet/report/csv.h"
 #include "report/detail/atlas_view.h"
 #include "report/detail/cases.h"
+#include "report/detail/headline.h"
 #include "report/detail/text.h"
 
 namespace critnet::report {
@@ -286,6 +287,15 @@ h3 { font-size: 1.05rem; margin: 22px 0 8px; }
            border-radius: 8px; padding: 16px 20px; margin: 18px 0 26px; }
 .verdict h2 { margin: 0 0 8px; border: 0; padding: 0; font-size: 1.2rem; }
 .verdict p { margin: 6px 0; }
+.question { color: var(--muted); }
+.headline { font-size: 1.05rem; }
+.headline .badge { font-size: 0.95rem; font-weight: 600; }
+ul.atlas-lead { margin: 4px 0 10px; padding-left: 22px; }
+table.matrix { margin-top: 10px; }
+table.matrix caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
+table.matrix td.cell { text-align: center; font-weight: 700; min-width: 3.2em; }
+.legend { color: var(--muted); font-size: 0.85rem; margin-top: 2px; }
+summary { cursor: pointer; color: #3b6fd8; }
 .rule { color: var(--muted); font-size: 0.92rem; }
 table { border-collapse: collapse; margin: 10px 0 14px; font-size: 0.9rem;
         font-variant-numeric: tabular-nums; }
@@ -429,16 +439,32 @@ std::string html_report(const Results& results, const VerdictRule& rule,
   }
   h += "</p>\n";
 
-  // The verdict box.
-  h += "<section class=\"verdict\" id=\"verdict\">\n<h2>Verdict</h2>\n";
+  // The answer first: the question, a headline per arm, the atlas's sentences, the matrices;
+  // the rule and every case one click below.
+  const auto atlas = atlas_of(results, atlas_rule);
+  h += "<section class=\"verdict\" id=\"verdict\">\n<h2>Answer</h2>\n";
+  h += "<p class=\"question\">" + html_escape(detail::question(results)) + "</p>\n";
   if (cases.empty()) h += "<p>No measure was recorded: there is nothing to test.</p>\n";
-  for (const Arm* t : treatments(results)) {
-    h += "<p><b>" + html_escape(t->name) + " vs " + html_escape(base) + ":</b> " +
-         html_escape(statement(base, t->name, tally.at(t->name))) + "</p>\n";
+  for (const auto& line : detail::headlines(results, cases))
+    h += fmt::format("<p class=\"headline\"><span class=\"badge {}\">{}</span> {}</p>\n",
+                     line.yes ? "yes" : "no", html_escape(line.verdict), html_escape(line.detail));
+  if (!atlas.empty()) {
+    h += "<p class=\"atlas-lead\"><b>Which notions of criticality each arm reaches</b> (<a "
+         "href=\"#atlas\">Atlas</a>):</p>\n<ul class=\"atlas-lead\">\n";
+    for (const auto& a : atlas) h += "<li>" + html_escape(a.sentence) + "</li>\n";
+    h += "</ul>\n";
   }
-  h += "<p class=\"rule\"><b>Rule.</b> " + html_escape(rule_text(results, rule)) +
+  if (!cases.empty())
+    for (const Arm* t : treatments(results)) h += detail::matrix_html(results, cases, t->name);
+  h += "<details><summary>The rule</summary>\n<p class=\"rule\"><b>Rule.</b> " +
+       html_escape(rule_text(results, rule)) +
        " The fits are read from the run, never judged by eye.</p>\n";
+  for (const Arm* t : treatments(results))
+    h += "<p class=\"rule\"><b>" + html_escape(t->name) + " vs " + html_escape(base) + ":</b> " +
+         html_escape(statement(base, t->name, tally.at(t->name))) + "</p>\n";
+  h += "</details>\n";
   if (!cases.empty()) {
+    h += "<details><summary>Every case, per arm and seed</summary>\n";
     h += "<div class=\"scroll\"><table>\n<thead><tr><th>measure</th><th>layer</th>";
     for (const auto& arm : results.arms) h += "<th>" + html_escape(arm.name) + "</th>";
     for (const Arm* t : treatments(results)) {
@@ -454,12 +480,12 @@ std::string html_report(const Results& results, const VerdictRule& rule,
       }
       h += "</tr>\n";
     }
-    h += "</tbody></table></div>\n";
+    h += "</tbody></table></div>\n</details>\n";
   }
   h += "</section>\n";
 
   // The atlas: which notions of criticality each arm reaches.
-  if (const auto atlas = atlas_of(results, atlas_rule); !atlas.empty()) {
+  if (!atlas.empty()) {
     std::string fig;
     for (std::size_t i = 0; i < figures.size(); ++i)
       if (figures[i].name == "atlas") fig = figure_html(figures[i], rendered[i]);
@@ -647,15 +673,25 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule,
   const auto tally = tallies(results, cases);
   const auto& base = results.baseline_arm;
   std::string m = "# " + md_cell(results.title) + "\n\n";
-  m += "## Verdict\n\n";
+  m += "## Answer\n\n_Question:_ " + detail::question(results) + "\n\n";
   if (cases.empty()) m += "No measure was recorded: there is nothing to test.\n\n";
-  for (const Arm* t : treatments(results)) {
+  for (const auto& line : detail::headlines(results, cases))
+    m += "**" + line.verdict + "**, " + line.detail + "\n\n";
+  const auto atlas = atlas_of(results, atlas_rule);
+  if (!atlas.empty()) {
+    m += "Which notions of criticality each arm reaches (the Atlas below):\n\n";
+    for (const auto& a : atlas) m += "- " + md_cell(a.sentence) + "\n";
+    m += "\n";
+  }
+  if (!cases.empty())
+    for (const Arm* t : treatments(results))
+      m += detail::matrix_markdown(results, cases, t->name) + "\n";
+  m += "<details><summary>The rule</summary>\n\n_Rule:_ " + rule_text(results, rule) + "\n\n";
+  for (const Arm* t : treatments(results))
     m += "**" + t->name + " vs " + base + ":** " + statement(base, t->name, tally.at(t->name)) +
          "\n\n";
-  }
-  m += "_Rule:_ " + rule_text(results, rule) + "\n\n";
-  if (const auto atlas = atlas_of(results, atlas_rule); !atlas.empty())
-    m += detail::atlas_markdown(atlas, atlas_rule) + "\n";
+  m += "</details>\n\n";
+  if (!atlas.empty()) m += detail::atlas_markdown(atlas, atlas_rule) + "\n";
   m += "## Accuracy\n\n| arm | test accuracy |\n|---|---:|\n";
   for (const auto& arm : results.arms) {
     m += "| " + md_cell(arm.name) + " | " + accuracy_text(arm) + " |\n";

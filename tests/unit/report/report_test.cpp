@@ -66,6 +66,33 @@ TEST(Report, MarkdownHasTheSideBySideTable) {
   EXPECT_THAT(md, HasSubstr("_Rule:_ A case is scale invariant when"));
 }
 
+TEST(Report, MarkdownLeadsWithTheAnswerAndTheMatrix) {
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 2);
+  Results r = load_results(tmp.path());
+  std::string md = summary_markdown(r);
+  // The answer comes first: the question, the headline, the matrix; the rule below it.
+  EXPECT_EQ(md.find("## Answer"), md.find("## "));
+  EXPECT_THAT(md, HasSubstr("_Question:_ Does critical make the trained network scale invariant"));
+  EXPECT_THAT(md, HasSubstr("**critical vs baseline: yes**, in 4 of 4 cases: Activation frequency "
+                            "ranks, layers 1 and 2; Weighted degree distribution, layers 1 and 2 "
+                            "(scale invariant in both in 0, in neither in 0, in baseline only "
+                            "in 0)."));
+  EXPECT_THAT(md, HasSubstr("| Activation frequency ranks | ✓ | ✓ |"));
+  EXPECT_THAT(md, HasSubstr("✓ scale invariant in critical only · = in both"));
+  EXPECT_LT(md.find("**critical vs baseline: yes**"), md.find("_Rule:_"));
+  EXPECT_LT(md.find("_Rule:_"), md.find("## Accuracy"));
+  // No case for the treatment: the headline says no, the matrix shows ✗.
+  for (auto& arm : r.arms)
+    if (arm.name == "critical")
+      for (auto& m : arm.results)
+        if (m.fit) m.fit->p_value = 0.0;
+  md = summary_markdown(r);
+  EXPECT_THAT(md, HasSubstr("**critical vs baseline: no**, in none of 4 cases (scale invariant in "
+                            "both in 0, in neither in 4, in baseline only in 0)."));
+  EXPECT_THAT(md, HasSubstr("| Activation frequency ranks | ✗ | ✗ |"));
+}
+
 TEST(Report, FiguresHaveOnePanelPerArmAndTheFitsOverlaid) {
   TempDir tmp;
   testing::make_synthetic_run(tmp.path(), 2);
@@ -120,6 +147,16 @@ TEST(Report, BuildsEverythingAndEveryFileParses) {
   EXPECT_EQ(count(html, "src=\"data:image/svg+xml;base64,"), files.figures.size());
   EXPECT_THAT(html, HasSubstr("<section class=\"verdict\" id=\"verdict\">"));
   EXPECT_THAT(html, HasSubstr("critical is scale invariant where baseline is not in 8 of 8"));
+  // The answer leads: the headline and the matrix before the rule and the per-case table,
+  // which sit in collapsed blocks.
+  const auto headline = html.find("<span class=\"badge yes\">critical vs baseline: yes</span>");
+  ASSERT_NE(headline, std::string::npos);
+  EXPECT_LT(html.find("<h2>Answer</h2>"), headline);
+  EXPECT_LT(headline, html.find("<table class=\"matrix\">"));
+  EXPECT_LT(html.find("<table class=\"matrix\">"), html.find("<details><summary>The rule"));
+  EXPECT_LT(html.find("<details><summary>The rule"),
+            html.find("<details><summary>Every case, per arm and seed"));
+  EXPECT_EQ(count(html, "<td class=\"cell yes\""), 8u);
   EXPECT_EQ(count(html, ">scale invariant in critical only</span>"), 8u);  // the overview
   EXPECT_EQ(count(html, ">critical only</span>"), 8u);                     // the fit tables
   EXPECT_THAT(html, HasSubstr("<h2 id=\"weighted_degree\">Weighted degree distribution</h2>"));
