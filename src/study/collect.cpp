@@ -8,8 +8,10 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
@@ -155,6 +157,9 @@ std::string colour_legend(int x, int y, int height, double lo, double hi, int di
                        x, y + height * i / double(steps), height / double(steps) + 0.5, colour(t));
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x + 16, y + 10, number(hi, digits));
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#666\">dark</text>\n", x + 16, y + 24);
+  svg +=
+      fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#666\">light</text>\n", x + 16, y + height - 14);
   svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x + 16, y + height, number(lo, digits));
   return svg;
 }
@@ -262,6 +267,62 @@ std::string curves(const std::map<std::string, std::vector<std::pair<double, dou
   return svg + "</svg>\n";
 }
 
+// The (β, λ) cell of `grid` where `field` is largest (`largest`) or smallest; its value NaN
+// when no cell has one.
+std::tuple<double, double, double> extreme(const std::map<std::pair<double, double>, Summary>& grid,
+                                           double Summary::*field, bool largest) {
+  std::tuple<double, double, double> best{kNaN, kNaN, kNaN};
+  for (const auto& [bl, s] : grid) {
+    const double v = s.*field;
+    if (!std::isfinite(v)) continue;
+    const double cur = std::get<2>(best);
+    if (!std::isfinite(cur) || (largest ? v > cur : v < cur)) best = {bl.first, bl.second, v};
+  }
+  return best;
+}
+
+// What one preset's phase diagram says, in two sentences: how much scale invariance the best
+// (β, λ) cell reaches against the baseline, and how close any cell comes to the Curie-Weiss
+// point and the edge of chaos, with the accuracy it costs.
+std::string phase_sentences(const std::string& preset,
+                            const std::map<std::pair<double, double>, Summary>& grid,
+                            const Summary* base) {
+  const auto [sb, sl, si] = extreme(grid, &Summary::fraction_si, true);
+  const auto [db, dl, d] = extreme(grid, &Summary::distance, false);
+  const auto [lo_b, lo_l, acc_lo] = extreme(grid, &Summary::accuracy, false);
+  const auto [hi_b, hi_l, acc_hi] = extreme(grid, &Summary::accuracy, true);
+  const auto [c_lo_b, c_lo_l, chi_lo] = extreme(grid, &Summary::chi1, false);
+  const auto [c_hi_b, c_hi_l, chi_hi] = extreme(grid, &Summary::chi1, true);
+  const auto with_base = [&](double Summary::*field, int digits) {
+    return base && std::isfinite(base->*field)
+               ? fmt::format(" (baseline {})", number(base->*field, digits))
+               : std::string();
+  };
+  std::string first =
+      std::isfinite(si)
+          ? fmt::format(
+                "Scale invariance: at most {} of the measure × layer cases are scale "
+                "invariant in a majority of seeds in any {} cell, at β = {}, λ = {}{}.",
+                number(si, 2), preset, number(sb, 4), number(sl, 4),
+                with_base(&Summary::fraction_si, 2))
+          : fmt::format("Scale invariance: no {} cell has a tested case.", preset);
+  std::string second;
+  if (std::isfinite(d))
+    second = fmt::format(
+        "The closest approach to the Curie-Weiss point is median |a·s² − 1| = {} "
+        "at β = {}, λ = {}{}",
+        number(d, 3), number(db, 4), number(dl, 4), with_base(&Summary::distance, 3));
+  if (std::isfinite(chi_lo))
+    second += fmt::format("{}measured χ₁ runs from {} to {} (1 is the edge of chaos){}",
+                          second.empty() ? "The " : "; ", number(chi_lo, 3), number(chi_hi, 3),
+                          with_base(&Summary::chi1, 3));
+  if (std::isfinite(acc_lo))
+    second += fmt::format("{}test accuracy from {} to {}{}", second.empty() ? "The " : "; ",
+                          number(acc_lo, 3), number(acc_hi, 3), with_base(&Summary::accuracy, 3));
+  return "<p class=\"says\">" + html_escape(first + (second.empty() ? "" : " " + second + ".")) +
+         "</p>\n";
+}
+
 std::string report_html(const fs::path& dir, const json& grid_doc, const std::vector<json>& cells,
                         const std::vector<std::string>& missing) {
   // Points of the phase diagram.
@@ -337,8 +398,14 @@ std::string report_html(const fs::path& dir, const json& grid_doc, const std::ve
           grid[{p.beta, p.lambda}] = summarise(p);
         }
       if (grid.empty()) continue;
-      h +=
-          fmt::format("<h2>{} — {} epoch{}</h2>\n<div>", html_escape(preset), e, e == 1 ? "" : "s");
+      std::optional<Summary> base;
+      for (const auto& [k, p] : points)
+        if (p.preset == "none" && p.epochs == e) base = summarise(p);
+      h += fmt::format("<h2>{} — {} epoch{}</h2>\n", html_escape(preset), e, e == 1 ? "" : "s");
+      h += phase_sentences(preset, grid, base ? &*base : nullptr);
+      h += "<p class=\"legend\">Each heatmap: β across, λ down, one cell per (β, λ) with its "
+           "value printed in it; the colour scale on its right runs from light (low) to dark "
+           "(high).</p>\n<div>";
       for (const auto& m : metrics())
         h += heatmap({bs.begin(), bs.end()}, {ls.begin(), ls.end()}, grid, m, beta_label);
       h += "</div>\n";

@@ -144,6 +144,25 @@ TEST(SweepDir, RunsResumesAndCollects) {
   const std::string html = critnet::io::read_text_file(c.html);
   EXPECT_NE(html.find("HTSR α of the weight spectra"), std::string::npos);
   EXPECT_NE(html.find("measured χ₁"), std::string::npos);
+  // Two sentences say what the phase diagram shows (the one cw cell against the baseline), and
+  // every heatmap's colour scale is labelled.
+  const auto says = html.find("<p class=\"says\">Scale invariance: at most ");
+  ASSERT_NE(says, std::string::npos);
+  const std::string sentence = html.substr(says, html.find("</p>", says) - says);
+  EXPECT_NE(sentence.find("in any cw cell, at β = 4, λ = 0.01 (baseline "), std::string::npos)
+      << sentence;
+  EXPECT_NE(sentence.find("The closest approach to the Curie-Weiss point is median |a·s² − 1| = "),
+            std::string::npos)
+      << sentence;
+  EXPECT_NE(sentence.find("measured χ₁ runs from "), std::string::npos) << sentence;
+  EXPECT_NE(sentence.find("test accuracy from "), std::string::npos) << sentence;
+  EXPECT_LT(says, html.find("<svg"));
+  std::size_t heatmaps = 0, legends = 0;
+  for (auto i = html.find("<svg"); i != std::string::npos; i = html.find("<svg", i + 1)) ++heatmaps;
+  for (auto i = html.find(">light</text>"); i != std::string::npos;
+       i = html.find(">light</text>", i + 1))
+    ++legends;
+  EXPECT_EQ(legends, heatmaps);
   // The report names its directory by its name, not by this machine's absolute path.
   EXPECT_EQ(html.find(fs::absolute(tmp.path()).string()), std::string::npos);
   EXPECT_NE(html.find(tmp.path().filename().string() + " (this report's directory)"),
