@@ -89,7 +89,7 @@ void add_fit(json& e, const FittedDistribution* f, double scale) {
     fit["xmin"] = f->fit.xmin * scale;
     fit["tail_max"] = f->fit.tail_max * scale;
     fit["xmin_note"] = fmt::format(
-        "x_min and tail_max of the fit of the eigenvalues s² of w, times a = {:g} (α, KS, p, "
+        "x_min and tail_max of the fit of the eigenvalues s² of w, times |a| = {:g} (α, KS, p, "
         "the tail's width in decades and the likelihood ratios do not depend on the scale)",
         scale);
   }
@@ -176,7 +176,9 @@ void add_layer_entries(json& out, const LayerResult& layer,
     write_ccdf_csv(p, degree);
     write_density_csv(p.parent_path() / fmt::format("weighted_degree_density_l{}.csv", L), degree);
   });
-  const double a = layer.spectrum.a;
+  // |a|·s²: with β < 0 (a < 0; the `paper` penalty's other sign) every a·s² is negative, and
+  // the distribution of the magnitudes is the one with a tail.
+  const double a = std::abs(layer.spectrum.a);
   std::vector<double> scaled = values("eigenvalues", -1);
   for (double& v : scaled) v *= a;
   entry("spectrum", "eigenvalues", -1, a, [&](const fs::path& p) {

@@ -128,7 +128,9 @@ double Cell::resolved_beta(int64_t input_size) const {
 double Grid::baseline_beta(int64_t input_size) const {
   if (probe.baseline_beta) return *probe.baseline_beta;
   if (beta.empty()) return static_cast<double>(input_size);  // β = N₁
-  return beta_is_fraction ? beta.front() * static_cast<double>(input_size) : beta.front();
+  // |β|: with a grid of β < 0 the baseline's modes are still measured against a > 0.
+  const double b = std::abs(beta.front());
+  return beta_is_fraction ? b * static_cast<double>(input_size) : b;
 }
 
 void Grid::validate() const {
@@ -144,9 +146,13 @@ void Grid::validate() const {
       std::any_of(presets.begin(), presets.end(), [](const std::string& p) { return p != "none"; });
   const char* bkey = beta_is_fraction ? "beta_fraction" : "beta";
   if (penalised && beta.empty()) bad(fmt::format("{}: the list is empty", bkey));
+  // β < 0 is the `paper` penalty's other sign (its fixed point a·s² = −1/4 is reachable);
+  // `cw` pulls a·s² to 1, which needs a = β/N > 0.
+  const bool cw = std::find(presets.begin(), presets.end(), "cw") != presets.end();
   for (double b : beta)
-    if (!std::isfinite(b) || b <= 0)
-      bad(fmt::format("{}: must be finite and > 0, got {}", bkey, b));
+    if (!std::isfinite(b) || b == 0 || (b < 0 && cw))
+      bad(fmt::format("{}: must be finite and {}, got {}", bkey,
+                      cw ? "> 0 (the cw preset needs a = β/N > 0)" : "non-zero", b));
   no_duplicates(beta, bkey);
   if (penalised && lambda.empty()) bad("lambda: the list is empty");
   for (double l : lambda)

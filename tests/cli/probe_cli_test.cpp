@@ -185,6 +185,51 @@ TEST_F(ProbeCli, ProbeAndReproduceWriteOneSchema) {
   EXPECT_EQ(entry["fit"], a["results"][0]["fit"]);
 }
 
+// `paper` with β < 0 (the sign whose fixed point a·s² = −1/4 the penalty can reach): every
+// a·s² is negative, so the spectrum's figures use |a|·s²; the probe and its fits work.
+TEST(ProbeCliSign, NegativeBetaPaperRunIsProbed) {
+  critnet::test_support::TempDir tmp("probe_negative_beta");
+  const std::string run = (tmp.path() / "run").string(), out = (tmp.path() / "probe").string();
+  const CliResult t = critnet::test_support::run_critnet({"train",
+                                                          "--data",
+                                                          "synthetic:10",
+                                                          "--synthetic-train",
+                                                          "600",
+                                                          "--synthetic-test",
+                                                          "200",
+                                                          "--hidden",
+                                                          "24,12",
+                                                          "--epochs",
+                                                          "1",
+                                                          "--reg",
+                                                          "paper",
+                                                          "--beta",
+                                                          "-10",
+                                                          "--strength",
+                                                          "1e-3",
+                                                          "--threads",
+                                                          "1",
+                                                          "--out",
+                                                          run});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const CliResult p = critnet::test_support::run_critnet(
+      {"probe", run, "--bootstrap", "5", "--threads", "1", "--out", out});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const auto j = nlohmann::json::parse(read_file(out + "/probe.json"));
+  const auto& sp = j["layers"][0]["spectrum"];
+  EXPECT_LT(sp["a"].get<double>(), 0.0);
+  // No mode reaches the Curie-Weiss point with a < 0: every |a·s² − 1| > 1.
+  EXPECT_GT(sp["cw_distance_min"].get<double>(), 1.0);
+  bool spectrum_entry = false;
+  for (const auto& e : j["results"])
+    if (e["measure"] == "spectrum" && e["layer"] == 1) {
+      spectrum_entry = true;
+      if (e.contains("fit") && e["fit"].contains("xmin"))
+        EXPECT_GT(e["fit"]["xmin"].get<double>(), 0.0) << e.dump();  // in |a|·s² units
+    }
+  EXPECT_TRUE(spectrum_entry) << j["results"].dump();
+}
+
 TEST_F(ProbeCli, BadArgumentsAndMissingCheckpoint) {
   ASSERT_TRUE(trained_) << train_err_;
   CliResult r = run("probe " + path("run") + " --split valid --out " + path("x"));

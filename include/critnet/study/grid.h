@@ -10,6 +10,7 @@
 ///    "lr": 1e-3, "batch_size": 128, "max_steps": 0,
 ///    "presets": ["none", "paper", "cw"],          "none" = the unregularised baseline
 ///    "beta": [100, 200]  or  "beta_fraction": [0.25, 0.5],   β absolute, or β = f·N₁
+///                                                  (β < 0 allowed without the cw preset)
 ///    "lambda": [1e-3],                             λ (strength) of the penalty
 ///    "seeds": 3  or  [0, 7],                       a count (seed, seed+1, ...) or the seeds
 ///    "seed": 0, "epochs": [1, 2],

@@ -77,6 +77,25 @@ TEST(Grid, BetaFractionsAndSeedLists) {
   EXPECT_DOUBLE_EQ(cells[0].resolved_beta(784), 392.0);
 }
 
+// β < 0 is the `paper` penalty's other sign: allowed without cw; the baseline's spectrum is
+// still measured at |β|.
+TEST(Grid, NegativeBetaForPaper) {
+  json j = small();
+  j["presets"] = {"none", "paper"};
+  j["beta"] = {-196};
+  const st::Grid g = st::parse_grid(j);
+  const auto cells = g.expand();
+  ASSERT_FALSE(cells.empty());
+  bool paper = false;
+  for (const auto& c : cells) {
+    if (c.preset != "paper") continue;
+    paper = true;
+    EXPECT_DOUBLE_EQ(c.resolved_beta(784), -196.0);
+  }
+  EXPECT_TRUE(paper);
+  EXPECT_DOUBLE_EQ(g.baseline_beta(784), 196.0);
+}
+
 TEST(Grid, BaselineOnlyNeedsNoBeta) {
   const auto cells = st::parse_grid(json{{"presets", {"none"}}, {"seeds", 3}}).expand();
   ASSERT_EQ(cells.size(), 3u);
@@ -89,7 +108,12 @@ TEST(Grid, ErrorsNameTheKey) {
   EXPECT_THAT(parse_error(j), HasSubstr("grid: unknown key 'betas'"));
   j = small();
   j["beta"] = {1, -2};
-  EXPECT_THAT(parse_error(j), HasSubstr("grid: beta: must be finite and > 0, got -2"));
+  EXPECT_THAT(parse_error(j),
+              HasSubstr("grid: beta: must be finite and > 0 (the cw preset needs a = β/N > 0), "
+                        "got -2"));
+  j["presets"] = {"none", "paper"};
+  j["beta"] = {1, 0};
+  EXPECT_THAT(parse_error(j), HasSubstr("grid: beta: must be finite and non-zero, got 0"));
   j = small();
   j["lambda"] = json::array();
   EXPECT_THAT(parse_error(j), HasSubstr("grid: lambda: the list is empty"));
