@@ -65,51 +65,67 @@ std::string question(const Results& results) {
       arms.empty() ? "a penalised arm" : arms, results.baseline_arm);
 }
 
+namespace {
+
+// Cases grouped by measure (in display order): measure title → layer labels with the seeds of
+// `arm` ("2 (3/3 seeds)").
+using Places = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+void add_place(Places& where, const Case& c, std::size_t arm) {
+  const SeedCount& n = c.seeds[arm].count;
+  if (where.empty() || where.back().first != c.spec->title) where.push_back({c.spec->title, {}});
+  const bool numbered = layer_name(c.layer) != c.layer;  // "layer 2", not "pooled"
+  where.back().second.push_back((numbered ? c.layer : layer_name(c.layer)) +
+                                (n.seeds > 1 ? " (" + seeds_text(n) + ")" : ""));
+}
+
+// "Eigenvalue spectrum, layers 2 and 3; Activation frequency ranks, pooled".
+std::string places_text(const Places& where) {
+  std::string t;
+  for (std::size_t i = 0; i < where.size(); ++i) {
+    const auto& [title, layers] = where[i];
+    const bool numbered =
+        !layers.front().empty() && std::isdigit(static_cast<unsigned char>(layers.front().front()));
+    t += (i ? "; " : "") + title + ", " +
+         (!numbered           ? ""
+          : layers.size() > 1 ? "layers "
+                              : "layer ");
+    for (std::size_t k = 0; k < layers.size(); ++k)
+      t += (k == 0 ? "" : k + 1 == layers.size() ? " and " : ", ") + layers[k];
+  }
+  return t;
+}
+
+}  // namespace
+
 std::vector<Headline> headlines(const Results& results, const std::vector<Case>& cases) {
   std::vector<Headline> out;
   const std::string& base = results.baseline_arm;
+  const std::size_t b = arm_index(results, base);
   for (const Arm* t : treatments(results)) {
     const std::size_t a = arm_index(results, t->name);
     std::size_t total = 0;
     std::map<Contrast, std::size_t> count;
-    // Per measure (in display order), the layers where only the treatment is scale invariant.
-    std::vector<std::pair<std::string, std::vector<std::string>>> where;
+    Places treatment_only, baseline_only;
     for (const auto& c : cases) {
       const auto it = c.contrasts.find(t->name);
       if (it == c.contrasts.end() || it->second == Contrast::kUntested) continue;
       ++total;
       ++count[it->second];
-      if (it->second != Contrast::kTreatmentOnly) continue;
-      const SeedCount& n = c.seeds[a].count;
-      if (where.empty() || where.back().first != c.spec->title)
-        where.push_back({c.spec->title, {}});
-      const bool numbered = layer_name(c.layer) != c.layer;  // "layer 2", not "pooled"
-      where.back().second.push_back((numbered ? c.layer : layer_name(c.layer)) +
-                                    (n.seeds > 1 ? " (" + seeds_text(n) + ")" : ""));
+      if (it->second == Contrast::kTreatmentOnly) add_place(treatment_only, c, a);
+      if (it->second == Contrast::kBaselineOnly) add_place(baseline_only, c, b);
     }
     Headline h;
     h.arm = t->name;
-    h.yes = !where.empty();
+    h.yes = !treatment_only.empty();
     h.verdict = fmt::format("{} vs {}: {}", t->name, base, h.yes ? "yes" : "no");
-    if (h.yes) {
-      h.detail = fmt::format("in {} of {} cases: ", count[Contrast::kTreatmentOnly], total);
-      for (std::size_t i = 0; i < where.size(); ++i) {
-        const auto& [title, layers] = where[i];
-        const bool numbered = !layers.front().empty() &&
-                              std::isdigit(static_cast<unsigned char>(layers.front().front()));
-        h.detail += (i ? "; " : "") + title + ", " +
-                    (!numbered           ? ""
-                     : layers.size() > 1 ? "layers "
-                                         : "layer ");
-        for (std::size_t k = 0; k < layers.size(); ++k)
-          h.detail += (k == 0 ? "" : k + 1 == layers.size() ? " and " : ", ") + layers[k];
-      }
-    } else {
-      h.detail = fmt::format("in none of {} cases", total);
-    }
+    h.detail = h.yes ? fmt::format("in {} of {} cases: {}", count[Contrast::kTreatmentOnly], total,
+                                   places_text(treatment_only))
+                     : fmt::format("in none of {} cases", total);
     h.detail += fmt::format(" (scale invariant in both in {}, in neither in {}, in {} only in {}",
                             count[Contrast::kBoth], count[Contrast::kNeither], base,
                             count[Contrast::kBaselineOnly]);
+    if (!baseline_only.empty()) h.detail += ": " + places_text(baseline_only);
     if (count[Contrast::kIncomplete] > 0)
       h.detail += fmt::format("; {} incomplete", count[Contrast::kIncomplete]);
     h.detail += ").";
