@@ -73,8 +73,10 @@ struct Point {
 // A point's summaries, over its seeds.
 struct Summary {
   double accuracy = kNaN, accuracy_sd = kNaN, distance = kNaN, dead = kNaN, alpha_af = kNaN;
-  double htsr_alpha = kNaN;   ///< HTSR α of the weight spectra, mean over layers and seeds
-  double chi1 = kNaN;         ///< measured χ₁ (geometric mean over layers), mean over seeds
+  double htsr_alpha = kNaN;  ///< HTSR α of the weight spectra, mean over layers and seeds
+  double chi1 = kNaN;        ///< measured χ₁ (geometric mean over layers), mean over seeds
+  /// Sample sds over seeds (of each seed's value; HTSR: of each seed's mean over layers).
+  double distance_sd = kNaN, htsr_alpha_sd = kNaN, chi1_sd = kNaN;
   double fraction_si = kNaN;  ///< cases scale invariant in a majority of seeds / cases
   int cases = 0, seeds = 0;
 };
@@ -82,13 +84,17 @@ struct Summary {
 Summary summarise(const Point& p) {
   Summary s;
   s.seeds = static_cast<int>(p.seeds.size());
-  std::vector<double> acc, dist, dead, alpha, htsr, chi1;
+  std::vector<double> acc, dist, dead, alpha, htsr, htsr_seed, chi1;
   std::map<std::pair<std::string, std::string>, int> si, n;
   for (const json* c : p.seeds) {
     acc.push_back(as_double(c->at("test_accuracy")));
     dist.push_back(as_double(c->at("median_distance_cw")));
     dead.push_back(as_double(c->at("dead_units")));
-    for (const auto& l : c->at("layers")) htsr.push_back(as_double(l.value("htsr_alpha", json())));
+    std::vector<double> layers;
+    for (const auto& l : c->at("layers"))
+      layers.push_back(as_double(l.value("htsr_alpha", json())));
+    htsr.insert(htsr.end(), layers.begin(), layers.end());
+    htsr_seed.push_back(mean(layers));
     chi1.push_back(as_double(c->value("chi1_geometric_mean", json())));
     for (const auto& r : c->at("results")) {
       const auto key =
@@ -106,6 +112,9 @@ Summary summarise(const Point& p) {
   s.alpha_af = mean(alpha);
   s.htsr_alpha = mean(htsr);
   s.chi1 = mean(chi1);
+  s.distance_sd = sd(dist);
+  s.htsr_alpha_sd = sd(htsr_seed);
+  s.chi1_sd = sd(chi1);
   int majority = 0;
   for (const auto& [key, count] : n) majority += 2 * si[key] > count ? 1 : 0;
   s.cases = static_cast<int>(n.size());
@@ -117,21 +126,23 @@ struct Metric {
   std::string title;
   double Summary::*field;
   int digits;
+  double Summary::*sd = nullptr;  ///< its sd over seeds, for the bands over epochs
 };
 
 const std::vector<Metric>& metrics() {
   static const std::vector<Metric> m = {
-      {"test accuracy (mean over seeds)", &Summary::accuracy, 3},
-      {"median |a·s² − 1| of the modes (distance to the Curie-Weiss point)", &Summary::distance, 3},
+      {"test accuracy (mean over seeds)", &Summary::accuracy, 3, &Summary::accuracy_sd},
+      {"median |a·s² − 1| of the modes (distance to the Curie-Weiss point)", &Summary::distance, 3,
+       &Summary::distance_sd},
       {"dead units (never active on the probed samples, all layers)", &Summary::dead, 3},
       {"fraction of measure × layer cases scale invariant in a majority of seeds",
        &Summary::fraction_si, 2},
       {"α of the activation-frequency ranks (pooled layers, mean over seeds)", &Summary::alpha_af,
        3},
       {"HTSR α of the weight spectra (WeightWatcher's fit, mean over layers and seeds)",
-       &Summary::htsr_alpha, 3},
+       &Summary::htsr_alpha, 3, &Summary::htsr_alpha_sd},
       {"measured χ₁ (geometric mean over layers 2..L, mean over seeds; 1 = edge of chaos)",
-       &Summary::chi1, 3}};
+       &Summary::chi1, 3, &Summary::chi1_sd}};
   return m;
 }
 
@@ -220,15 +231,24 @@ std::string heatmap(const std::vector<double>& betas, const std::vector<double>&
   return svg + "</svg>\n";
 }
 
-// Curves over epochs: one line per series (label → (epochs, value) points).
-std::string curves(const std::map<std::string, std::vector<std::pair<double, double>>>& series,
+// A point of a curve over epochs: epochs, the mean over seeds and its sd (NaN: no band).
+struct CurvePoint {
+  double x, y, sd;
+};
+
+// Curves over epochs: one line per series (label → points), a band of ± one sd over seeds
+// around each where the seeds give one.
+std::string curves(const std::map<std::string, std::vector<CurvePoint>>& series,
                    const std::string& title) {
   const int width = 520, height = 260, left = 60, right = 170, top = 30, bottom = 40;
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   for (const auto& [name, pts] : series)
-    for (const auto& [x, y] : pts)
-      if (std::isfinite(y))
-        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+    for (const auto& [x, y, sd] : pts) {
+      if (!std::isfinite(y)) continue;
+      const double band = std::isfinite(sd) ? sd : 0.0;
+      x0 = std::min(x0, x), x1 = std::max(x1, x);
+      y0 = std::min(y0, y - band), y1 = std::max(y1, y + band);
+    }
   if (!(x1 > x0)) x1 = x0 + 1;
   if (!(y1 > y0)) y0 -= 0.5, y1 += 0.5;
   const double pw = width - left - right, ph = height - top - bottom;
@@ -255,9 +275,18 @@ std::string curves(const std::map<std::string, std::vector<std::pair<double, dou
   int k = 0;
   for (const auto& [name, pts] : series) {
     const std::string c = kColours[k % kColours.size()];
-    std::string path;
-    for (const auto& [x, y] : pts)
-      if (std::isfinite(y)) path += fmt::format("{:.1f},{:.1f} ", px(x), py(y));
+    std::string path, upper, lower;
+    for (const auto& [x, y, sd] : pts) {
+      if (!std::isfinite(y)) continue;
+      path += fmt::format("{:.1f},{:.1f} ", px(x), py(y));
+      if (std::isfinite(sd)) {
+        upper += fmt::format("{:.1f},{:.1f} ", px(x), py(y + sd));
+        lower = fmt::format("{:.1f},{:.1f} ", px(x), py(y - sd)) + lower;
+      }
+    }
+    if (!upper.empty())
+      svg += fmt::format("<polygon points=\"{}{}\" fill=\"{}\" fill-opacity=\"0.15\"/>\n", upper,
+                         lower, c);
     svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n",
                        path, c);
     svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", left + pw + 8,
@@ -412,14 +441,18 @@ std::string report_html(const fs::path& dir, const json& grid_doc, const std::ve
     }
     if (epochs.size() > 1) {
       h += fmt::format("<h3>{}: over epochs</h3>\n<div>", html_escape(preset));
-      for (const auto& m : {metrics()[0], metrics()[3]}) {
-        std::map<std::string, std::vector<std::pair<double, double>>> series;
+      // Accuracy, scale invariance and the atlas's three notions against training length.
+      for (const std::size_t mi : {0, 3, 1, 5, 6}) {
+        const Metric& m = metrics()[mi];
+        std::map<std::string, std::vector<CurvePoint>> series;
         for (const auto& [k, p] : points) {
           if (p.preset != preset && p.preset != "none") continue;
           const std::string name =
               p.preset == "none" ? "baseline"
                                  : fmt::format("β={} λ={}", number(p.beta, 3), number(p.lambda, 3));
-          series[name].emplace_back(static_cast<double>(p.epochs), summarise(p).*(m.field));
+          const Summary sm = summarise(p);
+          series[name].push_back(
+              {static_cast<double>(p.epochs), sm.*(m.field), m.sd ? sm.*(m.sd) : kNaN});
         }
         h += curves(series, m.title);
       }

@@ -272,3 +272,38 @@ TEST(SweepCli, DeeplyNestedJsonIsRefused) {
     EXPECT_THAT(r.err, HasSubstr("grid.json: JSON nested deeper than 64 levels")) << command;
   }
 }
+
+// A grid over epochs with two seeds: the report draws accuracy, scale invariance and the atlas's
+// notions against epochs with a band of ± one sd over seeds; --json gives one document from
+// sweep run, status and collect.
+TEST(SweepCli, CurvesOverEpochsWithSeedBandsAndJsonDocuments) {
+  TempDir tmp("sweep_epochs");
+  json g = json::parse(kGrid);
+  g["beta"] = {4};
+  g["lambda"] = {0.01};
+  g["seeds"] = 2;
+  g["epochs"] = {1, 2};
+  const std::string grid = write_grid(tmp, g.dump());
+  const std::string out = tmp.file("out");
+  CliResult r = run_critnet({"sweep", "run", grid, "--out", out, "--threads", "1", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json status = json::parse(r.out);  // the only thing on stdout
+  EXPECT_EQ(status["cells"], 8);
+  EXPECT_EQ(status["done"], 8);
+  EXPECT_TRUE(status["not_done"].empty());
+  r = run_critnet({"sweep", "status", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["done"], 8);
+  r = run_critnet({"sweep", "collect", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json collected = json::parse(r.out);
+  EXPECT_EQ(collected["collected"], 8);
+  const std::string html = read_file(collected["report"].get<std::string>());
+  EXPECT_THAT(html, HasSubstr("<h3>cw: over epochs</h3>"));
+  const auto over = html.find("<h3>cw: over epochs</h3>");
+  const std::string curves = html.substr(over);
+  for (const char* title : {"test accuracy", "fraction of measure × layer cases",
+                            "median |a·s² − 1|", "HTSR α", "measured χ₁"})
+    EXPECT_THAT(curves, HasSubstr(title));
+  EXPECT_THAT(curves, HasSubstr("fill-opacity=\"0.15\""));  // the seed bands
+}
