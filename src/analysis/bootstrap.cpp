@@ -129,8 +129,8 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
   const int reps = options.bootstrap;
   std::vector<double> ks(static_cast<std::size_t>(reps), std::numeric_limits<double>::quiet_NaN());
   std::vector<double> alphas(ks.size(), std::numeric_limits<double>::quiet_NaN());
-  std::atomic<int> next{0};
-  const auto worker = [&] {
+  std::atomic<int> next{0}, finished{0};
+  const auto worker = [&](bool reports) {
     std::vector<double> sample(total);
     for (int r = next++; r < reps && stop_signal() == 0; r = next++) {
       Rng rng(options.seed, static_cast<std::uint64_t>(r));
@@ -148,6 +148,8 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
       } catch (const Error&) {
         // a degenerate replicate (too few tail points): left out of p, counted as failed
       }
+      ++finished;
+      if (reports && options.on_replicate) options.on_replicate(finished.load(), reps);
     }
   };
   int threads = options.threads > 0
@@ -155,9 +157,10 @@ void bootstrap_p_value(const std::vector<double>& data, const FitOptions& option
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::min(threads, reps);
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker, false);
+  worker(true);  // the calling thread reports the progress of all
   for (auto& th : pool) th.join();
+  if (options.on_replicate) options.on_replicate(finished.load(), reps);
   // A SIGINT/SIGTERM while a caller holds StopSignals (core/interrupt.h): the replicates stop.
   if (const int sig = stop_signal()) {
     throw Interrupted(sig, "the bootstrap was interrupted by " + signal_name(sig));

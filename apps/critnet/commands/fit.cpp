@@ -15,6 +15,7 @@
 #include "commands/command.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
+#include "console.h"
 #include "critnet/analysis/column_reader.h"
 #include "critnet/analysis/powerlaw.h"
 #include "critnet/core/error.h"
@@ -37,7 +38,7 @@ struct FitArgs {
   report::VerdictRule rule;
   bool no_compare = false;
   double significance = 0.1;
-  bool json = false;
+  ConsoleFlags console;
 };
 
 // --column: a number is a 1-based index, never a header name; anything else is a name.
@@ -128,15 +129,20 @@ void run_fit(const FitArgs& args) {
     CRITNET_CHECK_DATA(*lo != *hi, name, ": all ", data.size(), " values equal ", *lo,
                        "; there is nothing to fit");
   }
+  Console console(args.console);
+  o.on_replicate = [&](int64_t done, int64_t total) {
+    console.progress("bootstrap", done, total, "replicates");
+  };
   report::FitReport rep;
   try {
     rep = report::fit_report(std::move(data), o, args.rule);
+    console.clear();
   } catch (const InvalidArgument& e) {
     // Without a fixed x_min, a fit that cannot start is the data's fault (too few points).
     if (std::isnan(args.xmin)) throw DataError(name + ": " + e.what());
     throw;
   }
-  if (args.json) {
+  if (console.json()) {
     nlohmann::json j = rep.to_json();
     j["file"] = name;
     j["column"] = column_name;
@@ -179,7 +185,7 @@ void setup_fit(CLI::App& app) {
   cmd->add_option("--significance", args->significance,
                   "p below this names a favoured model in comparisons, in (0, 1) (default 0.1)")
       ->check(real(0, 1, Ends::kOpen));
-  cmd->add_flag("--json", args->json, "Print JSON instead of a table");
+  add_console_flags(cmd, args->console, "Print JSON instead of a table");
   cmd->callback([args] { run_fit(*args); });
 }
 

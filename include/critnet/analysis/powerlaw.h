@@ -27,6 +27,7 @@
 ///   - x_max only bounds the x_min search; fit and KS always use the whole tail (poweRlaw
 ///     also truncates the KS distance at its xmax, whose default 1e5 critnet does not copy).
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -58,6 +59,9 @@ struct FitOptions {
   bool compare = true;
   /// A comparison with p below this names a favoured model; otherwise "neither" (CSN: 0.1).
   double significance = 0.1;
+  /// Called on the calling thread as bootstrap replicates finish (done of total), for a
+  /// progress line; empty: none.
+  std::function<void(int64_t done, int64_t total)> on_replicate;
 };
 
 /// One likelihood-ratio comparison of the power law with an alternative on the same tail.
