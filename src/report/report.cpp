@@ -324,6 +324,16 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 48px; }
 )css";
 
+// The run's configuration as a report shows it: the run directory (every "out_dir") is the
+// report's own ("."),
+// never the absolute path of the machine that made it, so that the report travels.
+json travelling_config(json config) {
+  if (!config.is_object()) return config;
+  for (auto& [key, value] : config.items())
+    value = key == "out_dir" && value.is_string() ? json(".") : travelling_config(value);
+  return config;
+}
+
 std::string badge(const ArmVerdict& v, bool short_text = false) {
   const char* cls = v.scale_invariant()                      ? "yes"
                     : v.plausibility == Plausibility::kNoFit ? "na"
@@ -568,7 +578,7 @@ std::string html_report(const Results& results, const VerdictRule& rule,
 
   h += "<h2 id=\"config\">Configuration</h2>\n<details open><summary>results.json "
        "<code>config</code></summary><pre>" +
-       html_escape(results.config.dump(2)) + "</pre></details>\n";
+       html_escape(travelling_config(results.config).dump(2)) + "</pre></details>\n";
   h += fmt::format(
       "<footer>Built by <code>critnet report</code> (critnet {}) from results.json; the data "
       "behind every figure, its gnuplot script, summary.md and summary.json sit beside this "
@@ -752,7 +762,7 @@ std::string summary_markdown(const Results& results, const VerdictRule& rule,
                   [](const Arm& a) { return !a.training_curve.empty(); })) {
     m += "\n## Training curves\n\n![training curves](figures/training.png)\n";
   }
-  m += "\n## Configuration\n\n```json\n" + results.config.dump(2) + "\n```\n";
+  m += "\n## Configuration\n\n```json\n" + travelling_config(results.config).dump(2) + "\n```\n";
   return m;
 }
 

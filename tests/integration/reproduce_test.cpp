@@ -244,6 +244,9 @@ void check_files(const fs::path& dir) {
             std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
   EXPECT_NE(html.find(atlas[0].at("sentence").get<std::string>()), std::string::npos);
+  // The report travels: no absolute path of this machine's run directory in it.
+  EXPECT_EQ(html.find(fs::absolute(dir).string()), std::string::npos);
+  EXPECT_EQ(read_file(dir / "summary.md").find(fs::absolute(dir).string()), std::string::npos);
 }
 }  // namespace
 

@@ -93,6 +93,20 @@ TEST(Report, MarkdownLeadsWithTheAnswerAndTheMatrix) {
   EXPECT_THAT(md, HasSubstr("| Activation frequency ranks | ✗ | ✗ |"));
 }
 
+// A report travels: its configuration names the run directory as ".", not by the absolute path
+// of the machine that made it.
+TEST(Report, ConfigurationNamesTheRunDirectoryRelatively) {
+  TempDir tmp;
+  testing::make_synthetic_run(tmp.path(), 1);
+  Results r = load_results(tmp.path());
+  r.config["out_dir"] = "/machine/that/made/it/run";
+  r.config["options"] = {{"out_dir", "/machine/that/made/it/run"}, {"seeds", 3}};
+  const std::string md = summary_markdown(r);
+  EXPECT_THAT(md, HasSubstr("\"out_dir\": \".\""));
+  EXPECT_EQ(md.find("/machine/that/made/it"), std::string::npos);
+  EXPECT_EQ(summary_json(r)["config"]["out_dir"], "/machine/that/made/it/run");  // the data
+}
+
 TEST(Report, FiguresHaveOnePanelPerArmAndTheFitsOverlaid) {
   TempDir tmp;
   testing::make_synthetic_run(tmp.path(), 2);
