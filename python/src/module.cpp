@@ -140,9 +140,10 @@ std::pair<std::vector<double>, std::string> read_column(const std::string& path,
   return {std::move(data.values), data.column_name};
 }
 
-py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
-                       const std::string& side, const std::string& n, double tol_trivial,
-                       double tol_critical, double tol_near) {
+// rg::analyse_layer: rg::to_json's document (the schema of `critnet rg --json`) as JSON text.
+std::string analyse_layer(const torch::Tensor& weight, double beta, double field,
+                          const std::string& side, const std::string& n, double tol_trivial,
+                          double tol_critical, double tol_near) {
   rg::CouplingOptions copts;
   copts.beta(beta)
       .field(field)
@@ -151,43 +152,9 @@ py::dict analyse_layer(const torch::Tensor& weight, double beta, double field,
   rg::ClassifyOptions cls;
   cls.tol_trivial(tol_trivial).tol_critical(tol_critical).tol_near(tol_near);
   cls.validate();
-  rg::LayerAnalysis an;
-  {
-    const torch::Tensor v = reg::weight_matrix(weight.detach());
-    py::gil_scoped_release no_gil;
-    an = rg::analyse_layer(v, copts, cls);
-  }
-  const rg::Couplings& c = an.couplings;
-  std::vector<std::string> classes;
-  for (auto m : an.mode_class) classes.push_back(rg::to_string(m));
-  py::dict counts;
-  for (int k = 0; k < 7; ++k) {
-    counts[py::str(rg::to_string(static_cast<rg::ModeClass>(k)))] =
-        an.class_counts[static_cast<size_t>(k)];
-  }
-  py::dict out;
-  out["shape"] = an.shape;
-  out["beta"] = c.beta;
-  out["a"] = c.a;
-  out["n"] = c.n;
-  out["g"] = c.g;
-  out["dimension"] = c.dimension;
-  out["structural_zeros"] = c.structural_zeros;
-  out["lambda"] = c.lambda;
-  out["x"] = c.x;
-  out["r"] = c.r;
-  out["u_modes"] = c.u_modes;
-  out["u_sites"] = c.u_sites;
-  out["r_tolerance"] = c.r_tolerance;
-  out["xi"] = an.xi;
-  out["mode_class"] = classes;
-  out["mode_counts"] = counts;
-  out["phase"] = rg::to_string(an.phase);
-  out["x_max"] = an.x_max;
-  out["critical_temperature"] = an.critical_temperature;
-  out["distance_min"] = an.distance_min;
-  out["distance_median"] = an.distance_median;
-  return out;
+  const torch::Tensor v = reg::weight_matrix(weight.detach());
+  py::gil_scoped_release no_gil;
+  return rg::to_json(rg::analyse_layer(v, copts, cls)).dump();
 }
 
 // An integer option that arrives as int64 and is narrowed to int: refused with the CLI's bound

@@ -1,4 +1,7 @@
 """critnet.rg.analyse_layer: the couplings of eq. 13 against the closed forms."""
+import json
+import subprocess
+
 import pytest
 import torch
 
@@ -38,3 +41,25 @@ def test_bad_tolerance_raises_value_error():
         critnet.rg.analyse_layer(torch.eye(3), tol_near=2.0)
     with pytest.raises(ValueError, match="unknown gram side 'sideways'"):
         critnet.rg.analyse_layer(torch.eye(3), side="sideways")
+
+
+def test_one_schema_with_the_cli(tmp_path, critnet_binary):
+    """`critnet rg --json` and critnet.rg.analyse_layer emit the same keys and values (the CLI
+    adds its layer index), from one C++ document (critnet::rg::to_json)."""
+    run = tmp_path / "run"
+    subprocess.run([critnet_binary, "train", "--data", "synthetic:12", "--synthetic-train", "200",
+                    "--synthetic-test", "50", "--hidden", "10,6", "--epochs", "1", "--threads",
+                    "1", "--quiet", "--out", str(run)], check=True, capture_output=True)
+    out = subprocess.run([critnet_binary, "rg", str(run), "--beta", "8", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    cli = json.loads(out)["layers"][0]
+    weight = critnet.load_checkpoint(run)["weights"][0]
+    py = critnet.rg.analyse_layer(weight, beta=8.0)
+    assert set(cli) - {"layer", "output_layer"} == set(py)
+    # The same computation on the same weights: equal integers and strings; the floats of the
+    # same float64 eigen-solver on the same matrix in both processes, equal up to its rounding.
+    for key in ("shape", "n", "dimension", "structural_zeros", "phase", "mode_counts", "xi_inf",
+                "xi_nan", "mode_class"):
+        assert cli[key] == py[key], key
+    for key in ("a", "beta", "x_max", "critical_temperature"):
+        assert cli[key] == pytest.approx(py[key], rel=1e-12), key

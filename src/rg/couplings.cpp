@@ -220,4 +220,89 @@ LayerAnalysis analyse_layer(const torch::Tensor& weight, const CouplingOptions& 
   return out;
 }
 
+namespace {
+
+std::vector<double> values_of(const torch::Tensor& t) {
+  if (!t.defined()) return {};
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+nlohmann::json finite_or_string(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+nlohmann::json array_of(const torch::Tensor& t) {
+  nlohmann::json a = nlohmann::json::array();
+  for (double v : values_of(t)) a.push_back(finite_or_string(v));
+  return a;
+}
+
+// The lower median of the finite values, and the counts of inf and NaN.
+struct XiSummary {
+  double median = std::numeric_limits<double>::quiet_NaN();
+  int64_t inf = 0, nan = 0;
+};
+
+XiSummary summarise_xi(const torch::Tensor& xi) {
+  XiSummary s;
+  std::vector<double> finite;
+  for (double v : values_of(xi)) {
+    if (std::isnan(v))
+      ++s.nan;
+    else if (std::isinf(v))
+      ++s.inf;
+    else
+      finite.push_back(v);
+  }
+  if (!finite.empty()) {
+    std::sort(finite.begin(), finite.end());
+    s.median = finite[(finite.size() - 1) / 2];
+  }
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const LayerAnalysis& an) {
+  const Couplings& c = an.couplings;
+  const torch::Tensor shared_x = c.x.slice(0, c.structural_zeros);
+  const XiSummary xs = summarise_xi(an.xi.slice(0, c.structural_zeros));
+  nlohmann::json counts = nlohmann::json::object();
+  for (std::size_t k = 0; k < an.class_counts.size(); ++k)
+    counts[to_string(static_cast<ModeClass>(k))] = an.class_counts[k];
+  std::vector<std::string> classes;
+  for (auto m : an.mode_class) classes.push_back(to_string(m));
+  return {
+      {"shape", an.shape},
+      {"beta", c.beta},
+      {"temperature", finite_or_string(1.0 / c.beta)},
+      {"n", c.n},
+      {"a", c.a},
+      {"g", c.g},
+      {"dimension", c.dimension},
+      {"structural_zeros", c.structural_zeros},
+      {"phase", to_string(an.phase)},
+      {"x_min", shared_x.numel() ? finite_or_string(shared_x.min().item<double>()) : nullptr},
+      {"x_median", shared_x.numel() ? finite_or_string(shared_x.median().item<double>()) : nullptr},
+      {"x_max", finite_or_string(an.x_max)},
+      {"distance_min", finite_or_string(an.distance_min)},
+      {"distance_median", finite_or_string(an.distance_median)},
+      {"critical_temperature", finite_or_string(an.critical_temperature)},
+      {"mode_counts", counts},
+      {"xi_median_finite", finite_or_string(xs.median)},
+      {"xi_inf", xs.inf},
+      {"xi_nan", xs.nan},
+      {"r_tolerance", finite_or_string(c.r_tolerance)},
+      {"lambda", array_of(c.lambda)},
+      {"x", array_of(c.x)},
+      {"r", array_of(c.r)},
+      {"u_modes", array_of(c.u_modes)},
+      {"u_sites", array_of(c.u_sites)},
+      {"xi", array_of(an.xi)},
+      {"mode_class", classes}};
+}
+
 }  // namespace critnet::rg

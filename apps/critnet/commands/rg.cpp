@@ -45,36 +45,11 @@ std::vector<double> to_vector(const torch::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
-// JSON has no inf / NaN: they become the strings "inf" / "nan".
-nlohmann::json finite_or_string(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
-
-struct XiSummary {
-  double median = NAN;
-  int64_t finite = 0, inf = 0, nan = 0;
-};
-
-XiSummary summarise_xi(const torch::Tensor& xi) {
-  XiSummary s;
-  std::vector<double> finite;
-  for (double v : to_vector(xi)) {
-    if (std::isnan(v)) {
-      ++s.nan;
-    } else if (std::isinf(v)) {
-      ++s.inf;
-    } else {
-      finite.push_back(v);
-    }
-  }
-  s.finite = static_cast<int64_t>(finite.size());
-  if (!finite.empty()) {
-    std::sort(finite.begin(), finite.end());
-    s.median = finite[(finite.size() - 1) / 2];
-  }
-  return s;
+// A number of rg::to_json's document ("inf" / "nan" strings and null back to doubles).
+double number_of(const nlohmann::json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) return std::strtod(v.get<std::string>().c_str(), nullptr);
+  return NAN;
 }
 
 void run_rg(const RgArgs& args) {
@@ -128,10 +103,8 @@ void run_rg(const RgArgs& args) {
     const torch::Tensor& w = weights[static_cast<size_t>(l)];
     const rg::LayerAnalysis an = rg::analyse_layer(w, copts, cls);
     const rg::Couplings& c = an.couplings;
+    nlohmann::json doc = rg::to_json(an);  // the one schema, Python's too
     const torch::Tensor shared_x = c.x.slice(0, c.structural_zeros);
-    const double x_min = shared_x.min().item<double>();
-    const double x_med = shared_x.median().item<double>();
-    const XiSummary xs = summarise_xi(an.xi.slice(0, c.structural_zeros));
     if (!args.plot.empty()) {
       // The shared modes' a*lambda, descending, against their rank.
       std::vector<double> xs_desc = to_vector(shared_x);
@@ -153,50 +126,21 @@ void run_rg(const RgArgs& args) {
       spectrum.series.push_back(series);
     }
     if (args.json) {
-      nlohmann::json counts;
-      for (int k = 0; k < 7; ++k) {
-        counts[rg::to_string(static_cast<rg::ModeClass>(k))] =
-            an.class_counts[static_cast<size_t>(k)];
-      }
-      std::vector<std::string> classes;
-      for (auto m : an.mode_class) classes.push_back(rg::to_string(m));
-      nlohmann::json xi = nlohmann::json::array();
-      for (double v : to_vector(an.xi)) xi.push_back(finite_or_string(v));
-      out["layers"].push_back({{"layer", l},
-                               {"output_layer", l == num_layers - 1},
-                               {"shape", an.shape},
-                               {"n", c.n},
-                               {"a", c.a},
-                               {"g", c.g},
-                               {"dimension", c.dimension},
-                               {"structural_zeros", c.structural_zeros},
-                               {"phase", rg::to_string(an.phase)},
-                               {"x_min", x_min},
-                               {"x_median", x_med},
-                               {"x_max", an.x_max},
-                               {"distance_min", an.distance_min},
-                               {"distance_median", an.distance_median},
-                               {"critical_temperature", an.critical_temperature},
-                               {"temperature", 1.0 / args.beta},
-                               {"mode_counts", counts},
-                               {"xi_median_finite", finite_or_string(xs.median)},
-                               {"xi_inf", xs.inf},
-                               {"xi_nan", xs.nan},
-                               {"lambda", to_vector(c.lambda)},
-                               {"x", to_vector(c.x)},
-                               {"r", to_vector(c.r)},
-                               {"u_modes", to_vector(c.u_modes)},
-                               {"xi", xi},
-                               {"mode_class", classes}});
+      doc["layer"] = l;
+      doc["output_layer"] = l == num_layers - 1;
+      out["layers"].push_back(std::move(doc));
     } else {
       const auto& k = an.class_counts;
       fmt::print(
           "{:>5} {:>11} {:>6} {:>10.4g} {:>10.4g} {:>10.4g} {:>10.4g} {:>15} {:>9.3g} "
           "{:>9.3g} {:>26} {:>9.3g} {:>9} {:>9} {:>10.4g}{}\n",
-          l, fmt::format("{}x{}", an.shape[0], an.shape[1]), c.n, c.a, x_min, x_med, an.x_max,
-          rg::to_string(an.phase), an.distance_min, an.distance_median,
-          fmt::format("{}/{}/{}/{}/{}/{}/{}", k[0], k[1], k[2], k[3], k[4], k[5], k[6]), xs.median,
-          xs.inf, xs.nan, an.critical_temperature, l == num_layers - 1 ? "  (output layer)" : "");
+          l, fmt::format("{}x{}", an.shape[0], an.shape[1]), c.n, c.a, number_of(doc["x_min"]),
+          number_of(doc["x_median"]), an.x_max, rg::to_string(an.phase), an.distance_min,
+          an.distance_median,
+          fmt::format("{}/{}/{}/{}/{}/{}/{}", k[0], k[1], k[2], k[3], k[4], k[5], k[6]),
+          number_of(doc["xi_median_finite"]), doc["xi_inf"].get<int64_t>(),
+          doc["xi_nan"].get<int64_t>(), an.critical_temperature,
+          l == num_layers - 1 ? "  (output layer)" : "");
       if (c.structural_zeros > 0) {
         fmt::print("      ({} structural zero modes of the {}x{} Gram matrix counted as zero)\n",
                    c.structural_zeros, c.dimension, c.dimension);

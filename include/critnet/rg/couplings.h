@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -135,5 +136,14 @@ struct LayerAnalysis {
 };
 LayerAnalysis analyse_layer(const torch::Tensor& weight, const CouplingOptions& options,
                             const ClassifyOptions& classify_options = {});
+
+/// One layer's document, the one schema of `critnet rg --json` (each of its "layers", with
+/// "layer" and "output_layer" added) and of Python's critnet.rg.analyse_layer: shape, beta,
+/// temperature (1/β), n, a, g, dimension, structural_zeros, phase, x_min, x_median (over the
+/// min(in, out) shared modes), x_max, distance_min, distance_median, critical_temperature,
+/// mode_counts {class: count}, xi_median_finite, xi_inf, xi_nan (over the shared modes),
+/// r_tolerance, and per mode (ascending λ) lambda, x, r, u_modes, u_sites, xi and mode_class.
+/// JSON has no inf or NaN: such values are the strings "inf", "-inf", "nan".
+nlohmann::json to_json(const LayerAnalysis& analysis);
 
 }  // namespace critnet::rg
