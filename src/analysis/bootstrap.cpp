@@ -21,6 +21,7 @@
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/limits.h"
+#include "critnet/core/random.h"
 #include "critnet/core/runtime.h"
 #include "critnet/core/stats.h"
 
@@ -29,19 +30,12 @@ namespace {
 
 constexpr std::size_t kTable = 10000;
 
-// SplitMix64 (Steele, Lea & Flood 2014) seeds xoshiro256** (Blackman & Vigna 2018).
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
+// SplitMix64 (core/random.h) seeds xoshiro256** (Blackman & Vigna 2018).
 class Rng {
  public:
   Rng(std::uint64_t seed, std::uint64_t stream) {
     std::uint64_t st = seed ^ (0xD1B54A32D192ED03ULL * (stream + 1));
-    for (auto& w : s_) w = splitmix64(st);
+    for (auto& w : s_) w = splitmix64_next(st);
   }
   std::uint64_t next() {
     const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;

@@ -6,6 +6,7 @@
 
 #include "core/detail/json_input.h"
 #include "critnet/core/error.h"
+#include "critnet/core/random.h"
 #include "critnet/data/batches.h"
 #include "critnet/data/idx.h"
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 
+#include "critnet/core/clock.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
@@ -47,10 +48,6 @@ void log(const ReproduceCallbacks& cb, const std::string& line) {
 train::TrainResult train_or_resume(const train::TrainOptions& t, const std::string& name,
                                    const ReproduceCallbacks& cb) {
   return study::train_or_resume(t, name, cb, "reproduce");
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 json read_json(const fs::path& path) {

@@ -5,16 +5,10 @@
 #include <random>
 
 #include "critnet/core/error.h"
+#include "critnet/core/random.h"
 
 namespace critnet::probe {
 namespace {
-
-uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 // Uniform integer in [0, bound) by rejection: identical on every standard library, unlike
 // std::uniform_int_distribution.
@@ -38,7 +32,7 @@ PatternCounter::PatternCounter(int64_t bits, int64_t max_patterns)
 
 uint64_t PatternCounter::hash(const uint64_t* words) const {
   uint64_t h = 0x243F6A8885A308D3ULL;
-  for (int64_t w = 0; w < words_; ++w) h = mix64(h ^ words[w]);
+  for (int64_t w = 0; w < words_; ++w) h = mix_seed(h ^ words[w], 0);
   return h;
 }
 

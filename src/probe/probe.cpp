@@ -3,15 +3,13 @@
 #include <cmath>
 
 #include "critnet/core/error.h"
+#include "critnet/core/random.h"
 
 namespace critnet::probe {
 namespace {
 
-uint64_t layer_seed(uint64_t seed, int64_t layer) {  // splitmix64 of (seed, layer)
-  uint64_t x = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(layer + 1);
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
+uint64_t layer_seed(uint64_t seed, int64_t layer) {
+  return mix_seed(seed, static_cast<uint64_t>(layer));
 }
 
 // A layer's incoming weight as [width, in·k...] (a Conv weight's kernel flattened).

@@ -9,6 +9,7 @@
 #include "core/detail/flush_denormals.h"
 #include "critnet/atlas/htsr.h"
 #include "critnet/atlas/signal.h"
+#include "critnet/core/clock.h"
 #include "critnet/core/error.h"
 #include "critnet/core/io.h"
 #include "critnet/core/limits.h"
@@ -26,11 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 void log(const ProbeCallbacks& cb, const std::string& line) {
   if (cb.log) cb.log(line);

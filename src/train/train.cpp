@@ -13,6 +13,7 @@
 
 #include "core/detail/flush_denormals.h"
 #include "core/detail/signal_deferral.h"
+#include "critnet/core/clock.h"
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
 #include "critnet/core/runtime.h"
@@ -25,13 +26,8 @@ namespace critnet::train {
 namespace fs = std::filesystem;
 namespace F = torch::nn::functional;
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 double nan() {
   return std::numeric_limits<double>::quiet_NaN();

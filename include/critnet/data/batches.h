@@ -7,14 +7,12 @@
 
 namespace critnet::data {
 
-/// SplitMix64 of (seed, stream): independent 64-bit seeds for generators derived from one seed.
-uint64_t mix_seed(uint64_t seed, uint64_t stream);
-
 /// A fresh CPU generator seeded with `seed`.
 torch::Generator make_generator(uint64_t seed);
 
 /// The order in which epoch `epoch` visits n samples: int64 [n], a permutation of 0..n-1 drawn
-/// from a generator seeded with mix_seed(seed, epoch). Same arguments, same order.
+/// from a generator seeded with mix_seed(seed, 1000 + epoch) (core/random.h; streams 0..2 are
+/// the synthetic data's). Same arguments, same order.
 torch::Tensor epoch_order(int64_t n, uint64_t seed, int64_t epoch);
 
 }  // namespace critnet::data

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "critnet/core/error.h"
+#include "critnet/core/random.h"
 #include "critnet/data/batches.h"
 
 namespace critnet::train::detail {
@@ -50,7 +51,7 @@ std::unique_ptr<Stepper> make_stepper(const StepperSetup& setup) {
 }
 
 void seed_probes(const TrainOptions& options, int64_t steps_done) {
-  torch::manual_seed(data::mix_seed(options.seed, 1u << 20) ^ static_cast<uint64_t>(steps_done));
+  torch::manual_seed(mix_seed(options.seed, 1u << 20) ^ static_cast<uint64_t>(steps_done));
 }
 
 AdamSettings adam_settings(const TrainOptions& o) {
