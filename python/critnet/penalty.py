@@ -29,7 +29,7 @@ class _Penalty(torch.autograd.Function):
 
 def penalty(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficients=None,
             probes=0):
-    """R(V) = ||P||_F^2 of one layer weight (SPEC.md section 2; docs/methods.md).
+    """R(V) = ||P||_F^2 of one layer weight (docs/methods.md, "The critical penalty"; docs/methods.md).
 
     weight: a float tensor [out, in] (Linear) or [out, in, k1, ...] (Conv), taken as
         [out, in*k1*...]; on the CPU, or CUDA where critnet was built with it.

@@ -12,7 +12,7 @@ _LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv
 
 
 class CriticalRegularizer:
-    """The critical penalty of a model's layers (SPEC.md section 2; docs/python.md).
+    """The critical penalty of a model's layers (docs/methods.md, "The critical penalty"; docs/python.md).
 
     model: any torch.nn.Module; its Linear and Conv1d/2d/3d submodules, in the order of
         model.named_modules(), are the candidate layers.

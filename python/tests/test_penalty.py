@@ -1,4 +1,4 @@
-"""critnet.penalty: the literal formulas of SPEC.md section 2 written here in torch, and
+"""critnet.penalty: the literal formulas of docs/methods.md, "The critical penalty" written here in torch, and
 torch.autograd.gradcheck in float64 of the C++ analytic gradient."""
 import math
 
@@ -17,7 +17,7 @@ SHAPES = [(5, 7), (7, 5), (4, 3, 2, 2), (13, 3, 2, 2)]
 
 
 def literal(weight, preset, beta, side, n, coefficients):
-    """R(V) = ||P||_F^2 straight from SPEC.md section 2, on the full Gram matrix."""
+    """R(V) = ||P||_F^2 straight from docs/methods.md, "The critical penalty", on the full Gram matrix."""
     v = weight.reshape(weight.shape[0], -1)
     if preset == "l1":
         return v.abs().sum()

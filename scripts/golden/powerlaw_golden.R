@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # Golden values for critnet's power-law fits, from the R package poweRlaw (Debian
-# r-cran-powerlaw, 0.70.6), with the corrections ../shared/SPEC.md section 3 requires:
+# r-cran-powerlaw, 0.70.6), with the corrections docs/methods.md ("Power-law statistics") describes:
 #   1. pplcon() (continuous power-law CDF) zeroes the CDF below round(xmin); for a candidate
 #      x_min with fractional part >= 0.5 that inflates the KS distance. Replaced below by the
 #      same function without that line (the CDF is only ever evaluated at q >= xmin here).

@@ -1,6 +1,6 @@
 // `critnet probe CHECKPOINT`: argument parsing and the stdout summary of the probe workflow
 // (critnet/probe/workflow.h: stream a split through a trained net, measure every hidden layer
-// after SPEC.md section 3, fit each distribution the Clauset-Shalizi-Newman way).
+// after docs/methods.md, "Probes", fit each distribution the Clauset-Shalizi-Newman way).
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -222,7 +222,7 @@ void setup_probe(CLI::App& app) {
   auto a = std::make_shared<ProbeArgs>();
   auto* cmd = app.add_subcommand(
       "probe",
-      "Measure scale invariance in a trained net's hidden layers (SPEC section 3); writes "
+      "Measure scale invariance in a trained net's hidden layers (docs/methods.md, Probes); writes "
       "OUT/probe.json and OUT/*.csv, prints a summary");
   cmd->add_option("checkpoint", a->checkpoint, "Run directory or checkpoint directory");
   cmd->add_option("--model", a->model,

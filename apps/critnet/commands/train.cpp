@@ -68,12 +68,14 @@ TrainOptions resolve_options(TrainArgs& a) {
     o = train::read_options_file(a.config_file);
     o.resume.clear();
   }
+  std::string allowed;  // the flags a resumed run may change, from the appliers themselves
+  for (const auto& ap : a.appliers)
+    if (ap.allowed_on_resume) allowed += (allowed.empty() ? "" : ", ") + ap.option->get_name();
   for (const auto& ap : a.appliers) {
     if (ap.option->count() == 0) continue;
     CRITNET_CHECK(a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
-                  " cannot be changed when resuming (the checkpoint's options are used; only "
-                  "--epochs, --max-steps, --device, --cuda-graph, --threads, --autograd, --out, "
-                  "--no-checkpoint, --no-eval may be given)");
+                  " cannot be changed when resuming (the checkpoint's options are used; only ",
+                  allowed, " may be given)");
     ap.apply(o);
   }
   if (o.out_dir.empty()) o.out_dir = default_out_dir();

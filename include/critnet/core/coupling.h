@@ -1,7 +1,7 @@
 #pragma once
 /// The coupling conventions shared by the critical regulariser (critnet/regularizers/critical.h),
 /// the RG analysis (critnet/rg/couplings.h) and the probe's spectrum (critnet/probe/options.h)
-/// (paper section 2.5; SPEC.md section 2; docs/methods.md).
+/// (paper section 2.5; docs/methods.md, "The critical penalty"; docs/methods.md).
 ///
 /// For a layer weight V [out, in] the coupling matrix is w = Vᵀ V ([in, in], gram side "in",
 /// the default) or V Vᵀ ([out, out], gram side "out"), and its scale is a = β / N with N, the

@@ -1,6 +1,6 @@
 #pragma once
-/// The paper's experiment end to end (SPEC.md section 5): train the paper's MLP per arm
-/// (baseline without regulariser; `paper`, the paper's penalty; `cw`, the preset that reaches
+/// The paper's experiment end to end (docs/cli.md, `critnet reproduce`): train the paper's MLP per
+/// arm (baseline without regulariser; `paper`, the paper's penalty; `cw`, the preset that reaches
 /// the paper's critical point; optional extra arms) and per seed (seed s of every arm shares
 /// initialisation and data order), probe every arm's hidden layers on the test split, fit
 /// every distribution the Clauset-Shalizi-Newman way, and write one run directory with

@@ -65,7 +65,8 @@ TwoPointFunction two_point_function(const torch::Tensor& cov, const std::vector<
 /// order deterministic. m ≤ 2 returns the identity.
 std::vector<int64_t> spectral_seriation(const torch::Tensor& similarity);
 
-/// The spectrum of a·w for one weight V [out, in] (SPEC section 2, 3.6).
+/// The spectrum of a·w for one weight V [out, in] (docs/methods.md, "The critical penalty" and
+/// "Probes").
 struct Spectrum {
   int64_t rows = 0, cols = 0;
   /// a = β / N.

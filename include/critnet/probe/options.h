@@ -1,5 +1,5 @@
 #pragma once
-/// Options of the probe (SPEC.md section 3).
+/// Options of the probe (docs/methods.md, "Probes").
 #include <torch/torch.h>
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
-/// Streaming probes of a trained network's hidden layers: every measure of SPEC.md section 3
-/// (paper section 2.6, 3), collected batch by batch: through nn::Mlp::forward_observed for
+/// Streaming probes of a trained network's hidden layers: every measure of docs/methods.md,
+/// "Probes" (paper section 2.6, 3), collected batch by batch: through nn::Mlp::forward_observed for
 /// critnet's MLP, or from the activations any caller observed (a TorchScript module's taps,
 /// Python forward hooks) together with the weights around each observed layer.
 ///

@@ -33,7 +33,8 @@ struct Distribution {
 /// density does not depend on the scale a).
 std::vector<Distribution> layer_distributions(const LayerResult& layer);
 
-/// The activation frequencies of all layers pooled (SPEC 3.1: "per layer and pooled").
+/// The activation frequencies of all layers pooled (docs/methods.md, "Probes": "per layer and
+/// pooled").
 Distribution pooled_activation_frequency(const ProbeResult& result);
 
 /// Summary numbers of one layer's measures (no fits): counts, pattern statistics (distinct

@@ -1,6 +1,6 @@
 #pragma once
-/// The probe workflow, once for every caller (`critnet probe`, `critnet reproduce`, the coming
-/// `sweep` and Python module): load a checkpoint and its data, stream a split through the
+/// The probe workflow, once for every caller (`critnet probe`, `critnet reproduce`, `critnet
+/// sweep` and Python's critnet.probe): load a checkpoint and its data, stream a split through the
 /// probe, fit every distribution the Clauset-Shalizi-Newman way and write one output directory:
 ///   probe.json               schema kProbeSchema (docs/cli.md, `critnet probe`)
 ///   layer{L}_*.csv, activation_frequency_pooled.csv   the raw CSVs (probe/report.h)

@@ -1,5 +1,6 @@
 #pragma once
-/// Critical regularisation (paper section 2.5, 3.1; SPEC.md section 2; docs/methods.md).
+/// Critical regularisation (paper section 2.5, 3.1; docs/methods.md, "The critical penalty";
+/// docs/methods.md).
 ///
 /// For a weight V [out, in] the coupling matrix is w = Vᵀ V ([in, in], gram side "in", the
 /// default) or V Vᵀ ([out, out], side "out"), a = β / N (the conventions of
@@ -64,7 +65,7 @@ std::vector<double> polynomial_coefficients(const PenaltyOptions& options);
 
 /// A warning to show the user, or nullopt. Currently: kPaper with β > 0, whose penalty can
 /// never reach zero (1 + x + 2x² ≥ 1 for x = a·s² ≥ 0, so R ≥ N_side) and only shrinks the
-/// weights (SPEC.md section 2). The penalty still runs as asked.
+/// weights (docs/methods.md, "The critical penalty"). The penalty still runs as asked.
 std::optional<std::string> warning(const PenaltyOptions& options);
 
 /// a = β / N for a weight of shape [out, in] under the options' N convention

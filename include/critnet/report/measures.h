@@ -1,7 +1,7 @@
 #pragma once
-/// The measure catalogue: every measure the report draws (paper Fig. 3-8 and SPEC.md section 3)
-/// with its title, caption, plot kind, CSV columns and axes, defined once. `critnet reproduce`
-/// writes results.json's "measures" from it and parse_results reads a document over it.
+/// The measure catalogue: every measure the report draws (paper Fig. 3-8 and docs/methods.md,
+/// "Probes") with its title, caption, plot kind, CSV columns and axes, defined once. `critnet
+/// reproduce` writes results.json's "measures" from it and parse_results reads a document over it.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
 /// Couplings of the Gaussian model (paper eq. 12-13) from a weight matrix, the per-mode
-/// correlation length and the classification of section 2.5 (SPEC.md section 4).
+/// correlation length and the classification of section 2.5 (docs/theory.md).
 ///
 /// For a layer weight V [out, in] the coupling matrix is w = Vᵀ V ([in, in], gram side "in",
 /// the default) or V Vᵀ ([out, out]), a = β / N with N from the N convention (fan-in by

@@ -1,5 +1,5 @@
 #pragma once
-/// The RG flow of the couplings, mode by mode (paper eq. 21-26; SPEC.md section 4).
+/// The RG flow of the couplings, mode by mode (paper eq. 21-26; docs/theory.md).
 ///
 /// In w's eigenbasis eq. 26 reads, for each eigenvalue λ and a = β / N,
 ///   dλ/dτ = 2 λ (1 - a λ) / (1 - 2 a λ).

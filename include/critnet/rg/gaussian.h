@@ -1,6 +1,6 @@
 #pragma once
 /// The Gaussian model's two-point function on a periodic lattice (paper eq. 62-65, appendix C;
-/// SPEC.md section 4).
+/// docs/theory.md).
 ///
 /// On the periodic d-dimensional lattice of side L (d = 1, 2, 3) the continuum propagator
 /// 1/(r + g q²) of eq. 62 becomes 1/(r + g q̂²) with the lattice momentum

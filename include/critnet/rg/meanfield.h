@@ -1,5 +1,5 @@
 #pragma once
-/// The mean-field consistency equation (paper eq. 6; SPEC.md section 4):
+/// The mean-field consistency equation (paper eq. 6; docs/theory.md):
 ///   V_i = tanh(β (Σ_k w_ik V_k / N + h)),   T = 1/β.
 /// Solved by damped fixed-point iteration. The paramagnetic solution V = 0 (h = 0) loses
 /// stability when β λ_max(w) / N = 1, so T_c = λ_max(w) / N; for the constant coupling

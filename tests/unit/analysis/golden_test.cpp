@@ -1,8 +1,8 @@
-// Golden values from the R package poweRlaw 0.70.6 (with SPEC section 3's corrections), made
-// by scripts/golden/powerlaw_golden.R and stored in tests/data/golden/ (no R needed here).
-// x_min and alpha must agree to 3 significant digits, the KS distance likewise, and the
-// bootstrap p-value within 3 binomial standard errors of the difference of two Monte-Carlo
-// estimates.
+// Golden values from the R package poweRlaw 0.70.6 (with the corrections of docs/methods.md,
+// "Power-law statistics"), made by scripts/golden/powerlaw_golden.R and stored in
+// tests/data/golden/ (no R needed here). x_min and alpha must agree to 3 significant digits, the KS
+// distance likewise, and the bootstrap p-value within 3 binomial standard errors of the difference
+// of two Monte-Carlo estimates.
 #include <gtest/gtest.h>
 
 #include <algorithm>

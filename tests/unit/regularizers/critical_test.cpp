@@ -181,9 +181,9 @@ TEST(CriticalPenalty, NoneIsZero) {
   EXPECT_EQ(penalty(torch::randn({3, 4}), PenaltyOptions()).item<double>(), 0.0);
 }
 
-// SPEC §2: 1 + x + 2x² ≥ 1 for x ≥ 0, so with β > 0 the paper penalty is ≥ N_side (= 1 per
-// mode, zero modes included), with equality only at V = 0; its global minimum over real x is
-// 7/8 at x = -1/4, so for any β, R ≥ (7/8)²·N_side = 49/64·N_side, reached (β < 0) when every
+// docs/methods.md, "Facts": 1 + x + 2x² ≥ 1 for x ≥ 0, so with β > 0 the paper penalty is ≥ N_side
+// (= 1 per mode, zero modes included), with equality only at V = 0; its global minimum over real x
+// is 7/8 at x = -1/4, so for any β, R ≥ (7/8)²·N_side = 49/64·N_side, reached (β < 0) when every
 // mode of the requested side has a·s² = -1/4.
 TEST(CriticalPenalty, PaperWithPositiveBetaHasNoZero) {
   torch::manual_seed(11);
