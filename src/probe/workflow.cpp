@@ -155,11 +155,17 @@ ProbeFits fit_all(const ProbeResult& result, const ProbeCheckpointOptions& o,
   ProbeFits fits;
   fits.layers.resize(result.layers.size());
   if (!o.fits) return fits;
-  int64_t total = 1, done = 0;  // the pooled distribution is the last
-  for (const auto& layer : result.layers)
-    total += static_cast<int64_t>(layer_distributions(layer).size());
+  // Every layer's distributions, built once: their count is the progress total (the pooled
+  // distribution is the last).
+  std::vector<std::vector<Distribution>> per_layer;
+  int64_t total = 1, done = 0;
   for (const auto& layer : result.layers) {
-    for (const auto& d : layer_distributions(layer)) {
+    per_layer.push_back(layer_distributions(layer));
+    total += static_cast<int64_t>(per_layer.back().size());
+  }
+  for (std::size_t i = 0; i < result.layers.size(); ++i) {
+    const auto& layer = result.layers[i];
+    for (const auto& d : per_layer[i]) {
       cb.say_detail(fmt::format("layer {}: fitting {}{} ({} values)", layer.layer + 1, d.measure,
                                 d.subset >= 0 ? fmt::format(" #{}", d.subset) : "",
                                 d.values.size()));
