@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
@@ -215,6 +216,62 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
           {"versions", {{"critnet", rt.critnet_version}, {"libtorch", rt.torch_version}}}};
 }
 
+namespace {
+
+// The cell's training settings without its epochs: cells equal in these lie on one training
+// trajectory.
+json trajectory_key(const Cell& cell) {
+  json s = cell.settings;
+  s.erase("epochs");
+  return s;
+}
+
+// A cell whose training has not started continues the training of the done cell on its
+// trajectory with the most epochs below its own. Epoch e's data order and the penalty's probes
+// depend on the seed, e and the step only, and a resumed run is the uninterrupted run (on CPU
+// with one thread, bit for bit), so training e₁ epochs and resuming to e₂ is the e₂-epoch run.
+// Copies that cell's train/ (through a temporary directory renamed into place, with
+// continued_from.json naming it) and returns its id; none when there is no such cell or the
+// training has started.
+std::optional<std::string> continue_earlier_cell(const Grid& grid, const Cell& cell,
+                                                 const fs::path& sweep_dir,
+                                                 const fs::path& train_dir) {
+  if (file_exists(train_dir / "checkpoint" / "state.json")) return std::nullopt;
+  const json key = trajectory_key(cell);
+  std::optional<Cell> from;
+  for (const Cell& c : grid.expand()) {
+    if (c.epochs >= cell.epochs || (from && c.epochs <= from->epochs)) continue;
+    if (trajectory_key(c) != key) continue;
+    if (cell_done(cell_dir(sweep_dir, c) / "cell.json", c)) from = c;
+  }
+  if (!from) return std::nullopt;
+  const fs::path source = cell_dir(sweep_dir, *from) / "train";
+  if (!file_exists(source / "checkpoint" / "state.json")) return std::nullopt;
+  fs::path tmp = train_dir;
+  tmp += ".partial";
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::copy(source, tmp, fs::copy_options::recursive);
+  io::write_file_atomic(tmp / "continued_from.json",
+                        json{{"cell", from->id}, {"epochs", from->epochs}}.dump() + "\n");
+  fs::remove_all(train_dir, ec);
+  fs::rename(tmp, train_dir);
+  return from->id;
+}
+
+// The id continue_earlier_cell copied the training from, or null.
+json continued_from(const fs::path& train_dir) {
+  const fs::path file = train_dir / "continued_from.json";
+  if (!file_exists(file)) return nullptr;
+  try {
+    return io::read_json_file(file).at("cell");
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+}  // namespace
+
 CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_dir,
                     int64_t input_size, const RunOptions& run, const StageCallbacks& cb) {
   const fs::path dir = cell_dir(sweep_dir, cell);
@@ -261,6 +318,8 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
     t.reg.validate();
   }
   t.out_dir = (dir / "train").string();
+  if (const auto from = continue_earlier_cell(grid, cell, sweep_dir, t.out_dir))
+    log(cb, fmt::format("train {}: continuing the training of {}", cell.id, *from));
   const train::TrainResult r = train_or_resume(t, cell.id, cb, "sweep run");
 
   probe::ProbeCheckpointOptions po;
@@ -279,7 +338,8 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
   po.holder = "critnet sweep";
   const json probe_doc = probe_or_reuse(po, cell.id, cb);
 
-  const json doc = cell_document(grid, cell, input_size, r.history, probe_doc);
+  json doc = cell_document(grid, cell, input_size, r.history, probe_doc);
+  doc["continued_from"] = continued_from(t.out_dir);
   io::write_file_atomic(done_file, doc.dump(1) + "\n");  // last: the "done" mark
   return CellAction::kRan;
 }

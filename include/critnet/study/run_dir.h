@@ -5,7 +5,8 @@
 ///   DIR/cells.json             the expanded grid: every cell's index, id, hash and settings
 ///   DIR/cells/<id>/            one cell, self-contained and resumable:
 ///     settings.json            the cell's settings and hash (written first)
-///     train/                   the training run (config.json, metrics.jsonl, checkpoint/)
+///     train/                   the training run (config.json, metrics.jsonl, checkpoint/;
+///                              continued_from.json when it continues an earlier-epochs cell)
 ///     probe/                   the probe (probe.json critnet.probe/2, CSVs)
 ///     cell.json                the cell's results (schema kCellSchema), written atomically
 ///                              LAST: it is the "done" mark

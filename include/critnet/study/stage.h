@@ -64,7 +64,11 @@ enum class CellAction { kSkipped, kRan };
 /// DIR/cells/<id>/cell.json (kCellSchema, docs/report-schema.md) atomically last, holding the
 /// cell's lock throughout. A done cell (cell.json of the same settings hash) is skipped; a
 /// half-written one is continued (its training resumes, a complete probe is reused); one whose
-/// settings.json differs is started again. `input_size` is N₁ (β fractions, baseline β).
+/// settings.json differs is started again. A cell whose training has not started continues the
+/// training of the done cell of the same settings with the most epochs below its own (a copy
+/// of its train/; cell.json's `continued_from` names it): a sweep over epochs trains each
+/// trajectory once, and the results are those of training from scratch (bit for bit on CPU with
+/// one thread, as a resumed run). `input_size` is N₁ (β fractions, baseline β).
 /// Throws io::LockedError when another process runs the cell, and the stages' errors.
 CellAction run_cell(const Grid& grid, const Cell& cell, const std::filesystem::path& sweep_dir,
                     int64_t input_size, const RunOptions& run, const StageCallbacks& cb);

@@ -170,3 +170,45 @@ TEST(SweepDir, RunsResumesAndCollects) {
   EXPECT_TRUE(cell["chi1_geometric_mean"].is_number());
   EXPECT_TRUE(fs::exists(c.html));
 }
+
+// A sweep over epochs trains each trajectory once: the 2-epoch cell continues the 1-epoch
+// cell's training, and its results are those of a sweep that trains 2 epochs from scratch (bit
+// for bit: one thread on CPU, the same computations, as a resumed run).
+TEST(SweepDir, EpochCellsContinueTheEarlierEpochsTraining) {
+  TempDir tmp("sweep");
+  st::Grid g = tiny();
+  g.presets = {"none", "paper"};
+  g.epochs = {1, 2};
+  const fs::path both = tmp.path() / "both", direct = tmp.path() / "direct";
+  st::init_sweep_dir(both, g);
+  std::vector<std::string> lines;
+  st::StageCallbacks cb;
+  cb.log = [&](const std::string& l) { lines.push_back(l); };
+  st::ShardRun r = st::run_shard(g, both, st::Shard{}, one_thread(), cb);
+  ASSERT_TRUE(r.failed.empty()) << r.failed[0].second;
+  EXPECT_EQ(r.ran.size(), 4u);
+  EXPECT_THAT(lines, ::testing::Contains("train none-e2-s0: continuing the training of "
+                                         "none-e1-s0"));
+  EXPECT_THAT(lines, ::testing::Contains("train paper-b4-l0.01-e2-s0: continuing the training "
+                                         "of paper-b4-l0.01-e1-s0"));
+
+  st::Grid two = g;
+  two.epochs = {2};
+  st::init_sweep_dir(direct, two);
+  r = st::run_shard(two, direct, st::Shard{}, one_thread(), {});
+  ASSERT_TRUE(r.failed.empty()) << r.failed[0].second;
+  for (const auto& c : two.expand()) {
+    const json a = critnet::io::read_json_file(st::cell_dir(both, c) / "cell.json");
+    const json b = critnet::io::read_json_file(st::cell_dir(direct, c) / "cell.json");
+    EXPECT_EQ(a["continued_from"], c.preset == "none" ? "none-e1-s0" : "paper-b4-l0.01-e1-s0");
+    EXPECT_TRUE(b["continued_from"].is_null());
+    ASSERT_EQ(a["history"].size(), 2u);
+    EXPECT_EQ(a["history"], b["history"]) << c.id;
+    EXPECT_EQ(a["results"], b["results"]) << c.id;
+    EXPECT_EQ(a["layers"], b["layers"]) << c.id;
+  }
+  // The 1-epoch cells are untouched by their continuation.
+  const json e1 = critnet::io::read_json_file(both / "cells" / "none-e1-s0" / "cell.json");
+  EXPECT_EQ(e1["history"].size(), 1u);
+  EXPECT_TRUE(e1["continued_from"].is_null());
+}
