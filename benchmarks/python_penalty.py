@@ -13,7 +13,8 @@
    `critnet fit FILE --bootstrap 1000` (wall time of the process, same seed and threads).
 
 Usage: python3 benchmarks/python_penalty.py [--build build] [--threads 2] [--repetitions 5]
-(PYTHONPATH=python if scripts/build.sh has not installed the .pth file).
+Imports the package of the build tree (<build>/python, scripts/build.sh builds it), else an
+installed one.
 """
 import argparse
 import json
@@ -51,7 +52,7 @@ use_best_openblas_kernels()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "python"))
+sys.path.insert(0, str(ROOT / os.environ.get("CRITNET_BUILD_DIR", "build") / "python"))
 import critnet  # noqa: E402
 
 SHAPES = [(600, 3072), (400, 600), (200, 400), (100, 200)]

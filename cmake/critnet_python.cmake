@@ -1,5 +1,6 @@
 # Finds what the Python extension (python/) needs: a Python 3 interpreter with torch, its
-# development files, pybind11 (CONFIG) and torch's libtorch_python from that torch install.
+# development files, pybind11 and pybind11_json (CONFIG), and torch's libtorch_python from
+# that torch install.
 # Sets CRITNET_PYTHON_FOUND and, when found, CRITNET_TORCH_PYTHON_LIBRARY; says why not
 # otherwise. The interpreter defaults to /usr/bin/python3 (Debian's, the one with
 # python3-torch), not the first python3 on PATH (pyenv or a venv without torch).
@@ -39,6 +40,12 @@ endif()
 find_package(pybind11 CONFIG QUIET)
 if(NOT pybind11_FOUND)
   set(CRITNET_PYTHON_WHY "no pybind11 CMake package (pybind11-dev)")
+  return()
+endif()
+# Documents cross the binding as Python objects (nlohmann::json <-> dict, list, ...).
+find_package(pybind11_json CONFIG QUIET)
+if(NOT pybind11_json_FOUND)
+  set(CRITNET_PYTHON_WHY "no pybind11_json CMake package (pybind11-json-dev)")
   return()
 endif()
 set(CRITNET_PYTHON_FOUND TRUE)

@@ -14,8 +14,10 @@ packages=(
   gnuplot-nox                                # figures (SVG, PNG)
   dataset-fashion-mnist                      # the embedded default data
   python3 python3-torch                      # the PyTorch reference for benchmark ratios
-  python3-dev pybind11-dev                   # the Python extension critnet._critnet (python/)
+  python3-dev pybind11-dev pybind11-json-dev # the Python extension critnet._critnet (python/)
   python3-numpy python3-pytest               # the Python package's arrays and its tests
+  python3-venv python3-pip python3-setuptools python3-wheel  # pip install . (pyproject.toml)
+  mypy                                       # type-checks the Python package (pytest runs it)
   clang-14 libclang-rt-14-dev libomp-14-dev  # sanitizer build: ASan/UBSan runtimes, OpenMP
   libfuzzer-14-dev                           # fuzz targets (scripts/fuzz.sh)
   slurm-wlm munge                            # the Slurm job-array test (a one-node cluster)

@@ -3,9 +3,12 @@
 layers, then probed: every measure of `critnet probe` on every activation after a
 Conv/Linear, fitted the Clauset-Shalizi-Newman way, printed as a verdict table.
 
-    /usr/bin/python3 examples/python/cnn_fashion_mnist.py                   # ~ a minute
-    /usr/bin/python3 examples/python/cnn_fashion_mnist.py --train-limit 512 --epochs 1 \\
+    .venv/bin/python examples/python/cnn_fashion_mnist.py                   # ~ a minute
+    .venv/bin/python examples/python/cnn_fashion_mnist.py --train-limit 512 --epochs 1 \\
         --probe-limit 200 --bootstrap 0                                     # seconds
+
+with critnet pip-installed into .venv (docs/python.md), or with
+`PYTHONPATH=build/python /usr/bin/python3` (the package scripts/build.sh builds).
 
 Data: critnet's IDX reader (critnet.data.load, standardised as critnet's own training does;
 the files are looked for where `critnet train --data fashion-mnist` looks, or --data-dir).

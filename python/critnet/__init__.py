@@ -9,6 +9,10 @@ core (docs/python.md).
     print(critnet.fit(values, bootstrap=1000).to_dict())
     doc = critnet.probe(model, critnet.data.load("fashion-mnist", limit=1000)[0])
 """
+from __future__ import annotations
+
+from typing import Any, Dict
+
 import torch  # noqa: F401  (loads LibTorch and its Python bindings before the extension)
 
 from . import _critnet
@@ -24,18 +28,16 @@ from .signal import signal
 from . import data, rg
 
 
-def info() -> dict:
+def info() -> Dict[str, Any]:
     """What critnet runs on, the document of `critnet info --json`: versions, BLAS, threads,
     CUDA devices and ``kernels`` (the CPU's vector family, OpenBLAS's core and whether it is a
     generic one, oneDNN's ISA). OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded: when
     ``info()["kernels"]["openblas_generic"]`` is true, start Python with
     ``OPENBLAS_CORETYPE=<info()["kernels"]["openblas_best_core"]>`` (docs/performance.md)."""
-    import json
-
-    return json.loads(_critnet.info_json())
+    return _critnet.info()
 
 
-__version__ = _critnet.__version__
+__version__: str = _critnet.__version__
 
 
 def _warn_generic_openblas() -> None:

@@ -1,23 +1,26 @@
 """critnet.load_checkpoint: a run's MLP (train::load_model) as a torch.nn.Sequential."""
-import json
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Type, Union
 
 import torch
 
 from . import _critnet
 
-_ACTIVATIONS = {"relu": torch.nn.ReLU, "elu": torch.nn.ELU, "tanh": torch.nn.Tanh,
+_ACTIVATIONS: Dict[str, Type[torch.nn.Module]] = {"relu": torch.nn.ReLU, "elu": torch.nn.ELU, "tanh": torch.nn.Tanh,
                 "linear": torch.nn.Identity}
 
 
-def load_checkpoint(run_dir):
+def load_checkpoint(run_dir: Union[str, os.PathLike[str]]) -> Dict[str, Any]:
     """Loads the checkpoint of a run directory (or its checkpoint/ directory) and returns a dict:
     "model" (torch.nn.Sequential of Linear and activation modules, in eval mode, with the run's
     weights: named "0", "1", ... as Sequential numbers them), "weights" and "biases" (lists of
     tensors, input side first), "activation", "epoch", "config" (config.json as a dict) and
     "data" (the run's data spec, usable as critnet.data.load(**data, split=..., limit=...)).
     Raises OSError when there is no readable checkpoint."""
-    c = _critnet.load_checkpoint(str(run_dir))
-    modules = []
+    c = _critnet.load_checkpoint(os.fspath(run_dir))
+    modules: List[torch.nn.Module] = []
     for i, (w, b) in enumerate(zip(c["weights"], c["biases"])):
         linear = torch.nn.Linear(w.shape[1], w.shape[0], bias=b is not None and b.numel() > 0)
         with torch.no_grad():
@@ -32,5 +35,5 @@ def load_checkpoint(run_dir):
             "biases": list(c["biases"]),
             "activation": c["activation"],
             "epoch": c["epoch"],
-            "config": json.loads(c["config"]),
-            "data": json.loads(c["data"])}
+            "config": c["config"],
+            "data": c["data"]}

@@ -1,11 +1,16 @@
 """critnet.edge: the edge of chaos of signal propagation in mean field, the same document as
 `critnet edge --json` (critnet::rg::edge; docs/theory.md section 6)."""
-import json
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
 
 from . import _checks, _critnet
+from ._checks import Document
 
-def edge(activation="tanh", sigma_w2=None, sigma_b2=0.0, depth=0, critical_line=False,
-         critical_tolerance=1e-8):
+
+def edge(activation: str = "tanh", sigma_w2: Optional[float] = None,
+         sigma_b2: Union[float, Sequence[float]] = 0.0, depth: int = 0,
+         critical_line: bool = False, critical_tolerance: float = 1e-8) -> Document:
     """The maps of a deep random network with weights N(0, sigma_w2/N) and biases N(0, sigma_b2).
 
     At one point (sigma_w2 given): a dict with q_star, c_star, chi1, xi_q, xi_c, phase
@@ -21,15 +26,15 @@ def edge(activation="tanh", sigma_w2=None, sigma_b2=0.0, depth=0, critical_line=
     """
     if not isinstance(activation, str):
         raise TypeError(f"activation: must be a name, got {activation!r}")
-    b2 = list(sigma_b2) if isinstance(sigma_b2, (list, tuple)) else [sigma_b2]
-    b2 = [_checks.real("sigma_b2", b) for b in b2]
+    given = list(sigma_b2) if isinstance(sigma_b2, (list, tuple)) else [sigma_b2]
+    b2 = [_checks.real("sigma_b2", b) for b in given]
     tolerance = _checks.real("critical_tolerance", critical_tolerance)
     if critical_line:
         if sigma_w2 is not None:
             raise ValueError("sigma_w2 and critical_line exclude each other")
-        return json.loads(_critnet.edge_json(activation, 0.0, b2, 0, True, tolerance))
+        return _critnet.edge(activation, 0.0, b2, 0, True, tolerance)
     if sigma_w2 is None:
         raise ValueError("sigma_w2 is required (or give critical_line=True)")
     depth = _checks.integer("depth", depth, 0, 1000000)
-    return json.loads(_critnet.edge_json(activation, _checks.real("sigma_w2", sigma_w2), b2, depth,
-                                         False, tolerance))
+    return _critnet.edge(activation, _checks.real("sigma_w2", sigma_w2), b2, depth, False,
+                         tolerance)

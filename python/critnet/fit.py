@@ -1,13 +1,21 @@
 """critnet.fit: the Clauset-Shalizi-Newman power-law analysis of `critnet fit`, in process
 (critnet::report::fit_report: the same call, so the same numbers as `critnet fit --json`)."""
-import json
+from __future__ import annotations
+
+import copy
 import math
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from . import _critnet
-from ._checks import LIMITS, integer, real
+from ._checks import LIMITS, Document, integer, real
+
+#: What fit() takes: numbers in a list, a numpy array or a tensor (any shape; flattened).
+Values = Union[Sequence[float], npt.ArrayLike, torch.Tensor]
 
 
 class FitResult:
@@ -21,38 +29,53 @@ class FitResult:
     scale_invariant, reason, rule); label is verdict["label"].
     """
 
-    def __init__(self, document):
+    xmin: float
+    alpha: float
+    alpha_se: float
+    n: int
+    n_tail: int
+    ks: float
+    p: Optional[float]
+    comparisons: List[Dict[str, Any]]
+    verdict: Dict[str, Any]
+
+    def __init__(self, document: Document):
         self._document = document
         for key, value in document.items():
             setattr(self, key, value)
 
-    @property
-    def label(self):
-        return self._document["verdict"]["label"]
+    def __getattr__(self, name: str) -> Any:  # the other keys of the document
+        raise AttributeError(f"FitResult has no field {name!r}")
 
     @property
-    def scale_invariant(self):
-        return self._document["verdict"]["scale_invariant"]
+    def label(self) -> str:
+        return str(self._document["verdict"]["label"])
 
-    def to_dict(self):
-        """The whole result as the dict of `critnet fit --json` (less "file" and "column")."""
-        return json.loads(json.dumps(self._document))
+    @property
+    def scale_invariant(self) -> bool:
+        return bool(self._document["verdict"]["scale_invariant"])
 
-    def __repr__(self):
+    def to_dict(self) -> Document:
+        """The whole result as the dict of `critnet fit --json` (less "file" and "column"); a
+        copy."""
+        return copy.deepcopy(self._document)
+
+    def __repr__(self) -> str:
         p = "-" if self.p is None else f"{self.p:.4g}"
         return (f"FitResult(xmin={self.xmin:.6g}, alpha={self.alpha:.4f} ± {self.alpha_se:.4f}, "
                 f"n_tail={self.n_tail}, ks={self.ks:.4g}, p={p}, verdict={self.label!r})")
 
 
-def _as_array(values):
+def _as_array(values: Values) -> npt.NDArray[np.float64]:
     if isinstance(values, torch.Tensor):
         values = values.detach().to("cpu", torch.float64).numpy()
     return np.ascontiguousarray(np.asarray(values, dtype=np.float64).ravel())
 
 
-def fit(values, discrete=False, xmin=None, xmax=None, bootstrap=0, seed=42, threads=0,
-        compare=True, significance=0.1, max_candidates=0, scan_min_tail=5, min_decades=1.0,
-        min_tail=50):
+def fit(values: Values, discrete: bool = False, xmin: Optional[float] = None,
+        xmax: Optional[float] = None, bootstrap: int = 0, seed: int = 42, threads: int = 0,
+        compare: bool = True, significance: float = 0.1, max_candidates: int = 0,
+        scan_min_tail: int = 5, min_decades: float = 1.0, min_tail: int = 50) -> FitResult:
     """Fits a power law to `values` (a list, numpy array or tensor of numbers, any shape;
     flattened) the Clauset-Shalizi-Newman way, exactly as `critnet fit --json`:
 
@@ -69,7 +92,7 @@ def fit(values, discrete=False, xmin=None, xmax=None, bootstrap=0, seed=42, thre
     Returns a FitResult. Raises ValueError (critnet.InvalidArgument) with the C++ core's message
     for bad data or options, critnet.NumericalError when no x_min gives a valid fit.
     """
-    document = _critnet.fit_json(
+    document = _critnet.fit(
         _as_array(values), bool(discrete), math.nan if xmin is None else real("xmin", xmin),
         math.inf if xmax is None else real("xmax", xmax),
         integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"]),
@@ -77,10 +100,11 @@ def fit(values, discrete=False, xmin=None, xmax=None, bootstrap=0, seed=42, thre
         bool(compare), real("significance", significance),
         integer("max_candidates", max_candidates, 0), integer("scan_min_tail", scan_min_tail, 0),
         real("min_decades", min_decades), integer("min_tail", min_tail, 0))
-    return FitResult(json.loads(document))
+    return FitResult(document)
 
 
-def read_column(path, column=1, discrete=False):
+def read_column(path: Union[str, os.PathLike[str]], column: Union[int, str] = 1,
+                discrete: bool = False) -> Tuple[npt.NDArray[np.float64], str]:
     """One column of numbers from a text/CSV file, read as `critnet fit FILE --column C` reads it
     (critnet::analysis::read_column_file): column is a 1-based index or a header name. Returns
     (numpy float64 array, column name). Raises OSError (critnet.DataError) naming the file and
@@ -91,16 +115,15 @@ def read_column(path, column=1, discrete=False):
         raise ValueError(f"column {column}: a column index is an integer >= 1 (or give a header "
                          "name)")
     name, index = (column, 0) if isinstance(column, str) else ("", column - 1)
-    values, column_name = _critnet.read_column(str(path), name, index, bool(discrete))
+    values, column_name = _critnet.read_column(os.fspath(path), name, index, bool(discrete))
     return np.asarray(values, dtype=np.float64), column_name
 
 
-def verdict(fit, gof_p_min=0.1, lr_p_max=0.1, min_decades=1.0, min_tail=50):
+def verdict(fit: Union[FitResult, Document], gof_p_min: float = 0.1, lr_p_max: float = 0.1,
+            min_decades: float = 1.0, min_tail: int = 50) -> Document:
     """Verdict rule 2 (critnet::report::assess, docs/methods.md) on one fit: a probe.json fit
     (the "fit" dict of an entry of layer["fits"], e.g. from critnet.probe) or a FitResult.
     Returns the dict of `critnet fit --json`'s "verdict": label ("scale-invariant",
     "too narrow", ...), scale_invariant, reason, rule."""
-    if isinstance(fit, FitResult):
-        fit = fit.to_dict()
-    return json.loads(_critnet.verdict_json(json.dumps(fit), gof_p_min, lr_p_max, min_decades,
-                                            min_tail))
+    document = fit.to_dict() if isinstance(fit, FitResult) else fit
+    return _critnet.verdict(document, gof_p_min, lr_p_max, min_decades, min_tail)

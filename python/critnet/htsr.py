@@ -4,17 +4,20 @@ For every Linear and Conv layer: WeightWatcher's columns (under its names) and c
 Clauset-Shalizi-Newman statistics on the same tail, from the C++ core (atlas::analyse_layers,
 the code behind `critnet htsr`; docs/methods.md, "HTSR").
 """
-import json
+from __future__ import annotations
+
+from typing import List
 
 import torch
 
 from . import _critnet
-from ._checks import LIMITS, integer, real
+from ._checks import LIMITS, Document, integer, real
 
 _LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
 
-def htsr(model, bootstrap=100, seed=0, threads=0, eval_floor=1e-5):
+def htsr(model: torch.nn.Module, bootstrap: int = 100, seed: int = 0, threads: int = 0,
+         eval_floor: float = 1e-5) -> List[Document]:
     """One dict per Linear/Conv layer of `model`, in named_modules() order: layer (the module's
     qualified name), type, N, M, rf, num_evals, alpha, xmin, D, sigma, num_pl_spikes,
     lambda_max, norm, log_norm, log_spectral_norm, alpha_weighted, log_alpha_norm, stable_rank,
@@ -28,10 +31,9 @@ def htsr(model, bootstrap=100, seed=0, threads=0, eval_floor=1e-5):
     Raises ValueError for bad options or a model without Linear/Conv layers, TypeError for a
     value of the wrong type; KeyboardInterrupt when Ctrl-C stops a bootstrap.
     """
-    bootstrap = integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"])
-    seed = integer("seed", seed, 0, 2**64 - 1)
-    threads = integer("threads", threads, 0, LIMITS["max_threads"])
-    eval_floor = real("eval_floor", eval_floor)
+    replicates = integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"])
     layers = [(name, type(m).__name__, m.weight.detach())
               for name, m in model.named_modules() if isinstance(m, _LAYER_TYPES)]
-    return json.loads(_critnet.htsr_json(layers, eval_floor, bootstrap, seed, threads))
+    return _critnet.htsr(layers, real("eval_floor", eval_floor), replicates,
+                         integer("seed", seed, 0, 2**64 - 1),
+                         integer("threads", threads, 0, LIMITS["max_threads"]))

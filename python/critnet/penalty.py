@@ -1,12 +1,16 @@
 """critnet.penalty: R(V) of one weight as a differentiable scalar, value and analytic gradient
 from the C++ core (critnet::reg::penalty_add_gradient), not autograd through a Gram matrix."""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Tuple
+
 import torch
 
 from . import _critnet
 from ._checks import integer, real
 
 
-def _coefficients(coefficients):
+def _coefficients(coefficients: Optional[Sequence[float]]) -> List[float]:
     return [] if coefficients is None else [real("coefficients", c) for c in coefficients]
 
 
@@ -15,20 +19,24 @@ class _Penalty(torch.autograd.Function):
     Not twice differentiable (the C++ gradient is not a graph)."""
 
     @staticmethod
-    def forward(ctx, weight, preset, beta, side, n, coefficients, probes):
+    def forward(  # type: ignore[override]  # Function's forward takes *args
+            ctx: Any, weight: torch.Tensor, preset: str, beta: float, side: str, n: str,
+            coefficients: List[float], probes: int) -> torch.Tensor:
         value, grad = _critnet.penalty_and_gradient(weight, preset, beta, side, n, coefficients,
                                                     probes)
         ctx.save_for_backward(grad)
         return value
 
     @staticmethod
-    def backward(ctx, grad_output):
+    def backward(  # type: ignore[override]  # Function's backward takes *grad_outputs
+            ctx: Any, grad_output: torch.Tensor) -> Tuple[Optional[torch.Tensor], ...]:
         (grad,) = ctx.saved_tensors
         return grad_output * grad, None, None, None, None, None, None
 
 
-def penalty(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficients=None,
-            probes=0):
+def penalty(weight: torch.Tensor, preset: str = "paper", beta: float = 1.0, side: str = "in",
+            n: str = "fan-in", coefficients: Optional[Sequence[float]] = None,
+            probes: int = 0) -> torch.Tensor:
     """R(V) = ||P||_F^2 of one layer weight (docs/methods.md, "The critical penalty"; docs/methods.md).
 
     weight: a float tensor [out, in] (Linear) or [out, in, k1, ...] (Conv), taken as
@@ -44,14 +52,16 @@ def penalty(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficient
     Returns a 0-d tensor of the weight's dtype; differentiable with respect to `weight`.
     Raises ValueError (critnet.InvalidArgument) with the C++ core's message for bad arguments.
     """
-    args = (preset, real("beta", beta), side, n, _coefficients(coefficients),
-            integer("probes", probes))
+    b, c, m = real("beta", beta), _coefficients(coefficients), integer("probes", probes)
     if torch.is_grad_enabled() and weight.requires_grad:
-        return _Penalty.apply(weight, *args)
-    return _critnet.penalty_value(weight, *args)
+        value: torch.Tensor = _Penalty.apply(weight, preset, b, side, n, c, m)
+        return value
+    return _critnet.penalty_value(weight, preset, b, side, n, c, m)
 
 
-def penalty_naive(weight, preset="paper", beta=1.0, side="in", n="fan-in", coefficients=None):
+def penalty_naive(weight: torch.Tensor, preset: str = "paper", beta: float = 1.0,
+                  side: str = "in", n: str = "fan-in",
+                  coefficients: Optional[Sequence[float]] = None) -> torch.Tensor:
     """The literal formula with autograd through the full Gram matrix of the chosen side
     (critnet::reg::penalty_naive): the reference the fast path is tested against."""
     return _critnet.penalty_naive(weight, preset, real("beta", beta), side, n,

@@ -7,38 +7,45 @@ of `critnet probe` itself: the returned dict has probe.json's schema (critnet.pr
 less the parts that name files ("csv_files", "results") and the timings ("seconds"); with `out`,
 the directory `critnet probe --out` writes (probe::write_probe_directory) and the whole schema.
 """
-import json
+from __future__ import annotations
+
 import os
 import time
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import torch
 
 from . import _critnet
-from ._checks import integer
+from ._checks import Document, integer
+
+#: One observed layer: (name, incoming weight, outgoing weight).
+Layer = Tuple[str, torch.Tensor, torch.Tensor]
+#: What probe() streams: a tensor of inputs, or an iterable of tensors or (x, y, ...) tuples.
+Data = Union[torch.Tensor, Iterable[Any]]
 
 
-def module_tree(model):
+def module_tree(model: torch.nn.Module
+                ) -> List[Tuple[str, str, bool, Optional[torch.Tensor]]]:
     """The module tree of `model` as probe::choose_layers takes it: (name, class name, leaf,
     weight or None) in named_modules() order."""
-    tree = []
+    tree: List[Tuple[str, str, bool, Optional[torch.Tensor]]] = []
     for name, module in model.named_modules():
         weight = getattr(module, "weight", None)
-        if not isinstance(weight, torch.Tensor) or weight.dim() < 2:
-            weight = None
         tree.append((name, type(module).__name__, next(module.children(), None) is None,
-                     weight))
+                     weight if isinstance(weight, torch.Tensor) and weight.dim() >= 2 else None))
     return tree
 
 
-def choose_layers(model, layers=None):
+def choose_layers(model: torch.nn.Module,
+                  layers: Union[str, Sequence[str], None] = None) -> List[Layer]:
     """The observed layers of `model`: [(name, incoming weight, outgoing weight)] by the
     library's rule (layers None or empty: every activation module between two weights)."""
-    if isinstance(layers, str):
-        layers = [layers]
-    return _critnet.choose_layers(module_tree(model), list(layers or []))
+    names = [layers] if isinstance(layers, str) else list(layers or [])
+    return _critnet.choose_layers(module_tree(model), names)
 
 
-def _batches(data, batch_size):
+def _batches(data: Data, batch_size: int) -> Iterator[torch.Tensor]:
     """The input tensors of `data`: a tensor (split into batches), or an iterable of tensors
     or of (x, y, ...) tuples and lists (a DataLoader)."""
     if isinstance(data, torch.Tensor):
@@ -52,10 +59,13 @@ def _batches(data, batch_size):
         yield batch
 
 
-def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, seed=0,
-          bootstrap=100, max_candidates=1000, min_tail_fraction=0.0, beta=1.0, gram_side="in",
-          n_convention="fan-in", max_patterns=1000000, cw_tolerance=0.1, fits=True, threads=0,
-          batch_size=500, source=None, out=None):
+def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], None] = None,
+          threshold: float = 0.0, subset_size: int = 10, subsets: int = 10, seed: int = 0,
+          bootstrap: int = 100, max_candidates: int = 1000, min_tail_fraction: float = 0.0,
+          beta: float = 1.0, gram_side: str = "in", n_convention: str = "fan-in",
+          max_patterns: int = 1000000, cw_tolerance: float = 0.1, fits: bool = True,
+          threads: int = 0, batch_size: int = 500, source: Optional[Dict[str, Any]] = None,
+          out: Union[str, os.PathLike[str], None] = None) -> Document:
     """Probes `model` on `data` and returns probe.json's document as a dict.
 
     model: any torch.nn.Module; its forward is called on each batch in eval mode without
@@ -89,10 +99,10 @@ def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, s
         p.lock_output(os.fspath(out))
     t0 = time.perf_counter()
     modules = dict(model.named_modules())
-    captured = {}
+    captured: Dict[str, torch.Tensor] = {}
 
-    def hook_for(name):
-        def hook(module, inputs, output):
+    def hook_for(name: str) -> Callable[[torch.nn.Module, Any, Any], None]:
+        def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
             if name in captured:
                 raise ValueError(f"layer '{name}': called more than once in a forward pass")
             if not isinstance(output, torch.Tensor):
@@ -122,9 +132,9 @@ def probe(model, data, layers=None, threshold=0.0, subset_size=10, subsets=10, s
             handle.remove()
         captured.clear()
         model.train(was_training)
-    description = {"model": f"python:{type(model).__module__}.{type(model).__qualname__}",
+    description: Dict[str, Any] = {"model": f"python:{type(model).__module__}.{type(model).__qualname__}",
                    "data": {"source": "python", "batches": batches},
                    "split": "python"}
     description.update(source or {})
     stream_seconds = time.perf_counter() - t0
-    return json.loads(p.finish(json.dumps(description), stream_seconds))
+    return p.finish(description, stream_seconds)

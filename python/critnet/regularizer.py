@@ -1,11 +1,14 @@
 """critnet.CriticalRegularizer: lambda * sum_l R(V_l) over a torch.nn.Module's Linear and Conv
 weights, to add to any loss (any torch.optim optimiser); thin Python over critnet.penalty."""
+from __future__ import annotations
+
 import warnings
+from typing import List, Optional, Sequence, Set, Tuple, Union
 
 import torch
 
 from . import _critnet
-from ._checks import integer, real
+from ._checks import integer, real, weight_of
 from .penalty import _coefficients, penalty
 
 _LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
@@ -27,21 +30,25 @@ class CriticalRegularizer:
     apply the penalty (step % interval == 0); without it the regulariser counts its calls.
     """
 
-    def __init__(self, model, preset="paper", beta=1.0, strength=1e-3, layers=None, interval=1,
-                 probes=0, side="in", n="fan-in", coefficients=None):
+    def __init__(self, model: torch.nn.Module, preset: str = "paper", beta: float = 1.0,
+                 strength: float = 1e-3, layers: Optional[Sequence[Union[str, int]]] = None,
+                 interval: int = 1, probes: int = 0, side: str = "in", n: str = "fan-in",
+                 coefficients: Optional[Sequence[float]] = None) -> None:
         beta, strength = real("beta", beta), real("strength", strength)
         interval, probes = integer("interval", interval), integer("probes", probes)
         warning = _critnet.check_regularizer(preset, beta, strength, side, n,
                                              _coefficients(coefficients), interval, probes)
         if warning is not None:
             warnings.warn(warning, stacklevel=2)
-        candidates = [(name, m) for name, m in model.named_modules()
+        candidates: List[Tuple[str, torch.nn.Module]] = [(name, m) for name, m in model.named_modules()
                       if isinstance(m, _LAYER_TYPES)]
+        chosen: List[Tuple[str, torch.nn.Module]]
         if layers is None:
             chosen = candidates[:-1]
         else:
             by_name = dict(candidates)
-            chosen, seen = [], set()
+            chosen = []
+            seen: Set[str] = set()
             for layer in layers:
                 if isinstance(layer, int):
                     if not 0 <= layer < len(candidates):
@@ -65,15 +72,15 @@ class CriticalRegularizer:
         self.interval, self.probes = interval, probes
         self._calls = 0
 
-    def penalties(self):
+    def penalties(self) -> List[torch.Tensor]:
         """R(V_l) of each chosen layer (differentiable), in the order of self.layers."""
-        return [penalty(m.weight, self.preset, self.beta, self.side, self.n, self.coefficients,
+        return [penalty(weight_of(m), self.preset, self.beta, self.side, self.n, self.coefficients,
                         self.probes) for m in self._modules]
 
-    def __call__(self, step=None):
+    def __call__(self, step: Optional[int] = None) -> torch.Tensor:
         if step is None:
             step, self._calls = self._calls, self._calls + 1
         if step % self.interval != 0 or not self._modules or self.strength == 0.0:
-            weight = self._modules[0].weight if self._modules else torch.zeros(())
+            weight = weight_of(self._modules[0]) if self._modules else torch.zeros(())
             return torch.zeros((), dtype=weight.dtype, device=weight.device)
         return (self.strength * self.interval) * torch.stack(self.penalties()).sum()

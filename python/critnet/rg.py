@@ -1,18 +1,20 @@
 """critnet.rg: the couplings and mode analysis of one layer weight, as `critnet rg`
 (critnet::rg::analyse_layer; docs/theory.md)."""
-import json
+from __future__ import annotations
 
 import torch
 
 from . import _critnet
+from ._checks import Document
 
 
 # The per-mode lists of the document, returned as tensors.
 _PER_MODE = ("lambda", "x", "r", "u_modes", "u_sites", "xi")
 
 
-def analyse_layer(weight, beta=1.0, field=0.0, side="in", n="fan-in", tol_trivial=1e-2,
-                  tol_critical=1e-2, tol_near=0.1):
+def analyse_layer(weight: torch.Tensor, beta: float = 1.0, field: float = 0.0, side: str = "in",
+                  n: str = "fan-in", tol_trivial: float = 1e-2, tol_critical: float = 1e-2,
+                  tol_near: float = 0.1) -> Document:
     """The couplings of eq. 13 in the eigenbasis of w = V^T V (side "in") or V V^T ("out"),
     a = beta / N, each mode's class and the layer's phase (section 2.5).
 
@@ -26,9 +28,8 @@ def analyse_layer(weight, beta=1.0, field=0.0, side="in", n="fan-in", tol_trivia
     strings become floats everywhere). Raises ValueError with the C++ core's message for bad
     arguments.
     """
-    doc = json.loads(_critnet.analyse_layer(weight, float(beta), float(field), side, n,
-                                            float(tol_trivial), float(tol_critical),
-                                            float(tol_near)))
+    doc = _critnet.analyse_layer(weight, float(beta), float(field), side, n, float(tol_trivial),
+                                 float(tol_critical), float(tol_near))
     for key, value in doc.items():
         if key in _PER_MODE:
             doc[key] = torch.tensor([float(v) for v in value], dtype=torch.float64)

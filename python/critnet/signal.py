@@ -1,13 +1,21 @@
 """critnet.signal: the edge of chaos measured on any torch.nn.Module, the code behind probe.json's
 "signal" (critnet::atlas::measure_signal; docs/methods.md, "Signal propagation, measured")."""
-import json
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import torch
 
 from . import _checks, _critnet
+from ._checks import Document
+
+#: One leaf module call of a forward pass: (name, module, its inputs, its output).
+Call = Tuple[str, torch.nn.Module, Tuple[Any, ...], Any]
+#: The options measure_signal takes after the inputs, in the binding's order.
+Options = Tuple[int, int, int, int, float, int]
 
 # Elementwise activation modules and the name the C++ core knows them by.
-_ACTIVATIONS = {
+_ACTIVATIONS: Dict[Type[torch.nn.Module], str] = {
     torch.nn.ReLU: "relu",
     torch.nn.Tanh: "tanh",
     torch.nn.ELU: "elu",
@@ -21,10 +29,10 @@ _TRANSPARENT = (torch.nn.Flatten, torch.nn.Dropout)
 _WEIGHT_LAYERS = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
 
-def _trace(model, x):
+def _trace(model: torch.nn.Module, x: torch.Tensor) -> Tuple[List[Call], torch.Tensor]:
     """The leaf modules one forward pass of x calls, in order, as (name, module, inputs, output),
     and the model's output."""
-    calls = []
+    calls: List[Call] = []
     hooks = [m.register_forward_hook(lambda mod, i, o, name=name: calls.append((name, mod, i, o)))
              for name, m in model.named_modules() if not list(m.children())]
     try:
@@ -42,18 +50,21 @@ def _trace(model, x):
     return calls, y
 
 
-def _activation_of(name, m):
+def _activation_of(name: str, m: torch.nn.Module) -> Optional[str]:
     if isinstance(m, torch.nn.ELU) and m.alpha != 1.0:
         return None  # critnet's theory knows ELU with alpha 1
     return _ACTIVATIONS.get(type(m))
 
 
-def _as_chain(calls, x, y):
+def _as_chain(calls: Sequence[Call], x: torch.Tensor, y: torch.Tensor
+              ) -> Optional[Tuple[List[torch.nn.Linear], List[str]]]:
     """(linears, activations) when the forward pass is provably a chain Linear, φ, Linear, φ, ...,
     Linear (one activation module between every two Linear layers, Flatten and Dropout
     aside, each call fed the previous call's output, the model returning the last Linear's
     output); None otherwise."""
-    prev, linears, acts = x, [], []
+    prev: Any = x
+    linears: List[torch.nn.Linear] = []
+    acts: List[str] = []
     for name, m, inputs, out in calls:
         if len(inputs) != 1 or inputs[0] is not prev:
             return None
@@ -63,8 +74,8 @@ def _as_chain(calls, x, y):
                 return None
         elif isinstance(m, torch.nn.Linear) and len(acts) == len(linears):
             linears.append(m)
-        elif _activation_of(name, m) and len(acts) == len(linears) - 1:
-            acts.append(_activation_of(name, m))
+        elif (kind := _activation_of(name, m)) and len(acts) == len(linears) - 1:
+            acts.append(kind)
         else:
             return None
     if y is not prev or not linears or len(acts) != len(linears) - 1 or len(set(acts)) > 1:
@@ -72,17 +83,20 @@ def _as_chain(calls, x, y):
     return linears, acts
 
 
-def _tapped_forward(model, layers):
+def _tapped_forward(model: torch.nn.Module, layers: Sequence[torch.nn.Module]
+                    ) -> Callable[[torch.Tensor], List[torch.Tensor]]:
     """forward(x) -> the outputs of `layers` (modules) in call order, then the model's output."""
-    def forward(x):
-        outs = {}
+    def forward(x: torch.Tensor) -> List[torch.Tensor]:
+        outs: Dict[int, torch.Tensor] = {}
 
-        def keep(i):
-            def hook(mod, inputs, out):
+        def keep(i: int) -> Callable[[torch.nn.Module, Any, torch.Tensor], torch.Tensor]:
+            def hook(mod: torch.nn.Module, inputs: Any, out: torch.Tensor) -> torch.Tensor:
                 outs[i] = out
                 return out.clone()  # an in-place activation after it must not change h^l
             return hook
-        hooks = [m.register_forward_hook(keep(i)) for i, m in enumerate(layers)]
+        # torch 1.13 types a forward hook as returning None; one may return the output to use.
+        hooks = [m.register_forward_hook(keep(i))  # type: ignore[arg-type]
+                 for i, m in enumerate(layers)]
         try:
             y = model(x)
         finally:
@@ -92,8 +106,9 @@ def _tapped_forward(model, layers):
     return forward
 
 
-def signal(model, inputs, activation=None, jacobian_samples=256, apjn_probes=4, bootstrap=200,
-           seed=0, critical_tolerance=0.05, batch_size=500):
+def signal(model: torch.nn.Module, inputs: torch.Tensor, activation: Optional[str] = None,
+           jacobian_samples: int = 256, apjn_probes: int = 4, bootstrap: int = 200, seed: int = 0,
+           critical_tolerance: float = 0.05, batch_size: int = 500) -> Document:
     """Signal propagation through any `model` measured on `inputs` [n, ...] in eval mode.
 
     The layers are the Linear and Conv modules in the order a forward pass calls them, h^l the
@@ -123,13 +138,13 @@ def signal(model, inputs, activation=None, jacobian_samples=256, apjn_probes=4, 
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2 or inputs.shape[0] < 1:
         raise ValueError("inputs must be a tensor [n >= 1, ...]")
-    jacobian_samples = _checks.integer("jacobian_samples", jacobian_samples, 0, 100000)
-    apjn_probes = _checks.integer("apjn_probes", apjn_probes, 1, 1000)
-    bootstrap = _checks.integer("bootstrap", bootstrap, 0, _checks.LIMITS["max_bootstrap"])
-    seed = _checks.integer("seed", seed, 0, 2**64 - 1)
-    batch_size = _checks.integer("batch_size", batch_size, 1, _checks.LIMITS["max_batch_size"])
-    tolerance = _checks.real("critical_tolerance", critical_tolerance)
-    options = (jacobian_samples, apjn_probes, bootstrap, seed, tolerance, batch_size)
+    options: Options = (
+        _checks.integer("jacobian_samples", jacobian_samples, 0, 100000),
+        _checks.integer("apjn_probes", apjn_probes, 1, 1000),
+        _checks.integer("bootstrap", bootstrap, 0, _checks.LIMITS["max_bootstrap"]),
+        _checks.integer("seed", seed, 0, 2**64 - 1),
+        _checks.real("critical_tolerance", critical_tolerance),
+        _checks.integer("batch_size", batch_size, 1, _checks.LIMITS["max_batch_size"]))
     x = inputs.float()
     was_training = model.training
     model.eval()
@@ -139,16 +154,18 @@ def signal(model, inputs, activation=None, jacobian_samples=256, apjn_probes=4, 
         chain = _as_chain(calls, first, y)
         if chain is not None:
             linears, acts = chain
-            return json.loads(_critnet.signal_json(
-                [m.weight for m in linears], [m.bias for m in linears],
-                activation or (acts[0] if acts else "linear"), x.flatten(1), *options))
+            return _critnet.signal(
+                [m.weight for m in linears], [_checks.bias_of(m) for m in linears],
+                activation or (acts[0] if acts else "linear"), x.flatten(1), *options)
         return _measure_tapped(model, calls, x, activation, options)
     finally:
         model.train(was_training)
 
 
-def _measure_tapped(model, calls, x, activation, options):
-    names, layers = [], []
+def _measure_tapped(model: torch.nn.Module, calls: Sequence[Call], x: torch.Tensor,
+                    activation: Optional[str], options: Options) -> Document:
+    names: List[str] = []
+    layers: List[torch.nn.Module] = []
     for name, m, _, _ in calls:
         if isinstance(m, _WEIGHT_LAYERS):
             if m in layers:
@@ -162,6 +179,7 @@ def _measure_tapped(model, calls, x, activation, options):
         found = {_activation_of(n, m) for n, m, _, _ in calls
                  if type(m).__module__ == "torch.nn.modules.activation"}
         activation = found.pop() if len(found) == 1 else None
-    return json.loads(_critnet.signal_json(
-        [m.weight for m in layers], [m.bias for m in layers], activation, x, *options,
-        forward=_tapped_forward(model, layers), names=names))
+    return _critnet.signal(
+        [_checks.weight_of(m) for m in layers], [_checks.bias_of(m) for m in layers], activation,
+        x, *options,
+        forward=_tapped_forward(model, layers), names=names)

@@ -1,7 +1,9 @@
 // critnet._critnet: the pybind11 extension under the Python package critnet (python/critnet).
 // It binds library calls and adds no logic of its own (docs/python.md): the penalty's value and
 // analytic gradient, the CSN analysis with its verdict, the RG analysis of a layer, and the
-// library's error types as Python exceptions with the same one-line messages.
+// library's error types as Python exceptions with the same one-line messages. Documents cross
+// as Python objects (dict, list, float, ...; pybind11_json converts nlohmann::json), never as
+// JSON text; _critnet.pyi beside the package has the signatures.
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -9,10 +11,12 @@
 #include <torch/extension.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pybind11_json/pybind11_json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +49,32 @@ namespace py = pybind11;
 
 namespace critnet::python {
 namespace {
+
+// A document for Python as its JSON file holds it: a non-finite number is null (None), as
+// nlohmann::json writes it; the rest converted by pybind11_json.
+void null_non_finite(nlohmann::json& j) {
+  if (j.is_number_float() && !std::isfinite(j.get<double>())) {
+    j = nullptr;
+  } else if (j.is_structured()) {
+    for (auto& v : j) null_non_finite(v);
+  }
+}
+
+py::object document(nlohmann::json j) {
+  null_non_finite(j);
+  return pyjson::from_json(j);
+}
+
+// Runs `work` (which returns a document) without the GIL, then converts its document with it.
+template <class Work>
+py::object document_without_gil(Work&& work) {
+  nlohmann::json out;
+  {
+    py::gil_scoped_release no_gil;
+    out = work();
+  }
+  return document(std::move(out));
+}
 
 reg::PenaltyOptions penalty_options(const std::string& preset, double beta, const std::string& side,
                                     const std::string& n, const std::vector<double>& coefficients,
@@ -104,11 +134,11 @@ torch::Tensor penalty_naive(const torch::Tensor& weight, const std::string& pres
   return reg::penalty_naive(reg::weight_matrix(weight), options);
 }
 
-// report::fit_report as the JSON text of `critnet fit --json` (without file and column).
-std::string fit_json(py::array_t<double, py::array::c_style | py::array::forcecast> values,
-                     bool discrete, double xmin, double xmax, int bootstrap, std::uint64_t seed,
-                     int threads, bool compare, double significance, std::size_t max_candidates,
-                     std::size_t scan_min_tail, double min_decades, long long min_tail) {
+// report::fit_report: the document of `critnet fit --json` (without file and column).
+py::object fit(py::array_t<double, py::array::c_style | py::array::forcecast> values, bool discrete,
+               double xmin, double xmax, int bootstrap, std::uint64_t seed, int threads,
+               bool compare, double significance, std::size_t max_candidates,
+               std::size_t scan_min_tail, double min_decades, long long min_tail) {
   std::vector<double> data(values.data(), values.data() + values.size());
   analysis::FitOptions o;
   o.discrete = discrete;
@@ -124,9 +154,10 @@ std::string fit_json(py::array_t<double, py::array::c_style | py::array::forceca
   report::VerdictRule rule;
   rule.min_decades = min_decades;
   rule.min_tail = min_tail;
-  py::gil_scoped_release no_gil;
-  const StopSignals ctrl_c;  // the bootstrap stops on Ctrl-C (KeyboardInterrupt)
-  return report::fit_report(std::move(data), o, rule).to_json().dump();
+  return document_without_gil([&] {
+    const StopSignals ctrl_c;  // the bootstrap stops on Ctrl-C (KeyboardInterrupt)
+    return report::fit_report(std::move(data), o, rule).to_json();
+  });
 }
 
 // analysis::read_column_file (`critnet fit`'s reader): (values, column name).
@@ -140,10 +171,10 @@ std::pair<std::vector<double>, std::string> read_column(const std::string& path,
   return {std::move(data.values), data.column_name};
 }
 
-// rg::analyse_layer: rg::to_json's document (the schema of `critnet rg --json`) as JSON text.
-std::string analyse_layer(const torch::Tensor& weight, double beta, double field,
-                          const std::string& side, const std::string& n, double tol_trivial,
-                          double tol_critical, double tol_near) {
+// rg::analyse_layer: rg::to_json's document (the schema of `critnet rg --json`).
+py::object analyse_layer(const torch::Tensor& weight, double beta, double field,
+                         const std::string& side, const std::string& n, double tol_trivial,
+                         double tol_critical, double tol_near) {
   rg::CouplingOptions copts;
   copts.beta(beta)
       .field(field)
@@ -153,8 +184,7 @@ std::string analyse_layer(const torch::Tensor& weight, double beta, double field
   cls.tol_trivial(tol_trivial).tol_critical(tol_critical).tol_near(tol_near);
   cls.validate();
   const torch::Tensor v = reg::weight_matrix(weight.detach());
-  py::gil_scoped_release no_gil;
-  return rg::to_json(rg::analyse_layer(v, copts, cls)).dump();
+  return document_without_gil([&] { return rg::to_json(rg::analyse_layer(v, copts, cls)); });
 }
 
 // An integer option that arrives as int64 and is narrowed to int: refused with the CLI's bound
@@ -164,22 +194,21 @@ int narrowed(const char* name, int64_t value, int64_t max) {
   return static_cast<int>(value);
 }
 
-// Verdict rule 2 (report::assess) on one fit's JSON text (a probe.json "fit" entry): the
-// "verdict" object of `critnet fit --json` as text.
-std::string verdict_json(const std::string& fit, double gof_p_min, double lr_p_max,
-                         double min_decades, long long min_tail) {
+// Verdict rule 2 (report::assess) on one fit (a probe.json "fit" entry): the "verdict" object
+// of `critnet fit --json`.
+py::object verdict(const nlohmann::json& fit, double gof_p_min, double lr_p_max, double min_decades,
+                   long long min_tail) {
   report::VerdictRule rule;
   rule.gof_p_min = gof_p_min;
   rule.lr_p_max = lr_p_max;
   rule.min_decades = min_decades;
   rule.min_tail = min_tail;
   rule.validate();
-  const report::ArmVerdict v = report::assess(report::parse_fit(io::parse_json(fit, "fit")), rule);
-  return nlohmann::json{{"label", report::to_string(v.plausibility)},
-                        {"scale_invariant", v.scale_invariant()},
-                        {"reason", v.reason},
-                        {"rule", report::to_json(rule)}}
-      .dump();
+  const report::ArmVerdict v = report::assess(report::parse_fit(fit), rule);
+  return document({{"label", report::to_string(v.plausibility)},
+                   {"scale_invariant", v.scale_invariant()},
+                   {"reason", v.reason},
+                   {"rule", report::to_json(rule)}});
 }
 
 // One observed layer for Python: (name, incoming weight, outgoing weight).
@@ -256,33 +285,33 @@ class PyProbe {
     fit_.validate_fit_settings();
   }
 
-  // probe.json as text: without its file parts, or, after lock_output, with them (the
-  // directory written as `critnet probe` writes it; "seconds" = stream, fit, write, total).
-  std::string finish(const std::string& source, double stream_seconds) {
+  // probe.json: without its file parts, or, after lock_output, with them (the directory
+  // written as `critnet probe` writes it; "seconds" = stream, fit, write, total).
+  py::object finish(const nlohmann::json& src, double stream_seconds) {
     probe::ProbeCheckpointOptions o = fit_;
     o.out_dir = out_dir_;
-    const nlohmann::json src = io::parse_json(source, "source");
-    py::gil_scoped_release no_gil;
-    const StopSignals ctrl_c;  // the fits' bootstraps stop on Ctrl-C (KeyboardInterrupt)
-    const auto t0 = std::chrono::steady_clock::now();
-    const probe::ProbeResult result = probe_.finish();
-    probe::ProbeDocument doc = probe::fit_and_document(result, o, src);
-    if (lock_) {
-      const double fit =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      doc.document["seconds"] = {
-          {"stream", stream_seconds}, {"fit", fit}, {"total", stream_seconds + fit}};
-      probe::write_probe_directory(o, result, doc.fits, doc.document);
-      lock_.reset();
-    }
-    return doc.document.dump();
+    return document_without_gil([&] {
+      const StopSignals ctrl_c;  // the fits' bootstraps stop on Ctrl-C (KeyboardInterrupt)
+      const auto t0 = std::chrono::steady_clock::now();
+      const probe::ProbeResult result = probe_.finish();
+      probe::ProbeDocument doc = probe::fit_and_document(result, o, src);
+      if (lock_) {
+        const double fit =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        doc.document["seconds"] = {
+            {"stream", stream_seconds}, {"fit", fit}, {"total", stream_seconds + fit}};
+        probe::write_probe_directory(o, result, doc.fits, doc.document);
+        lock_.reset();
+      }
+      return doc.document;
+    });
   }
 
  private:
   static std::vector<probe::ObservedLayer> observed(const std::vector<LayerTuple>& layers) {
     std::vector<probe::ObservedLayer> out;
     for (const auto& [name, in, outgoing] : layers)
-      out.push_back({name, in.detach(), outgoing.detach()});
+      out.push_back({name, in.detach(), outgoing.detach(), {}});
     return out;
   }
   probe::Probe probe_;
@@ -291,8 +320,8 @@ class PyProbe {
   probe::ProbeCheckpointOptions fit_;  // the fit settings (set_fit_options)
 };
 
-// data::load_split: one split as (inputs [n, d], labels [n], sample shape, classes, name, spec
-// as JSON text), limited as probe_checkpoint limits it.
+// data::load_split: one split as (inputs [n, d], labels [n], sample shape, classes, name,
+// description), limited as probe_checkpoint limits it.
 py::tuple load_data(const std::string& source, const std::string& split, int64_t limit,
                     const std::string& data_dir, std::uint64_t seed, int64_t synthetic_train,
                     int64_t synthetic_test, int64_t train_limit, int64_t test_limit) {
@@ -310,11 +339,11 @@ py::tuple load_data(const std::string& source, const std::string& split, int64_t
     s = data::load_split(spec, split, limit);
   }
   return py::make_tuple(s.data.inputs, s.data.labels, s.data.sample_shape, s.data.num_classes,
-                        s.name, s.description.dump());
+                        s.name, document(s.description));
 }
 
 // train::load_model: the MLP's weights and biases (input side first), its activation, epoch,
-// the run's config and its data spec (JSON texts).
+// the run's config and its data spec.
 py::dict load_checkpoint(const std::string& path) {
   train::LoadedModel m = train::load_model(path);
   std::vector<torch::Tensor> weights, biases;
@@ -329,15 +358,14 @@ py::dict load_checkpoint(const std::string& path) {
   out["biases"] = biases;
   out["activation"] = nn::to_string(m.model->options.activation());
   out["epoch"] = m.epoch;
-  out["config"] = m.config.dump();
-  out["data"] = spec.dump();
+  out["config"] = document(m.config);
+  out["data"] = document(spec);
   return out;
 }
 
-// atlas::analyse_layers on (name, type, weight) triples: the rows as a JSON array (text).
-std::string htsr_json(
-    const std::vector<std::tuple<std::string, std::string, torch::Tensor>>& layers,
-    double eval_floor, int64_t bootstrap, std::uint64_t seed, int64_t threads) {
+// atlas::analyse_layers on (name, type, weight) triples: the rows.
+py::object htsr(const std::vector<std::tuple<std::string, std::string, torch::Tensor>>& layers,
+                double eval_floor, int64_t bootstrap, std::uint64_t seed, int64_t threads) {
   atlas::HtsrOptions o;
   o.eval_floor = eval_floor;
   o.bootstrap = narrowed("bootstrap", bootstrap, kMaxBootstrap);
@@ -346,20 +374,20 @@ std::string htsr_json(
   o.validate();
   std::vector<atlas::LayerWeight> weights;
   for (const auto& [name, type, w] : layers) weights.push_back({name, type, w.detach()});
-  py::gil_scoped_release no_gil;
-  const StopSignals ctrl_c;  // the bootstraps stop on Ctrl-C (KeyboardInterrupt)
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& r : atlas::analyse_layers(weights, o)) rows.push_back(r.to_json());
-  return rows.dump();
+  return document_without_gil([&] {
+    const StopSignals ctrl_c;  // the bootstraps stop on Ctrl-C (KeyboardInterrupt)
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : atlas::analyse_layers(weights, o)) rows.push_back(r.to_json());
+    return rows;
+  });
 }
 
 // rg::edge at one point (critical_line empty) or rg::critical_line: the document of
-// `critnet edge --json`, as JSON text.
-std::string edge_json(const std::string& activation, double sigma_w2,
-                      const std::vector<double>& sigma_b2, int64_t depth, bool critical_line,
-                      double critical_tolerance) {
+// `critnet edge --json`.
+py::object edge(const std::string& activation, double sigma_w2, const std::vector<double>& sigma_b2,
+                int64_t depth, bool critical_line, double critical_tolerance) {
   const rg::Activation phi = rg::parse_activation(activation);
-  if (critical_line) return rg::critical_line_json(phi, rg::critical_line(phi, sigma_b2)).dump();
+  if (critical_line) return document(rg::critical_line_json(phi, rg::critical_line(phi, sigma_b2)));
   CRITNET_CHECK(sigma_b2.size() == 1, "sigma_b2: one value without critical_line");
   rg::EdgeOptions o;
   o.activation = phi;
@@ -367,19 +395,19 @@ std::string edge_json(const std::string& activation, double sigma_w2,
   o.sigma_b2 = sigma_b2.front();
   o.depth = narrowed("depth", depth, 1000000);
   o.critical_tolerance = critical_tolerance;
-  return rg::edge(o).to_json().dump();
+  return document(rg::edge(o).to_json());
 }
 
-// atlas::measure_signal: the document as JSON text. Without `forward`, on the chain of Linear
+// atlas::measure_signal: the document. Without `forward`, on the chain of Linear
 // layers `weights`; with it, on any model whose forward(x) returns the outputs of the weight
 // layers `names` (in call order) and then the model's output.
-std::string signal_json(const std::vector<torch::Tensor>& weights,
-                        const std::vector<std::optional<torch::Tensor>>& biases,
-                        const std::optional<std::string>& activation, const torch::Tensor& inputs,
-                        int64_t jacobian_samples, int64_t apjn_probes, int64_t bootstrap,
-                        std::uint64_t seed, double critical_tolerance, int64_t batch_size,
-                        const std::optional<py::function>& forward,
-                        const std::vector<std::string>& names) {
+py::object signal(const std::vector<torch::Tensor>& weights,
+                  const std::vector<std::optional<torch::Tensor>>& biases,
+                  const std::optional<std::string>& activation, const torch::Tensor& inputs,
+                  int64_t jacobian_samples, int64_t apjn_probes, int64_t bootstrap,
+                  std::uint64_t seed, double critical_tolerance, int64_t batch_size,
+                  const std::optional<py::function>& forward,
+                  const std::vector<std::string>& names) {
   atlas::SignalOptions o;
   o.activation = activation ? std::optional(rg::parse_activation(*activation)) : std::nullopt;
   o.jacobian_samples = jacobian_samples;
@@ -393,8 +421,7 @@ std::string signal_json(const std::vector<torch::Tensor>& weights,
   for (const auto& t : biases) b.push_back(t ? t->detach() : torch::Tensor());
   const torch::Tensor x = inputs.detach();
   if (!forward) {
-    py::gil_scoped_release no_gil;
-    return atlas::measure_signal(w, b, x, o).to_json().dump();
+    return document_without_gil([&] { return atlas::measure_signal(w, b, x, o).to_json(); });
   }
   CRITNET_CHECK(names.size() == w.size() && b.size() == w.size(), names.size(), " names and ",
                 b.size(), " biases for ", w.size(), " weights");
@@ -405,12 +432,8 @@ std::string signal_json(const std::vector<torch::Tensor>& weights,
     py::gil_scoped_acquire gil;
     return fn(batch).cast<std::vector<torch::Tensor>>();
   };
-  std::string out;
-  {
-    py::gil_scoped_release no_gil;
-    out = atlas::measure_signal(tapped, layers, x, o).to_json().dump();
-  }
-  return out;
+  return document_without_gil(
+      [&] { return atlas::measure_signal(tapped, layers, x, o).to_json(); });
 }
 
 }  // namespace
@@ -439,8 +462,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
 
   const std::vector<double> none;
   m.def(
-      "info_json", [] { return critnet::runtime_info().to_json().dump(); },
-      "critnet::runtime_info().to_json() as text: the document of `critnet info --json`");
+      "info", [] { return document(critnet::runtime_info().to_json()); },
+      "critnet::runtime_info().to_json(): the document of `critnet info --json`");
   m.def("penalty_and_gradient", &penalty_and_gradient, py::arg("weight"), py::arg("preset"),
         py::arg("beta"), py::arg("side"), py::arg("n"), py::arg("coefficients") = none,
         py::arg("probes") = 0,
@@ -455,20 +478,19 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         py::arg("strength"), py::arg("side"), py::arg("n"), py::arg("coefficients"),
         py::arg("interval"), py::arg("probes"),
         "train::PenaltySchedule::validate(); returns reg::warning() or None");
-  m.def("fit_json", &fit_json, py::arg("values"), py::arg("discrete"), py::arg("xmin"),
-        py::arg("xmax"), py::arg("bootstrap"), py::arg("seed"), py::arg("threads"),
-        py::arg("compare"), py::arg("significance"), py::arg("max_candidates"),
-        py::arg("scan_min_tail"), py::arg("min_decades"), py::arg("min_tail"),
-        "report::fit_report(...).to_json() as text");
+  m.def("fit", &fit, py::arg("values"), py::arg("discrete"), py::arg("xmin"), py::arg("xmax"),
+        py::arg("bootstrap"), py::arg("seed"), py::arg("threads"), py::arg("compare"),
+        py::arg("significance"), py::arg("max_candidates"), py::arg("scan_min_tail"),
+        py::arg("min_decades"), py::arg("min_tail"), "report::fit_report(...).to_json()");
   m.def("read_column", &read_column, py::arg("path"), py::arg("name"), py::arg("index"),
         py::arg("integers"), "analysis::read_column_file: (values, column name)");
   m.def("analyse_layer", &analyse_layer, py::arg("weight"), py::arg("beta"), py::arg("field"),
         py::arg("side"), py::arg("n"), py::arg("tol_trivial"), py::arg("tol_critical"),
         py::arg("tol_near"), "rg::analyse_layer of a weight [out, in, ...]");
 
-  m.def("verdict_json", &verdict_json, py::arg("fit"), py::arg("gof_p_min"), py::arg("lr_p_max"),
+  m.def("verdict", &verdict, py::arg("fit"), py::arg("gof_p_min"), py::arg("lr_p_max"),
         py::arg("min_decades"), py::arg("min_tail"),
-        "report::assess of one fit's JSON text: the verdict object as text");
+        "report::assess of one fit: the verdict object");
   m.def("choose_layers", &choose_layers, py::arg("tree"), py::arg("names"),
         "probe::choose_layers: [(name, incoming, outgoing)] of a module tree "
         "[(name, type, leaf, weight or None)]");
@@ -487,24 +509,24 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
            py::arg("min_tail_fraction"),
            "the fit settings finish() uses, checked now with the CLI's bounds (ValueError)")
       .def("finish", &PyProbe::finish, py::arg("source"), py::arg("stream_seconds"),
-           "probe::fit_and_document(finish(), ...).document as JSON text; after lock_output "
+           "probe::fit_and_document(finish(), ...).document; after lock_output "
            "also probe::write_probe_directory");
   m.attr("limits") = py::dict(py::arg("max_batch_size") = critnet::kMaxBatchSize,
                               py::arg("max_width") = critnet::kMaxWidth,
                               py::arg("max_bootstrap") = critnet::kMaxBootstrap,
                               py::arg("max_threads") = critnet::kMaxThreads);
-  m.def("htsr_json", &htsr_json, py::arg("layers"), py::arg("eval_floor"), py::arg("bootstrap"),
+  m.def("htsr", &htsr, py::arg("layers"), py::arg("eval_floor"), py::arg("bootstrap"),
         py::arg("seed"), py::arg("threads"),
-        "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows as JSON text");
-  m.def("signal_json", &signal_json, py::arg("weights"), py::arg("biases"), py::arg("activation"),
+        "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows");
+  m.def("signal", &signal, py::arg("weights"), py::arg("biases"), py::arg("activation"),
         py::arg("inputs"), py::arg("jacobian_samples"), py::arg("apjn_probes"),
         py::arg("bootstrap"), py::arg("seed"), py::arg("critical_tolerance"), py::arg("batch_size"),
         py::arg("forward") = py::none(), py::arg("names") = std::vector<std::string>{},
         "atlas::measure_signal on a chain of Linear layers, or through `forward`'s taps of any "
-        "model: the document as JSON text");
-  m.def("edge_json", &edge_json, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
+        "model: the document");
+  m.def("edge", &edge, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
         py::arg("depth"), py::arg("critical_line"), py::arg("critical_tolerance"),
-        "rg::edge or rg::critical_line: the document of `critnet edge --json` as JSON text");
+        "rg::edge or rg::critical_line: the document of `critnet edge --json`");
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");
