@@ -187,54 +187,61 @@ double discrete_log_variance(double alpha, double xmin) {
   return log_hurwitz_zeta_jet(alpha, xmin).log_var;
 }
 
-TailFit fit_tail(const SortedData& d, const FitOptions& options) {
-  const std::size_t total = d.x.size();
-  const std::size_t min_tail = std::max<std::size_t>(options.min_tail, 5);
-  const auto fit_at = [&](std::size_t start, double xmin, double bound, double alpha_start,
-                          std::size_t first_unique, TailFit& out) {
-    const std::size_t n_tail = total - start;
-    const double nd = static_cast<double>(n_tail);
-    double alpha;
-    if (options.discrete) {
-      const double mean_log = d.suffix_log[start] / nd;
-      alpha = discrete_alpha_mle(mean_log, xmin, alpha_start);
-      out.ks = std::isfinite(alpha) ? discrete_ks(d, first_unique, xmin, alpha, bound) : kNaN;
-    } else {
-      alpha = 1.0 + nd / (d.suffix_log[start] - nd * std::log(xmin));
-      out.ks =
-          std::isfinite(alpha) && alpha > 1 ? continuous_ks(d, start, xmin, alpha, bound) : kNaN;
-    }
-    out.xmin = xmin;
-    out.alpha = alpha;
-    out.start = start;
-    out.n_tail = n_tail;
-  };
+namespace {
 
-  if (std::isfinite(options.xmin)) {
-    const double xmin = options.xmin;
-    CRITNET_CHECK(xmin > 0, "x_min must be > 0, got ", xmin);
-    CRITNET_CHECK(!options.discrete || xmin == std::floor(xmin),
-                  "x_min of a discrete power law must be an integer, got ", xmin);
-    const std::size_t start =
-        static_cast<std::size_t>(std::lower_bound(d.x.begin(), d.x.end(), xmin) - d.x.begin());
-    const std::size_t n_tail = total - start;
-    CRITNET_CHECK(n_tail >= min_tail, "a power-law fit needs at least ", min_tail,
-                  " points >= x_min, got ", n_tail, " (x_min = ", xmin, ")");
-    CRITNET_CHECK(d.x.back() > xmin, "all ", n_tail, " points >= x_min = ", xmin,
-                  " equal x_min; the power-law exponent is not defined");
-    const std::size_t first_unique = d.starts.size() - count_unique_from(d, start);
-    TailFit out;
-    const double a0 = 1.0 + n_tail / (d.suffix_log[start] - n_tail * std::log(xmin - 0.5));
-    fit_at(start, xmin, std::numeric_limits<double>::infinity(), a0, first_unique, out);
-    CRITNET_CHECK_AS(NumericalError, valid(out), "the power-law fit at x_min = ", xmin,
-                     " failed: ", failure_reason(out), " (", n_tail, " tail points)");
-    out.candidates = 1;
-    return out;
+// The MLE and KS distance of the tail d.x[start..] at x_min (the discrete MLE's Newton iteration
+// starts at alpha_start; the KS sum stops early once it exceeds `bound`).
+TailFit fit_at(const SortedData& d, const FitOptions& options, std::size_t start, double xmin,
+               double bound, double alpha_start, std::size_t first_unique) {
+  const std::size_t n_tail = d.x.size() - start;
+  const double nd = static_cast<double>(n_tail);
+  TailFit out;
+  double alpha;
+  if (options.discrete) {
+    const double mean_log = d.suffix_log[start] / nd;
+    alpha = discrete_alpha_mle(mean_log, xmin, alpha_start);
+    out.ks = std::isfinite(alpha) ? discrete_ks(d, first_unique, xmin, alpha, bound) : kNaN;
+  } else {
+    alpha = 1.0 + nd / (d.suffix_log[start] - nd * std::log(xmin));
+    out.ks = std::isfinite(alpha) && alpha > 1 ? continuous_ks(d, start, xmin, alpha, bound) : kNaN;
   }
+  out.xmin = xmin;
+  out.alpha = alpha;
+  out.start = start;
+  out.n_tail = n_tail;
+  return out;
+}
 
-  // Candidates: unique values <= xmax leaving >= min_tail points and >= 3 distinct values
-  // (poweRlaw's rule for one-parameter models: the two largest unique values are never tried).
-  std::vector<std::size_t> cand;  // indices into d.starts
+// The fit at the fixed options.xmin.
+TailFit fit_fixed_xmin(const SortedData& d, const FitOptions& options, std::size_t min_tail) {
+  const double xmin = options.xmin;
+  CRITNET_CHECK(xmin > 0, "x_min must be > 0, got ", xmin);
+  CRITNET_CHECK(!options.discrete || xmin == std::floor(xmin),
+                "x_min of a discrete power law must be an integer, got ", xmin);
+  const std::size_t start =
+      static_cast<std::size_t>(std::lower_bound(d.x.begin(), d.x.end(), xmin) - d.x.begin());
+  const std::size_t n_tail = d.x.size() - start;
+  CRITNET_CHECK(n_tail >= min_tail, "a power-law fit needs at least ", min_tail,
+                " points >= x_min, got ", n_tail, " (x_min = ", xmin, ")");
+  CRITNET_CHECK(d.x.back() > xmin, "all ", n_tail, " points >= x_min = ", xmin,
+                " equal x_min; the power-law exponent is not defined");
+  const std::size_t first_unique = d.starts.size() - count_unique_from(d, start);
+  const double a0 = 1.0 + n_tail / (d.suffix_log[start] - n_tail * std::log(xmin - 0.5));
+  TailFit out =
+      fit_at(d, options, start, xmin, std::numeric_limits<double>::infinity(), a0, first_unique);
+  CRITNET_CHECK_AS(NumericalError, valid(out), "the power-law fit at x_min = ", xmin,
+                   " failed: ", failure_reason(out), " (", n_tail, " tail points)");
+  out.candidates = 1;
+  return out;
+}
+
+// The x_min candidates (indices into d.starts): unique values <= xmax leaving >= min_tail points
+// and >= 3 distinct values (poweRlaw's rule for one-parameter models: the two largest unique
+// values are never tried), thinned evenly to options.max_candidates.
+std::vector<std::size_t> xmin_candidates(const SortedData& d, const FitOptions& options,
+                                         std::size_t min_tail) {
+  const std::size_t total = d.x.size();
+  std::vector<std::size_t> cand;
   const std::size_t nu = d.starts.size();
   for (std::size_t k = 0; k + 2 < nu; ++k) {
     const std::size_t start = d.starts[k];
@@ -255,6 +262,16 @@ TailFit fit_tail(const SortedData& d, const FitOptions& options) {
     }
     cand.swap(kept);
   }
+  return cand;
+}
+
+}  // namespace
+
+TailFit fit_tail(const SortedData& d, const FitOptions& options) {
+  const std::size_t total = d.x.size();
+  const std::size_t min_tail = std::max<std::size_t>(options.min_tail, 5);
+  if (std::isfinite(options.xmin)) return fit_fixed_xmin(d, options, min_tail);
+  const std::vector<std::size_t> cand = xmin_candidates(d, options, min_tail);
 
   // First a sparse pass over every stride-th candidate gives a bound on the minimum D; the
   // full pass then abandons a candidate as soon as its partial D exceeds the bound. Only
@@ -268,8 +285,7 @@ TailFit fit_tail(const SortedData& d, const FitOptions& options) {
       const double nd = static_cast<double>(total - start);
       a0 = 1.0 + nd / (d.suffix_log[start] - nd * std::log(xmin - 0.5));
     }
-    TailFit t;
-    fit_at(start, xmin, bound, a0, k, t);
+    const TailFit t = fit_at(d, options, start, xmin, bound, a0, k);
     if (std::isfinite(t.alpha)) alpha_prev = t.alpha;
     return t;
   };

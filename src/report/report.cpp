@@ -107,6 +107,8 @@ struct Plan {
   std::vector<detail::CsvData> csvs;                  // data computed for a figure
 };
 
+// Long: one figure per measure in the report's order, each a few lines of panel settings; the
+// split of report.cpp by job (figure planning apart from the documents) is issue 27's item 4.
 Plan plan_figures(const Results& results, const fs::path& dir, const AtlasRule& atlas_rule) {
   Plan plan;
   const auto atlas = atlas_of(results, atlas_rule);
@@ -431,6 +433,8 @@ std::string curves_html(const Results& results, const MeasureSpec& spec) {
          rows + "</tbody></table></div>\n";
 }
 
+// Long: report.html's sections in document order, each a call and its heading; the split of
+// report.cpp by job is issue 27's item 4.
 std::string html_report(const Results& results, const VerdictRule& rule,
                         const AtlasRule& atlas_rule, const std::vector<Figure>& figures,
                         const std::vector<RenderedFigure>& rendered) {

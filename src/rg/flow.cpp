@@ -59,14 +59,11 @@ double flow_closed_form(double lambda0, double a, double tau) {
   return x / a;
 }
 
-FlowSolution integrate_flow(double lambda0, double a, const std::vector<double>& taus,
-                            const FlowOptions& o) {
-  CRITNET_CHECK(std::isfinite(lambda0) && std::isfinite(a),
-                "integrate_flow needs finite lambda0 and a; got ", lambda0, ", ", a);
-  CRITNET_CHECK(
-      o.rtol > 0 && o.atol > 0 && o.initial_step > 0 && o.max_steps > 0 && o.pole_tolerance > 0,
-      "flow options must be positive (rtol ", o.rtol, ", atol ", o.atol, ", initial_step ",
-      o.initial_step, ", max_steps ", o.max_steps, ", pole_tolerance ", o.pole_tolerance, ")");
+namespace {
+
+// The direction of the flow's τ values (+1, −1, or 0 when all are 0); InvalidArgument unless
+// they are finite, of one sign and sorted by |τ|.
+double check_taus(const std::vector<double>& taus) {
   double dir = 0.0;
   for (size_t i = 0; i < taus.size(); ++i) {
     CRITNET_CHECK(std::isfinite(taus[i]), "tau values must be finite, got ", taus[i]);
@@ -80,6 +77,20 @@ FlowSolution integrate_flow(double lambda0, double a, const std::vector<double>&
                     "tau values must be sorted by |tau|, got ", taus[i - 1], " then ", taus[i]);
     }
   }
+  return dir;
+}
+
+}  // namespace
+
+FlowSolution integrate_flow(double lambda0, double a, const std::vector<double>& taus,
+                            const FlowOptions& o) {
+  CRITNET_CHECK(std::isfinite(lambda0) && std::isfinite(a),
+                "integrate_flow needs finite lambda0 and a; got ", lambda0, ", ", a);
+  CRITNET_CHECK(
+      o.rtol > 0 && o.atol > 0 && o.initial_step > 0 && o.max_steps > 0 && o.pole_tolerance > 0,
+      "flow options must be positive (rtol ", o.rtol, ", atol ", o.atol, ", initial_step ",
+      o.initial_step, ", max_steps ", o.max_steps, ", pole_tolerance ", o.pole_tolerance, ")");
+  const double dir = check_taus(taus);
   FlowSolution sol;
   sol.tau = taus;
   sol.lambda.assign(taus.size(), kNaN);

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "critnet/core/error.h"
+#include "critnet/rg/couplings.h"
 
 namespace critnet::rg {
 namespace {
@@ -163,6 +164,79 @@ std::vector<SweepPoint> temperature_sweep(const torch::Tensor& w, double n, doub
     out.push_back(p);
   }
   return out;
+}
+
+std::vector<MeanFieldSystem> layer_systems(const std::vector<torch::Tensor>& weights,
+                                           std::vector<int64_t> layers, GramSide side,
+                                           NConvention convention) {
+  if (layers.empty()) {
+    for (std::size_t l = 0; l + 1 < weights.size(); ++l) layers.push_back(static_cast<int64_t>(l));
+  }
+  std::vector<MeanFieldSystem> out;
+  for (int64_t l : layers) {
+    CRITNET_CHECK(l >= 0 && l < static_cast<int64_t>(weights.size()), "layer ", l,
+                  " out of range: the network has ", weights.size(), " Linear layers");
+    const torch::Tensor& v = weights[static_cast<std::size_t>(l)];
+    const torch::Tensor w = side == GramSide::kIn ? torch::mm(v.t(), v) : torch::mm(v, v.t());
+    out.push_back({std::to_string(l), w, static_cast<double>(unit_count(v, convention))});
+  }
+  return out;
+}
+
+void TemperatureRange::validate() const {
+  CRITNET_CHECK(t_min > 0 && t_max > t_min, "need 0 < t_min < t_max (units of T_c), got ", t_min,
+                ", ", t_max);
+  CRITNET_CHECK(steps >= 2, "steps must be >= 2, got ", steps);
+}
+
+int64_t MeanFieldCurve::not_converged() const {
+  int64_t count = 0;
+  for (const SweepPoint& p : points) count += p.converged ? 0 : 1;
+  return count;
+}
+
+nlohmann::json MeanFieldCurve::to_json() const {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SweepPoint& p : points) {
+    rows.push_back({{"temperature", p.temperature},
+                    {"t_over_tc", p.temperature / critical_temperature},
+                    {"magnetisation", number(p.magnetisation)},
+                    {"susceptibility", number(p.susceptibility)},
+                    {"top_magnetisation", number(p.top_magnetisation)},
+                    {"top_susceptibility", number(p.top_susceptibility)},
+                    {"residual", number(p.residual)},
+                    {"iterations", p.iterations},
+                    {"converged", p.converged}});
+  }
+  return {{"name", name},   {"n", n},
+          {"size", size},   {"critical_temperature", critical_temperature},
+          {"field", field}, {"points", rows}};
+}
+
+MeanFieldCurve meanfield_curve(const MeanFieldSystem& system, const TemperatureRange& range,
+                               double field, const MeanFieldOptions& options) {
+  range.validate();
+  const double tc = critical_temperature(system.w, system.n);
+  // λ_max within round-off of 0 (an all-zero layer) is no T_c.
+  const double noise = 1e-12 * static_cast<double>(system.w.size(0)) *
+                       system.w.abs().max().item<double>() / system.n;
+  CRITNET_CHECK_AS(NumericalError, tc > noise, "layer ", system.name,
+                   ": T_c = lambda_max(w)/N must be > 0 (beyond round-off), got ", tc);
+  std::vector<double> temperatures;
+  for (int64_t i = 0; i < range.steps; ++i) {
+    temperatures.push_back(tc *
+                           (range.t_min + (range.t_max - range.t_min) * static_cast<double>(i) /
+                                              static_cast<double>(range.steps - 1)));
+  }
+  MeanFieldCurve curve;
+  curve.name = system.name;
+  curve.n = system.n;
+  curve.size = system.w.size(0);
+  curve.critical_temperature = tc;
+  curve.field = field;
+  curve.points = temperature_sweep(system.w, system.n, field, temperatures, options);
+  return curve;
 }
 
 }  // namespace critnet::rg

@@ -352,6 +352,8 @@ std::string phase_sentences(const std::string& preset,
          "</p>\n";
 }
 
+// Long: the sweep report's sections in document order (heatmaps, curves over epochs, table);
+// moving its figures onto the reproduce report's figure code is issue 27's item 4.
 std::string report_html(const fs::path& dir, const json& grid_doc, const std::vector<json>& cells,
                         const std::vector<std::string>& missing) {
   // Points of the phase diagram.

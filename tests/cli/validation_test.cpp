@@ -80,7 +80,7 @@ TEST(ValidationCli, ReproduceRefusesNonPositiveBetaBeforeTraining) {
 TEST(ValidationCli, GaussianFitRangePastTheLatticeIsRefused) {
   const CliResult r = run({"gaussian", "--dim", "1", "--size", "64", "--fit-max", "1e9"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("--fit-max 1000000000 is past the end of the profile (x <= L/2 = "
+  EXPECT_THAT(r.err, HasSubstr("fit_max 1000000000 is past the end of the profile (x <= L/2 = "
                                "32 for L = 64)"));
 }
 

@@ -37,6 +37,42 @@ struct GaussianArgs {
 
 constexpr double kPi = 3.14159265358979323846;
 
+// The figure's data: x, the plotted G (per case), the fit (NaN outside the fit range) and, for
+// r > 0, both multiplied by x^p.
+void write_gaussian_csv(const std::filesystem::path& csv, const rg::GaussianStudy& st) {
+  const rg::TwoPointProfile& p = st.profile;
+  const rg::ExponentialFit oz = st.ornstein_zernike.value_or(rg::ExponentialFit{});
+  const rg::PowerLawFit pl = st.power_law.value_or(rg::PowerLawFit{});
+  const rg::LogFit lf = st.log_fit.value_or(rg::LogFit{});
+  const double nan = std::nan("");
+  const double p_oz = 0.5 * static_cast<double>(st.dim - 1);
+  std::vector<double> y, fitted, scaled, fitted_scaled;
+  for (size_t i = 0; i < p.x.size(); ++i) {
+    const double x = p.x[i];
+    const bool in = x >= st.x_min && x <= st.x_max;
+    double f = nan;
+    if (st.r > 0) {
+      y.push_back(p.value[i]);
+      scaled.push_back(p.value[i] * std::pow(x, p_oz));
+      if (in) f = oz.amplitude * std::pow(x, -p_oz) * std::exp(-x / oz.xi);
+    } else if (st.dim == 3) {
+      y.push_back(p.subtracted[i] - pl.offset);
+      if (in) f = pl.amplitude * std::pow(x, -pl.eta);
+    } else if (st.dim == 2) {
+      y.push_back(p.subtracted[i]);
+      if (in) f = -lf.slope * std::log(x) + lf.offset;
+    } else {
+      y.push_back(p.subtracted[i]);
+      if (in) f = pl.amplitude * std::pow(x, -pl.eta) + pl.offset;
+    }
+    fitted.push_back(f);
+    fitted_scaled.push_back(st.r > 0 ? f * std::pow(x, p_oz) : nan);
+  }
+  if (scaled.empty()) scaled.assign(p.x.size(), nan);
+  report::write_csv(csv, {"x", "G", "fit", "x_p_G", "fit_x_p"},
+                    {p.x, y, fitted, scaled, fitted_scaled});
+}
+
 // The figure `gaussian`: G(x) along an axis with the fitted law drawn over its fit range.
 // The fitted curve is the CSV's `fit` column (NaN outside the fit range), drawn in red over the
 // data points (a FitCurve would take the data's colour and vanish under dense points).
@@ -45,40 +81,17 @@ constexpr double kPi = 3.14159265358979323846;
 //  r = 0, d = 3: log-log G~ - C (the zero mode's background and the fitted offset removed) with
 //         the power law A x^-eta;
 //  r = 0, d = 1, 2: G~ on a linear (d = 1) or log x (d = 2) axis with the fitted line / log.
-void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointProfile& p,
-                   const rg::ExponentialFit& oz, const rg::PowerLawFit& pl, const rg::LogFit& lf,
-                   double x_min, double x_max) {
+void plot_gaussian(const std::string& plot_dir, const rg::GaussianStudy& st) {
   namespace fs = std::filesystem;
-  const fs::path dir(args.plot);
+  const fs::path dir(plot_dir);
   const fs::path csv = dir / "gaussian.csv";
-  const int64_t d = args.dim;
-  const double nan = std::nan("");
+  const int64_t d = st.dim, size = st.size;
+  const double r = st.r, g = st.g, x_min = st.x_min, x_max = st.x_max;
+  const rg::ExponentialFit oz = st.ornstein_zernike.value_or(rg::ExponentialFit{});
+  const rg::PowerLawFit pl = st.power_law.value_or(rg::PowerLawFit{});
+  const rg::LogFit lf = st.log_fit.value_or(rg::LogFit{});
   const double p_oz = 0.5 * static_cast<double>(d - 1);
-  std::vector<double> y, fitted, scaled, fitted_scaled;
-  for (size_t i = 0; i < p.x.size(); ++i) {
-    const double x = p.x[i];
-    const bool in = x >= x_min && x <= x_max;
-    double f = nan;
-    if (args.r > 0) {
-      y.push_back(p.value[i]);
-      scaled.push_back(p.value[i] * std::pow(x, p_oz));
-      if (in) f = oz.amplitude * std::pow(x, -p_oz) * std::exp(-x / oz.xi);
-    } else if (d == 3) {
-      y.push_back(p.subtracted[i] - pl.offset);
-      if (in) f = pl.amplitude * std::pow(x, -pl.eta);
-    } else if (d == 2) {
-      y.push_back(p.subtracted[i]);
-      if (in) f = -lf.slope * std::log(x) + lf.offset;
-    } else {
-      y.push_back(p.subtracted[i]);
-      if (in) f = pl.amplitude * std::pow(x, -pl.eta) + pl.offset;
-    }
-    fitted.push_back(f);
-    fitted_scaled.push_back(args.r > 0 ? f * std::pow(x, p_oz) : nan);
-  }
-  if (scaled.empty()) scaled.assign(p.x.size(), nan);
-  report::write_csv(csv, {"x", "G", "fit", "x_p_G", "fit_x_p"},
-                    {p.x, y, fitted, scaled, fitted_scaled});
+  write_gaussian_csv(csv, st);
 
   auto series = [&](const std::string& label, const std::string& column, report::SeriesStyle st,
                     const std::string& color) {
@@ -94,13 +107,13 @@ void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointPro
   const std::string data_color = "#1f77b4", fit_color = "#d62728";
   report::Figure fig;
   fig.name = "gaussian";
-  fig.title = fmt::format("Gaussian two-point function, d = {}, L = {}, r = {}, g = {}", d, size,
-                          args.r, args.g);
+  fig.title =
+      fmt::format("Gaussian two-point function, d = {}, L = {}, r = {}, g = {}", d, size, r, g);
   report::Panel main;
   main.x_label = "|x| (lattice units, along an axis)";
   main.key = report::KeyPosition::kBelow;
-  if (args.r > 0) {
-    const double xi_c = rg::continuum_correlation_length(args.r, args.g);
+  if (r > 0) {
+    const double xi_c = rg::continuum_correlation_length(r, g);
     main.title = "G(x), log-log";
     main.y_label = "G(x)";
     main.scale = report::Scale::kLogLog;
@@ -127,7 +140,7 @@ void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointPro
         "G(x) of eq. 62 on the periodic lattice (d = {}, L = {}, r = {}, g = {}) with the "
         "Ornstein-Zernike fit A x^-(d-1)/2 exp(-x/xi) over x in [{}, {}]: xi = {:.5g} against "
         "sqrt(g/r) = {:.5g}.",
-        d, size, args.r, args.g, x_min, x_max, oz.xi, xi_c);
+        d, size, r, g, x_min, x_max, oz.xi, xi_c);
   } else if (d == 3) {
     main.title = "G~(x) - C, log-log: power law";
     main.y_label = "G~(x) - C";
@@ -136,7 +149,7 @@ void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointPro
                                  report::SeriesStyle::kPoints, data_color));
     main.series.push_back(
         series(fmt::format("fit A x^-eta: eta = {:.4f} (d-2 = 1), A = {:.4g} (1/(4 pi g) = {:.4g})",
-                           pl.eta, pl.amplitude, 1.0 / (4.0 * kPi * args.g)),
+                           pl.eta, pl.amplitude, 1.0 / (4.0 * kPi * g)),
                "fit", report::SeriesStyle::kLines, fit_color));
     fig.panels = {main};
     fig.caption = fmt::format(
@@ -150,9 +163,9 @@ void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointPro
     main.series.push_back(series("G~(x)", "G", report::SeriesStyle::kPoints, data_color));
     main.series.push_back(series(
         d == 2 ? fmt::format("fit -B ln x + C: B = {:.4g} (1/(2 pi g) = {:.4g})", lf.slope,
-                             1.0 / (2.0 * kPi * args.g))
+                             1.0 / (2.0 * kPi * g))
                : fmt::format("fit A x^-eta + C: eta = {:.4f} (-1), A = {:.4g} (-1/(2g) = {:.4g})",
-                             pl.eta, pl.amplitude, -1.0 / (2.0 * args.g)),
+                             pl.eta, pl.amplitude, -1.0 / (2.0 * g)),
         "fit", report::SeriesStyle::kLines, fit_color));
     fig.panels = {main};
     fig.caption = fmt::format("G~(x) at r = 0 (d = {}, L = {}) with the fit over x in [{}, {}].", d,
@@ -164,117 +177,32 @@ void plot_gaussian(const GaussianArgs& args, int64_t size, const rg::TwoPointPro
 }
 
 void run_gaussian(const GaussianArgs& args) {
-  const int64_t size = args.size > 0 ? args.size : (args.dim == 3 ? 256 : 1024);
-  rg::GaussianOptions o;
-  o.dim(args.dim).size(size).r(args.r).g(args.g);
-  CRITNET_CHECK(std::pow(static_cast<double>(size), static_cast<double>(args.dim)) <= 1073741824.0,
-                "--size ", size, " with --dim ", args.dim, ": L^d must be <= 2^30 sites");
-  o.validate_axis();
-  // Default fit range: from x = 6 (lattice corrections to the continuum law are O(1/x²): 0.7%
-  // along an axis in d = 3) to min(60, L/4) (images of the periodic box stay small).
-  const double x_min = args.fit_min > 0 ? args.fit_min : 6.0;
-  const double x_max =
-      args.fit_max > 0 ? args.fit_max : std::min(60.0, std::floor(static_cast<double>(size) / 4.0));
-  CRITNET_CHECK(x_max > x_min, "fit range [", x_min, ", ", x_max,
-                "] is empty: use a larger --size or set --fit-min/--fit-max");
-  const double x_end = static_cast<double>(size / 2);  // the profile's last x
-  CRITNET_CHECK(x_max <= x_end, "--fit-max ", x_max,
-                " is past the end of the profile (x <= L/2 = ", x_end, " for L = ", size, ")");
-  const rg::TwoPointProfile p = rg::two_point_axis(o);
-  const int64_t d = args.dim;
+  rg::GaussianStudyOptions o;
+  o.dim = args.dim;
+  o.size = args.size;
+  o.r = args.r;
+  o.g = args.g;
+  o.fit_min = args.fit_min;
+  o.fit_max = args.fit_max;
+  const rg::GaussianStudy st = rg::gaussian_study(o);
   prepare_plot_dir(args.plot);
-  rg::ExponentialFit oz;
-  rg::PowerLawFit pl;
-  rg::LogFit lf;
-  nlohmann::json fit = {{"x_min", x_min}, {"x_max", x_max}};
-  std::string summary;
-  if (args.r > 0) {
-    const double p_oz = 0.5 * static_cast<double>(d - 1);
-    oz = rg::fit_exponential(p.x, p.subtracted, x_min, x_max, p_oz);
-    const rg::ExponentialFit plain = rg::fit_exponential(p.x, p.subtracted, x_min, x_max, 0.0);
-    const double xi_c = rg::continuum_correlation_length(args.r, args.g);
-    const double xi_l = rg::lattice_correlation_length(args.r, args.g);
-    fit["model"] = "G = A x^-p exp(-x/xi), p = (d-1)/2 (Ornstein-Zernike)";
-    fit["xi"] = oz.xi;
-    fit["prefactor_power"] = p_oz;
-    fit["amplitude"] = oz.amplitude;
-    fit["rms_log_residual"] = oz.rms_log_residual;
-    fit["points"] = oz.points;
-    fit["xi_no_prefactor"] = plain.xi;
-    fit["xi_continuum"] = xi_c;
-    fit["xi_lattice"] = xi_l;
-    fit["relative_error_vs_continuum"] = oz.xi / xi_c - 1.0;
-    summary = fmt::format(
-        "gaussian d={} L={} r={} g={}: fit G = A x^-{} exp(-x/xi) over x in [{}, {}] ({} points): "
-        "xi = {:.6g} (rms log residual {:.2g}); sqrt(g/r) = {:.6g} (rel. error {:+.3f}%); "
-        "lattice 1/acosh(1+r/2g) = {:.6g}; without the prefactor xi = {:.6g}",
-        d, size, args.r, args.g, p_oz, x_min, x_max, oz.points, oz.xi, oz.rms_log_residual, xi_c,
-        100.0 * (oz.xi / xi_c - 1.0), xi_l, plain.xi);
-  } else {
-    pl = rg::fit_power_law(p.x, p.subtracted, x_min, x_max);
-    fit["model"] = "G~ = G - x^2/(2 d g L^d) = A x^-eta + C (zero mode removed)";
-    fit["eta"] = pl.eta;
-    fit["eta_expected"] = static_cast<double>(d - 2);
-    fit["amplitude"] = pl.amplitude;
-    fit["offset"] = pl.offset;
-    fit["max_rel_residual"] = pl.max_rel_residual;
-    fit["points"] = pl.points;
-    fit["decades"] = std::log10(x_max / x_min);
-    summary = fmt::format(
-        "gaussian d={} L={} r=0 g={}: fit G~ = A x^-eta + C over x in [{}, {}] ({:.2f} decades, "
-        "{} points): eta = {:.5g} (expected d-2 = {}), A = {:.5g}, max rel. residual {:.2g}",
-        d, size, args.g, x_min, x_max, std::log10(x_max / x_min), pl.points, pl.eta, d - 2,
-        pl.amplitude, pl.max_rel_residual);
-    if (d == 3) {
-      fit["amplitude_expected"] = 1.0 / (4.0 * kPi * args.g);
-      summary += fmt::format(" (expected 1/(4 pi g) = {:.5g})", 1.0 / (4.0 * kPi * args.g));
-    } else if (d == 1) {
-      fit["amplitude_expected"] = -1.0 / (2.0 * args.g);
-      summary += fmt::format(" (expected -1/(2g) = {:.5g})", -1.0 / (2.0 * args.g));
-    } else {
-      lf = rg::fit_log(p.x, p.subtracted, x_min, x_max);
-      fit["log_slope"] = lf.slope;
-      fit["log_slope_expected"] = 1.0 / (2.0 * kPi * args.g);
-      fit["log_max_rel_residual"] = lf.max_rel_residual;
-      summary += fmt::format(
-          "; fit G~ = -B ln x + C: B = {:.5g} (expected 1/(2 pi g) = {:.5g}), "
-          "max rel. residual {:.2g}",
-          lf.slope, 1.0 / (2.0 * kPi * args.g), lf.max_rel_residual);
-    }
-  }
-
-  const bool closed = d == 1;
   if (args.json) {
-    nlohmann::json j = {{"dim", d},
-                        {"size", size},
-                        {"r", args.r},
-                        {"g", args.g},
-                        {"zero_mode_removed", p.zero_mode_removed},
-                        {"fit", fit},
-                        {"x", p.x},
-                        {"G", p.value},
-                        {"G_subtracted", p.subtracted}};
-    if (closed) {
-      std::vector<double> c;
-      for (double x : p.x) c.push_back(rg::two_point_1d(x, size, args.r, args.g));
-      j["G_closed_form"] = c;
-    }
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", st.to_json().dump(2));
   } else {
+    const bool closed = !st.closed_form.empty();
+    const rg::TwoPointProfile& p = st.profile;
     TextOutput output(args.out);
     std::ostream& os = output.stream();
     os << "x,G,G_subtracted" << (closed ? ",G_closed_form" : "") << "\n";
     for (size_t i = 0; i < p.x.size(); ++i) {
       os << fmt::format("{},{:.17g},{:.17g}", p.x[i], p.value[i], p.subtracted[i]);
-      if (closed) {
-        os << fmt::format(",{:.17g}", rg::two_point_1d(p.x[i], size, args.r, args.g));
-      }
+      if (closed) os << fmt::format(",{:.17g}", st.closed_form[i]);
       os << "\n";
     }
     output.commit();
   }
-  fmt::print(stderr, "{}\n", summary);
-  if (!args.plot.empty()) plot_gaussian(args, size, p, oz, pl, lf, x_min, x_max);
+  fmt::print(stderr, "{}\n", st.summary());
+  if (!args.plot.empty()) plot_gaussian(args.plot, st);
 }
 
 }  // namespace

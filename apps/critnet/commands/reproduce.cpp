@@ -137,6 +137,7 @@ void print_result(Console& console, const experiment::ReproduceResult& r) {
 
 }  // namespace
 
+// Long: the command's option declarations, one statement each, in --help's order.
 void setup_reproduce(CLI::App& app) {
   auto a = std::make_shared<ReproduceArgs>();
   const experiment::ReproduceOptions d;

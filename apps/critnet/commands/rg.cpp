@@ -52,6 +52,100 @@ double number_of(const nlohmann::json& v) {
   return NAN;
 }
 
+// The table's title lines and header (the text output).
+void print_rg_header(const RgArgs& args) {
+  fmt::print("checkpoint {}  beta {}  h {}  gram side {}  N {}\n", args.checkpoint, args.beta,
+             args.field, args.gram_side, args.n_convention);
+  fmt::print(
+      "x = a*lambda (a = beta/N); modes: zero/disordered/near/critical/ordered/frozen/"
+      "negative; xi = sqrt(g/r) (inf: r = 0, nan: r < 0)\n");
+  fmt::print(
+      "{:>5} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10} {:>15} {:>9} {:>9} {:>26} {:>9} "
+      "{:>9} {:>9} {:>10}\n",
+      "layer", "shape", "N", "a", "x_min", "x_median", "x_max", "phase", "|x-1|min", "|x-1|med",
+      "modes z/d/n/c/o/f/-", "xi_med", "xi_inf", "xi_nan", "T_c");
+}
+
+// One layer's row of the table (`doc` is rg::to_json(an)).
+void print_rg_row(int64_t l, bool output_layer, const rg::LayerAnalysis& an,
+                  const nlohmann::json& doc) {
+  const rg::Couplings& c = an.couplings;
+  const auto& k = an.class_counts;
+  fmt::print(
+      "{:>5} {:>11} {:>6} {:>10.4g} {:>10.4g} {:>10.4g} {:>10.4g} {:>15} {:>9.3g} "
+      "{:>9.3g} {:>26} {:>9.3g} {:>9} {:>9} {:>10.4g}{}\n",
+      l, fmt::format("{}x{}", an.shape[0], an.shape[1]), c.n, c.a, number_of(doc["x_min"]),
+      number_of(doc["x_median"]), an.x_max, rg::to_string(an.phase), an.distance_min,
+      an.distance_median,
+      fmt::format("{}/{}/{}/{}/{}/{}/{}", k[0], k[1], k[2], k[3], k[4], k[5], k[6]),
+      number_of(doc["xi_median_finite"]), doc["xi_inf"].get<int64_t>(),
+      doc["xi_nan"].get<int64_t>(), an.critical_temperature,
+      output_layer ? "  (output layer)" : "");
+  if (c.structural_zeros > 0) {
+    fmt::print("      ({} structural zero modes of the {}x{} Gram matrix counted as zero)\n",
+               c.structural_zeros, c.dimension, c.dimension);
+  }
+}
+
+// The figure rg_spectrum: each layer's shared modes' a*lambda, descending, against their rank,
+// with the Curie-Weiss critical point a*lambda = 1.
+class SpectrumFigure {
+ public:
+  explicit SpectrumFigure(const RgArgs& args) : args_(args), dir_(args.plot) {}
+
+  void add(int64_t l, bool output_layer, const rg::LayerAnalysis& an) {
+    const rg::Couplings& c = an.couplings;
+    std::vector<double> xs_desc = to_vector(c.x.slice(0, c.structural_zeros));
+    std::sort(xs_desc.rbegin(), xs_desc.rend());
+    std::vector<double> ranks;
+    for (size_t i = 0; i < xs_desc.size(); ++i) ranks.push_back(static_cast<double>(i + 1));
+    const std::filesystem::path csv = dir_ / fmt::format("rg_spectrum_layer{}.csv", l);
+    report::write_csv(csv, {"rank", "x"}, {ranks, xs_desc});
+    max_rank_ = std::max<int64_t>(max_rank_, static_cast<int64_t>(xs_desc.size()));
+    if (!xs_desc.empty() && std::isfinite(xs_desc[0])) x_top_ = std::max(x_top_, xs_desc[0]);
+    report::Series series;
+    series.label = fmt::format("layer {} ({}x{}, {}){}", l, an.shape[0], an.shape[1],
+                               rg::to_string(an.phase), output_layer ? ", output" : "");
+    series.csv = csv;
+    series.x_column = "rank";
+    series.y_column = "x";
+    series.style = report::SeriesStyle::kLinesPoints;
+    spectrum_.series.push_back(series);
+  }
+
+  void render() {
+    spectrum_.title = fmt::format("spectrum of a w per layer (beta = {}, N = {})", args_.beta,
+                                  args_.n_convention);
+    spectrum_.x_label = "rank (descending a lambda)";
+    spectrum_.y_label = "a lambda";
+    spectrum_.scale = report::Scale::kLogLog;
+    spectrum_.key = report::KeyPosition::kBottomLeft;
+    spectrum_.series.push_back(
+        reference_line(dir_ / "rg_spectrum_cw.csv", "a lambda = 1 (CW critical point)", "#000000",
+                       1.0, 1.0, static_cast<double>(std::max<int64_t>(2, max_rank_)), 1.0));
+    report::Figure fig;
+    fig.name = "rg_spectrum";
+    fig.title =
+        fmt::format("critnet rg {}", std::filesystem::path(args_.checkpoint).filename().string());
+    fig.caption = fmt::format(
+        "Eigenvalues a*lambda of a*w (w = V^T V, gram side {}) per layer, sorted descending, "
+        "against their rank; the black line is the Curie-Weiss critical point a*lambda = 1 "
+        "(largest a*lambda over the layers: {:.4g}). Structural zero modes are left out.",
+        args_.gram_side, x_top_);
+    fig.panels.push_back(spectrum_);
+    fig.panel_width_px = 760;
+    fig.height_px = 520;
+    render_figure(fig, dir_);
+  }
+
+ private:
+  const RgArgs& args_;
+  std::filesystem::path dir_;
+  report::Panel spectrum_;
+  int64_t max_rank_ = 1;
+  double x_top_ = 0.0;
+};
+
 void run_rg(const RgArgs& args) {
   rg::CouplingOptions copts;
   copts.beta(args.beta)
@@ -74,10 +168,7 @@ void run_rg(const RgArgs& args) {
   }
 
   prepare_plot_dir(args.plot);
-  report::Figure fig;
-  report::Panel spectrum;
-  int64_t max_rank = 1;
-  double x_top = 0.0;
+  SpectrumFigure figure(args);
   nlohmann::json out = {
       {"checkpoint", args.checkpoint},
       {"beta", args.beta},
@@ -87,91 +178,22 @@ void run_rg(const RgArgs& args) {
       {"tolerances",
        {{"trivial", args.tol_trivial}, {"critical", args.tol_critical}, {"near", args.tol_near}}},
       {"layers", nlohmann::json::array()}};
-  if (!args.json) {
-    fmt::print("checkpoint {}  beta {}  h {}  gram side {}  N {}\n", args.checkpoint, args.beta,
-               args.field, args.gram_side, args.n_convention);
-    fmt::print(
-        "x = a*lambda (a = beta/N); modes: zero/disordered/near/critical/ordered/frozen/"
-        "negative; xi = sqrt(g/r) (inf: r = 0, nan: r < 0)\n");
-    fmt::print(
-        "{:>5} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10} {:>15} {:>9} {:>9} {:>26} {:>9} "
-        "{:>9} {:>9} {:>10}\n",
-        "layer", "shape", "N", "a", "x_min", "x_median", "x_max", "phase", "|x-1|min", "|x-1|med",
-        "modes z/d/n/c/o/f/-", "xi_med", "xi_inf", "xi_nan", "T_c");
-  }
+  if (!args.json) print_rg_header(args);
   for (int64_t l : layers) {
-    const torch::Tensor& w = weights[static_cast<size_t>(l)];
-    const rg::LayerAnalysis an = rg::analyse_layer(w, copts, cls);
-    const rg::Couplings& c = an.couplings;
+    const bool output_layer = l == num_layers - 1;
+    const rg::LayerAnalysis an = rg::analyse_layer(weights[static_cast<size_t>(l)], copts, cls);
     nlohmann::json doc = rg::to_json(an);  // the one schema, Python's too
-    const torch::Tensor shared_x = c.x.slice(0, c.structural_zeros);
-    if (!args.plot.empty()) {
-      // The shared modes' a*lambda, descending, against their rank.
-      std::vector<double> xs_desc = to_vector(shared_x);
-      std::sort(xs_desc.rbegin(), xs_desc.rend());
-      std::vector<double> ranks;
-      for (size_t i = 0; i < xs_desc.size(); ++i) ranks.push_back(static_cast<double>(i + 1));
-      const std::filesystem::path csv =
-          std::filesystem::path(args.plot) / fmt::format("rg_spectrum_layer{}.csv", l);
-      report::write_csv(csv, {"rank", "x"}, {ranks, xs_desc});
-      max_rank = std::max<int64_t>(max_rank, static_cast<int64_t>(xs_desc.size()));
-      if (!xs_desc.empty() && std::isfinite(xs_desc[0])) x_top = std::max(x_top, xs_desc[0]);
-      report::Series series;
-      series.label = fmt::format("layer {} ({}x{}, {}){}", l, an.shape[0], an.shape[1],
-                                 rg::to_string(an.phase), l == num_layers - 1 ? ", output" : "");
-      series.csv = csv;
-      series.x_column = "rank";
-      series.y_column = "x";
-      series.style = report::SeriesStyle::kLinesPoints;
-      spectrum.series.push_back(series);
-    }
+    if (!args.plot.empty()) figure.add(l, output_layer, an);
     if (args.json) {
       doc["layer"] = l;
-      doc["output_layer"] = l == num_layers - 1;
+      doc["output_layer"] = output_layer;
       out["layers"].push_back(std::move(doc));
     } else {
-      const auto& k = an.class_counts;
-      fmt::print(
-          "{:>5} {:>11} {:>6} {:>10.4g} {:>10.4g} {:>10.4g} {:>10.4g} {:>15} {:>9.3g} "
-          "{:>9.3g} {:>26} {:>9.3g} {:>9} {:>9} {:>10.4g}{}\n",
-          l, fmt::format("{}x{}", an.shape[0], an.shape[1]), c.n, c.a, number_of(doc["x_min"]),
-          number_of(doc["x_median"]), an.x_max, rg::to_string(an.phase), an.distance_min,
-          an.distance_median,
-          fmt::format("{}/{}/{}/{}/{}/{}/{}", k[0], k[1], k[2], k[3], k[4], k[5], k[6]),
-          number_of(doc["xi_median_finite"]), doc["xi_inf"].get<int64_t>(),
-          doc["xi_nan"].get<int64_t>(), an.critical_temperature,
-          l == num_layers - 1 ? "  (output layer)" : "");
-      if (c.structural_zeros > 0) {
-        fmt::print("      ({} structural zero modes of the {}x{} Gram matrix counted as zero)\n",
-                   c.structural_zeros, c.dimension, c.dimension);
-      }
+      print_rg_row(l, output_layer, an, doc);
     }
   }
   if (args.json) fmt::print("{}\n", out.dump(2));
-  if (!args.plot.empty()) {
-    const std::filesystem::path dir(args.plot);
-    spectrum.title =
-        fmt::format("spectrum of a w per layer (beta = {}, N = {})", args.beta, args.n_convention);
-    spectrum.x_label = "rank (descending a lambda)";
-    spectrum.y_label = "a lambda";
-    spectrum.scale = report::Scale::kLogLog;
-    spectrum.key = report::KeyPosition::kBottomLeft;
-    spectrum.series.push_back(
-        reference_line(dir / "rg_spectrum_cw.csv", "a lambda = 1 (CW critical point)", "#000000",
-                       1.0, 1.0, static_cast<double>(std::max<int64_t>(2, max_rank)), 1.0));
-    fig.name = "rg_spectrum";
-    fig.title =
-        fmt::format("critnet rg {}", std::filesystem::path(args.checkpoint).filename().string());
-    fig.caption = fmt::format(
-        "Eigenvalues a*lambda of a*w (w = V^T V, gram side {}) per layer, sorted descending, "
-        "against their rank; the black line is the Curie-Weiss critical point a*lambda = 1 "
-        "(largest a*lambda over the layers: {:.4g}). Structural zero modes are left out.",
-        args.gram_side, x_top);
-    fig.panels.push_back(spectrum);
-    fig.panel_width_px = 760;
-    fig.height_px = 520;
-    render_figure(fig, dir);
-  }
+  if (!args.plot.empty()) figure.render();
 }
 
 struct FlowArgs {

@@ -16,6 +16,9 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace critnet::rg {
@@ -102,5 +105,44 @@ struct LogFit {
 };
 LogFit fit_log(const std::vector<double>& x, const std::vector<double>& y, double x_min,
                double x_max);
+
+/// `critnet gaussian`: the profile along an axis and the fit of its large-distance law.
+struct GaussianStudyOptions {
+  int64_t dim = 3;   ///< d ∈ {1, 2, 3}
+  int64_t size = 0;  ///< L; 0 = 256 for d = 3, 1024 for d = 1, 2 (L^d ≤ 2^30)
+  double r = 0.0;    ///< mass term r ≥ 0
+  double g = 1.0;    ///< gradient coupling g > 0
+  /// The fit range [fit_min, fit_max]; 0 = the default: from x = 6 (lattice corrections to the
+  /// continuum law are O(1/x²): 0.7% along an axis in d = 3) to min(60, floor(L/4)) (images of
+  /// the periodic box stay small).
+  double fit_min = 0.0;
+  double fit_max = 0.0;
+};
+
+/// The study's result: the profile, and for r > 0 the Ornstein-Zernike fit A x^{-(d-1)/2}
+/// e^{-x/ξ} (and the plain exponential), for r = 0 the power law A x^{-η} + C of G̃ (and for
+/// d = 2 the logarithm -B ln x + C); d = 1 also has the closed form at every x.
+struct GaussianStudy {
+  int64_t dim = 3, size = 0;
+  double r = 0.0, g = 1.0;
+  double x_min = 0.0, x_max = 0.0;  ///< the fit range used
+  TwoPointProfile profile;
+  std::optional<ExponentialFit> ornstein_zernike, plain_exponential;  ///< r > 0
+  std::optional<PowerLawFit> power_law;                               ///< r = 0
+  std::optional<LogFit> log_fit;                                      ///< r = 0, d = 2
+  std::vector<double> closed_form;  ///< d = 1: two_point_1d at profile.x; else empty
+
+  /// The fit's document: model, range and fitted values beside the expected ones.
+  nlohmann::json fit_json() const;
+  /// The document of `critnet gaussian --json`: dim, size, r, g, zero_mode_removed, fit, x, G,
+  /// G_subtracted and (d = 1) G_closed_form.
+  nlohmann::json to_json() const;
+  /// One line: the fitted law against the expected one.
+  std::string summary() const;
+};
+
+/// Runs the study; InvalidArgument naming the bad value (sizes, an empty fit range, one past
+/// the profile's end x = L/2).
+GaussianStudy gaussian_study(const GaussianStudyOptions& options);
 
 }  // namespace critnet::rg

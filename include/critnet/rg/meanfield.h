@@ -11,7 +11,11 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
+
+#include "critnet/core/coupling.h"
 
 namespace critnet::rg {
 
@@ -77,5 +81,50 @@ struct SweepPoint {
 std::vector<SweepPoint> temperature_sweep(const torch::Tensor& w, double n, double field,
                                           const std::vector<double>& temperatures,
                                           const MeanFieldOptions& options = {});
+
+/// One system of a mean-field study (`critnet meanfield`): a name ("cw" or a layer's 0-based
+/// index), the coupling w [N', N'] and the divisor N of eq. 6.
+struct MeanFieldSystem {
+  std::string name;
+  torch::Tensor w;
+  double n = 0;
+};
+
+/// The systems of a trained network: w = VᵀV (GramSide::kIn) or VVᵀ of each layer in `layers`
+/// (0-based indices into `weights`, input side first; empty = every layer but the output
+/// layer), N by the convention. InvalidArgument for an index out of range.
+std::vector<MeanFieldSystem> layer_systems(const std::vector<torch::Tensor>& weights,
+                                           std::vector<int64_t> layers, GramSide side,
+                                           NConvention convention);
+
+/// Temperatures in units of T_c: t_min + (t_max − t_min)·i/(steps − 1), i = 0 … steps − 1.
+struct TemperatureRange {
+  double t_min = 0.5;
+  double t_max = 1.5;
+  int64_t steps = 20;
+  /// InvalidArgument unless 0 < t_min < t_max and steps ≥ 2.
+  void validate() const;
+};
+
+/// The temperature sweep of one system.
+struct MeanFieldCurve {
+  std::string name;
+  double n = 0;
+  int64_t size = 0;                 ///< N' (w's order)
+  double critical_temperature = 0;  ///< T_c = λ_max(w)/N
+  double field = 0;
+  std::vector<SweepPoint> points;  ///< one per temperature of the range, ascending
+  /// Points whose iteration did not converge (critical slowing down near T_c).
+  int64_t not_converged() const;
+  /// {"name", "n", "size", "critical_temperature", "field", "points": [{"temperature",
+  /// "t_over_tc", "magnetisation", "susceptibility", "top_magnetisation",
+  /// "top_susceptibility", "residual", "iterations", "converged"}]}; non-finite numbers null.
+  nlohmann::json to_json() const;
+};
+
+/// Solves eq. 6 over `range` (in units of the system's T_c) with field h. NumericalError when
+/// T_c is not beyond round-off of 0 (an all-zero layer has no ordered phase).
+MeanFieldCurve meanfield_curve(const MeanFieldSystem& system, const TemperatureRange& range,
+                               double field, const MeanFieldOptions& options = {});
 
 }  // namespace critnet::rg

@@ -19,6 +19,8 @@ torch::Tensor rademacher(int64_t rows, int64_t cols, const torch::TensorOptions&
 
 }  // namespace
 
+// Long: one Krylov chain whose blocks serve the value and both gradient splits; a quarter of it
+// is the derivation in comments.
 ValueAndGrad stochastic_polynomial(const torch::Tensor& weight, GramSide side, double a,
                                    const std::vector<double>& coefficients, int64_t probes,
                                    const GradRequest& grad) {

@@ -7,6 +7,7 @@
 
 #include "critnet/core/error.h"
 #include "support/error_bounds.h"
+#include "support/error_of.h"
 
 using critnet::rg::GaussianOptions;
 using ::testing::HasSubstr;
@@ -206,4 +207,38 @@ TEST(RgGaussian, RejectsBadOptions) {
   } catch (const critnet::InvalidArgument& e) {
     EXPECT_THAT(e.what(), HasSubstr("need at least 4"));
   }
+}
+
+// `critnet gaussian`'s study in the library: which fit each case gets, the default fit range
+// and the document's keys.
+TEST(RgGaussianStudy, FitsTheLawOfEachCase) {
+  critnet::rg::GaussianStudyOptions o;
+  o.dim = 1;
+  o.size = 256;
+  const auto massless = critnet::rg::gaussian_study(o);
+  EXPECT_DOUBLE_EQ(massless.x_min, 6.0);  // the default range: 6 .. min(60, L/4)
+  EXPECT_DOUBLE_EQ(massless.x_max, 60.0);
+  ASSERT_TRUE(massless.power_law.has_value());
+  EXPECT_FALSE(massless.ornstein_zernike.has_value());
+  EXPECT_FALSE(massless.log_fit.has_value());
+  EXPECT_EQ(massless.closed_form.size(), massless.profile.x.size());
+  const nlohmann::json doc = massless.to_json();
+  EXPECT_EQ(doc["fit"]["amplitude_expected"], -0.5);  // -1/(2g), g = 1: exact
+  EXPECT_EQ(doc["G_closed_form"].size(), massless.profile.x.size());
+  EXPECT_THAT(massless.summary(), HasSubstr("(expected -1/(2g) = -0.5)"));
+
+  o.dim = 2;
+  o.size = 128;
+  EXPECT_TRUE(critnet::rg::gaussian_study(o).log_fit.has_value());
+  o.r = 0.1;
+  const auto massive = critnet::rg::gaussian_study(o);
+  ASSERT_TRUE(massive.ornstein_zernike.has_value());
+  EXPECT_FALSE(massive.power_law.has_value());
+  EXPECT_TRUE(massive.closed_form.empty());
+  EXPECT_DOUBLE_EQ(massive.ornstein_zernike->prefactor_power, 0.5);
+  EXPECT_FALSE(massive.to_json().contains("G_closed_form"));
+
+  o.fit_max = 1e9;
+  EXPECT_THAT(critnet::test_support::error_of([&] { critnet::rg::gaussian_study(o); }),
+              HasSubstr("fit_max 1000000000 is past the end of the profile"));
 }

@@ -7,6 +7,7 @@
 
 #include "critnet/core/error.h"
 #include "support/error_bounds.h"
+#include "support/error_of.h"
 
 using critnet::rg::MeanFieldOptions;
 using critnet::test_support::eigenvalue_bound;
@@ -147,4 +148,58 @@ TEST(RgMeanField, RejectsBadInput) {
               HasSubstr("size N must be > 0"));
   EXPECT_THAT(err([&] { critnet::rg::temperature_sweep(w, 4, 0, {-1.0}); }),
               HasSubstr("temperatures must be > 0"));
+}
+
+// The sweep of `critnet meanfield` in the library: temperatures in units of T_c, the points of
+// temperature_sweep at them, and one document.
+TEST(RgMeanField, CurveSweepsInUnitsOfTc) {
+  const double j = 2.0;
+  const critnet::rg::MeanFieldSystem cw{"cw", critnet::rg::curie_weiss_coupling(50, j), 50.0};
+  critnet::rg::TemperatureRange range;
+  range.t_min = 0.5;
+  range.t_max = 1.5;
+  range.steps = 5;
+  const auto c = critnet::rg::meanfield_curve(cw, range, 0.0);
+  EXPECT_NEAR(c.critical_temperature, j, eigenvalue_bound(50, 50 * j, kU) / 50 + kU * j);
+  EXPECT_EQ(c.size, 50);
+  ASSERT_EQ(c.points.size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) {
+    // T_c · (0.5 + 0.25 i): two roundings of products and one of a sum.
+    const double t = c.critical_temperature * (0.5 + 0.25 * static_cast<double>(i));
+    EXPECT_NEAR(c.points[i].temperature, t, 4 * kU * t) << i;
+  }
+  // Below T_c the scalar Curie-Weiss root; above it m = 0 (the solver's 1e-8).
+  EXPECT_NEAR(c.points[0].magnetisation,
+              critnet::rg::curie_weiss_magnetisation(c.points[0].temperature, j, 0.0), 1e-8);
+  EXPECT_NEAR(c.points[4].magnetisation, 0.0, 1e-8);
+  const nlohmann::json doc = c.to_json();
+  EXPECT_EQ(doc["name"], "cw");
+  ASSERT_EQ(doc["points"].size(), 5u);
+  EXPECT_EQ(doc["points"][2]["converged"], c.points[2].converged);
+  EXPECT_NEAR(doc["points"][4]["t_over_tc"].get<double>(), 1.5, 4 * kU * 1.5);
+
+  range.steps = 1;
+  EXPECT_THROW(critnet::rg::meanfield_curve(cw, range, 0.0), critnet::InvalidArgument);
+  const critnet::rg::MeanFieldSystem zero{"0", torch::zeros({4, 4}, torch::kFloat64), 4.0};
+  range.steps = 3;
+  EXPECT_THROW(critnet::rg::meanfield_curve(zero, range, 0.0), critnet::NumericalError);
+}
+
+// A network's systems: w = VᵀV of every layer but the output layer, N = fan-in.
+TEST(RgMeanField, LayerSystemsOfANetwork) {
+  const std::vector<torch::Tensor> weights{torch::ones({3, 4}, torch::kFloat64),
+                                           torch::ones({2, 3}, torch::kFloat64),
+                                           torch::ones({1, 2}, torch::kFloat64)};
+  const auto systems =
+      critnet::rg::layer_systems(weights, {}, critnet::GramSide::kIn, critnet::NConvention::kFanIn);
+  ASSERT_EQ(systems.size(), 2u);
+  EXPECT_EQ(systems[1].name, "1");
+  EXPECT_EQ(systems[1].w.sizes(), (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(systems[1].w[0][0].item<double>(), 2.0);  // a sum of two products of ones: exact
+  EXPECT_EQ(systems[1].n, 3.0);
+  EXPECT_THAT(critnet::test_support::error_of([&] {
+                critnet::rg::layer_systems(weights, {3}, critnet::GramSide::kOut,
+                                           critnet::NConvention::kFanIn);
+              }),
+              HasSubstr("layer 3 out of range: the network has 3 Linear layers"));
 }
