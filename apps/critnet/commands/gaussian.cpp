@@ -24,12 +24,7 @@ namespace critnet::cli {
 namespace {
 
 struct GaussianArgs {
-  int64_t dim = 3;
-  int64_t size = 0;  // 0: 256 for d = 3, 1024 for d = 1, 2
-  double r = 0.0;
-  double g = 1.0;
-  double fit_min = 0.0;  // 0: default
-  double fit_max = 0.0;  // 0: default
+  rg::GaussianStudyOptions study;  // the flags bind to its fields (and take its defaults)
   bool json = false;
   std::string out;
   std::string plot;
@@ -177,14 +172,7 @@ void plot_gaussian(const std::string& plot_dir, const rg::GaussianStudy& st) {
 }
 
 void run_gaussian(const GaussianArgs& args) {
-  rg::GaussianStudyOptions o;
-  o.dim = args.dim;
-  o.size = args.size;
-  o.r = args.r;
-  o.g = args.g;
-  o.fit_min = args.fit_min;
-  o.fit_max = args.fit_max;
-  const rg::GaussianStudy st = rg::gaussian_study(o);
+  const rg::GaussianStudy st = rg::gaussian_study(args.study);
   prepare_plot_dir(args.plot);
   if (args.json) {
     fmt::print("{}\n", st.to_json().dump(2));
@@ -211,21 +199,21 @@ void setup_gaussian(CLI::App& app) {
   auto args = std::make_shared<GaussianArgs>();
   auto* cmd = app.add_subcommand(
       "gaussian", "Two-point function of the Gaussian model on a periodic lattice (eq. 62), CSV");
-  cmd->add_option("--dim", args->dim, "Lattice dimension d (1, 2, 3)")
+  cmd->add_option("--dim", args->study.dim, "Lattice dimension d (1, 2, 3)")
       ->capture_default_str()
       ->check(integer(1, 3));
-  cmd->add_option("--size", args->size,
+  cmd->add_option("--size", args->study.size,
                   "Sites per side L >= 2, L^d <= 2^30 (default 256 for d = 3, 1024 otherwise)")
       ->check(integer(2, int64_t{1} << 30));
-  cmd->add_option("--r", args->r, "Mass term r >= 0 (r = 0: zero mode removed)")
+  cmd->add_option("--r", args->study.r, "Mass term r >= 0 (r = 0: zero mode removed)")
       ->capture_default_str()
       ->check(real(0));
-  cmd->add_option("--g", args->g, "Gradient coupling g > 0")
+  cmd->add_option("--g", args->study.g, "Gradient coupling g > 0")
       ->capture_default_str()
       ->check(real(0, kInf, Ends::kOpenLow));
-  cmd->add_option("--fit-min", args->fit_min, "Fit range start > 0 (default 6)")
+  cmd->add_option("--fit-min", args->study.fit_min, "Fit range start > 0 (default 6)")
       ->check(real(0, kInf, Ends::kOpenLow));
-  cmd->add_option("--fit-max", args->fit_max,
+  cmd->add_option("--fit-max", args->study.fit_max,
                   "Fit range end, in (--fit-min, L/2] (default min(60, floor(L/4)))")
       ->check(real(0, kInf, Ends::kOpenLow));
   cmd->add_flag("--json", args->json, "Print JSON (fit and profile) instead of CSV");
