@@ -9,6 +9,7 @@ import torch
 
 __version__: str
 limits: Dict[str, int]
+probe_recipe_defaults: Dict[str, Any]
 
 class Error(RuntimeError): ...
 class InvalidArgument(ValueError): ...

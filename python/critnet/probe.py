@@ -19,6 +19,10 @@ import torch
 from . import _critnet
 from ._checks import Document, integer
 
+#: The probe recipe's defaults (critnet/probe/recipe.h), shared with `critnet probe`,
+#: `critnet reproduce` and sweep grids.
+_RECIPE = _critnet.probe_recipe_defaults
+
 #: One observed layer: (name, incoming weight, outgoing weight).
 Layer = Tuple[str, torch.Tensor, torch.Tensor]
 #: What probe() streams: a tensor of inputs, or an iterable of tensors or (x, y, ...) tuples.
@@ -60,8 +64,10 @@ def _batches(data: Data, batch_size: int) -> Iterator[torch.Tensor]:
 
 
 def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], None] = None,
-          threshold: float = 0.0, subset_size: int = 10, subsets: int = 10, seed: int = 0,
-          bootstrap: int = 100, max_candidates: int = 1000, min_tail_fraction: float = 0.0,
+          threshold: float = 0.0, subset_size: int = _RECIPE["subset_size"], subsets: int = 10,
+          seed: int = 0, bootstrap: int = _RECIPE["bootstrap"],
+          max_candidates: int = _RECIPE["max_candidates"],
+          min_tail_fraction: float = _RECIPE["min_tail_fraction"],
           beta: float = 1.0, gram_side: str = "in", n_convention: str = "fan-in",
           max_patterns: int = 1000000, cw_tolerance: float = 0.1, fits: bool = True,
           threads: int = 0, batch_size: int = 500, source: Optional[Dict[str, Any]] = None,
@@ -76,9 +82,11 @@ def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], 
       activation module (ReLU, ELU, Tanh, Sigmoid, GELU, LeakyReLU, SiLU) with a Linear/Conv
       weight before and after it. Each observed module must be called once per forward pass.
       A unit of a convolution's output [B, C, ...] is a channel (averaged over positions).
-    The other arguments are `critnet probe`'s options (seed: the subsets' and the bootstrap's;
-    threads: the bootstrap's). source: a dict merged into the document (default: "model" =
-    the model's class, "data" = {"source": "python"}, "split" = "python").
+    The other arguments are `critnet probe`'s options, with its defaults (subset_size 10,
+    bootstrap 200, max_candidates 1000, min_tail_fraction 0.1: the probe recipe's, one source
+    for every caller; seed: the subsets' and the bootstrap's; threads: the bootstrap's).
+    source: a dict merged into the document (default: "model" = the model's class, "data" =
+    {"source": "python"}, "split" = "python").
     out: a directory (str or path-like; created) to write as `critnet probe --out` writes it:
       probe.json (last, atomically), the raw CSVs and measures/*.csv; the returned document is
       then probe.json's, with "csv_files", "results" and "seconds" (stream, fit, write, total).

@@ -35,6 +35,7 @@
 #include "critnet/nn/mlp.h"
 #include "critnet/probe/layers.h"
 #include "critnet/probe/probe.h"
+#include "critnet/probe/recipe.h"
 #include "critnet/probe/workflow.h"
 #include "critnet/regularizers/critical.h"
 #include "critnet/report/fit_report.h"
@@ -511,6 +512,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def("finish", &PyProbe::finish, py::arg("source"), py::arg("stream_seconds"),
            "probe::fit_and_document(finish(), ...).document; after lock_output "
            "also probe::write_probe_directory");
+  // The probe recipe's defaults (critnet/probe/recipe.h): critnet.probe's keyword defaults.
+  m.attr("probe_recipe_defaults") = document(nlohmann::json(critnet::probe::ProbeRecipe{}));
   m.attr("limits") = py::dict(py::arg("max_batch_size") = critnet::kMaxBatchSize,
                               py::arg("max_width") = critnet::kMaxWidth,
                               py::arg("max_bootstrap") = critnet::kMaxBootstrap,

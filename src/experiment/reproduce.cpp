@@ -226,14 +226,11 @@ json probe_or_reuse(const ReproduceOptions& o, const std::string& arm, int s,
   probe::ProbeCheckpointOptions po;
   po.checkpoint = (run_dir / "arms" / arm / seed_dir(s)).string();
   po.split = "test";
-  po.limit = o.probe_limit;
-  po.probe.threshold(0.0).subset_size(o.subset_size).num_subsets(1).seed(o.seed + s);
+  o.probe.apply(po);
+  po.probe.threshold(0.0).num_subsets(1).seed(o.seed + s);
   po.beta = beta;  // the same β for every arm, the baseline's included
-  po.fit.bootstrap = o.bootstrap;
   po.fit.seed = o.seed + s;
   po.fit.threads = o.threads;
-  po.fit.max_candidates = static_cast<std::size_t>(o.max_candidates);
-  po.min_tail_fraction = o.min_tail_fraction;
   po.device = o.device;
   po.out_dir = (run_dir / "probe" / arm / seed_dir(s)).string();
   po.holder = "critnet reproduce";
@@ -285,14 +282,7 @@ void ReproduceOptions::validate() const {
   CRITNET_CHECK(sweep_max_steps >= 0, "sweep max steps must be >= 0, got ", sweep_max_steps);
   CRITNET_CHECK(std::isfinite(sweep_tolerance) && sweep_tolerance >= 0 && sweep_tolerance <= 1,
                 "sweep tolerance must be in [0, 1], got ", sweep_tolerance);
-  CRITNET_CHECK(probe_limit >= 0, "probe limit must be >= 0, got ", probe_limit);
-  CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap replicates must be in 0..",
-                kMaxBootstrap, ", got ", bootstrap);
-  CRITNET_CHECK(max_candidates >= 0, "max candidates must be >= 0, got ", max_candidates);
-  CRITNET_CHECK(std::isfinite(min_tail_fraction) && min_tail_fraction >= 0 && min_tail_fraction < 1,
-                "min tail fraction must be in [0, 1), got ", min_tail_fraction);
-  CRITNET_CHECK(subset_size >= 1 && subset_size <= 64, "subset size must be in 1..64, got ",
-                subset_size);
+  probe.validate("probe ");
   rule.validate();
   check_threads(threads);
   CRITNET_CHECK(!out_dir.empty(), "the output directory must not be empty");
@@ -305,9 +295,9 @@ void apply_full(ReproduceOptions& o) {
   o.seeds = 5;
   o.sweep_epochs = 1;
   o.sweep_train_limit = 0;
-  o.probe_limit = 0;
-  o.bootstrap = 1000;
-  o.max_candidates = 0;
+  o.probe.limit = 0;
+  o.probe.bootstrap = 1000;
+  o.probe.max_candidates = 0;
 }
 
 json to_json(const ReproduceOptions& o) {
@@ -333,11 +323,11 @@ json to_json(const ReproduceOptions& o) {
             {"sweep_train_limit", o.sweep_train_limit},
             {"sweep_max_steps", o.sweep_max_steps},
             {"sweep_tolerance", o.sweep_tolerance},
-            {"probe_limit", o.probe_limit},
-            {"bootstrap", o.bootstrap},
-            {"max_candidates", o.max_candidates},
-            {"subset_size", o.subset_size},
-            {"min_tail_fraction", o.min_tail_fraction},
+            {"probe_limit", o.probe.limit},
+            {"bootstrap", o.probe.bootstrap},
+            {"max_candidates", o.probe.max_candidates},
+            {"subset_size", o.probe.subset_size},
+            {"min_tail_fraction", o.probe.min_tail_fraction},
             {"min_decades", o.rule.min_decades},
             {"min_tail", o.rule.min_tail},
             {"out_dir", o.out_dir},
@@ -406,12 +396,12 @@ json make_config(const ReproduceOptions& options, const ReproduceResult& out,
         {"activation", nn::to_string(options.activation)}}},
       {"probe",
        {{"split", "test"},
-        {"samples", options.probe_limit > 0 ? std::min(options.probe_limit, splits.test.size())
+        {"samples", options.probe.limit > 0 ? std::min(options.probe.limit, splits.test.size())
                                             : splits.test.size()},
-        {"bootstrap", options.bootstrap},
-        {"max_candidates", options.max_candidates},
-        {"subset_size", options.subset_size},
-        {"min_tail_fraction", options.min_tail_fraction},
+        {"bootstrap", options.probe.bootstrap},
+        {"max_candidates", options.probe.max_candidates},
+        {"subset_size", options.probe.subset_size},
+        {"min_tail_fraction", options.probe.min_tail_fraction},
         {"threshold", 0.0},
         {"spectrum", fmt::format("eigenvalues of a·w, w = VᵀV, a = β/N with N the layer's fan-in, "
                                  "β = {:g} for every arm",
@@ -463,7 +453,7 @@ fs::path write_results(const ReproduceOptions& options, const std::vector<std::s
       {"config", out.config},
       {"baseline_arm", "baseline"},
       {"measures",
-       report::measures_json(report::measure_catalogue({options.subset_size, out.beta}))},
+       report::measures_json(report::measure_catalogue({options.probe.subset_size, out.beta}))},
       {"arms", json::array()}};
   for (const auto& a : arms) {
     json seeds = json::array();

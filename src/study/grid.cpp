@@ -171,15 +171,11 @@ void Grid::validate() const {
   if (!std::isfinite(lr) || lr <= 0) bad(fmt::format("lr: must be > 0, got {}", lr));
   in_range(batch_size, 1, kMaxBatchSize, "batch_size");
   if (max_steps < 0) bad(fmt::format("max_steps: must be >= 0, got {}", max_steps));
-  if (probe.limit < 0) bad(fmt::format("probe.limit: must be >= 0, got {}", probe.limit));
-  in_range(probe.bootstrap, 0, kMaxBootstrap, "probe.bootstrap");
-  if (probe.max_candidates < 0)
-    bad(fmt::format("probe.max_candidates: must be >= 0, got {}", probe.max_candidates));
-  if (probe.subset_size < 1 || probe.subset_size > 64)
-    bad(fmt::format("probe.subset_size: must be in 1..64, got {}", probe.subset_size));
-  if (!std::isfinite(probe.min_tail_fraction) || probe.min_tail_fraction < 0 ||
-      probe.min_tail_fraction >= 1)
-    bad(fmt::format("probe.min_tail_fraction: must be in [0, 1), got {}", probe.min_tail_fraction));
+  try {
+    probe.validate("probe.");
+  } catch (const InvalidArgument& e) {
+    bad(e.what());
+  }
   if (probe.baseline_beta && (!std::isfinite(*probe.baseline_beta) || *probe.baseline_beta <= 0))
     bad(fmt::format("probe.baseline_beta: must be finite and > 0, got {}", *probe.baseline_beta));
   try {
@@ -211,13 +207,9 @@ std::vector<Cell> Grid::expand() const {
   shared["lr"] = lr;
   shared["batch_size"] = batch_size;
   shared["max_steps"] = max_steps;
-  shared["probe"] = {
-      {"limit", probe.limit},
-      {"bootstrap", probe.bootstrap},
-      {"max_candidates", probe.max_candidates},
-      {"subset_size", probe.subset_size},
-      {"min_tail_fraction", probe.min_tail_fraction},
-      {"baseline_beta", probe.baseline_beta ? json(*probe.baseline_beta) : json(nullptr)}};
+  shared["probe"] = static_cast<const probe::ProbeRecipe&>(probe);
+  shared["probe"]["baseline_beta"] =
+      probe.baseline_beta ? json(*probe.baseline_beta) : json(nullptr);
   std::vector<Cell> cells;
   auto add = [&](Cell c) {
     c.index = cells.size();
@@ -323,14 +315,13 @@ Grid parse_grid(const json& doc) {
   if (doc.contains("probe")) {
     const json& p = doc["probe"];
     check_keys(p, kProbeKeys, "probe.");
-    if (p.contains("limit")) g.probe.limit = get<int64_t>(p["limit"], "probe.limit");
-    if (p.contains("bootstrap")) g.probe.bootstrap = get<int>(p["bootstrap"], "probe.bootstrap");
-    if (p.contains("max_candidates"))
-      g.probe.max_candidates = get<int64_t>(p["max_candidates"], "probe.max_candidates");
-    if (p.contains("subset_size"))
-      g.probe.subset_size = get<int64_t>(p["subset_size"], "probe.subset_size");
-    if (p.contains("min_tail_fraction"))
-      g.probe.min_tail_fraction = get<double>(p["min_tail_fraction"], "probe.min_tail_fraction");
+    json recipe = p;
+    recipe.erase("baseline_beta");
+    try {
+      static_cast<probe::ProbeRecipe&>(g.probe) = probe::probe_recipe_from_json(recipe, "probe.");
+    } catch (const InvalidArgument& e) {
+      bad(e.what());
+    }
     if (p.contains("baseline_beta") && !p["baseline_beta"].is_null())
       g.probe.baseline_beta = get<double>(p["baseline_beta"], "probe.baseline_beta");
   }
@@ -370,13 +361,9 @@ json to_json(const Grid& g) {
   j["lambda"] = g.lambda;
   j["seeds"] = g.seeds;
   j["epochs"] = g.epochs;
-  j["probe"] = {
-      {"limit", g.probe.limit},
-      {"bootstrap", g.probe.bootstrap},
-      {"max_candidates", g.probe.max_candidates},
-      {"subset_size", g.probe.subset_size},
-      {"min_tail_fraction", g.probe.min_tail_fraction},
-      {"baseline_beta", g.probe.baseline_beta ? json(*g.probe.baseline_beta) : json(nullptr)}};
+  j["probe"] = static_cast<const probe::ProbeRecipe&>(g.probe);
+  j["probe"]["baseline_beta"] =
+      g.probe.baseline_beta ? json(*g.probe.baseline_beta) : json(nullptr);
   j["rule"] = {{"gof_p_min", g.rule.gof_p_min},
                {"lr_p_max", g.rule.lr_p_max},
                {"min_decades", g.rule.min_decades},

@@ -325,14 +325,11 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
   probe::ProbeCheckpointOptions po;
   po.checkpoint = t.out_dir;
   po.split = "test";
-  po.limit = grid.probe.limit;
-  po.probe.threshold(0.0).subset_size(grid.probe.subset_size).num_subsets(1).seed(cell.seed);
+  grid.probe.apply(po);
+  po.probe.threshold(0.0).num_subsets(1).seed(cell.seed);
   po.beta = beta;
-  po.fit.bootstrap = grid.probe.bootstrap;
   po.fit.seed = cell.seed;
   po.fit.threads = run.threads;
-  po.fit.max_candidates = static_cast<std::size_t>(grid.probe.max_candidates);
-  po.min_tail_fraction = grid.probe.min_tail_fraction;
   po.device = run.device;
   po.out_dir = (dir / "probe").string();
   po.holder = "critnet sweep";

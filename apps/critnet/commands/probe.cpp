@@ -21,6 +21,7 @@
 #include "critnet/core/error.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/fits.h"
+#include "critnet/probe/recipe.h"
 #include "critnet/probe/workflow.h"
 #include "critnet/report/results.h"
 #include "critnet/report/verdict.h"
@@ -33,15 +34,13 @@ struct ProbeArgs {
   std::string checkpoint;
   std::string model, layers, input_shape;  // a TorchScript module instead of a checkpoint
   std::string split = "test";
-  int64_t limit = 0;
+  probe::ProbeRecipe recipe;  // --limit, --subset-size, --bootstrap, --max-candidates,
+                              // --min-tail-fraction (and their defaults)
   int64_t batch_size = 500;
   std::string data, data_dir;
   double threshold = 0.0;
-  int64_t subset_size = 10;
   int64_t subsets = 10;
   uint64_t seed = 0;
-  int bootstrap = 100;
-  int64_t max_candidates = 1000;
   int64_t max_patterns = 1000000;
   double beta = std::nan("");
   std::string gram_side, n_convention;
@@ -49,7 +48,6 @@ struct ProbeArgs {
   bool no_fits = false;
   bool subset_size_given = false;  // an explicit --subset-size must fit every layer
   int threads = 0;
-  double min_tail_fraction = 0.0;
   report::VerdictRule rule;
   std::string device = "cpu";
   std::string out;
@@ -137,12 +135,11 @@ probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
   o.layers = parse_list<std::string>(a.layers, "--layers");
   o.input_shape = parse_list<int64_t>(a.input_shape, "--input-shape");
   o.split = a.split;
-  o.limit = a.limit;
+  a.recipe.apply(o);
   o.batch_size = a.batch_size;
   o.data_source = a.data;
   o.data_dir = a.data_dir;
   o.probe.threshold(a.threshold)
-      .subset_size(a.subset_size)
       .num_subsets(a.subsets)
       .seed(a.seed)
       .max_patterns(a.max_patterns)
@@ -152,11 +149,8 @@ probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
   if (!a.n_convention.empty()) o.n_convention = parse_n_convention(a.n_convention);
   o.strict_subset_size = a.subset_size_given;  // an explicit --subset-size must fit every layer
   o.fits = !a.no_fits;
-  o.fit.bootstrap = a.bootstrap;
   o.fit.seed = a.seed;
   o.fit.threads = a.threads;
-  o.fit.max_candidates = static_cast<std::size_t>(a.max_candidates);
-  o.min_tail_fraction = a.min_tail_fraction;
   o.device = a.device;
   o.out_dir = a.out.empty() ? default_out() : a.out;
   return o;
@@ -235,7 +229,10 @@ void setup_probe(CLI::App& app) {
   cmd->add_option("--input-shape", a->input_shape,
                   "With --model: the shape of one input sample, e.g. 1,28,28 (default: flat)");
   cmd->add_option("--split", a->split, "train | test (default test)");
-  cmd->add_option("--limit", a->limit, "Use only the first N samples of the split (0 = all)")
+  const probe::ProbeRecipe d;
+  cmd->add_option(
+         "--limit", a->recipe.limit,
+         fmt::format("Use only the first N samples of the split (default {}, 0 = all)", d.limit))
       ->check(integer(0));
   cmd->add_option("--batch-size", a->batch_size, "Samples per forward pass (default 500)")
       ->check(integer(1, kMaxBatchSize));
@@ -243,20 +240,25 @@ void setup_probe(CLI::App& app) {
   cmd->add_option("--data-dir", a->data_dir, "Data directory override (default: the run's)");
   cmd->add_option("--threshold", a->threshold, "Unit active when x > threshold (default 0)")
       ->check(real());
-  cmd->add_option("--subset-size", a->subset_size,
-                  "k: units per random subset, 1..64 and at most every hidden layer's width "
-                  "(default 10, clamped to narrower layers)")
+  cmd->add_option("--subset-size", a->recipe.subset_size,
+                  fmt::format("k: units per random subset, 1..64 and at most every hidden layer's "
+                              "width (default {}, clamped to narrower layers)",
+                              d.subset_size))
       ->check(integer(1, 64))
       ->each([a](const std::string&) { a->subset_size_given = true; });
   cmd->add_option("--subsets", a->subsets, "R: random subsets per layer (default 10)")
       ->check(integer(0, 1000000));
   cmd->add_option("--seed", a->seed, "Seed of the subsets and the bootstrap (default 0)")
       ->check(seed_value());
-  cmd->add_option("--bootstrap", a->bootstrap,
-                  "Bootstrap replicates of each power-law fit (default 100, 0 = no p-values)")
+  cmd->add_option("--bootstrap", a->recipe.bootstrap,
+                  fmt::format("Bootstrap replicates of each power-law fit (default {}, 0 = no "
+                              "p-values)",
+                              d.bootstrap))
       ->check(integer(0, kMaxBootstrap));
-  cmd->add_option("--max-candidates", a->max_candidates,
-                  "At most this many x_min candidates per fit (default 1000, 0 = all values)")
+  cmd->add_option("--max-candidates", a->recipe.max_candidates,
+                  fmt::format("At most this many x_min candidates per fit (default {}, 0 = all "
+                              "values)",
+                              d.max_candidates))
       ->check(integer(0));
   cmd->add_option("--max-patterns", a->max_patterns,
                   "Cap on distinct patterns stored per counter (default 1000000)")
@@ -270,9 +272,10 @@ void setup_probe(CLI::App& app) {
   cmd->add_option("--cw-tolerance", a->cw_tolerance,
                   "|a·s² - 1| counted as at the CW point up to this, > 0 (default 0.1)")
       ->check(real(0, kInf, Ends::kOpenLow));
-  cmd->add_option("--min-tail-fraction", a->min_tail_fraction,
-                  "Each fit's tail holds at least this fraction of the values, in [0, 1) "
-                  "(default 0: CSN's plain x_min scan)")
+  cmd->add_option("--min-tail-fraction", a->recipe.min_tail_fraction,
+                  fmt::format("Each fit's tail holds at least this fraction of the values, in "
+                              "[0, 1) (default {:g}; 0 = CSN's plain x_min scan)",
+                              d.min_tail_fraction))
       ->check(real(0, 1, Ends::kOpenHigh));
   add_tail_width_options(cmd, a->rule);
   cmd->add_flag("--no-fits", a->no_fits, "Skip the power-law fits (measures and CSVs only)");

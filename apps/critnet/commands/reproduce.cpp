@@ -221,26 +221,26 @@ void setup_reproduce(CLI::App& app) {
         [&r](Options& o) { o.sweep_tolerance = r.sweep_tolerance; });
   given(cmd->add_option(
                "--probe-limit", r.probe_limit,
-               fmt::format("Test samples probed (default {}, 0 or --full = all)", d.probe_limit))
+               fmt::format("Test samples probed (default {}, 0 or --full = all)", d.probe.limit))
             ->check(integer(0)),
-        [&r](Options& o) { o.probe_limit = r.probe_limit; });
+        [&r](Options& o) { o.probe.limit = r.probe_limit; });
   given(cmd->add_option("--bootstrap", r.bootstrap,
                         fmt::format("Bootstrap replicates per power-law fit (default {}, --full "
                                     "1000)",
-                                    d.bootstrap))
+                                    d.probe.bootstrap))
             ->check(integer(0, kMaxBootstrap)),
-        [&r](Options& o) { o.bootstrap = r.bootstrap; });
+        [&r](Options& o) { o.probe.bootstrap = r.bootstrap; });
   given(cmd->add_option("--max-candidates", r.max_candidates,
                         fmt::format("x_min candidates per fit (default {}, 0 or --full = all)",
-                                    d.max_candidates))
+                                    d.probe.max_candidates))
             ->check(integer(0)),
-        [&r](Options& o) { o.max_candidates = r.max_candidates; });
+        [&r](Options& o) { o.probe.max_candidates = r.max_candidates; });
   given(cmd->add_option("--min-tail-fraction", r.min_tail_fraction,
                         fmt::format("Each CSN fit's tail holds at least this fraction of the "
                                     "values, in [0, 1) (default {:g}; 0 = CSN's plain x_min scan)",
-                                    d.min_tail_fraction))
+                                    d.probe.min_tail_fraction))
             ->check(real(0, 1, Ends::kOpenHigh)),
-        [&r](Options& o) { o.min_tail_fraction = r.min_tail_fraction; });
+        [&r](Options& o) { o.probe.min_tail_fraction = r.min_tail_fraction; });
   given(cmd->add_option("--synthetic-train", r.synthetic_train, "Train samples of synthetic:D")
             ->check(integer(1)),
         [&r](Options& o) { o.data.synthetic_train = r.synthetic_train; });

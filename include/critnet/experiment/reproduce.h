@@ -35,6 +35,7 @@
 
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
+#include "critnet/probe/recipe.h"
 #include "critnet/report/report.h"
 #include "critnet/study/stage.h"
 #include "critnet/train/train.h"
@@ -93,16 +94,9 @@ struct ReproduceOptions {
   int64_t sweep_max_steps = 0;
   double sweep_tolerance = 0.02;
 
-  /// Probe: test samples streamed (0 = all), bootstrap replicates per CSN fit, x_min
-  /// candidates per fit (0 = all), units per random subset for the pattern counts.
-  int64_t probe_limit = 10000;
-  int bootstrap = 200;
-  int64_t max_candidates = 1000;
-  int64_t subset_size = 10;
-  /// Each CSN fit's x_min scan only considers tails holding at least this fraction of the
-  /// fitted values (and at least 5 points): a "power law" over the top few points of a bounded
-  /// distribution says nothing about scale invariance. 0 = CSN's plain scan.
-  double min_tail_fraction = 0.1;
+  /// How every run is probed and fitted (test samples, bootstrap replicates, x_min candidates,
+  /// subset size, minimum tail fraction): the probe recipe and its defaults.
+  probe::ProbeRecipe probe;
 
   /// The verdict rule of the report (docs/methods.md): the CSN thresholds and how wide a tail
   /// must be to count as scale invariant. It decides only the report, so a rerun with another

@@ -28,6 +28,7 @@
 
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
+#include "critnet/probe/recipe.h"
 #include "critnet/report/verdict.h"
 
 namespace critnet::study {
@@ -35,13 +36,9 @@ namespace critnet::study {
 /// The schema id of a grid file and of DIR/grid.json.
 inline constexpr const char* kGridSchema = "critnet.grid/1";
 
-/// The probe and fit settings of every cell.
-struct GridProbe {
-  int64_t limit = 10000;          ///< test samples probed (0 = all)
-  int bootstrap = 200;            ///< bootstrap replicates per CSN fit
-  int64_t max_candidates = 1000;  ///< x_min candidates per fit (0 = all)
-  int64_t subset_size = 10;       ///< units per random subset (pattern counts)
-  double min_tail_fraction = 0.1;
+/// The probe and fit settings of every cell: the probe recipe (critnet/probe/recipe.h, its
+/// defaults) and the β of the baseline's spectrum.
+struct GridProbe : probe::ProbeRecipe {
   /// β of the spectrum a = β/N of baseline cells (no penalty of their own); empty = the grid's
   /// first β (or first fraction × N₁).
   std::optional<double> baseline_beta;

@@ -72,8 +72,8 @@ TEST(ReproduceOptions, BadValuesNameThemselves) {
   o.sweep_tolerance = 2;
   EXPECT_THAT(validation_error(o), HasSubstr("sweep tolerance must be in [0, 1], got 2"));
   o = {};
-  o.subset_size = 65;
-  EXPECT_THAT(validation_error(o), HasSubstr("subset size must be in 1..64, got 65"));
+  o.probe.subset_size = 65;
+  EXPECT_THAT(validation_error(o), HasSubstr("probe subset_size: must be in 1..64, got 65"));
   o = {};
   o.hidden_sizes = {};
   EXPECT_THAT(validation_error(o), HasSubstr("hidden sizes must not be empty"));
@@ -81,8 +81,8 @@ TEST(ReproduceOptions, BadValuesNameThemselves) {
   o.out_dir = "";
   EXPECT_THAT(validation_error(o), HasSubstr("the output directory must not be empty"));
   o = {};
-  o.bootstrap = -1;
-  EXPECT_THAT(validation_error(o), HasSubstr("bootstrap replicates must be in 0..1000000, got -1"));
+  o.probe.bootstrap = -1;
+  EXPECT_THAT(validation_error(o), HasSubstr("probe bootstrap: must be in 0..1000000, got -1"));
 }
 
 // β and the sweep are checked before anything trains: the penalised arms need β > 0.
@@ -125,8 +125,8 @@ TEST(ReproduceOptions, FullUsesAllDataAndMoreReplicates) {
   ex::apply_full(o);
   EXPECT_EQ(o.data.train_limit, 0);
   EXPECT_EQ(o.epochs, 20);
-  EXPECT_EQ(o.probe_limit, 0);
-  EXPECT_EQ(o.bootstrap, 1000);
+  EXPECT_EQ(o.probe.limit, 0);
+  EXPECT_EQ(o.probe.bootstrap, 1000);
   EXPECT_EQ(o.seeds, 5);
   EXPECT_EQ(o.sweep_train_limit, 0);
   EXPECT_EQ(to_json(o).at("epochs"), 20);
