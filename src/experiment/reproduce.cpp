@@ -89,13 +89,8 @@ json identity(json options) {
 
 train::TrainOptions base_train_options(const ReproduceOptions& o) {
   train::TrainOptions t;
-  t.data = o.data;
-  t.hidden_sizes = o.hidden_sizes;
-  t.activation = o.activation;
-  t.lr = o.lr;
-  t.batch_size = o.batch_size;
+  static_cast<train::TrainRecipe&>(t) = o;  // the recipe every arm shares
   t.epochs = o.epochs;
-  t.max_steps = o.max_steps;
   t.seed = o.seed;
   t.device = o.device;
   t.threads = o.threads;

@@ -51,19 +51,14 @@ inline data::DataSpec default_reproduce_data() {
   return d;
 }
 
-/// Options of a reproduce run. validate() throws critnet::InvalidArgument naming the bad value.
-struct ReproduceOptions {
-  /// Data (source, directory, limits); the default: default_reproduce_data().
-  data::DataSpec data = default_reproduce_data();
-  /// The paper's network: hidden widths (input side first) and activation.
-  std::vector<int64_t> hidden_sizes{600, 400, 200, 100};
-  nn::Activation activation = nn::Activation::kRelu;
-  /// Adam and the schedule of every arm.
-  double lr = 1e-3;
-  int64_t batch_size = 128;
+/// Options of a reproduce run: the training recipe every arm shares (train/recipe.h: data,
+/// network, lr, batch size, max steps; the data defaults to default_reproduce_data()), the
+/// study's own settings and the probe recipe. validate() throws critnet::InvalidArgument naming
+/// the bad value.
+struct ReproduceOptions : train::TrainRecipe {
+  ReproduceOptions() { data = default_reproduce_data(); }
+
   int64_t epochs = 2;
-  /// Stop every arm after this many optimiser steps (0 = no limit; for tests).
-  int64_t max_steps = 0;
   /// Seeds initialisation, data order, probe subsets and bootstrap: seed s (0 <= s < seeds)
   /// of every arm uses `seed + s`, so it shares initialisation and data order across arms.
   uint64_t seed = 0;

@@ -30,6 +30,7 @@
 #include "critnet/nn/mlp.h"
 #include "critnet/probe/recipe.h"
 #include "critnet/report/verdict.h"
+#include "critnet/train/recipe.h"
 
 namespace critnet::study {
 
@@ -64,14 +65,9 @@ struct Cell {
   double resolved_beta(int64_t input_size) const;
 };
 
-struct Grid {
-  data::DataSpec data;
-  std::vector<int64_t> hidden_sizes{600, 400, 200, 100};
-  nn::Activation activation = nn::Activation::kRelu;
-  double lr = 1e-3;
-  int64_t batch_size = 128;
-  int64_t max_steps = 0;  ///< 0 = no limit (for tests)
-
+/// The grid: the training recipe (train/recipe.h: data, hidden, activation, lr, batch_size,
+/// max_steps, with its defaults) shared by every cell, and the lists.
+struct Grid : train::TrainRecipe {
   std::vector<std::string> presets;
   std::vector<double> beta;  ///< absolute, or fractions when beta_is_fraction
   bool beta_is_fraction = false;

@@ -21,30 +21,23 @@
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
 #include "critnet/train/penalty_schedule.h"
+#include "critnet/train/recipe.h"
 
 namespace critnet::train {
 
 /// Everything a training run depends on. validate() throws critnet::InvalidArgument naming
 /// the bad value.
-struct TrainOptions {
-  data::DataSpec data;
-  /// Model (input and output sizes come from the data).
-  std::vector<int64_t> hidden_sizes{600, 400, 200, 100};
-  nn::Activation activation = nn::Activation::kRelu;
+/// A training run: the recipe (train/recipe.h: data, network, lr, batch size, max steps; their
+/// defaults) and the run's own settings.
+struct TrainOptions : TrainRecipe {
   nn::Init init = nn::Init::kDefault;
-  /// Adam.
-  double lr = 1e-3;
+  /// Adam's other settings (lr is the recipe's).
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
-  /// Samples per step; the last batch of an epoch may be smaller.
-  int64_t batch_size = 128;
   /// Number of epochs (passes over the train split).
   int64_t epochs = 10;
-  /// Stop after this many optimiser steps in total (0 = no limit); the epoch it ends in is
-  /// logged and checkpointed as partial.
-  int64_t max_steps = 0;
   /// Seeds the model's initialisation and the data order (data order of epoch e is a pure
   /// function of (seed, e)).
   uint64_t seed = 0;
