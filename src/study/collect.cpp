@@ -352,6 +352,56 @@ std::string phase_sentences(const std::string& preset,
          "</p>\n";
 }
 
+// An arm's name in the curves over epochs: "baseline" or "<preset> β=… λ=…".
+std::string arm_name(const Point& p) {
+  return p.preset == "none"
+             ? "baseline"
+             : fmt::format("{} β={} λ={}", p.preset, number(p.beta, 3), number(p.lambda, 3));
+}
+
+// The sweep over training length (several epochs): one figure per quantity, one line per arm
+// (every preset × β × λ, and the baseline) with ± one sd over seeds: accuracy, scale
+// invariance and the atlas's three notions over the network, then the three notions layer by
+// layer (the cells' median |a·s² − 1|, HTSR α and measured χ₁ of each layer).
+std::string over_training(
+    const std::map<std::tuple<std::string, double, double, long long>, Point>& points) {
+  std::string h =
+      "<h2>Over training: every arm</h2>\n<p class=\"legend\">One line per arm, the mean over "
+      "seeds at each training length, the band ± one sd over seeds.</p>\n<div>";
+  for (const std::size_t mi : {0, 3, 1, 5, 6}) {
+    const Metric& m = metrics()[mi];
+    std::map<std::string, std::vector<CurvePoint>> series;
+    for (const auto& [k, p] : points) {
+      const Summary sm = summarise(p);
+      series[arm_name(p)].push_back(
+          {static_cast<double>(p.epochs), sm.*(m.field), m.sd ? sm.*(m.sd) : kNaN});
+    }
+    h += curves(series, m.title);
+  }
+  h += "</div>\n<h3>Layer by layer</h3>\n<div>";
+  std::size_t layers = 0;
+  for (const auto& [k, p] : points)
+    for (const json* c : p.seeds) layers = std::max(layers, c->at("layers").size());
+  const std::vector<std::pair<std::string, std::string>> notions = {
+      {"cw_distance_median", "median |a·s² − 1|"},
+      {"htsr_alpha", "HTSR α"},
+      {"chi1", "measured χ₁"}};
+  for (const auto& [field, title] : notions) {
+    for (std::size_t l = 0; l < layers; ++l) {
+      std::map<std::string, std::vector<CurvePoint>> series;
+      for (const auto& [k, p] : points) {
+        std::vector<double> v;
+        for (const json* c : p.seeds)
+          if (l < c->at("layers").size())
+            v.push_back(as_double(c->at("layers")[l].value(field, json())));
+        series[arm_name(p)].push_back({static_cast<double>(p.epochs), mean(v), sd(v)});
+      }
+      h += curves(series, fmt::format("{}, layer {}", title, l + 1));
+    }
+  }
+  return h + "</div>\n";
+}
+
 // Long: the sweep report's sections in document order (heatmaps, curves over epochs, table);
 // moving its figures onto the reproduce report's figure code is issue 27's item 4.
 std::string report_html(const fs::path& dir, const json& grid_doc, const std::vector<json>& cells,
@@ -415,7 +465,7 @@ std::string report_html(const fs::path& dir, const json& grid_doc, const std::ve
     h += "</tr>\n" + base_rows + "</table>\n";
   }
 
-  // Heatmaps per preset, at the largest epochs (and per epochs when there are several).
+  // Heatmaps per preset, per epochs; then, with several epochs, the curves over training.
   std::vector<std::string> presets;
   for (const auto& p : grid_doc.at("presets"))
     if (p != "none") presets.push_back(p.get<std::string>());
@@ -441,26 +491,8 @@ std::string report_html(const fs::path& dir, const json& grid_doc, const std::ve
         h += heatmap({bs.begin(), bs.end()}, {ls.begin(), ls.end()}, grid, m, beta_label);
       h += "</div>\n";
     }
-    if (epochs.size() > 1) {
-      h += fmt::format("<h3>{}: over epochs</h3>\n<div>", html_escape(preset));
-      // Accuracy, scale invariance and the atlas's three notions against training length.
-      for (const std::size_t mi : {0, 3, 1, 5, 6}) {
-        const Metric& m = metrics()[mi];
-        std::map<std::string, std::vector<CurvePoint>> series;
-        for (const auto& [k, p] : points) {
-          if (p.preset != preset && p.preset != "none") continue;
-          const std::string name =
-              p.preset == "none" ? "baseline"
-                                 : fmt::format("β={} λ={}", number(p.beta, 3), number(p.lambda, 3));
-          const Summary sm = summarise(p);
-          series[name].push_back(
-              {static_cast<double>(p.epochs), sm.*(m.field), m.sd ? sm.*(m.sd) : kNaN});
-        }
-        h += curves(series, m.title);
-      }
-      h += "</div>\n";
-    }
   }
+  if (epochs.size() > 1) h += over_training(points);
   if (!missing.empty()) {
     h += "<h2>cells not done</h2>\n<p>";
     for (const auto& id : missing) h += html_escape(id) + " ";

@@ -157,8 +157,12 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
   for (const auto& l : probe_doc.at("layers")) {
     const json& sp = l.at("spectrum");
     const double a = sp.at("a").get<double>();
-    for (const auto& ev : sp.at("eigenvalues"))
-      distances.push_back(std::abs(a * ev.get<double>() - 1));
+    // The spectrum's "eigenvalues" are a·s² already; its zero modes (structural and
+    // numerical) sit at distance 1, as in the layer's own cw_distance_median.
+    for (const auto& ev : sp.at("eigenvalues")) distances.push_back(std::abs(ev.get<double>() - 1));
+    const long long zero_modes =
+        sp.value("num_zero_modes", 0LL) + sp.value("num_numerical_zero_modes", 0LL);
+    distances.insert(distances.end(), static_cast<std::size_t>(std::max(0LL, zero_modes)), 1.0);
     const long long d = l.at("activation_frequency").at("never_active").get<long long>();
     dead += d;
     const json htsr = l.value("htsr", json::object());
@@ -302,13 +306,8 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
   const double beta =
       cell.preset == "none" ? grid.baseline_beta(input_size) : cell.resolved_beta(input_size);
   train::TrainOptions t;
-  t.data = grid.data;
-  t.hidden_sizes = grid.hidden_sizes;
-  t.activation = grid.activation;
-  t.lr = grid.lr;
-  t.batch_size = grid.batch_size;
+  static_cast<train::TrainRecipe&>(t) = grid;  // the recipe every cell shares
   t.epochs = cell.epochs;
-  t.max_steps = grid.max_steps;
   t.seed = cell.seed;
   t.device = run.device;
   t.threads = run.threads;

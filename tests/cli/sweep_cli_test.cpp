@@ -299,11 +299,18 @@ TEST(SweepCli, CurvesOverEpochsWithSeedBandsAndJsonDocuments) {
   const json collected = json::parse(r.out);
   EXPECT_EQ(collected["collected"], 8);
   const std::string html = read_file(collected["report"].get<std::string>());
-  EXPECT_THAT(html, HasSubstr("<h3>cw: over epochs</h3>"));
-  const auto over = html.find("<h3>cw: over epochs</h3>");
+  const auto over = html.find("<h2>Over training: every arm</h2>");
+  ASSERT_NE(over, std::string::npos);
   const std::string curves = html.substr(over);
   for (const char* title : {"test accuracy", "fraction of measure × layer cases",
                             "median |a·s² − 1|", "HTSR α", "measured χ₁"})
     EXPECT_THAT(curves, HasSubstr(title));
   EXPECT_THAT(curves, HasSubstr("fill-opacity=\"0.15\""));  // the seed bands
+  // One line per arm (baseline and the grid's presets) in each figure, and each notion layer
+  // by layer.
+  for (const char* arm : {">baseline</text>", ">cw β=4 λ=0.01</text>"})
+    EXPECT_THAT(curves, HasSubstr(arm));
+  for (const char* title :
+       {"median |a·s² − 1|, layer 1", "HTSR α, layer 2", "measured χ₁, layer 1"})
+    EXPECT_THAT(curves, HasSubstr(title));
 }

@@ -26,8 +26,11 @@
 
 namespace critnet::study {
 
-/// The schema id of cell.json.
-inline constexpr const char* kCellSchema = "critnet.cell/1";
+/// The schema id of cell.json. /2: median_distance_cw is the median of |a·s² − 1| over every
+/// mode, zero modes included (/1 multiplied the spectrum's a·s² by a once more and left the
+/// zero modes out). A cell.json of another schema is not done: `sweep run` derives it again
+/// from the cell's finished training and probe, without training or probing again.
+inline constexpr const char* kCellSchema = "critnet.cell/2";
 
 enum class CellState { kDone, kRunning, kFailed, kMissing };
 /// "done", "running", "failed", "missing".

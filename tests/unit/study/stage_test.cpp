@@ -83,3 +83,23 @@ TEST(Stage, AMalformedFitNamesItsEntry) {
 }
 
 }  // namespace
+
+// median_distance_cw is the median of |a·s² − 1| over every mode of every layer: probe.json's
+// "eigenvalues" are a·s² already, and the zero modes count at distance 1 (as each layer's
+// cw_distance_median counts them). The values are exact in binary, so the median is too.
+TEST(Stage, MedianDistanceIsOverEveryModeOfAS2) {
+  const st::Grid grid = st::parse_grid(grid_json());
+  const st::Cell cell = grid.expand().at(0);
+  json doc = probe_doc(json::array());
+  doc["layers"][0]["spectrum"]["eigenvalues"] = {2.0, 1.0, 0.5};  // distances 1, 0, 0.5
+  doc["layers"][0]["spectrum"]["num_zero_modes"] = 1;             // 1
+  json second = doc["layers"][0];
+  second["layer"] = 2;
+  second["spectrum"]["a"] = 0.25;
+  second["spectrum"]["eigenvalues"] = {1.25};  // 0.25
+  second["spectrum"]["num_zero_modes"] = 0;
+  second["spectrum"]["num_numerical_zero_modes"] = 1;  // 1
+  doc["layers"].push_back(second);
+  // Distances 0, 0.25, 0.5, 1, 1, 1: the median is 0.75.
+  EXPECT_EQ(st::cell_document(grid, cell, 12, {}, doc).at("median_distance_cw"), 0.75);
+}
