@@ -4,33 +4,12 @@
 #include <fmt/core.h>
 
 #include <cmath>
-#include <limits>
-#include <optional>
 
 #include "core/detail/json_input.h"
 #include "critnet/core/error.h"
 #include "critnet/core/limits.h"
 
 namespace critnet::probe {
-namespace {
-
-// A value of type T, or InvalidArgument naming `key` (the grid's messages: an integer is range
-// checked before narrowing, never wrapped).
-template <class T>
-T read(const nlohmann::json& v, const std::string& key) {
-  if constexpr (std::is_integral_v<T>) {
-    CRITNET_CHECK(v.is_number_integer(), key, ": must be an integer, got ", v.dump());
-    const std::optional<T> x = critnet::detail::json_integer<T>(v);
-    CRITNET_CHECK(x.has_value(), key, ": ", v.dump(), " is out of range (at most ",
-                  std::numeric_limits<T>::max(), ")");
-    return *x;
-  } else {
-    CRITNET_CHECK(v.is_number(), key, ": must be a number, got ", v.dump());
-    return v.get<T>();
-  }
-}
-
-}  // namespace
 
 void ProbeRecipe::validate(const std::string& prefix) const {
   CRITNET_CHECK(limit >= 0, prefix, "limit: must be >= 0 (0 = all), got ", limit);
@@ -67,15 +46,15 @@ ProbeRecipe probe_recipe_from_json(const nlohmann::json& j, const std::string& p
   for (const auto& [key, v] : j.items()) {
     const std::string name = prefix + key;
     if (key == "limit") {
-      r.limit = read<int64_t>(v, name);
+      r.limit = critnet::detail::json_value<int64_t>(v, name);
     } else if (key == "bootstrap") {
-      r.bootstrap = read<int>(v, name);
+      r.bootstrap = critnet::detail::json_value<int>(v, name);
     } else if (key == "max_candidates") {
-      r.max_candidates = read<int64_t>(v, name);
+      r.max_candidates = critnet::detail::json_value<int64_t>(v, name);
     } else if (key == "subset_size") {
-      r.subset_size = read<int64_t>(v, name);
+      r.subset_size = critnet::detail::json_value<int64_t>(v, name);
     } else if (key == "min_tail_fraction") {
-      r.min_tail_fraction = read<double>(v, name);
+      r.min_tail_fraction = critnet::detail::json_value<double>(v, name);
     } else {
       throw InvalidArgument(fmt::format("unknown key '{}'", name));
     }

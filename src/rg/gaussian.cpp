@@ -11,8 +11,6 @@
 namespace critnet::rg {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
 struct Selected {
   std::vector<double> x, y;
 };

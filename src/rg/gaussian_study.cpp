@@ -11,8 +11,6 @@
 namespace critnet::rg {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
 // The fit range: the options' or the defaults (GaussianStudyOptions), checked against the
 // profile's last x = floor(L/2).
 std::pair<double, double> fit_range(const GaussianStudyOptions& o, int64_t size) {

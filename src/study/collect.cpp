@@ -368,14 +368,14 @@ std::string over_training(
   std::string h =
       "<h2>Over training: every arm</h2>\n<p class=\"legend\">One line per arm, the mean over "
       "seeds at each training length, the band ± one sd over seeds.</p>\n<div>";
+  std::vector<std::pair<const Point*, Summary>> summaries;
+  for (const auto& [k, p] : points) summaries.emplace_back(&p, summarise(p));
   for (const std::size_t mi : {0, 3, 1, 5, 6}) {
     const Metric& m = metrics()[mi];
     std::map<std::string, std::vector<CurvePoint>> series;
-    for (const auto& [k, p] : points) {
-      const Summary sm = summarise(p);
-      series[arm_name(p)].push_back(
-          {static_cast<double>(p.epochs), sm.*(m.field), m.sd ? sm.*(m.sd) : kNaN});
-    }
+    for (const auto& [p, sm] : summaries)
+      series[arm_name(*p)].push_back(
+          {static_cast<double>(p->epochs), sm.*(m.field), m.sd ? sm.*(m.sd) : kNaN});
     h += curves(series, m.title);
   }
   h += "</div>\n<h3>Layer by layer</h3>\n<div>";

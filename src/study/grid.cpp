@@ -47,30 +47,14 @@ void check_keys(const json& obj, const std::vector<std::string>& keys, const std
                       }())));
 }
 
-// A value of type T from j, or an error naming `key`.
+// A value of type T from j, or an error naming `key` (core/detail/json_input.h), as a grid
+// error.
 template <typename T>
 T get(const json& j, const std::string& key) {
   try {
-    if constexpr (std::is_integral_v<T>) {
-      if (!j.is_number_integer() && !j.is_number_unsigned())
-        bad(fmt::format("{}: must be an integer, got {}", key, j.dump()));
-      if constexpr (std::is_unsigned_v<T>)
-        if (j.is_number_integer() && j.get<int64_t>() < 0)
-          bad(fmt::format("{}: must be >= 0, got {}", key, j.dump()));
-      // Range-checked before narrowing: 2^40 for an int is refused, never wrapped.
-      const std::optional<T> v = critnet::detail::json_integer<T>(j);
-      if (!v)
-        bad(fmt::format("{}: {} is out of range (at most {})", key, j.dump(),
-                        std::numeric_limits<T>::max()));
-      return *v;
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!j.is_number()) bad(fmt::format("{}: must be a number, got {}", key, j.dump()));
-    } else {
-      if (!j.is_string()) bad(fmt::format("{}: must be a string, got {}", key, j.dump()));
-    }
-    return j.get<T>();
-  } catch (const json::exception& e) {
-    bad(fmt::format("{}: {}", key, e.what()));
+    return critnet::detail::json_value<T>(j, key);
+  } catch (const InvalidArgument& e) {
+    bad(e.what());
   }
 }
 

@@ -30,8 +30,6 @@ struct GaussianArgs {
   std::string plot;
 };
 
-constexpr double kPi = 3.14159265358979323846;
-
 // The figure's data: x, the plotted G (per case), the fit (NaN outside the fit range) and, for
 // r > 0, both multiplied by x^p.
 void write_gaussian_csv(const std::filesystem::path& csv, const rg::GaussianStudy& st) {
@@ -144,7 +142,7 @@ void plot_gaussian(const std::string& plot_dir, const rg::GaussianStudy& st) {
                                  report::SeriesStyle::kPoints, data_color));
     main.series.push_back(
         series(fmt::format("fit A x^-eta: eta = {:.4f} (d-2 = 1), A = {:.4g} (1/(4 pi g) = {:.4g})",
-                           pl.eta, pl.amplitude, 1.0 / (4.0 * kPi * g)),
+                           pl.eta, pl.amplitude, 1.0 / (4.0 * rg::kPi * g)),
                "fit", report::SeriesStyle::kLines, fit_color));
     fig.panels = {main};
     fig.caption = fmt::format(
@@ -158,7 +156,7 @@ void plot_gaussian(const std::string& plot_dir, const rg::GaussianStudy& st) {
     main.series.push_back(series("G~(x)", "G", report::SeriesStyle::kPoints, data_color));
     main.series.push_back(series(
         d == 2 ? fmt::format("fit -B ln x + C: B = {:.4g} (1/(2 pi g) = {:.4g})", lf.slope,
-                             1.0 / (2.0 * kPi * g))
+                             1.0 / (2.0 * rg::kPi * g))
                : fmt::format("fit A x^-eta + C: eta = {:.4f} (-1), A = {:.4g} (-1/(2g) = {:.4g})",
                              pl.eta, pl.amplitude, -1.0 / (2.0 * g)),
         "fit", report::SeriesStyle::kLines, fit_color));

@@ -23,6 +23,9 @@
 
 namespace critnet::rg {
 
+/// π to double precision (the expected amplitudes 1/(4πg), 1/(2πg) and the momenta 2πn/L).
+inline constexpr double kPi = 3.14159265358979323846;
+
 struct GaussianOptions {
   TORCH_ARG(int64_t, dim) = 3;  ///< d ∈ {1, 2, 3}
   /// L ≥ 2 sites per side; L^d ≤ 2^24 for the whole lattice, ≤ 2^30 for the axis profile.

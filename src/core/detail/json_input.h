@@ -52,6 +52,32 @@ std::optional<T> json_integer(const nlohmann::json& j) {
   return std::nullopt;
 }
 
+/// `j` as T (an integer type, a floating type or std::string), or critnet::InvalidArgument
+/// naming `key`: "<key>: must be an integer, got 2.5", "<key>: must be >= 0, got -1" (unsigned
+/// T), "<key>: 1099511627776 is out of range (at most 2147483647)", "<key>: must be a number,
+/// got ...", "<key>: must be a string, got ...". Integers are range-checked before narrowing:
+/// never wrapped, never truncated.
+template <typename T>
+T json_value(const nlohmann::json& j, const std::string& key) {
+  auto fail = [&](const std::string& what) { throw InvalidArgument(key + ": " + what); };
+  if constexpr (std::is_integral_v<T>) {
+    if (!j.is_number_integer()) fail("must be an integer, got " + j.dump());
+    if constexpr (std::is_unsigned_v<T>)
+      if (!j.is_number_unsigned() && j.get<int64_t>() < 0) fail("must be >= 0, got " + j.dump());
+    const std::optional<T> v = json_integer<T>(j);
+    if (!v)
+      fail(j.dump() + " is out of range (at most " + std::to_string(std::numeric_limits<T>::max()) +
+           ")");
+    return *v;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!j.is_number()) fail("must be a number, got " + j.dump());
+    return j.get<T>();
+  } else {
+    if (!j.is_string()) fail("must be a string, got " + j.dump());
+    return j.get<T>();
+  }
+}
+
 /// Parses the JSON text of `in` through io::parse_json (depth-limited); throws
 /// critnet::DataError naming `source`.
 inline nlohmann::json parse_json(std::istream& in, const std::string& source) {
