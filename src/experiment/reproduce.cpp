@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "critnet/core/clock.h"
@@ -17,9 +18,11 @@
 #include "critnet/core/limits.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/workflow.h"
+#include "critnet/regularizers/critical.h"
 #include "critnet/report/csv.h"
 #include "critnet/report/measures.h"
 #include "critnet/report/results.h"
+#include "critnet/study/run_dir.h"
 #include "critnet/study/stage.h"
 #include "critnet/train/checkpoint.h"
 
@@ -29,7 +32,6 @@ using json = nlohmann::json;
 
 using study::file_exists;
 using study::write_if_changed;
-using study::write_training_curve;
 
 namespace {
 
@@ -43,11 +45,6 @@ const std::vector<std::string> kMayDiffer = {"threads", "device", "also",       
 
 void log(const ReproduceCallbacks& cb, const std::string& line) {
   if (cb.log) cb.log(line);
-}
-
-train::TrainResult train_or_resume(const train::TrainOptions& t, const std::string& name,
-                                   const ReproduceCallbacks& cb) {
-  return study::train_or_resume(t, name, cb, "reproduce");
 }
 
 json read_json(const fs::path& path) {
@@ -84,28 +81,7 @@ json identity(json options) {
   return options;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Training
-
-train::TrainOptions base_train_options(const ReproduceOptions& o) {
-  train::TrainOptions t;
-  static_cast<train::TrainRecipe&>(t) = o;  // the recipe every arm shares
-  t.epochs = o.epochs;
-  t.seed = o.seed;
-  t.device = o.device;
-  t.threads = o.threads;
-  return t;
-}
-
 // An arm is named by its preset ("baseline": none).
-train::PenaltySchedule arm_regularizer(const std::string& arm, double beta, double strength) {
-  if (arm == "baseline") return {};
-  train::PenaltySchedule r(reg::PenaltyOptions().preset(reg::parse_preset(arm)).beta(beta),
-                           strength);
-  r.validate();
-  return r;
-}
-
 std::string arm_preset(const std::string& arm) {
   return arm == "baseline" ? "none" : arm;
 }
@@ -119,16 +95,96 @@ std::vector<std::string> arm_names(const ReproduceOptions& o) {
   return arms;
 }
 
-// "seed-0": seed s's directory below an arm's training and probe directories.
+// "seed-0": seed s's name in the training curves' file names.
 std::string seed_dir(int s) {
   return "seed-" + std::to_string(s);
+}
+
+study::RunOptions run_options(const ReproduceOptions& o) {
+  study::RunOptions run;
+  run.threads = o.threads;
+  run.device = o.device;
+  return run;
+}
+
+// The runner of `execution`, or run_shard in this process.
+study::ShardRunner runner_of(const ReproduceExecution& execution, const ReproduceOptions& o,
+                             const ReproduceCallbacks& cb) {
+  if (execution.runner) return execution.runner;
+  return [run = run_options(o), &cb](const study::Grid& g, const fs::path& dir,
+                                     const study::Shard& shard) {
+    return study::run_shard(g, dir, shard, run, cb);
+  };
+}
+
+// The cell of `preset` and training seed `seed` (one per preset and seed in reproduce's grids).
+const study::Cell& find_cell(const std::vector<study::Cell>& cells, const std::string& preset,
+                             uint64_t seed) {
+  for (const auto& c : cells)
+    if (c.preset == preset && c.seed == seed) return c;
+  throw Error(fmt::format("reproduce: no cell of preset {} and seed {}", preset, seed));
+}
+
+json read_cell(const fs::path& sweep_dir, const study::Cell& cell) {
+  return read_json(study::cell_dir(sweep_dir, cell) / "cell.json");
+}
+
+// The test accuracy of a done cell, or NaN with `error` set.
+double cell_accuracy(const fs::path& dir, const study::Cell& cell,
+                     const std::map<std::string, std::string>& failed, std::string& error) {
+  if (study::cell_done(study::cell_dir(dir, cell) / "cell.json", cell)) {
+    const json acc = read_cell(dir, cell).at("test_accuracy");
+    if (acc.is_number()) return acc.get<double>();
+  }
+  const auto it = failed.find(cell.id);
+  error = it != failed.end() ? it->second : "the run did not finish";
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 // ---------------------------------------------------------------------------------------------
 // The β sweep
 
+// sweep.json's runs (factor, β, cell directory, accuracy or error) and the (β, accuracy) points.
+json sweep_runs(const ReproduceOptions& o, const fs::path& dir, int64_t input_size,
+                const std::map<std::string, std::string>& failed,
+                std::vector<std::pair<double, double>>& points, const ReproduceCallbacks& cb) {
+  const std::vector<study::Cell> cells = beta_sweep_grid(o).expand();
+  json runs = json::array();
+  for (const auto& c : cells) {
+    if (c.preset == "none") continue;
+    const double beta = c.resolved_beta(input_size);
+    std::string error;
+    const double acc = cell_accuracy(dir, c, failed, error);
+    json r = {{"factor", c.beta}, {"beta", beta}, {"dir", "sweep/cells/" + c.id}};
+    r["test_accuracy"] = std::isfinite(acc) ? json(acc) : json(nullptr);
+    if (!error.empty()) {
+      r["error"] = error;
+      log(cb, fmt::format("sweep β={:g}: failed: {}", beta, error));
+    }
+    runs.push_back(r);
+    if (std::isfinite(acc)) points.emplace_back(beta, acc);
+  }
+  return runs;
+}
+
+// The β rule on the sweep's points: the chosen β and how it was chosen.
+std::pair<double, std::string> sweep_choice(const ReproduceOptions& o, int64_t input_size,
+                                            const std::vector<std::pair<double, double>>& points,
+                                            double base_acc) {
+  if (points.empty())
+    return {o.sweep_factors.front() * static_cast<double>(input_size),
+            "every sweep run failed; the smallest β was taken"};
+  const double chosen = choose_beta(points, base_acc, o.sweep_tolerance);
+  bool within = false;
+  for (const auto& [b, a] : points) within |= (b == chosen && a >= base_acc - o.sweep_tolerance);
+  return {chosen, within ? "the largest β within the tolerance"
+                         : "no β stayed within the tolerance; the smallest β was taken"};
+}
+
+// Stage 1: the β sweep's cells (every shard takes part until all are done), then the β rule;
+// sweep/sweep.json records it and is reused by a rerun.
 json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input_size,
-               const ReproduceCallbacks& cb) {
+               const ReproduceCallbacks& cb, const ReproduceExecution& ex) {
   const fs::path dir = run_dir / "sweep";
   const fs::path file = dir / "sweep.json";
   if (file_exists(file)) {
@@ -136,112 +192,107 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
     log(cb, fmt::format("sweep: done before (β = {}), skipped", s.at("chosen_beta").dump()));
     return s;
   }
-  make_dirs(dir);
-  train::TrainOptions t = base_train_options(o);
-  t.epochs = o.sweep_epochs;
-  t.max_steps = o.sweep_max_steps;
-  if (o.sweep_train_limit > 0)
-    t.data.train_limit = t.data.train_limit > 0 ? std::min(t.data.train_limit, o.sweep_train_limit)
-                                                : o.sweep_train_limit;
-  log(cb, fmt::format("sweep: β = f·N₁ for f in {{{}}} (N₁ = {}), paper penalty λ = {}, {} "
-                      "epoch(s) on {} train samples",
-                      join_doubles(o.sweep_factors), input_size, o.strength, t.epochs,
-                      t.data.train_limit > 0 ? std::to_string(t.data.train_limit) : "all"));
+  const study::Grid grid = beta_sweep_grid(o);
+  const std::string samples =
+      grid.data.train_limit > 0 ? std::to_string(grid.data.train_limit) : "all";
+  log(cb,
+      fmt::format("sweep: β = f·N₁ for f in {{{}}} (N₁ = {}), paper penalty λ = {}, {} "
+                  "epoch(s) on {} train samples",
+                  join_doubles(o.sweep_factors), input_size, o.strength, o.sweep_epochs, samples));
+  study::init_sweep_dir(dir, grid, study::OtherGrid::kReplace);
+  std::map<std::string, std::string> failed;
+  for (const auto& [id, error] : runner_of(ex, o, cb)(grid, dir, ex.shard).failed)
+    failed[id] = error;
+  failed = study::finish_cells(grid, dir, run_options(o), cb, failed);
 
-  t.out_dir = (dir / "baseline").string();
-  const train::TrainResult base = train_or_resume(t, "sweep baseline", cb);
-  const double base_acc = base.history.back().test_accuracy;
-
-  json runs = json::array();
+  std::string base_error;
+  const double base_acc =
+      cell_accuracy(dir, find_cell(grid.expand(), "none", o.seed), failed, base_error);
+  if (!std::isfinite(base_acc))
+    throw Error(fmt::format("sweep: the unregularised run failed: {}", base_error));
   std::vector<std::pair<double, double>> points;
-  for (double f : o.sweep_factors) {
-    const double beta = f * static_cast<double>(input_size);
-    train::TrainOptions tb = t;
-    tb.reg = arm_regularizer("paper", beta, o.strength);
-    tb.out_dir = (dir / fmt::format("beta-{:g}", beta)).string();
-    double acc = std::numeric_limits<double>::quiet_NaN();
-    std::string error;
-    try {
-      acc = train_or_resume(tb, fmt::format("sweep β={:g}", beta), cb).history.back().test_accuracy;
-    } catch (const NumericalError& e) {
-      error = e.what();
-      log(cb, fmt::format("sweep β={:g}: failed: {}", beta, error));
-    }
-    json r = {{"factor", f}, {"beta", beta}, {"dir", fs::relative(tb.out_dir, run_dir).string()}};
-    r["test_accuracy"] = std::isfinite(acc) ? json(acc) : json(nullptr);
-    if (!error.empty()) r["error"] = error;
-    runs.push_back(r);
-    if (std::isfinite(acc)) points.emplace_back(beta, acc);
-  }
-  double chosen;
-  std::string how;
-  if (points.empty()) {
-    chosen = o.sweep_factors.front() * static_cast<double>(input_size);
-    how = "every sweep run failed; the smallest β was taken";
-  } else {
-    chosen = choose_beta(points, base_acc, o.sweep_tolerance);
-    bool within = false;
-    for (const auto& [b, a] : points) within |= (b == chosen && a >= base_acc - o.sweep_tolerance);
-    how = within ? "the largest β within the tolerance"
-                 : "no β stayed within the tolerance; the smallest β was taken";
-  }
+  const json runs = sweep_runs(o, dir, input_size, failed, points, cb);
+  const auto [chosen, how] = sweep_choice(o, input_size, points, base_acc);
   json s = {
       {"rule", fmt::format("β = f·N₁ (N₁ = {} inputs) for f in the factors; each run trains {} "
                            "epoch(s) on {} train samples with the paper penalty (λ = {}); the "
                            "largest β whose test accuracy is at least the unregularised run's "
                            "minus {} (a fraction) is chosen, else the smallest β",
-                           input_size, t.epochs,
-                           t.data.train_limit > 0 ? std::to_string(t.data.train_limit) : "all",
-                           o.strength, o.sweep_tolerance)},
+                           input_size, o.sweep_epochs, samples, o.strength, o.sweep_tolerance)},
       {"factors", o.sweep_factors},
       {"input_size", input_size},
-      {"epochs", t.epochs},
-      {"train_limit", t.data.train_limit},
-      {"max_steps", t.max_steps},
+      {"epochs", o.sweep_epochs},
+      {"train_limit", grid.data.train_limit},
+      {"max_steps", grid.max_steps},
       {"tolerance", o.sweep_tolerance},
       {"strength", o.strength},
       {"baseline_test_accuracy", base_acc},
+      {"baseline_dir", "sweep/cells/" + find_cell(grid.expand(), "none", o.seed).id},
       {"runs", runs},
       {"chosen_beta", chosen},
       {"choice", how},
       {"note", "accuracies are measured on the test split (no separate validation split)"}};
-  io::write_file_atomic(file, s.dump(2) + "\n");
+  write_if_changed(file, s.dump(2) + "\n");
   log(cb, fmt::format("sweep: chose β = {:g} ({})", chosen, how));
   return s;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Probing
-
-// Probes seed s of one arm into probe/<arm>/seed-<s> with the probe workflow
-// (critnet/probe/workflow.h) unless its probe is complete; returns its probe.json.
-json probe_or_reuse(const ReproduceOptions& o, const std::string& arm, int s,
-                    const fs::path& run_dir, double beta, const ReproduceCallbacks& cb) {
-  const std::string name = fmt::format("{} seed {}", arm, s);
-  probe::ProbeCheckpointOptions po;
-  po.checkpoint = (run_dir / "arms" / arm / seed_dir(s)).string();
-  po.split = "test";
-  o.probe.apply(po);
-  po.probe.threshold(0.0).num_subsets(1).seed(o.seed + s);
-  po.beta = beta;  // the same β for every arm, the baseline's included
-  po.fit.seed = o.seed + s;
-  po.fit.threads = o.threads;
-  po.device = o.device;
-  po.out_dir = (run_dir / "probe" / arm / seed_dir(s)).string();
-  po.holder = "critnet reproduce";
-  return study::probe_or_reuse(po, name, cb);
-}
-
 // A seed's results.json entries: its probe's "results", CSV paths made relative to run_dir.
-json seed_results(const json& probe_doc, const std::string& arm, int s) {
+json seed_results(const json& probe_doc, const std::string& cell_path) {
   json results = probe_doc.at("results");
-  const std::string dir = "probe/" + arm + "/" + seed_dir(s) + "/";
   for (auto& e : results)
-    if (e.contains("csv")) e["csv"] = dir + e["csv"].get<std::string>();
+    if (e.contains("csv")) e["csv"] = cell_path + "/probe/" + e["csv"].get<std::string>();
   return results;
 }
 
+// A done cell's training history (cell.json's "history") as the training loop's metrics.
+std::vector<train::EpochMetrics> cell_history(const json& cell) {
+  std::vector<train::EpochMetrics> history;
+  for (const auto& h : cell.at("history")) {
+    train::EpochMetrics m;
+    m.epoch = h.at("epoch").get<int64_t>();
+    m.train_loss = h.at("train_loss").get<double>();
+    m.data_loss = h.at("data_loss").get<double>();
+    m.test_loss = h.at("test_loss").get<double>();
+    m.test_accuracy = h.at("test_accuracy").get<double>();
+    history.push_back(m);
+  }
+  return history;
+}
+
 }  // namespace
+
+study::Grid beta_sweep_grid(const ReproduceOptions& o) {
+  study::Grid g;
+  static_cast<train::TrainRecipe&>(g) = o;  // the recipe every run shares
+  g.epochs = {o.sweep_epochs};
+  g.max_steps = o.sweep_max_steps;
+  if (o.sweep_train_limit > 0)
+    g.data.train_limit = g.data.train_limit > 0 ? std::min(g.data.train_limit, o.sweep_train_limit)
+                                                : o.sweep_train_limit;
+  g.presets = {"none", "paper"};
+  g.beta = o.sweep_factors;
+  g.beta_is_fraction = true;
+  g.lambda = {o.strength};
+  g.seeds = {o.seed};
+  g.probe_cells = false;  // the β rule needs the accuracies only
+  return g;
+}
+
+study::Grid arms_grid(const ReproduceOptions& o, double beta) {
+  study::Grid g;
+  static_cast<train::TrainRecipe&>(g) = o;
+  g.epochs = {o.epochs};
+  for (const auto& a : arm_names(o)) g.presets.push_back(arm_preset(a));
+  g.beta = {beta};
+  g.lambda = {o.strength};
+  g.seeds.clear();
+  for (int s = 0; s < o.seeds; ++s) g.seeds.push_back(o.seed + static_cast<uint64_t>(s));
+  static_cast<probe::ProbeRecipe&>(g.probe) = o.probe;
+  g.probe.baseline_beta = beta;  // the same β for every arm's spectrum, the baseline's included
+  g.rule = o.rule;
+  return g;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -345,7 +396,7 @@ double choose_beta(const std::vector<std::pair<double, double>>& sweep, double b
 namespace {
 
 // A rerun into the same directory continues it; it must have been started with the same
-// options (but for kMayDiffer).
+// options (but for kMayDiffer) and by a critnet that runs reproduce on the study engine.
 void check_continuation(const fs::path& run_dir, const ReproduceOptions& options,
                         const ReproduceCallbacks& cb) {
   const fs::path config_path = run_dir / "config.json";
@@ -353,6 +404,12 @@ void check_continuation(const fs::path& run_dir, const ReproduceOptions& options
   const json saved = read_json(config_path);
   CRITNET_CHECK_DATA(saved.contains("options"), config_path.string(),
                      ": not a critnet reproduce config (no \"options\")");
+  if (saved.value("schema", "") != kReproduceConfigSchema)
+    throw InvalidArgument(fmt::format(
+        "{} holds a reproduce run of an earlier critnet (runs in arms/<arm>/seed-<s>/), which "
+        "this version does not continue: it runs reproduce as grids of cells (sweep/, arms/); "
+        "choose another --out (the old run's results.json and report stay readable)",
+        run_dir.string()));
   const json a = identity(saved.at("options"));
   const json b = identity(to_json(options));
   if (a != b) {
@@ -370,73 +427,80 @@ void check_continuation(const fs::path& run_dir, const ReproduceOptions& options
   log(cb, fmt::format("continuing the run in {}", run_dir.string()));
 }
 
+// config.json's "probe": how every arm is probed.
+json probe_config(const ReproduceOptions& options, const data::DataSplits& splits, double beta) {
+  return {
+      {"split", "test"},
+      {"samples", options.probe.limit > 0 ? std::min(options.probe.limit, splits.test.size())
+                                          : splits.test.size()},
+      {"bootstrap", options.probe.bootstrap},
+      {"max_candidates", options.probe.max_candidates},
+      {"subset_size", options.probe.subset_size},
+      {"min_tail_fraction", options.probe.min_tail_fraction},
+      {"threshold", 0.0},
+      {"spectrum", fmt::format("eigenvalues of a·w, w = VᵀV, a = β/N with N the layer's fan-in, "
+                               "β = {:g} for every arm",
+                               beta)}};
+}
+
 // The resolved configuration, written beside the outputs.
 json make_config(const ReproduceOptions& options, const ReproduceResult& out,
                  const std::vector<std::string>& arms, const json& sweep,
                  const data::DataSplits& splits) {
-  const int64_t input_size = splits.train.input_size();
   const RuntimeInfo rt = runtime_info();
-  json config = {
-      {"command", "critnet reproduce"},
-      {"options", to_json(options)},
-      {"arms", json::array()},
-      {"beta", out.beta},
-      {"beta_choice", out.beta_choice},
-      {"sweep", sweep},
-      {"data", data::describe(splits)},
-      {"model",
-       {{"input_size", input_size},
-        {"output_size", splits.train.num_classes},
-        {"hidden", options.hidden_sizes},
-        {"activation", nn::to_string(options.activation)}}},
-      {"probe",
-       {{"split", "test"},
-        {"samples", options.probe.limit > 0 ? std::min(options.probe.limit, splits.test.size())
-                                            : splits.test.size()},
-        {"bootstrap", options.probe.bootstrap},
-        {"max_candidates", options.probe.max_candidates},
-        {"subset_size", options.probe.subset_size},
-        {"min_tail_fraction", options.probe.min_tail_fraction},
-        {"threshold", 0.0},
-        {"spectrum", fmt::format("eigenvalues of a·w, w = VᵀV, a = β/N with N the layer's fan-in, "
-                                 "β = {:g} for every arm",
-                                 out.beta)}}},
-      {"versions", rt.to_json()}};
+  json config = {{"schema", kReproduceConfigSchema},
+                 {"command", "critnet reproduce"},
+                 {"options", to_json(options)},
+                 {"arms", json::array()},
+                 {"beta", out.beta},
+                 {"beta_choice", out.beta_choice},
+                 {"sweep", sweep},
+                 {"data", data::describe(splits)},
+                 {"model",
+                  {{"input_size", splits.train.input_size()},
+                   {"output_size", splits.train.num_classes},
+                   {"hidden", options.hidden_sizes},
+                   {"activation", nn::to_string(options.activation)}}},
+                 {"probe", probe_config(options, splits, out.beta)},
+                 {"versions", rt.to_json()}};
   config["seeds"] = json::array();
   for (int s = 0; s < options.seeds; ++s) config["seeds"].push_back(options.seed + s);
   for (const auto& a : arms) {
-    config["arms"].push_back(arm_regularizer(a, out.beta, options.strength).enabled()
-                                 ? json{{"name", a},
-                                        {"preset", arm_preset(a)},
-                                        {"beta", out.beta},
-                                        {"strength", options.strength}}
-                                 : json{{"name", a}, {"preset", "none"}});
+    config["arms"].push_back(a != "baseline" ? json{{"name", a},
+                                                    {"preset", arm_preset(a)},
+                                                    {"beta", out.beta},
+                                                    {"strength", options.strength}}
+                                             : json{{"name", a}, {"preset", "none"}});
   }
   return config;
 }
 
-// Stage 2: trains seed s of every arm with training seed `seed + s` (so seed s of every arm
-// shares initialisation and data order) into arms/<arm>/seed-<s>/.
-void train_arms(const ReproduceOptions& options, const std::vector<std::string>& arms,
-                const fs::path& run_dir, ReproduceResult& out, const ReproduceCallbacks& cb) {
-  make_dirs(run_dir / "train");
-  for (int s = 0; s < options.seeds; ++s) {
-    for (const auto& a : arms) {
-      train::TrainOptions t = base_train_options(options);
-      t.seed = options.seed + static_cast<uint64_t>(s);
-      t.reg = arm_regularizer(a, out.beta, options.strength);
-      t.out_dir = (run_dir / "arms" / a / seed_dir(s)).string();
-      const train::TrainResult r = train_or_resume(t, fmt::format("{} seed {}", a, s), cb);
-      write_training_curve(run_dir / "train" / fmt::format("{}.{}.csv", a, seed_dir(s)), r.history);
-      out.arms.push_back({a, arm_preset(a), r.history.back().test_accuracy, s, t.seed});
-    }
-  }
+// One seed of one arm in results.json, from its done cell (and the training curve's CSV).
+json seed_entry(const fs::path& run_dir, const study::Cell& cell, const std::string& arm, int s,
+                ArmOutcome& outcome) {
+  const fs::path dir = study::cell_dir(run_dir / "arms", cell);
+  const json doc = read_json(dir / "cell.json");
+  const std::string curve = fmt::format("train/{}.{}.csv", arm, seed_dir(s));
+  study::write_training_curve(run_dir / curve, cell_history(doc));
+  const json probe_doc = read_json(dir / "probe" / "probe.json");
+  outcome = {arm, arm_preset(arm), doc.at("test_accuracy").get<double>(), s, cell.seed};
+  json seed = {{"seed", cell.seed},
+               {"test_accuracy", outcome.test_accuracy},
+               {"training_curve", curve},
+               {"cell", "arms/cells/" + cell.id},
+               {"results", seed_results(probe_doc, "arms/cells/" + cell.id)},
+               {"atlas", probe::atlas_entries(probe_doc)}};
+  if (json network = probe::atlas_network(probe_doc); !network.is_null())
+    seed["atlas_network"] = std::move(network);
+  return seed;
 }
 
-// Stages 3 and 4: probes every arm and seed and writes results.json (critnet.results/2).
+// Stage 3: results.json (critnet.results/2) from the arms' done cells.
 fs::path write_results(const ReproduceOptions& options, const std::vector<std::string>& arms,
-                       const fs::path& run_dir, const ReproduceResult& out,
-                       const std::string& data_name, const ReproduceCallbacks& cb) {
+                       const fs::path& run_dir, ReproduceResult& out,
+                       const std::string& data_name) {
+  make_dirs(run_dir / "train");
+  const std::vector<study::Cell> cells = arms_grid(options, out.beta).expand();
   const std::string act = nn::to_string(options.activation);
   json results = {
       {"schema", report::kResultsSchema},
@@ -450,19 +514,13 @@ fs::path write_results(const ReproduceOptions& options, const std::vector<std::s
       {"measures",
        report::measures_json(report::measure_catalogue({options.probe.subset_size, out.beta}))},
       {"arms", json::array()}};
+  out.arms.clear();
   for (const auto& a : arms) {
     json seeds = json::array();
-    for (const auto& o : out.arms) {
-      if (o.name != a) continue;
-      const json probe_doc = probe_or_reuse(options, a, o.seed_index, run_dir, out.beta, cb);
-      json seed = {{"seed", o.seed},
-                   {"test_accuracy", o.test_accuracy},
-                   {"training_curve", fmt::format("train/{}.{}.csv", a, seed_dir(o.seed_index))},
-                   {"results", seed_results(probe_doc, a, o.seed_index)},
-                   {"atlas", probe::atlas_entries(probe_doc)}};
-      if (json network = probe::atlas_network(probe_doc); !network.is_null())
-        seed["atlas_network"] = std::move(network);
-      seeds.push_back(std::move(seed));
+    for (int s = 0; s < options.seeds; ++s) {
+      const study::Cell& cell = find_cell(cells, arm_preset(a), options.seed + s);
+      out.arms.emplace_back();
+      seeds.push_back(seed_entry(run_dir, cell, a, s, out.arms.back()));
     }
     results["arms"].push_back({{"name", a}, {"preset", arm_preset(a)}, {"seeds", seeds}});
   }
@@ -471,7 +529,7 @@ fs::path write_results(const ReproduceOptions& options, const std::vector<std::s
   return results_path;
 }
 
-// Stage 5: the report, unless it is newer than results.json.
+// Stage 4: the report, unless it is newer than results.json.
 report::ReportFiles write_report(const ReproduceOptions& options, const fs::path& run_dir,
                                  const fs::path& results_path, const ReproduceCallbacks& cb) {
   const fs::path summary = run_dir / "summary.json";
@@ -491,25 +549,53 @@ report::ReportFiles write_report(const ReproduceOptions& options, const fs::path
   return report::build_report(run_dir, ro);
 }
 
+// Stage 2: this shard's runs of the arms × seeds grid. Throws naming the runs that failed.
+void run_arms(const ReproduceOptions& options, const fs::path& run_dir, ReproduceResult& out,
+              const ReproduceCallbacks& cb, const ReproduceExecution& ex) {
+  const study::Grid grid = arms_grid(options, out.beta);
+  const fs::path dir = run_dir / "arms";
+  study::init_sweep_dir(dir, grid, study::OtherGrid::kReplace);
+  log(cb, fmt::format("arms: {} runs ({} arms × {} seeds), shard {} runs {}", grid.expand().size(),
+                      grid.presets.size(), options.seeds, ex.shard.to_string(), [&] {
+                        std::size_t n = 0;
+                        for (const auto& c : grid.expand()) n += ex.shard.contains(c.index);
+                        return n;
+                      }()));
+  const study::ShardRun r = runner_of(ex, options, cb)(grid, dir, ex.shard);
+  if (!r.failed.empty()) {
+    std::string list;
+    for (const auto& [id, error] : r.failed) list += fmt::format("\n  {}: {}", id, error);
+    throw Error(
+        fmt::format("reproduce: {} run(s) failed (rerun to redo them; their last "
+                    "checkpoints are kept):{}",
+                    r.failed.size(), list));
+  }
+  const study::SweepStatus st = study::sweep_status(dir);
+  out.runs_total = st.cells.size();
+  out.runs_done = static_cast<std::size_t>(st.count(study::CellState::kDone));
+  out.complete = out.runs_done == out.runs_total;
+}
+
 }  // namespace
 
-ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallbacks& cb) {
+ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallbacks& cb,
+                          const ReproduceExecution& ex) {
   options.validate();
   const auto t0 = std::chrono::steady_clock::now();
   set_threads(options.threads);
   const fs::path run_dir = fs::absolute(options.out_dir).lexically_normal();
-  const io::RunLock lock(run_dir, "critnet reproduce");  // one writer per run directory
-  check_continuation(run_dir, options, cb);
+  {  // the shards of one run pass in turn
+    const io::RunLock lock(run_dir, "critnet reproduce (options check)", study::kDirectoryLockWait);
+    check_continuation(run_dir, options, cb);
+  }
 
   // The data's input size decides N₁ of the sweep; loading also checks the data early.
   log(cb, fmt::format("data: loading {}", options.data.source));
   const data::DataSplits splits = data::load_data(options.data);
-  const int64_t input_size = splits.train.input_size();
-  log(cb,
-      fmt::format("data: {} ({} train, {} test samples, {} inputs, {} classes)", splits.name,
-                  splits.train.size(), splits.test.size(), input_size, splits.train.num_classes));
+  log(cb, fmt::format("data: {} ({} train, {} test samples, {} inputs, {} classes)", splits.name,
+                      splits.train.size(), splits.test.size(), splits.train.input_size(),
+                      splits.train.num_classes));
 
-  // Stage 1: β.
   ReproduceResult out;
   out.run_dir = run_dir;
   json sweep = nullptr;
@@ -518,19 +604,28 @@ ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallba
     out.beta_choice = "given (--beta)";
     log(cb, fmt::format("β = {:g} (given; no sweep)", out.beta));
   } else {
-    sweep = run_sweep(options, run_dir, input_size, cb);
+    sweep = run_sweep(options, run_dir, splits.train.input_size(), cb, ex);
     out.beta = sweep.at("chosen_beta").get<double>();
     out.beta_choice = "sweep: " + sweep.at("choice").get<std::string>();
   }
-  const train::PenaltySchedule paper = arm_regularizer("paper", out.beta, options.strength);
-  if (auto w = reg::warning(paper.penalty())) log(cb, "warning: " + *w);
+  if (auto w = reg::warning(reg::PenaltyOptions().preset(reg::Preset::kPaper).beta(out.beta)))
+    log(cb, "warning: " + *w);
 
   const std::vector<std::string> arms = arm_names(options);
   out.config = make_config(options, out, arms, sweep, splits);
-  write_if_changed(run_dir / "config.json", out.config.dump(2) + "\n");
-
-  train_arms(options, arms, run_dir, out, cb);
-  const fs::path results_path = write_results(options, arms, run_dir, out, splits.name, cb);
+  {
+    const io::RunLock lock(run_dir, "critnet reproduce (config)", study::kDirectoryLockWait);
+    write_if_changed(run_dir / "config.json", out.config.dump(2) + "\n");
+  }
+  run_arms(options, run_dir, out, cb, ex);
+  if (!out.complete) {
+    log(cb, fmt::format("shard {}: its runs are done; {} of {} runs done in all: the shard that "
+                        "finishes last writes the report",
+                        ex.shard.to_string(), out.runs_done, out.runs_total));
+    return out;
+  }
+  const io::RunLock lock(run_dir, "critnet reproduce (report)", study::kDirectoryLockWait);
+  const fs::path results_path = write_results(options, arms, run_dir, out, splits.name);
   out.report = write_report(options, run_dir, results_path, cb);
   log(cb, fmt::format("done in {:.0f} s: {}", seconds_since(t0), out.report.html.string()));
   return out;

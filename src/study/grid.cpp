@@ -94,6 +94,14 @@ std::string num(double v) {
   return fmt::format("{:g}", v);
 }
 
+// The grid's "probe": the recipe and the baseline's β, or false when the cells train only.
+json probe_json(const Grid& g) {
+  if (!g.probe_cells) return false;
+  json j = static_cast<const probe::ProbeRecipe&>(g.probe);
+  j["baseline_beta"] = g.probe.baseline_beta ? json(*g.probe.baseline_beta) : json(nullptr);
+  return j;
+}
+
 }  // namespace
 
 std::string stable_hash(const std::string& text) {
@@ -191,9 +199,7 @@ std::vector<Cell> Grid::expand() const {
   shared["lr"] = lr;
   shared["batch_size"] = batch_size;
   shared["max_steps"] = max_steps;
-  shared["probe"] = static_cast<const probe::ProbeRecipe&>(probe);
-  shared["probe"]["baseline_beta"] =
-      probe.baseline_beta ? json(*probe.baseline_beta) : json(nullptr);
+  shared["probe"] = probe_json(*this);
   std::vector<Cell> cells;
   auto add = [&](Cell c) {
     c.index = cells.size();
@@ -201,12 +207,13 @@ std::vector<Cell> Grid::expand() const {
     s["preset"] = c.preset;
     if (c.preset == "none") {
       c.id = fmt::format("none-e{}-s{}", c.epochs, c.seed);
-      // The spectrum's β of a baseline cell decides its distance to the CW point.
-      if (probe.baseline_beta)
+      // The spectrum's β of a baseline cell decides its distance to the CW point (a cell that
+      // trains only has no spectrum).
+      if (probe_cells && probe.baseline_beta)
         s["spectrum_beta"] = *probe.baseline_beta;
-      else if (!beta.empty())
+      else if (probe_cells && !beta.empty())
         s[beta_is_fraction ? "spectrum_beta_fraction" : "spectrum_beta"] = beta.front();
-      else
+      else if (probe_cells)
         s["spectrum_beta_fraction"] = 1.0;
     } else {
       c.id = fmt::format("{}-{}{}-l{}-e{}-s{}", c.preset, c.beta_is_fraction ? "f" : "b",
@@ -296,7 +303,9 @@ Grid parse_grid(const json& doc) {
     g.seeds = {base_seed};
   }
   if (doc.contains("epochs")) g.epochs = get_list<int64_t>(doc["epochs"], "epochs");
-  if (doc.contains("probe")) {
+  if (doc.contains("probe") && doc["probe"].is_boolean()) {
+    g.probe_cells = doc["probe"].get<bool>();
+  } else if (doc.contains("probe")) {
     const json& p = doc["probe"];
     check_keys(p, kProbeKeys, "probe.");
     json recipe = p;
@@ -345,9 +354,7 @@ json to_json(const Grid& g) {
   j["lambda"] = g.lambda;
   j["seeds"] = g.seeds;
   j["epochs"] = g.epochs;
-  j["probe"] = static_cast<const probe::ProbeRecipe&>(g.probe);
-  j["probe"]["baseline_beta"] =
-      g.probe.baseline_beta ? json(*g.probe.baseline_beta) : json(nullptr);
+  j["probe"] = probe_json(g);
   j["rule"] = {{"gof_p_min", g.rule.gof_p_min},
                {"lr_p_max", g.rule.lr_p_max},
                {"min_decades", g.rule.min_decades},

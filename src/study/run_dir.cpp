@@ -80,7 +80,7 @@ void write_cell_list(const fs::path& sweep_dir, const Grid& grid) {
 }
 }  // namespace
 
-void init_sweep_dir(const fs::path& sweep_dir, const Grid& grid) {
+void init_sweep_dir(const fs::path& sweep_dir, const Grid& grid, OtherGrid other) {
   // The check and the write under the directory's lock: two sweeps of other grids started at
   // once on a new directory must not both find it empty. Shards of one sweep pass in turn.
   const io::RunLock lock(sweep_dir, "critnet sweep run (grid check)", kDirectoryLockWait);
@@ -90,6 +90,10 @@ void init_sweep_dir(const fs::path& sweep_dir, const Grid& grid) {
   if (fs::exists(file, ec)) {
     const json saved = io::read_json_file(file, "grid file");
     if (saved == doc) return write_cell_list(sweep_dir, grid);
+    if (other == OtherGrid::kReplace) {
+      io::write_file_atomic(file, doc.dump(2) + "\n");
+      return write_cell_list(sweep_dir, grid);
+    }
     std::string diff;
     for (auto it = doc.begin(); it != doc.end(); ++it)
       if (!saved.contains(it.key()) || saved[it.key()] != it.value())

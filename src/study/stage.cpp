@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <thread>
 
 #include "critnet/core/error.h"
 #include "critnet/core/interrupt.h"
@@ -147,16 +148,14 @@ json fit_row(const json& e, const std::string& where, const report::VerdictRule&
 
 }  // namespace
 
-json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
-                   const std::vector<train::EpochMetrics>& history, const json& probe_doc) {
-  const double beta =
-      cell.preset == "none" ? grid.baseline_beta(input_size) : cell.resolved_beta(input_size);
+namespace {
+
+// cell.json's "layers" from probe.json's, and every mode's |a·s² − 1| and the dead units over
+// the network.
+json layer_rows(const json& probe_doc, std::vector<double>& distances, long long& dead) {
   json layers = json::array();
-  std::vector<double> distances;
-  long long dead = 0;
   for (const auto& l : probe_doc.at("layers")) {
     const json& sp = l.at("spectrum");
-    const double a = sp.at("a").get<double>();
     // The spectrum's "eigenvalues" are a·s² already; its zero modes (structural and
     // numerical) sit at distance 1, as in the layer's own cw_distance_median.
     for (const auto& ev : sp.at("eigenvalues")) distances.push_back(std::abs(ev.get<double>() - 1));
@@ -169,7 +168,7 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
     layers.push_back({{"layer", l.at("layer")},
                       {"width", l.at("width")},
                       {"dead_units", d},
-                      {"a", a},
+                      {"a", sp.at("a")},
                       {"cw_distance_median", sp.at("cw_distance_median")},
                       {"stable_rank", sp.value("stable_rank", json(nullptr))},
                       {"htsr_alpha", htsr.value("alpha", json(nullptr))},
@@ -178,8 +177,21 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
                       {"chi1", l.contains("signal") ? l["signal"].value("chi1", json(nullptr))
                                                     : json(nullptr)}});
   }
+  return layers;
+}
+
+}  // namespace
+
+json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
+                   const std::vector<train::EpochMetrics>& history, const json& probe_doc) {
+  const double beta =
+      cell.preset == "none" ? grid.baseline_beta(input_size) : cell.resolved_beta(input_size);
+  const bool probed = !probe_doc.is_null();  // a grid that trains only has no probe
+  std::vector<double> distances;
+  long long dead = 0;
+  const json layers = probed ? layer_rows(probe_doc, distances, dead) : json::array();
   json results = json::array();
-  const json& entries = probe_doc.at("results");
+  const json& entries = probed ? probe_doc.at("results") : json::array();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const json& e = entries[i];
     if (e.contains("fit") || e.contains("fit_error"))
@@ -200,7 +212,7 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
           {"preset", cell.preset},
           {"beta", cell.preset == "none" ? json(nullptr) : json(beta)},
           {"beta_fraction", cell.beta_is_fraction ? json(cell.beta) : json(nullptr)},
-          {"spectrum_beta", beta},
+          {"spectrum_beta", probed ? json(beta) : json(nullptr)},
           {"lambda", cell.preset == "none" ? json(nullptr) : json(cell.lambda)},
           {"epochs", cell.epochs},
           {"seed", cell.seed},
@@ -209,14 +221,14 @@ json cell_document(const Grid& grid, const Cell& cell, int64_t input_size,
           {"test_accuracy", history.empty() ? json(nullptr) : json(history.back().test_accuracy)},
           {"history", hist},
           {"median_distance_cw", number_or_null(median(distances))},
-          {"chi1_geometric_mean", probe_doc.contains("signal")
+          {"chi1_geometric_mean", probed && probe_doc.contains("signal")
                                       ? probe_doc["signal"].value("chi1_geometric_mean", json())
                                       : json(nullptr)},
-          {"dead_units", dead},
+          {"dead_units", probed ? json(dead) : json(nullptr)},
           {"layers", layers},
           {"rule", report::to_json(grid.rule)},
           {"results", results},
-          {"probe_seconds", probe_doc.value("seconds", json(nullptr))},
+          {"probe_seconds", probed ? probe_doc.value("seconds", json(nullptr)) : json(nullptr)},
           {"versions", {{"critnet", rt.critnet_version}, {"libtorch", rt.torch_version}}}};
 }
 
@@ -274,6 +286,24 @@ json continued_from(const fs::path& train_dir) {
   }
 }
 
+// Probes and fits the cell's trained network into DIR/cells/<id>/probe (reusing a complete
+// probe.json); returns its probe.json.
+json probe_cell(const Grid& grid, const Cell& cell, const fs::path& dir, double beta,
+                const RunOptions& run, const StageCallbacks& cb) {
+  probe::ProbeCheckpointOptions po;
+  po.checkpoint = (dir / "train").string();
+  po.split = "test";
+  grid.probe.apply(po);
+  po.probe.threshold(0.0).num_subsets(1).seed(cell.seed);
+  po.beta = beta;
+  po.fit.seed = cell.seed;
+  po.fit.threads = run.threads;
+  po.device = run.device;
+  po.out_dir = (dir / "probe").string();
+  po.holder = "critnet sweep";
+  return probe_or_reuse(po, cell.id, cb);
+}
+
 }  // namespace
 
 CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_dir,
@@ -321,19 +351,8 @@ CellAction run_cell(const Grid& grid, const Cell& cell, const fs::path& sweep_di
     log(cb, fmt::format("train {}: continuing the training of {}", cell.id, *from));
   const train::TrainResult r = train_or_resume(t, cell.id, cb, "sweep run");
 
-  probe::ProbeCheckpointOptions po;
-  po.checkpoint = t.out_dir;
-  po.split = "test";
-  grid.probe.apply(po);
-  po.probe.threshold(0.0).num_subsets(1).seed(cell.seed);
-  po.beta = beta;
-  po.fit.seed = cell.seed;
-  po.fit.threads = run.threads;
-  po.device = run.device;
-  po.out_dir = (dir / "probe").string();
-  po.holder = "critnet sweep";
-  const json probe_doc = probe_or_reuse(po, cell.id, cb);
-
+  const json probe_doc =
+      grid.probe_cells ? probe_cell(grid, cell, dir, beta, run, cb) : json(nullptr);
   json doc = cell_document(grid, cell, input_size, r.history, probe_doc);
   doc["continued_from"] = continued_from(t.out_dir);
   io::write_file_atomic(done_file, doc.dump(1) + "\n");  // last: the "done" mark
@@ -376,6 +395,51 @@ ShardRun run_shard(const Grid& grid, const fs::path& sweep_dir, const Shard& sha
     }
   }
   return out;
+}
+
+std::map<std::string, std::string> finish_cells(const Grid& grid, const fs::path& sweep_dir,
+                                                const RunOptions& run, const StageCallbacks& cb,
+                                                std::map<std::string, std::string> failed_here) {
+  const std::vector<Cell> cells = grid.expand();
+  std::optional<int64_t> input_size;
+  bool announced = false;
+  for (;;) {
+    std::vector<std::string> elsewhere;  // running in another process
+    for (const Cell& c : cells) {
+      if (failed_here.count(c.id)) continue;
+      const CellState state = cell_state(sweep_dir, c);
+      if (state == CellState::kDone) continue;
+      if (state == CellState::kRunning) {
+        elsewhere.push_back(c.id);
+        continue;
+      }
+      if (!input_size) input_size = data::load_data(grid.data).train.input_size();
+      try {
+        run_cell(grid, c, sweep_dir, *input_size, run, cb);
+      } catch (const io::LockedError&) {
+        elsewhere.push_back(c.id);  // another process took it meanwhile
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const InvalidArgument&) {
+        throw;
+      } catch (const std::exception& e) {
+        failed_here[c.id] = e.what();
+        log(cb, fmt::format("{}: failed: {}", c.id, e.what()));
+      }
+    }
+    if (elsewhere.empty()) return failed_here;
+    if (!announced)
+      log(cb,
+          fmt::format("waiting for {} cell(s) running in another process ({}{})", elsewhere.size(),
+                      elsewhere.front(), elsewhere.size() > 1 ? ", ..." : ""));
+    announced = true;
+    for (int i = 0; i < 10; ++i) {
+      if (const int sig = stop_signal(); sig != 0)
+        throw Interrupted(sig, fmt::format("stopped by {} while waiting for the cells of {}",
+                                           signal_name(sig), sweep_dir.string()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 }  // namespace critnet::study

@@ -149,11 +149,12 @@ TEST_F(ProbeCli, ProbeAndReproduceWriteOneSchema) {
           "--no-png --seeds 1 --arms paper" +
           common + "--out " + path("rep"));
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
-  const CliResult pr = run("probe " + path("rep/arms/paper/seed-0") +
+  const std::string cell = "arms/cells/paper-b8-l0.001-e1-s0";  // the paper arm's seed 0
+  const CliResult pr = run("probe " + path("rep/" + cell + "/train") +
                            " --limit 100 --subsets 1 --min-tail-fraction 0.2" + common + "--out " +
                            path("probe_same"));
   ASSERT_EQ(pr.exit_code, 0) << pr.err;
-  const auto a = nlohmann::json::parse(read_file(path("rep/probe/paper/seed-0/probe.json")));
+  const auto a = nlohmann::json::parse(read_file(path("rep/" + cell + "/probe/probe.json")));
   const auto b = nlohmann::json::parse(read_file(path("probe_same/probe.json")));
   EXPECT_EQ(a["schema"], critnet::probe::kProbeSchema);
   EXPECT_EQ(b["schema"], critnet::probe::kProbeSchema);
@@ -181,7 +182,7 @@ TEST_F(ProbeCli, ProbeAndReproduceWriteOneSchema) {
   EXPECT_EQ(res["measures"], critnet::report::measures_json(critnet::report::measure_catalogue(
                                  {10, res["config"]["beta"].get<double>()})));
   const auto& entry = res["arms"][1]["seeds"][0]["results"][0];
-  EXPECT_EQ(entry["csv"], "probe/paper/seed-0/" + a["results"][0]["csv"].get<std::string>());
+  EXPECT_EQ(entry["csv"], cell + "/probe/" + a["results"][0]["csv"].get<std::string>());
   EXPECT_EQ(entry["fit"], a["results"][0]["fit"]);
 }
 

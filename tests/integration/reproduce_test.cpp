@@ -116,10 +116,16 @@ TEST(ReproduceCli, TinyRunWritesEveryFileResumesAndRefusesOtherOptions) {
     const CliResult r = run(std::string(kTiny) + " --out " + out.string());
     ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("sweep: done before"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("train paper seed 1: resuming"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("none-e2-s1: done before, skipped"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("epoch 1/2"), std::string::npos) << r.out;  // nothing retrained
-    EXPECT_NE(r.out.find("probe baseline seed 0: done before"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("probing"), std::string::npos) << r.out;    // nothing probed
     EXPECT_NE(r.out.find("report: up to date"), std::string::npos) << r.out;
+  }
+  {
+    SCOPED_TRACE("the arms are a sweep directory: sweep collect tabulates it");
+    const CliResult r = run("sweep collect " + (out / "arms").string());
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("collected 6 cells"), std::string::npos) << r.out;
   }
   {
     SCOPED_TRACE("other options are refused");
@@ -127,6 +133,16 @@ TEST(ReproduceCli, TinyRunWritesEveryFileResumesAndRefusesOtherOptions) {
     EXPECT_EQ(r.exit_code, 2) << r.out;
     EXPECT_NE(r.out.find("holds a reproduce run with other options:"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("seed (0 before, 7 now)"), std::string::npos) << r.out;
+  }
+  {
+    SCOPED_TRACE("a run of the earlier layout is not continued");
+    const fs::path old = tmp.path() / "old";
+    fs::create_directories(old);
+    std::ofstream(old / "config.json") << R"({"command": "critnet reproduce", "options": {}})";
+    const CliResult r = run(std::string(kTiny) + " --out " + old.string());
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find("holds a reproduce run of an earlier critnet"), std::string::npos)
+        << r.out;
   }
 }
 
@@ -136,28 +152,38 @@ void check_files(const fs::path& dir) {
                         "summary.md", "report.html"}) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
-  // Every arm (baseline, paper, cw by default; --also cw adds nothing) and seed has its run.
-  for (const std::string arm : {"baseline", "paper", "cw"}) {
+  // Every arm (baseline, paper, cw by default; --also cw adds nothing) and seed has its run: a
+  // done cell of the arms grid whose training seed is seed s.
+  const json results = json::parse(read_file(dir / "results.json"));
+  for (const auto& arm : results.at("arms")) {
     for (int s = 0; s < 2; ++s) {
-      const std::string seed = "seed-" + std::to_string(s);
-      SCOPED_TRACE(arm + " " + seed);
-      const fs::path a = dir / "arms" / arm / seed;
-      const fs::path p = dir / "probe" / arm / seed;
-      EXPECT_TRUE(fs::exists(a / "checkpoint" / "state.json"));
-      EXPECT_TRUE(fs::exists(a / "metrics.jsonl"));
-      EXPECT_TRUE(fs::exists(dir / "train" / (arm + "." + seed + ".csv")));
-      EXPECT_TRUE(fs::exists(p / "layer1_activation_frequency.csv"));
-      EXPECT_TRUE(fs::exists(p / "measures" / "spectrum_l1.csv"));
-      EXPECT_TRUE(critnet::probe::probe_complete(p / "probe.json"));
+      const std::string name = arm.at("name").get<std::string>();
+      SCOPED_TRACE(name + " seed " + std::to_string(s));
+      const json& seed = arm.at("seeds").at(s);
+      const fs::path cell = dir / seed.at("cell").get<std::string>();
+      EXPECT_EQ(cell.parent_path(), dir / "arms" / "cells");
+      const std::string preset = name == "baseline" ? "none" : name;
+      EXPECT_EQ(cell.filename().string().rfind(preset + "-", 0), 0u) << cell;
+      EXPECT_EQ(json::parse(read_file(cell / "cell.json")).at("seed"), s);
+      EXPECT_TRUE(fs::exists(cell / "train" / "checkpoint" / "state.json"));
+      EXPECT_TRUE(fs::exists(cell / "train" / "metrics.jsonl"));
+      EXPECT_TRUE(fs::exists(dir / "train" / (name + ".seed-" + std::to_string(s) + ".csv")));
+      EXPECT_TRUE(fs::exists(cell / "probe" / "layer1_activation_frequency.csv"));
+      EXPECT_TRUE(fs::exists(cell / "probe" / "measures" / "spectrum_l1.csv"));
+      EXPECT_TRUE(critnet::probe::probe_complete(cell / "probe" / "probe.json"));
       // Seed s of every arm trains with seed s: the same initialisation and data order.
-      const json train = json::parse(read_file(a / "config.json")).at("train");
+      const json train = json::parse(read_file(cell / "train" / "config.json")).at("train");
       EXPECT_EQ(train.at("seed"), s);
       EXPECT_EQ(train.at("data"),
-                json::parse(read_file(dir / "arms" / "baseline" / seed / "config.json"))
+                json::parse(read_file(dir / "arms" / "cells" / ("none-e2-s" + std::to_string(s)) /
+                                      "train" / "config.json"))
                     .at("train")
                     .at("data"));
     }
   }
+  // The β sweep's runs train only.
+  EXPECT_TRUE(fs::exists(dir / "sweep" / "cells" / "none-e1-s0" / "cell.json"));
+  EXPECT_FALSE(fs::exists(dir / "sweep" / "cells" / "none-e1-s0" / "probe"));
   // Every figure the report promises, in SVG, PNG and gnuplot, with its data.
   for (const char* fig : {"activation_frequency", "activation_pattern", "average_activation",
                           "weighted_degree", "two_point", "spectrum", "training"}) {
@@ -178,7 +204,6 @@ void check_files(const fs::path& dir) {
   }
   EXPECT_GE(json_files, 10);
   // Every CSV results.json names exists.
-  const json results = json::parse(read_file(dir / "results.json"));
   EXPECT_EQ(results.at("schema"), "critnet.results/2");
   ASSERT_EQ(results.at("arms").size(), 3u);
   std::set<std::string> measures;
@@ -190,8 +215,7 @@ void check_files(const fs::path& dir) {
       EXPECT_TRUE(seed.at("test_accuracy").is_number());
       for (const auto& r : seed.at("results")) {
         measures.insert(r.at("measure").get<std::string>());
-        EXPECT_NE(r.at("csv").get<std::string>().find("/seed-" + std::to_string(s) + "/"),
-                  std::string::npos);
+        EXPECT_EQ(r.at("csv").get<std::string>().rfind(seed.at("cell").get<std::string>(), 0), 0u);
         EXPECT_TRUE(fs::exists(dir / r.at("csv").get<std::string>())) << r.dump();
       }
     }
@@ -249,6 +273,58 @@ void check_files(const fs::path& dir) {
   EXPECT_EQ(read_file(dir / "summary.md").find(fs::absolute(dir).string()), std::string::npos);
 }
 }  // namespace
+
+namespace {
+// results.json without what differs between runs of the same options: timings, versions, the
+// run directory.
+json comparable(json j) {
+  if (j.is_object()) {
+    for (const char* k : {"seconds", "versions", "out_dir"}) j.erase(k);
+    for (auto& [k, v] : j.items()) v = comparable(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) v = comparable(v);
+  }
+  return j;
+}
+}  // namespace
+
+// The study engine's promise for reproduce: --jobs 2 (a worker process beside this one) and two
+// shards run one after the other give the single run's results.json and verdicts, to the last
+// digit (one thread per process: training and probes are bit for bit reproducible). The first
+// shard stops before the report; the second, finding every run done, writes it.
+TEST(ReproduceCli, JobsAndShardsGiveTheSingleRunsResults) {
+  const critnet::test_support::TempDir tmp("reproduce");
+  std::string tiny = std::string(kTiny) + " --no-png";
+  tiny.replace(tiny.find("--threads 2"), 11, "--threads 1");
+  const CliResult single = run(tiny + " --out " + (tmp.path() / "single").string());
+  ASSERT_EQ(single.exit_code, 0) << single.out;
+  const CliResult jobs = run(tiny + " --jobs 2 --out " + (tmp.path() / "jobs").string());
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.out;
+  // This process's lines and the worker's.
+  EXPECT_NE(jobs.out.find("[1/2] arms: run 1/3"), std::string::npos) << jobs.out;
+  EXPECT_NE(jobs.out.find("[0/2] cell 1/3"), std::string::npos) << jobs.out;
+  const std::string shards = tiny + " --out " + (tmp.path() / "shards").string();
+  const CliResult first = run(shards + " --shard 0/2");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("this shard's runs are done; 3 of 6 runs done"), std::string::npos)
+      << first.out;
+  EXPECT_FALSE(fs::exists(tmp.path() / "shards" / "results.json"));
+  const CliResult second = run(shards + " --shard 1/2");
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  const auto results = [&](const char* d) {
+    json j = json::parse(read_file(tmp.path() / d / "results.json"));
+    j["config"].erase("options");  // holds out_dir
+    return comparable(j);
+  };
+  const auto verdicts = [&](const char* d) {
+    const json s = json::parse(read_file(tmp.path() / d / "summary.json"));
+    return json{s.at("overall"), s.at("cases"), s.at("atlas")};
+  };
+  EXPECT_EQ(results("jobs"), results("single"));
+  EXPECT_EQ(results("shards"), results("single"));
+  EXPECT_EQ(verdicts("jobs"), verdicts("single"));
+  EXPECT_EQ(verdicts("shards"), verdicts("single"));
+}
 
 TEST(ReproduceCliOptions, UnknownArmIsAUsageError) {
   const CliResult r =

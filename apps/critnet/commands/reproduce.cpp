@@ -21,7 +21,10 @@
 #include "commands/verdict_options.h"
 #include "console.h"
 #include "critnet/core/error.h"
+#include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
+#include "critnet/study/shard.h"
+#include "workers.h"
 
 namespace critnet::cli {
 namespace {
@@ -43,6 +46,8 @@ struct ReproduceArgs {
   uint64_t seed = 0;
   int threads = 0;
   std::string device = "auto";
+  std::string shard;
+  int jobs = 1;
   bool full = false;
   bool no_png = false;
   report::VerdictRule rule;
@@ -62,6 +67,37 @@ std::vector<std::string> parse_names(const std::string& text) {
 }
 
 void print_result(Console& console, const experiment::ReproduceResult& r);
+
+// The shard (--shard, else a Slurm array's or Kubernetes' index) and the runner of each stage's
+// cells: this process, or --jobs J processes (workers.h), each cell announced as "run i/n: id".
+experiment::ReproduceExecution execution(const ReproduceArgs& a,
+                                         const experiment::ReproduceOptions& o, Console& console,
+                                         const experiment::ReproduceCallbacks& cb) {
+  experiment::ReproduceExecution ex;
+  ex.shard = study::shard_from_env(a.shard);
+  study::RunOptions run;
+  run.threads = o.threads;
+  run.device = o.device;
+  const WorkerSettings settings{a.jobs, o.threads, o.device, a.console};
+  ex.runner = worker_runner(
+      settings, [run, &console, &cb](const study::Grid& grid, const std::filesystem::path& dir,
+                                     const study::Shard& shard) {
+        // Tagged like the workers' lines when there are several shards.
+        const std::string tag = shard.n > 1 ? fmt::format("[{}] ", shard.to_string()) : "";
+        study::StageCallbacks tagged = cb;
+        static_cast<Reporter&>(tagged) = cb.prefixed(tag);
+        return study::run_shard(
+            grid, dir, shard, run, tagged, [&](const study::Cell& c, std::size_t i, std::size_t n) {
+              if (const int sig = stop_signal(); sig != 0)
+                throw Interrupted(sig, fmt::format("reproduce: stopped on {} "
+                                                   "before run {}",
+                                                   signal_name(sig), c.id));
+              console.info(
+                  fmt::format("{}{}: run {}/{}: {}", tag, dir.filename().string(), i + 1, n, c.id));
+            });
+      });
+  return ex;
+}
 
 void run_reproduce(const ReproduceArgs& a) {
   experiment::ReproduceOptions o;
@@ -87,14 +123,32 @@ void run_reproduce(const ReproduceArgs& a) {
   experiment::ReproduceCallbacks cb;
   static_cast<Reporter&>(cb) = console.reporter();
   cb.on_step = [&](const std::string& name, const train::StepInfo& s) { console.step(name, s); };
-  const experiment::ReproduceResult r = experiment::reproduce(o, cb);
+  const experiment::ReproduceResult r = experiment::reproduce(o, cb, execution(a, o, console, cb));
   console.clear();
   print_result(console, r);
+}
+
+// A shard whose runs are done while other shards' are not: no report yet.
+void print_partial(Console& console, const experiment::ReproduceResult& r) {
+  if (console.json()) {
+    console.out(nlohmann::json{{"run_dir", r.run_dir.string()},
+                               {"complete", false},
+                               {"runs_done", r.runs_done},
+                               {"runs_total", r.runs_total}}
+                    .dump(1));
+    return;
+  }
+  console.out(
+      fmt::format("critnet reproduce: {}: this shard's runs are done; {} of {} runs done "
+                  "in all. The shard that finishes last writes the report (or run the "
+                  "same command without --shard once all are done).",
+                  r.run_dir.string(), r.runs_done, r.runs_total));
 }
 
 // The answer first (summary.json's statement per arm and the atlas's sentences), then the
 // runs and the files; or, with --json, all of it as one document.
 void print_result(Console& console, const experiment::ReproduceResult& r) {
+  if (!r.complete) return print_partial(console, r);
   const nlohmann::json summary = io::read_json_file(r.report.summary_json);
   nlohmann::json answers = nlohmann::json::array(), atlas = nlohmann::json::array();
   if (summary.contains("overall"))
@@ -111,6 +165,9 @@ void print_result(Console& console, const experiment::ReproduceResult& r) {
                       {"seed", arm.seed},
                       {"test_accuracy", arm.test_accuracy}});
     console.out(nlohmann::json{{"run_dir", r.run_dir.string()},
+                               {"complete", true},
+                               {"runs_done", r.runs_done},
+                               {"runs_total", r.runs_total},
                                {"beta", r.beta},
                                {"beta_choice", r.beta_choice},
                                {"answers", answers},
@@ -251,6 +308,15 @@ void setup_reproduce(CLI::App& app) {
   cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
       ->check(threads_value());
   cmd->add_option("--device", a->device, "auto (default) | cpu | cuda | cuda:N");
+  cmd->add_option("--jobs", a->jobs,
+                  "Local processes running the runs of each stage (default 1): this one and "
+                  "J-1 `critnet sweep run` workers, each a sub-shard")
+      ->check(integer(1, 256));
+  cmd->add_option("--shard", a->shard,
+                  "This process's shard K/N of the runs (0 <= K < N; default from "
+                  "SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX + CRITNET_SHARD_COUNT, else "
+                  "every run); every shard takes part in the β sweep, the last to finish writes "
+                  "the report");
   cmd->add_flag("--full", a->full,
                 "The paper-scale budget: all data, 20 epochs, sweep on all train samples, "
                 "every test sample probed, 1000 bootstrap replicates, every x_min candidate");

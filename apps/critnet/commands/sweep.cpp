@@ -1,20 +1,11 @@
 // `critnet sweep`: a grid study (critnet/study/): run the cells of a shard (in J local worker
 // processes), show the state of every cell, collect the cells into a table and a report.
 #include <fmt/core.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "commands/command.h"
@@ -29,8 +20,7 @@
 #include "critnet/study/run_dir.h"
 #include "critnet/study/shard.h"
 #include "critnet/study/stage.h"
-
-extern char** environ;
+#include "workers.h"
 
 namespace critnet::cli {
 namespace {
@@ -91,82 +81,6 @@ study::Grid resolve_grid(const SweepRunArgs& a) {
   return study::parse_grid(doc);
 }
 
-// Starts `argv` (the same executable) in a process group of its own and returns its PID: a
-// terminal's Ctrl-C then reaches the parent only, which forwards it once (wait_for_workers).
-pid_t spawn(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, "/proc/self/exe", nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw Error(fmt::format("sweep run: cannot start a worker: {}", std::strerror(rc)));
-  return pid;
-}
-
-struct Worker {
-  pid_t pid;
-  std::string shard;
-  int status = 0;
-};
-
-// Passes the first SIGINT/SIGTERM the parent gets on to the workers, once, from a thread of
-// its own, while the parent runs its own sub-shard (its training stops at a step boundary; a
-// probe in progress finishes first, so the workers must not wait for it). The workers are not
-// reaped while it runs, so their PIDs cannot be reused.
-class SignalForwarder {
- public:
-  explicit SignalForwarder(const std::vector<Worker>& workers)
-      : workers_(workers), thread_([this] { watch(); }) {}
-  ~SignalForwarder() { stop(); }
-  SignalForwarder(const SignalForwarder&) = delete;
-  SignalForwarder& operator=(const SignalForwarder&) = delete;
-
-  void stop() {
-    done_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  // Forwards now if a signal came and it was not forwarded yet (the parent's wait loop).
-  void forward_once() {
-    const int sig = stop_signal();
-    if (sig == 0 || forwarded_.exchange(true)) return;
-    for (const auto& w : workers_)
-      if (w.pid > 0) ::kill(w.pid, sig);
-  }
-
- private:
-  void watch() {
-    while (!done_ && !forwarded_) {
-      forward_once();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  const std::vector<Worker>& workers_;
-  std::atomic<bool> done_{false}, forwarded_{false};
-  std::thread thread_;
-};
-
-// Reaps every worker, forwarding a stop signal that comes meanwhile (once in all).
-void wait_for_workers(std::vector<Worker>& workers, SignalForwarder& forwarder) {
-  std::size_t running = workers.size();
-  while (running > 0) {
-    for (auto& w : workers) {
-      if (w.pid <= 0) continue;
-      const pid_t r = ::waitpid(w.pid, &w.status, WNOHANG);
-      if (r == w.pid || (r < 0 && errno != EINTR)) {
-        w.pid = -w.pid;
-        --running;
-      }
-    }
-    forwarder.forward_once();
-    if (running > 0) ::usleep(20 * 1000);
-  }
-}
-
 // Runs the cells of `shard` in this process (prefixing its log lines with the shard when
 // there are several).
 study::ShardRun run_in_process(const study::Grid& grid, const fs::path& dir,
@@ -201,69 +115,27 @@ std::string join(const std::vector<std::string>& items) {
   return list;
 }
 
-// The ids of the shard's failed cells, comma-separated.
-std::string join_failed(const study::ShardRun& r) {
-  std::vector<std::string> ids;
-  for (const auto& [id, err] : r.failed) ids.push_back(id);
-  return join(ids);
-}
-
-// --jobs J > 1: sub-shards 0..J-2 in worker processes, the last one in this process (which has
-// LibTorch loaded already: one process start fewer). A stop signal reaches every worker once;
-// every worker is waited for, also when this process's own cells stop or fail.
+// --jobs J > 1 (workers.h): every worker is waited for, then the failed sub-shards are named.
 void run_with_workers(const study::Grid& grid, const fs::path& dir, const study::Shard& shard,
                       const SweepRunArgs& a, Console& console) {
-  StopSignals stop_signals;
-  std::vector<Worker> workers;
-  const std::string grid_file = (dir / "grid.json").string();
-  for (int j = 0; j + 1 < a.jobs; ++j) {
-    const study::Shard sub = shard.sub(static_cast<std::size_t>(j), a.jobs);
-    std::vector<std::string> args = {
-        "critnet",  "sweep",         "run",     grid_file, "--out",     dir.string(),
-        "--shard",  sub.to_string(), "--jobs",  "1",       "--threads", std::to_string(a.threads),
-        "--device", a.device,        "--worker"};
-    for (const auto& [flag, on] :
-         {std::pair{"--quiet", a.console.quiet}, std::pair{"--verbose", a.console.verbose},
-          std::pair{"--json", a.console.json}})
-      if (on) args.push_back(flag);
-    workers.push_back({spawn(args), sub.to_string()});
-  }
-  SignalForwarder forwarder(workers);
-  const study::Shard own = shard.sub(static_cast<std::size_t>(a.jobs - 1), a.jobs);
-  std::vector<std::string> failed;
-  int interrupted = 0;
-  std::exception_ptr own_error;
+  const WorkerSettings settings{a.jobs, a.threads, a.device, a.console};
+  WorkersRun r;
   try {
-    const study::ShardRun r = run_in_process(grid, dir, own, a, console);
-    if (!r.failed.empty())
-      failed.push_back(fmt::format("shard {} (cells {})", own.to_string(), join_failed(r)));
+    r = cli::run_with_workers(dir, shard, settings, [&](const study::Shard& own) {
+      return run_in_process(grid, dir, own, a, console);
+    });
   } catch (const Interrupted& e) {
-    interrupted = e.signal();
-  } catch (...) {
-    own_error = std::current_exception();
+    throw Interrupted(e.signal(), "sweep run: interrupted; run the same command again to continue");
   }
-  forwarder.stop();
-  if (own_error) {  // e.g. bad options: the workers fail the same way; stop them
-    for (const auto& w : workers) ::kill(w.pid, SIGTERM);
-  }
-  wait_for_workers(workers, forwarder);  // a worker stopped in a probe dies of it
-  if (own_error) std::rethrow_exception(own_error);
-  if (stop_signal() != 0) interrupted = stop_signal();  // also when forwarded to the workers
-  for (const auto& w : workers) {
-    const int status = w.status;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
-    if (WIFEXITED(status) && WEXITSTATUS(status) > 128) interrupted = WEXITSTATUS(status) - 128;
-    failed.push_back(WIFEXITED(status)
-                         ? fmt::format("shard {} (exit {})", w.shard, WEXITSTATUS(status))
-                         : fmt::format("shard {} (signal {})", w.shard, WTERMSIG(status)));
-  }
+  std::vector<std::string> failed;
+  if (!r.own.failed.empty())
+    failed.push_back(
+        fmt::format("shard {} (cells {})", r.own_shard.to_string(), join_failed(r.own)));
+  failed.insert(failed.end(), r.failed_workers.begin(), r.failed_workers.end());
   const study::SweepStatus st = study::sweep_status(dir);
   if (!console.json())
     console.out(fmt::format("sweep {}: {} of {} cells done", dir.string(),
                             st.count(study::CellState::kDone), st.cells.size()));
-  if (interrupted)
-    throw Interrupted(interrupted,
-                      "sweep run: interrupted; run the same command again to continue");
   if (!failed.empty()) {
     throw Error(
         fmt::format("sweep run: {} of {} shards failed: {}; `critnet sweep status {}` "

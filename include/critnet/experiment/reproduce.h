@@ -7,23 +7,30 @@
 /// results.json (docs/report-schema.md) and the report built from it
 /// (critnet::report::build_report), whose verdicts count seeds (critnet/report/verdict.h).
 ///
+/// reproduce is two grids on the study engine (critnet/study/), the engine of `critnet sweep`:
+/// the β sweep is a grid of training-only cells, the arms × seeds are a grid of cells that train,
+/// probe and fit; results.json and the report are built from the cells. A run is done when its
+/// cell.json holds its settings hash (study/run_dir.h: the one "done" rule), so the runs of a
+/// shard (`--shard K/N`, a Slurm job array) or of worker processes (`--jobs J`) are the runs of
+/// one process, and an interrupted run continues where it stopped.
+///
 /// Run directory layout (RUN = ReproduceOptions::out_dir):
-///   config.json                 the resolved configuration (options, β choice, data, versions)
-///   sweep/sweep.json            the β sweep (absent when β was given); sweep/<name>/ its runs
-///   arms/<arm>/seed-<s>/        each arm's training run per seed (config.json, metrics.jsonl,
-///                               checkpoint/); seed s trains with seed `seed + s`
+///   config.json                 the resolved configuration (schema kReproduceConfigSchema:
+///                               options, β choice, data, versions)
+///   sweep/                      the β sweep, a sweep directory (grid.json, cells/<id>/train/;
+///                               preset none and paper at β = f·N₁); absent when β was given
+///   sweep/sweep.json            the β choice
+///   arms/                       the arms × seeds, a sweep directory: cells/<id>/ holds one
+///                               arm's seed (train/ as `critnet train` writes it, probe/ as
+///                               `critnet probe` writes it, cell.json); seed s of every arm is
+///                               the cell of training seed `seed + s`. `critnet sweep collect
+///                               RUN/arms` tabulates it.
 ///   train/<arm>.seed-<s>.csv    each arm's training curve (epoch, losses, test accuracy)
-///   probe/<arm>/seed-<s>/       the arm's probe (critnet/probe/workflow.h, as `critnet probe`
-///                               writes it): probe.json (critnet.probe/2), the raw CSVs and
-///                               measures/*.csv, the figure data in the report schema's columns
 ///   results.json                critnet.results/2
 ///   report.html, summary.md, summary.json, figures/
 ///
-/// Every stage is skipped when its outputs are complete (the sweep when sweep/sweep.json
-/// exists, an arm's seed's training when its checkpoint has reached the epochs, a probe when its
-/// probe.json of the current schema exists, the report when summary.json is newer than
-/// results.json), and an arm's training resumes from its last checkpoint, so an interrupted run
-/// continues where it stopped.
+/// Runs of earlier critnet versions (arms/<arm>/seed-<s>/, no config schema) are not continued:
+/// choose another directory (their results.json and report stay readable).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -37,10 +44,15 @@
 #include "critnet/nn/mlp.h"
 #include "critnet/probe/recipe.h"
 #include "critnet/report/report.h"
+#include "critnet/study/grid.h"
+#include "critnet/study/shard.h"
 #include "critnet/study/stage.h"
 #include "critnet/train/train.h"
 
 namespace critnet::experiment {
+
+/// The schema id of RUN/config.json (/2: the runs are cells of the study engine).
+inline constexpr const char* kReproduceConfigSchema = "critnet.reproduce/2";
 
 /// The default data of a reproduce run: the embedded Fashion-MNIST, its first
 /// kReproduceTrainLimit train samples (so that 3 arms × 3 seeds train in minutes on 2 cores).
@@ -130,19 +142,38 @@ struct ArmOutcome {
 
 struct ReproduceResult {
   std::filesystem::path run_dir;
+  /// Whether every run is done and results.json and the report are written (false only for a
+  /// shard whose own runs are done while other shards' are not).
+  bool complete = true;
+  std::size_t runs_done = 0, runs_total = 0;
   /// β used by the penalised arms, and how it was chosen ("given" or the sweep's rule).
   double beta = 0.0;
   std::string beta_choice;
   std::vector<ArmOutcome> arms;  ///< seed by seed, arm by arm
   nlohmann::json config;
-  report::ReportFiles report;
+  report::ReportFiles report;  ///< empty when not complete
 };
 
-/// Runs (or resumes) the experiment. Throws critnet::InvalidArgument for bad options or a run
-/// directory that holds a run with other options, DataError for bad data, NumericalError when
-/// a penalty explodes (the arm's last checkpoint stays valid), critnet::Error otherwise.
-ReproduceResult reproduce(const ReproduceOptions& options,
-                          const ReproduceCallbacks& callbacks = {});
+/// How one process takes part in a run (not part of the results): the shard of each stage's
+/// runs it runs (study/shard.h; 0/1 = every run) and how it runs a shard's cells (empty =
+/// study::run_shard in this process; the CLI's `--jobs J` passes worker processes). Every shard
+/// takes part in the β sweep until it is complete (study::finish_cells); the shard that finds
+/// every run done writes results.json and the report.
+struct ReproduceExecution {
+  study::Shard shard;
+  study::ShardRunner runner;
+};
+
+/// Runs (or resumes) the experiment, or this process's shard of it. Throws
+/// critnet::InvalidArgument for bad options or a run directory that holds a run with other
+/// options (or of an earlier layout), DataError for bad data, critnet::Error naming the runs
+/// that failed (a penalty that explodes: the run's last checkpoint stays valid), Interrupted.
+ReproduceResult reproduce(const ReproduceOptions& options, const ReproduceCallbacks& callbacks = {},
+                          const ReproduceExecution& execution = {});
+
+/// The grids of a run: the β sweep's (training only) and the arms × seeds' at β.
+study::Grid beta_sweep_grid(const ReproduceOptions& options);
+study::Grid arms_grid(const ReproduceOptions& options, double beta);
 
 /// The β rule of the sweep: given (β, accuracy) pairs and the baseline accuracy, the largest β
 /// with accuracy ≥ baseline − tolerance, else the smallest β. Throws InvalidArgument when

@@ -16,6 +16,8 @@
 ///    "seed": 0, "epochs": [1, 2],
 ///    "probe": {"limit": 10000, "bootstrap": 200, "max_candidates": 1000, "subset_size": 10,
 ///              "min_tail_fraction": 0.1, "baseline_beta": null},
+///                                                  or "probe": false: the cells train only
+///                                                  (reproduce's β sweep)
 ///    "rule": {"gof_p_min": 0.1, "lr_p_max": 0.1, "min_decades": 1, "min_tail": 50}}
 /// Every key but "presets" has a default; an unknown key is an error. Baseline cells ("none")
 /// do not multiply over β × λ.
@@ -76,6 +78,9 @@ struct Grid : train::TrainRecipe {
   std::vector<int64_t> epochs{2};
 
   GridProbe probe;
+  /// Whether the cells are probed and fitted after training ("probe": false = train only: the
+  /// cell.json holds the training, no layers and no fits).
+  bool probe_cells = true;
   report::VerdictRule rule;
 
   /// Throws critnet::InvalidArgument naming the first bad value; the bounds are

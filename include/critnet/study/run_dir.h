@@ -53,11 +53,19 @@ CellState cell_state(const std::filesystem::path& sweep_dir, const Cell& cell);
 /// directory's lock (each holds it for a moment: a grid check, writing the tables).
 inline constexpr std::chrono::milliseconds kDirectoryLockWait{60000};
 
+/// What init_sweep_dir does with a directory that holds another grid.
+enum class OtherGrid {
+  kRefuse,   ///< throw (`critnet sweep`: a sweep directory holds one grid)
+  kReplace,  ///< write the new grid: the cells are keyed by their settings hash, so the done
+             ///< cells of the new grid are kept and the others stay on disk unlisted (reproduce,
+             ///< whose options check allows more arms and seeds in a run)
+};
+
 /// Writes DIR/grid.json (and DIR/cells.json) for `grid`, or checks that the one there holds the
-/// same grid, under the directory's lock. Throws InvalidArgument ("DIR holds a sweep of another
-/// grid: ...; choose another
-/// --out") when not.
-void init_sweep_dir(const std::filesystem::path& sweep_dir, const Grid& grid);
+/// same grid, under the directory's lock. With OtherGrid::kRefuse throws InvalidArgument ("DIR
+/// holds a sweep of another grid: ...; choose another --out") when not.
+void init_sweep_dir(const std::filesystem::path& sweep_dir, const Grid& grid,
+                    OtherGrid other = OtherGrid::kRefuse);
 
 /// The grid of a sweep directory (DIR/grid.json); DataError when there is none.
 Grid load_sweep_grid(const std::filesystem::path& sweep_dir);

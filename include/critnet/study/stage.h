@@ -6,6 +6,7 @@
 /// interrupted study continues where it stopped.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -92,5 +93,23 @@ struct ShardRun {
 ShardRun run_shard(const Grid& grid, const std::filesystem::path& sweep_dir, const Shard& shard,
                    const RunOptions& run, const StageCallbacks& cb,
                    const std::function<void(const Cell&, std::size_t, std::size_t)>& on_cell = {});
+
+/// How a study runs the cells of one shard of a grid whose directory init_sweep_dir prepared:
+/// run_shard in this process, or (the CLI's `--jobs J`) sub-shards in worker processes. Throws
+/// Interrupted when stopped; other failures are in ShardRun::failed.
+using ShardRunner =
+    std::function<ShardRun(const Grid&, const std::filesystem::path&, const Shard&)>;
+
+/// Brings every cell of the grid to an end, whichever process ran its shard: runs each cell that
+/// is neither done nor running in another process (one that failed elsewhere is tried once more
+/// here, so its error is known), then waits for the cells running elsewhere (polling every
+/// second). Cells in `failed_here` (id → error) failed in this process already and are not
+/// tried again. Returns every cell that failed here, id → error. For a stage that needs all
+/// cells of a grid before the next one starts (reproduce's β sweep). Interrupted and
+/// InvalidArgument stop it.
+std::map<std::string, std::string> finish_cells(const Grid& grid,
+                                                const std::filesystem::path& sweep_dir,
+                                                const RunOptions& run, const StageCallbacks& cb,
+                                                std::map<std::string, std::string> failed_here);
 
 }  // namespace critnet::study

@@ -131,3 +131,34 @@ TEST(ReproduceOptions, FullUsesAllDataAndMoreReplicates) {
   EXPECT_EQ(o.sweep_train_limit, 0);
   EXPECT_EQ(to_json(o).at("epochs"), 20);
 }
+
+// reproduce is two grids: the β sweep (training only, the paper penalty at β = f·N₁ beside the
+// baseline, one seed, the sweep's budget) and the arms × seeds at β (every arm's spectrum at β).
+TEST(ReproduceGrids, SweepAndArms) {
+  ex::ReproduceOptions o;
+  o.seed = 5;
+  o.seeds = 2;
+  o.also = {"l2"};
+  o.sweep_train_limit = 300;
+  o.data.train_limit = 1000;
+  const auto sweep = ex::beta_sweep_grid(o);
+  EXPECT_FALSE(sweep.probe_cells);
+  EXPECT_EQ(sweep.presets, (std::vector<std::string>{"none", "paper"}));
+  EXPECT_TRUE(sweep.beta_is_fraction);
+  EXPECT_EQ(sweep.beta, o.sweep_factors);
+  EXPECT_EQ(sweep.seeds, (std::vector<uint64_t>{5}));
+  EXPECT_EQ(sweep.epochs, (std::vector<int64_t>{o.sweep_epochs}));
+  EXPECT_EQ(sweep.data.train_limit, 300);
+  EXPECT_EQ(sweep.expand().size(), 1u + o.sweep_factors.size());
+
+  const auto arms = ex::arms_grid(o, 392);
+  EXPECT_TRUE(arms.probe_cells);
+  EXPECT_EQ(arms.presets, (std::vector<std::string>{"none", "paper", "cw", "l2"}));
+  EXPECT_EQ(arms.beta, (std::vector<double>{392}));
+  EXPECT_EQ(arms.seeds, (std::vector<uint64_t>{5, 6}));
+  EXPECT_EQ(arms.data.train_limit, 1000);
+  ASSERT_TRUE(arms.probe.baseline_beta.has_value());
+  EXPECT_EQ(*arms.probe.baseline_beta, 392);
+  EXPECT_EQ(arms.probe.bootstrap, o.probe.bootstrap);
+  EXPECT_EQ(arms.expand().size(), 8u);
+}

@@ -203,3 +203,26 @@ TEST(Grid, ValuesAreBoundedAndListsCheckedQuickly) {
   j["epochs"].push_back(7);
   EXPECT_THAT(parse_error(j), HasSubstr("grid: epochs: 7 given twice"));
 }
+
+// "probe": false: cells that train only (reproduce's β sweep). Its own hash, no spectrum β for
+// the baseline, and it survives its own JSON.
+TEST(Grid, ProbeFalseTrainsOnly) {
+  json j = small();
+  const auto probing = st::parse_grid(j).expand();
+  j["probe"] = false;
+  const st::Grid g = st::parse_grid(j);
+  EXPECT_FALSE(g.probe_cells);
+  const auto cells = g.expand();
+  ASSERT_EQ(cells.size(), probing.size());
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(cells[i].id, probing[i].id);
+    EXPECT_NE(cells[i].hash, probing[i].hash);
+    EXPECT_EQ(cells[i].settings.at("probe"), false);
+  }
+  EXPECT_FALSE(cells[0].settings.contains("spectrum_beta"));
+  EXPECT_FALSE(cells[0].settings.contains("spectrum_beta_fraction"));
+  EXPECT_EQ(st::to_json(g).at("probe"), false);
+  EXPECT_FALSE(st::parse_grid(st::to_json(g)).probe_cells);
+  j["probe"] = true;  // the recipe's defaults
+  EXPECT_EQ(st::parse_grid(j).expand()[0].hash, probing[0].hash);
+}

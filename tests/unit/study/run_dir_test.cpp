@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "critnet/core/io.h"
 #include "critnet/study/collect.h"
@@ -45,6 +47,61 @@ TEST(SweepDir, RefusesAnotherGrid) {
               HasSubstr("holds a sweep of another grid: epochs ([1] there, [2] now)"));
   EXPECT_THAT(error_of([&] { st::load_sweep_grid(tmp.path() / "nope"); }),
               HasSubstr("not a sweep directory (no grid.json"));
+}
+
+// reproduce's directories take the grid of the options at hand: the cells are keyed by their
+// settings hash, so the new grid's done cells stay done.
+TEST(SweepDir, ReplacesAnotherGridWhenAsked) {
+  TempDir tmp("sweep");
+  st::Grid g = tiny();
+  st::init_sweep_dir(tmp.path(), g);
+  g.seeds = {0, 1};
+  st::init_sweep_dir(tmp.path(), g, st::OtherGrid::kReplace);
+  EXPECT_EQ(st::load_sweep_grid(tmp.path()).seeds, (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(st::sweep_status(tmp.path()).cells.size(), 4u);
+}
+
+// finish_cells: every cell of a train-only grid to an end. A cell another process holds is
+// waited for (here a thread holds its lock for a while, then lets go without finishing it:
+// finish_cells runs it itself); a cell that fails here is reported once, not retried.
+TEST(SweepDir, FinishCellsWaitsForRunningCellsAndReportsFailures) {
+  TempDir tmp("sweep");
+  st::Grid g = tiny();
+  g.presets = {"none"};
+  g.seeds = {0, 1, 2};
+  g.probe_cells = false;
+  st::init_sweep_dir(tmp.path(), g);
+  const auto cells = g.expand();
+  std::ofstream(st::cell_dir(tmp.path(), cells[2])) << "in the way";  // fails here
+  auto lock = std::make_unique<critnet::io::RunLock>(st::cell_dir(tmp.path(), cells[1]), "test");
+  std::thread holder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    lock.reset();
+  });
+  std::vector<std::string> lines;
+  st::StageCallbacks cb;
+  cb.log = [&](const std::string& l) { lines.push_back(l); };
+  const auto failed = st::finish_cells(g, tmp.path(), one_thread(), cb, {});
+  holder.join();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed.begin()->first, cells[2].id);
+  EXPECT_EQ(st::cell_state(tmp.path(), cells[0]), st::CellState::kDone);
+  EXPECT_EQ(st::cell_state(tmp.path(), cells[1]), st::CellState::kDone);
+  bool waited = false;
+  for (const auto& l : lines)
+    waited |= l.find("waiting for 1 cell(s) running") != std::string::npos;
+  EXPECT_TRUE(waited);
+  // A train-only cell: the training, no probe, no layers, no fits.
+  const json doc = critnet::io::read_json_file(st::cell_dir(tmp.path(), cells[0]) / "cell.json");
+  EXPECT_TRUE(doc.at("test_accuracy").is_number());
+  EXPECT_EQ(doc.at("history").size(), 1u);
+  EXPECT_TRUE(doc.at("layers").empty());
+  EXPECT_TRUE(doc.at("results").empty());
+  EXPECT_TRUE(doc.at("spectrum_beta").is_null());
+  EXPECT_FALSE(fs::exists(st::cell_dir(tmp.path(), cells[0]) / "probe"));
+  // A cell known to have failed here is not tried again.
+  const auto again = st::finish_cells(g, tmp.path(), one_thread(), cb, failed);
+  EXPECT_EQ(again, failed);
 }
 
 TEST(SweepDir, StatesAndLock) {
