@@ -1,6 +1,6 @@
 """critnet from Python: the critical penalty with its analytic gradient, the
-Clauset-Shalizi-Newman power-law analysis, and the RG analysis of a layer, on critnet's C++
-core (docs/python.md).
+Clauset-Shalizi-Newman power-law analysis, the RG analysis of a layer, the mean-field sweep
+and the Gaussian model (critnet.rg), on critnet's C++ core (docs/python.md).
 
     import torch, critnet
     model = torch.nn.Sequential(torch.nn.Linear(784, 200), torch.nn.ReLU(), torch.nn.Linear(200, 10))

@@ -1,11 +1,29 @@
 """critnet.rg: the couplings and mode analysis of one layer weight, as `critnet rg`
-(critnet::rg::analyse_layer; docs/theory.md)."""
+(critnet::rg::analyse_layer), the mean-field equation along a temperature sweep, as
+`critnet meanfield` (critnet::rg::meanfield_curve), and the Gaussian model's two-point
+function, as `critnet gaussian` (critnet::rg::gaussian_study); docs/theory.md."""
 from __future__ import annotations
+
+from typing import List, Optional, Sequence
 
 import torch
 
-from . import _critnet
+from . import _checks, _critnet
 from ._checks import Document
+
+_INT64 = (-2**63, 2**63 - 1)
+
+
+def _int64(name: str, value: object) -> int:
+    """`value` as a C++ int64: TypeError unless an integer, ValueError outside int64's range
+    (the library checks the range it accepts, with its own message)."""
+    return _checks.integer(name, value, *_INT64)
+
+
+#: The library's defaults of the mean-field sweep (rg::TemperatureRange, rg::MeanFieldOptions)
+#: and of the Gaussian study (rg::GaussianStudyOptions), shared with the CLI.
+_MEANFIELD = _critnet.meanfield_defaults
+_GAUSSIAN = _critnet.gaussian_defaults
 
 
 # The per-mode lists of the document, returned as tensors.
@@ -36,3 +54,77 @@ def analyse_layer(weight: torch.Tensor, beta: float = 1.0, field: float = 0.0, s
         elif isinstance(value, str) and value in ("inf", "-inf", "nan"):
             doc[key] = float(value)
     return doc
+
+
+def meanfield(weights: Optional[Sequence[torch.Tensor]] = None, *,
+              coupling: Optional[float] = None, size: Optional[int] = None,
+              layers: Optional[Sequence[int]] = None, gram_side: str = "in",
+              n_convention: str = "fan-in", t_min: float = _MEANFIELD["t_min"],
+              t_max: float = _MEANFIELD["t_max"], steps: int = _MEANFIELD["steps"],
+              field: float = 0.0, damping: float = _MEANFIELD["damping"],
+              tolerance: float = _MEANFIELD["tolerance"],
+              max_iterations: int = _MEANFIELD["max_iterations"]) -> List[Document]:
+    """The mean-field equation (eq. 6) V = tanh(beta (w V / N + h)), T = 1/beta, solved by
+    damped fixed-point iteration along a temperature sweep: the document of
+    `critnet meanfield --json` (a list, per system, of rg::MeanFieldCurve::to_json).
+
+    Systems: the Curie-Weiss coupling w = J 11^T (coupling J > 0, size N in 1..16384,
+    T_c = J; the system "cw"), or the layers of `weights` (weight tensors [out, in], input side
+    first, as critnet.load_checkpoint(run)["weights"]; conv weights taken as
+    [out, in*k1*...]; float64), w = V^T V (gram_side "in") or V V^T ("out"), N by
+    n_convention ("fan-in", "fan-out", "one"), systems named by their 0-based index. layers:
+    the indices, each once (None: every layer but the output layer).
+    t_min, t_max: the sweep in units of each system's T_c = lambda_max(w)/N, steps temperatures
+      (defaults 0.5, 1.5, 20; 0 < t_min < t_max, 2 <= steps <= 10**6).
+    field: the external field h (0). damping: of the iteration, in (0, 1] (0.5). tolerance:
+      converged when max_i |V_i - tanh(...)_i| <= tolerance (1e-10). max_iterations: per
+      temperature (100000).
+    Each curve: name, n, size (w's order), critical_temperature, field and points, per
+    temperature (ascending): temperature, t_over_tc, magnetisation (m = mean V),
+    susceptibility (dm/dh by linear response), top_magnetisation (|e_max . V| / sqrt(size)),
+    top_susceptibility (the response to a field along e_max), residual, iterations,
+    converged; None for a non-finite number (a singular response). Temperatures near T_c may
+    not converge (critical slowing down): converged says so, nothing is hidden.
+
+    Raises critnet.InvalidArgument (a ValueError) with the library's message for bad values,
+    critnet.NumericalError for a layer whose T_c is 0 up to round-off, TypeError for values
+    of the wrong type.
+    """
+    if isinstance(weights, torch.Tensor):
+        raise TypeError("weights: must be a list of tensors, got one tensor")
+    return _critnet.meanfield(
+        list(weights or []),
+        None if coupling is None else _checks.real("coupling", coupling),
+        None if size is None else _int64("size", size),
+        [_int64("layers", layer) for layer in (layers or [])],
+        gram_side, n_convention, _checks.real("t_min", t_min), _checks.real("t_max", t_max),
+        _int64("steps", steps), _checks.real("field", field),
+        _checks.real("damping", damping), _checks.real("tolerance", tolerance),
+        _int64("max_iterations", max_iterations))
+
+
+def gaussian(dim: int = _GAUSSIAN["dim"], size: int = _GAUSSIAN["size"],
+             r: float = _GAUSSIAN["r"], g: float = _GAUSSIAN["g"],
+             fit_min: float = _GAUSSIAN["fit_min"],
+             fit_max: float = _GAUSSIAN["fit_max"]) -> Document:
+    """The Gaussian model's two-point function G(x) = (1/L^d) sum_q e^{iqx} / (r + g q^2)
+    (eq. 62, lattice momenta, per unit beta) on the periodic d-dimensional lattice of side L
+    along an axis, x = 0 .. L/2 (lattice units), and the fit of its large-distance law: the
+    document of `critnet gaussian --json` (rg::GaussianStudy::to_json).
+
+    dim: d in {1, 2, 3} (3). size: L >= 2 sites per side with L^d <= 2**30 (0: 256 for d = 3,
+    1024 for d = 1, 2). r: the mass term >= 0 (0: the zero mode is removed). g: the gradient
+    coupling > 0 (1). fit_min, fit_max: the fit range in lattice units (0: from 6 to
+    min(60, floor(L/4)); fit_max at most L/2).
+    Returns dim, size (the L used), r, g, zero_mode_removed, fit (the model, x_min, x_max and
+    the fitted values beside the expected ones: for r > 0 the Ornstein-Zernike
+    A x^-(d-1)/2 exp(-x/xi) with xi against sqrt(g/r) and the lattice value; for r = 0 the power
+    law A x^-eta + C of G~ and for d = 2 the logarithm -B ln x + C), x, G, G_subtracted
+    (G - x^2/(2 d g L^d) when the zero mode is removed, else G) and, for d = 1, G_closed_form.
+
+    Raises critnet.InvalidArgument (a ValueError) with the library's message for bad values,
+    TypeError for values of the wrong type.
+    """
+    return _critnet.gaussian(_int64("dim", dim), _int64("size", size),
+                             _checks.real("r", r), _checks.real("g", g),
+                             _checks.real("fit_min", fit_min), _checks.real("fit_max", fit_max))

@@ -43,6 +43,8 @@
 #include "critnet/report/verdict.h"
 #include "critnet/rg/couplings.h"
 #include "critnet/rg/edge.h"
+#include "critnet/rg/gaussian.h"
+#include "critnet/rg/meanfield.h"
 #include "critnet/train/checkpoint.h"
 #include "critnet/train/penalty_schedule.h"
 
@@ -399,6 +401,88 @@ py::object edge(const std::string& activation, double sigma_w2, const std::vecto
   return document(rg::edge(o).to_json());
 }
 
+// The systems of `critnet meanfield`: Curie-Weiss (coupling J, size N: `--coupling J --size N`)
+// without weights, else rg::layer_systems of `weights` (input side first, as float64 like the
+// CLI's checkpoint reader), with the CLI's checks.
+std::vector<rg::MeanFieldSystem> meanfield_systems(const std::vector<torch::Tensor>& weights,
+                                                   std::optional<double> coupling,
+                                                   std::optional<int64_t> size,
+                                                   const std::vector<int64_t>& layers,
+                                                   const std::string& side, const std::string& n) {
+  const bool cw = coupling || size;
+  CRITNET_CHECK(cw != !weights.empty(),
+                "give either weights or coupling and size, not both or neither");
+  if (cw) {
+    CRITNET_CHECK(coupling && size, "coupling and size go together");
+    CRITNET_CHECK(std::isfinite(*coupling) && *coupling > 0,
+                  "coupling J must be > 0 (J <= 0 has no ordered phase), got ", *coupling);
+    CRITNET_CHECK(*size >= 1 && *size <= kMaxMeanFieldSize, "size: must be in 1..",
+                  kMaxMeanFieldSize, ", got ", *size);
+    CRITNET_CHECK(layers.empty(), "layers: only with weights");
+    return {{"cw", rg::curie_weiss_coupling(*size, *coupling), static_cast<double>(*size)}};
+  }
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      CRITNET_CHECK(layers[i] != layers[k], "layers: ", layers[i], " appears twice");
+  std::vector<torch::Tensor> w;
+  for (const auto& t : weights)
+    w.push_back(reg::weight_matrix(t.detach()).to(torch::kCPU, torch::kFloat64));
+  return rg::layer_systems(w, layers, parse_gram_side(side), parse_n_convention(n));
+}
+
+// rg::meanfield_curve of each system: the document of `critnet meanfield --json` (a list of
+// rg::MeanFieldCurve::to_json).
+py::object meanfield(const std::vector<torch::Tensor>& weights, std::optional<double> coupling,
+                     std::optional<int64_t> size, const std::vector<int64_t>& layers,
+                     const std::string& side, const std::string& n, double t_min, double t_max,
+                     int64_t steps, double field, double damping, double tolerance,
+                     int64_t max_iterations) {
+  rg::TemperatureRange range;
+  range.t_min = t_min;
+  range.t_max = t_max;
+  range.steps = steps;
+  range.validate();
+  CRITNET_CHECK(steps <= 1000000, "steps must be <= 1000000, got ", steps);  // the CLI's bound
+  rg::MeanFieldOptions o;
+  o.damping(damping).tolerance(tolerance).max_iterations(max_iterations);
+  o.validate();
+  const auto systems = meanfield_systems(weights, coupling, size, layers, side, n);
+  return document_without_gil([&] {
+    nlohmann::json curves = nlohmann::json::array();
+    for (const rg::MeanFieldSystem& s : systems)
+      curves.push_back(rg::meanfield_curve(s, range, field, o).to_json());
+    return curves;
+  });
+}
+
+// The defaults of `critnet meanfield`'s sweep (rg::TemperatureRange, rg::MeanFieldOptions).
+nlohmann::json meanfield_defaults() {
+  const rg::TemperatureRange range;
+  const rg::MeanFieldOptions o;
+  return {{"t_min", range.t_min},       {"t_max", range.t_max},
+          {"steps", range.steps},       {"damping", o.damping()},
+          {"tolerance", o.tolerance()}, {"max_iterations", o.max_iterations()}};
+}
+
+// rg::gaussian_study: the document of `critnet gaussian --json`.
+py::object gaussian(int64_t dim, int64_t size, double r, double g, double fit_min, double fit_max) {
+  rg::GaussianStudyOptions o;
+  o.dim = dim;
+  o.size = size;
+  o.r = r;
+  o.g = g;
+  o.fit_min = fit_min;
+  o.fit_max = fit_max;
+  return document_without_gil([&] { return rg::gaussian_study(o).to_json(); });
+}
+
+// The defaults of rg::GaussianStudyOptions (size, fit_min, fit_max 0: chosen by the study).
+nlohmann::json gaussian_defaults() {
+  const rg::GaussianStudyOptions o;
+  return {{"dim", o.dim}, {"size", o.size},       {"r", o.r},
+          {"g", o.g},     {"fit_min", o.fit_min}, {"fit_max", o.fit_max}};
+}
+
 // atlas::measure_signal: the document. Without `forward`, on the chain of Linear
 // layers `weights`; with it, on any model whose forward(x) returns the outputs of the weight
 // layers `names` (in call order) and then the model's output.
@@ -517,7 +601,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.attr("limits") = py::dict(py::arg("max_batch_size") = critnet::kMaxBatchSize,
                               py::arg("max_width") = critnet::kMaxWidth,
                               py::arg("max_bootstrap") = critnet::kMaxBootstrap,
-                              py::arg("max_threads") = critnet::kMaxThreads);
+                              py::arg("max_threads") = critnet::kMaxThreads,
+                              py::arg("max_meanfield_size") = critnet::kMaxMeanFieldSize);
   m.def("htsr", &htsr, py::arg("layers"), py::arg("eval_floor"), py::arg("bootstrap"),
         py::arg("seed"), py::arg("threads"),
         "atlas::analyse_layers on [(name, type, weight)]: the HTSR rows");
@@ -530,6 +615,17 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("edge", &edge, py::arg("activation"), py::arg("sigma_w2"), py::arg("sigma_b2"),
         py::arg("depth"), py::arg("critical_line"), py::arg("critical_tolerance"),
         "rg::edge or rg::critical_line: the document of `critnet edge --json`");
+  m.def("meanfield", &meanfield, py::arg("weights"), py::arg("coupling"), py::arg("size"),
+        py::arg("layers"), py::arg("side"), py::arg("n"), py::arg("t_min"), py::arg("t_max"),
+        py::arg("steps"), py::arg("field"), py::arg("damping"), py::arg("tolerance"),
+        py::arg("max_iterations"),
+        "rg::meanfield_curve of Curie-Weiss or of layers: the document of "
+        "`critnet meanfield --json`");
+  m.attr("meanfield_defaults") = document(meanfield_defaults());
+  m.def("gaussian", &gaussian, py::arg("dim"), py::arg("size"), py::arg("r"), py::arg("g"),
+        py::arg("fit_min"), py::arg("fit_max"),
+        "rg::gaussian_study: the document of `critnet gaussian --json`");
+  m.attr("gaussian_defaults") = document(gaussian_defaults());
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");

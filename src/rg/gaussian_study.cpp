@@ -14,6 +14,10 @@ namespace {
 // The fit range: the options' or the defaults (GaussianStudyOptions), checked against the
 // profile's last x = floor(L/2).
 std::pair<double, double> fit_range(const GaussianStudyOptions& o, int64_t size) {
+  // 0 asks for the default; a negative or NaN end is refused, not replaced by the default.
+  CRITNET_CHECK(o.fit_min >= 0 && o.fit_max >= 0,
+                "fit_min and fit_max must be > 0 (0 = the default), got ", o.fit_min, " and ",
+                o.fit_max);
   const double x_min = o.fit_min > 0 ? o.fit_min : 6.0;
   const double x_max =
       o.fit_max > 0 ? o.fit_max : std::min(60.0, std::floor(static_cast<double>(size) / 4.0));
@@ -35,9 +39,7 @@ GaussianStudy gaussian_study(const GaussianStudyOptions& options) {
   s.g = options.g;
   GaussianOptions o;
   o.dim(s.dim).size(s.size).r(s.r).g(s.g);
-  CRITNET_CHECK(std::pow(static_cast<double>(s.size), static_cast<double>(s.dim)) <= 1073741824.0,
-                "size ", s.size, " with dim ", s.dim, ": L^d must be <= 2^30 sites");
-  o.validate_axis();
+  o.validate_axis();  // d first, then L and L^d <= 2^30, r, g
   std::tie(s.x_min, s.x_max) = fit_range(options, s.size);
   s.profile = two_point_axis(o);
   const TwoPointProfile& p = s.profile;

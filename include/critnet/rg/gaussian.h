@@ -144,8 +144,8 @@ struct GaussianStudy {
   std::string summary() const;
 };
 
-/// Runs the study; InvalidArgument naming the bad value (sizes, an empty fit range, one past
-/// the profile's end x = L/2).
+/// Runs the study; InvalidArgument naming the bad value (sizes, a negative or NaN fit_min or
+/// fit_max, an empty fit range, one past the profile's end x = L/2).
 GaussianStudy gaussian_study(const GaussianStudyOptions& options);
 
 }  // namespace critnet::rg

@@ -241,4 +241,18 @@ TEST(RgGaussianStudy, FitsTheLawOfEachCase) {
   o.fit_max = 1e9;
   EXPECT_THAT(critnet::test_support::error_of([&] { critnet::rg::gaussian_study(o); }),
               HasSubstr("fit_max 1000000000 is past the end of the profile"));
+  // The options are checked d first: a bad d is named, not the default L^d it would make.
+  critnet::rg::GaussianStudyOptions bad_dim;
+  bad_dim.dim = 4;
+  EXPECT_EQ(critnet::test_support::error_of([&] { critnet::rg::gaussian_study(bad_dim); }),
+            "dim must be 1, 2 or 3, got 4");
+  // 0 is the default range's end; a negative or NaN one is refused, not replaced by it.
+  o.fit_max = 0.0;
+  o.fit_min = -1.0;
+  EXPECT_THAT(critnet::test_support::error_of([&] { critnet::rg::gaussian_study(o); }),
+              HasSubstr("fit_min and fit_max must be > 0 (0 = the default), got -1 and 0"));
+  o.fit_min = 0.0;
+  o.fit_max = std::nan("");
+  EXPECT_THAT(critnet::test_support::error_of([&] { critnet::rg::gaussian_study(o); }),
+              HasSubstr("fit_min and fit_max must be > 0 (0 = the default), got 0 and nan"));
 }
