@@ -401,35 +401,6 @@ py::object edge(const std::string& activation, double sigma_w2, const std::vecto
   return document(rg::edge(o).to_json());
 }
 
-// The systems of `critnet meanfield`: Curie-Weiss (coupling J, size N: `--coupling J --size N`)
-// without weights, else rg::layer_systems of `weights` (input side first, as float64 like the
-// CLI's checkpoint reader), with the CLI's checks.
-std::vector<rg::MeanFieldSystem> meanfield_systems(const std::vector<torch::Tensor>& weights,
-                                                   std::optional<double> coupling,
-                                                   std::optional<int64_t> size,
-                                                   const std::vector<int64_t>& layers,
-                                                   const std::string& side, const std::string& n) {
-  const bool cw = coupling || size;
-  CRITNET_CHECK(cw != !weights.empty(),
-                "give either weights or coupling and size, not both or neither");
-  if (cw) {
-    CRITNET_CHECK(coupling && size, "coupling and size go together");
-    CRITNET_CHECK(std::isfinite(*coupling) && *coupling > 0,
-                  "coupling J must be > 0 (J <= 0 has no ordered phase), got ", *coupling);
-    CRITNET_CHECK(*size >= 1 && *size <= kMaxMeanFieldSize, "size: must be in 1..",
-                  kMaxMeanFieldSize, ", got ", *size);
-    CRITNET_CHECK(layers.empty(), "layers: only with weights");
-    return {{"cw", rg::curie_weiss_coupling(*size, *coupling), static_cast<double>(*size)}};
-  }
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    for (std::size_t k = 0; k < i; ++k)
-      CRITNET_CHECK(layers[i] != layers[k], "layers: ", layers[i], " appears twice");
-  std::vector<torch::Tensor> w;
-  for (const auto& t : weights)
-    w.push_back(reg::weight_matrix(t.detach()).to(torch::kCPU, torch::kFloat64));
-  return rg::layer_systems(w, layers, parse_gram_side(side), parse_n_convention(n));
-}
-
 // rg::meanfield_curve of each system: the document of `critnet meanfield --json` (a list of
 // rg::MeanFieldCurve::to_json).
 py::object meanfield(const std::vector<torch::Tensor>& weights, std::optional<double> coupling,
@@ -437,20 +408,24 @@ py::object meanfield(const std::vector<torch::Tensor>& weights, std::optional<do
                      const std::string& side, const std::string& n, double t_min, double t_max,
                      int64_t steps, double field, double damping, double tolerance,
                      int64_t max_iterations) {
-  rg::TemperatureRange range;
-  range.t_min = t_min;
-  range.t_max = t_max;
-  range.steps = steps;
-  range.validate();
-  CRITNET_CHECK(steps <= 1000000, "steps must be <= 1000000, got ", steps);  // the CLI's bound
-  rg::MeanFieldOptions o;
-  o.damping(damping).tolerance(tolerance).max_iterations(max_iterations);
-  o.validate();
-  const auto systems = meanfield_systems(weights, coupling, size, layers, side, n);
+  rg::MeanFieldStudyOptions o;
+  o.coupling = coupling;
+  o.size = size;
+  o.layers = layers;
+  o.side = parse_gram_side(side);
+  o.convention = parse_n_convention(n);
+  o.range.t_min = t_min;
+  o.range.t_max = t_max;
+  o.range.steps = steps;
+  o.field = field;
+  o.solver.damping(damping).tolerance(tolerance).max_iterations(max_iterations);
+  std::vector<torch::Tensor> w;
+  for (const auto& t : weights) w.push_back(reg::weight_matrix(t.detach()));
+  const auto systems = rg::meanfield_systems(o, w);
   return document_without_gil([&] {
     nlohmann::json curves = nlohmann::json::array();
     for (const rg::MeanFieldSystem& s : systems)
-      curves.push_back(rg::meanfield_curve(s, range, field, o).to_json());
+      curves.push_back(rg::meanfield_curve(s, o.range, o.field, o.solver).to_json());
     return curves;
   });
 }

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "critnet/core/error.h"
+#include "critnet/core/limits.h"
 #include "critnet/rg/couplings.h"
 
 namespace critnet::rg {
@@ -187,6 +188,38 @@ void TemperatureRange::validate() const {
   CRITNET_CHECK(t_min > 0 && t_max > t_min, "need 0 < t_min < t_max (units of T_c), got ", t_min,
                 ", ", t_max);
   CRITNET_CHECK(steps >= 2, "steps must be >= 2, got ", steps);
+  CRITNET_CHECK(steps <= kMaxMeanFieldSteps, "steps must be <= ", kMaxMeanFieldSteps, ", got ",
+                steps);
+}
+
+void MeanFieldStudyOptions::validate(bool have_weights) const {
+  CRITNET_CHECK(curie_weiss() != have_weights,
+                "give either weights or coupling and size, not both or neither");
+  if (curie_weiss()) {
+    CRITNET_CHECK(coupling && size, "coupling and size go together");
+    CRITNET_CHECK(std::isfinite(*coupling) && *coupling > 0,
+                  "coupling J must be > 0 (J <= 0 has no ordered phase), got ", *coupling);
+    CRITNET_CHECK(*size >= 1 && *size <= kMaxMeanFieldSize, "size: must be in 1..",
+                  kMaxMeanFieldSize, ", got ", *size);
+    CRITNET_CHECK(layers.empty(), "layers: only with weights");
+  }
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      CRITNET_CHECK(layers[i] != layers[k], "layers: ", layers[i], " appears twice");
+  range.validate();
+  CRITNET_CHECK(std::isfinite(field), "field h must be finite, got ", field);
+  solver.validate();
+}
+
+std::vector<MeanFieldSystem> meanfield_systems(const MeanFieldStudyOptions& options,
+                                               const std::vector<torch::Tensor>& weights) {
+  options.validate(!weights.empty());
+  if (options.curie_weiss())
+    return {{"cw", curie_weiss_coupling(*options.size, *options.coupling),
+             static_cast<double>(*options.size)}};
+  std::vector<torch::Tensor> w;
+  for (const auto& t : weights) w.push_back(t.detach().to(torch::kCPU, torch::kFloat64));
+  return layer_systems(w, options.layers, options.side, options.convention);
 }
 
 int64_t MeanFieldCurve::not_converged() const {

@@ -120,7 +120,7 @@ TEST(RgCli, MeanFieldCurieWeiss) {
   EXPECT_EQ(rows, 4);
   const CliResult bad = run("meanfield --coupling 2");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.err, HasSubstr("--coupling and --size go together"));
+  EXPECT_THAT(bad.err, HasSubstr("coupling and size go together"));
 }
 
 // A checkpoint written by torch::save(Mlp): the first layer's weight rescaled to orthogonal

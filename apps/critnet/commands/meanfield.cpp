@@ -33,27 +33,34 @@ struct MeanFieldArgs {
   std::string gram_side = "in";
   std::string n_convention = "fan-in";
   std::vector<int64_t> layers;
-  double t_min = 0.5;  // in units of T_c
-  double t_max = 1.5;
-  int64_t steps = 20;
-  double field = 0.0;
-  double damping = 0.5;
-  double tolerance = 1e-10;
-  int64_t max_iterations = 100000;
+  // The library's defaults (rg::TemperatureRange, rg::MeanFieldOptions); T in units of T_c.
+  double t_min = rg::TemperatureRange().t_min;
+  double t_max = rg::TemperatureRange().t_max;
+  int64_t steps = rg::TemperatureRange().steps;
+  double field = rg::MeanFieldStudyOptions().field;
+  double damping = rg::MeanFieldOptions().damping();
+  double tolerance = rg::MeanFieldOptions().tolerance();
+  int64_t max_iterations = rg::MeanFieldOptions().max_iterations();
   std::string out;
   std::string plot;
   bool json = false;
 };
 
-// The systems the arguments name: Curie-Weiss, or layers of a checkpoint.
-std::vector<rg::MeanFieldSystem> systems_of(const MeanFieldArgs& args, bool cw) {
-  if (cw) {
-    return {
-        {"cw", rg::curie_weiss_coupling(args.size, args.coupling), static_cast<double>(args.size)}};
-  }
-  check_unique(args.layers, "--layer");
-  return rg::layer_systems(load_weights(args.checkpoint), args.layers,
-                           parse_gram_side(args.gram_side), parse_n_convention(args.n_convention));
+// The study the arguments name (rg::MeanFieldStudyOptions: Curie-Weiss, or layers of a
+// checkpoint, and the sweep).
+rg::MeanFieldStudyOptions study_of(const MeanFieldArgs& args) {
+  rg::MeanFieldStudyOptions o;
+  if (!std::isnan(args.coupling)) o.coupling = args.coupling;
+  if (args.size > 0) o.size = args.size;
+  o.layers = args.layers;
+  o.side = parse_gram_side(args.gram_side);
+  o.convention = parse_n_convention(args.n_convention);
+  o.range.t_min = args.t_min;
+  o.range.t_max = args.t_max;
+  o.range.steps = args.steps;
+  o.field = args.field;
+  o.solver.damping(args.damping).tolerance(args.tolerance).max_iterations(args.max_iterations);
+  return o;
 }
 
 // The CSV rows of one curve (every temperature, converged or not).
@@ -139,23 +146,13 @@ void plot_meanfield(const MeanFieldArgs& args, bool cw,
 }
 
 void run_meanfield(const MeanFieldArgs& args) {
-  const bool cw = !std::isnan(args.coupling) || args.size > 0;
-  CRITNET_CHECK(cw != !args.checkpoint.empty(),
-                "give either CHECKPOINT or --coupling J --size N, not both or neither");
-  if (cw) {
-    CRITNET_CHECK(!std::isnan(args.coupling) && args.size > 0,
-                  "--coupling and --size go together (got coupling ", args.coupling, ", size ",
-                  args.size, ")");
-  }
-  rg::TemperatureRange range;
-  range.t_min = args.t_min;
-  range.t_max = args.t_max;
-  range.steps = args.steps;
-  range.validate();
-  rg::MeanFieldOptions mo;
-  mo.damping(args.damping).tolerance(args.tolerance).max_iterations(args.max_iterations);
-  mo.validate();
-  const std::vector<rg::MeanFieldSystem> systems = systems_of(args, cw);
+  check_unique(args.layers, "--layer");
+  const rg::MeanFieldStudyOptions study = study_of(args);
+  study.validate(!args.checkpoint.empty());  // before the checkpoint is read
+  const bool cw = study.curie_weiss();
+  const std::vector<rg::MeanFieldSystem> systems =
+      rg::meanfield_systems(study, args.checkpoint.empty() ? std::vector<torch::Tensor>{}
+                                                           : load_weights(args.checkpoint));
 
   TextOutput output(args.out);
   std::ostream& os = output.stream();
@@ -164,7 +161,7 @@ void run_meanfield(const MeanFieldArgs& args) {
   std::vector<rg::MeanFieldCurve> curves;
   nlohmann::json doc = nlohmann::json::array();
   for (const rg::MeanFieldSystem& s : systems) {
-    curves.push_back(rg::meanfield_curve(s, range, args.field, mo));
+    curves.push_back(rg::meanfield_curve(s, study.range, study.field, study.solver));
     const rg::MeanFieldCurve& c = curves.back();
     fmt::print(stderr, "{}: N = {}, size {}, T_c = lambda_max(w)/N = {:.8g}\n", c.name, c.n, c.size,
                c.critical_temperature);
@@ -210,9 +207,10 @@ void setup_meanfield(CLI::App& app) {
   cmd->add_option("--t-max", args->t_max, "Highest T in units of T_c, > --t-min")
       ->capture_default_str()
       ->check(real(0, kInf, Ends::kOpenLow));
-  cmd->add_option("--steps", args->steps, "Number of temperatures, 2 .. 1000000")
+  cmd->add_option("--steps", args->steps,
+                  fmt::format("Number of temperatures, 2 .. {}", kMaxMeanFieldSteps))
       ->capture_default_str()
-      ->check(integer(2, 1000000));
+      ->check(integer(2, kMaxMeanFieldSteps));
   cmd->add_option("--field", args->field, "External field h")->capture_default_str()->check(real());
   cmd->add_option("--damping", args->damping, "Damping of the fixed-point iteration (0, 1]")
       ->capture_default_str()

@@ -14,6 +14,7 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
+#include "commands/recipe_flags.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
 #include "console.h"
@@ -34,8 +35,8 @@ struct ProbeArgs {
   std::string checkpoint;
   std::string model, layers, input_shape;  // a TorchScript module instead of a checkpoint
   std::string split = "test";
-  probe::ProbeRecipe recipe;  // --limit, --subset-size, --bootstrap, --max-candidates,
-                              // --min-tail-fraction (and their defaults)
+  ProbeRecipeFlags recipe;  // --limit, --subset-size, --bootstrap, --max-candidates,
+                            // --min-tail-fraction, applied to the recipe's defaults
   int64_t batch_size = 500;
   std::string data, data_dir;
   double threshold = 0.0;
@@ -46,7 +47,6 @@ struct ProbeArgs {
   std::string gram_side, n_convention;
   double cw_tolerance = 0.1;
   bool no_fits = false;
-  bool subset_size_given = false;  // an explicit --subset-size must fit every layer
   int threads = 0;
   report::VerdictRule rule;
   std::string device = "cpu";
@@ -135,7 +135,9 @@ probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
   o.layers = parse_list<std::string>(a.layers, "--layers");
   o.input_shape = parse_list<int64_t>(a.input_shape, "--input-shape");
   o.split = a.split;
-  a.recipe.apply(o);
+  probe::ProbeRecipe recipe;
+  a.recipe.given.apply(recipe);
+  recipe.apply(o);
   o.batch_size = a.batch_size;
   o.data_source = a.data;
   o.data_dir = a.data_dir;
@@ -147,7 +149,8 @@ probe::ProbeCheckpointOptions workflow_options(const ProbeArgs& a) {
   if (!std::isnan(a.beta)) o.beta = a.beta;
   if (!a.gram_side.empty()) o.gram_side = parse_gram_side(a.gram_side);
   if (!a.n_convention.empty()) o.n_convention = parse_n_convention(a.n_convention);
-  o.strict_subset_size = a.subset_size_given;  // an explicit --subset-size must fit every layer
+  // An explicit --subset-size must fit every layer.
+  o.strict_subset_size = a.recipe.given.given("--subset-size");
   o.fits = !a.no_fits;
   o.fit.seed = a.seed;
   o.fit.threads = a.threads;
@@ -229,37 +232,17 @@ void setup_probe(CLI::App& app) {
   cmd->add_option("--input-shape", a->input_shape,
                   "With --model: the shape of one input sample, e.g. 1,28,28 (default: flat)");
   cmd->add_option("--split", a->split, "train | test (default test)");
-  const probe::ProbeRecipe d;
-  cmd->add_option(
-         "--limit", a->recipe.limit,
-         fmt::format("Use only the first N samples of the split (default {}, 0 = all)", d.limit))
-      ->check(integer(0));
+  add_probe_recipe_flags(cmd, a->recipe, probe::ProbeRecipe(), "--limit");
   cmd->add_option("--batch-size", a->batch_size, "Samples per forward pass (default 500)")
       ->check(integer(1, kMaxBatchSize));
   cmd->add_option("--data", a->data, "Data source override (default: the run's)");
   cmd->add_option("--data-dir", a->data_dir, "Data directory override (default: the run's)");
   cmd->add_option("--threshold", a->threshold, "Unit active when x > threshold (default 0)")
       ->check(real());
-  cmd->add_option("--subset-size", a->recipe.subset_size,
-                  fmt::format("k: units per random subset, 1..64 and at most every hidden layer's "
-                              "width (default {}, clamped to narrower layers)",
-                              d.subset_size))
-      ->check(integer(1, 64))
-      ->each([a](const std::string&) { a->subset_size_given = true; });
   cmd->add_option("--subsets", a->subsets, "R: random subsets per layer (default 10)")
       ->check(integer(0, 1000000));
   cmd->add_option("--seed", a->seed, "Seed of the subsets and the bootstrap (default 0)")
       ->check(seed_value());
-  cmd->add_option("--bootstrap", a->recipe.bootstrap,
-                  fmt::format("Bootstrap replicates of each power-law fit (default {}, 0 = no "
-                              "p-values)",
-                              d.bootstrap))
-      ->check(integer(0, kMaxBootstrap));
-  cmd->add_option("--max-candidates", a->recipe.max_candidates,
-                  fmt::format("At most this many x_min candidates per fit (default {}, 0 = all "
-                              "values)",
-                              d.max_candidates))
-      ->check(integer(0));
   cmd->add_option("--max-patterns", a->max_patterns,
                   "Cap on distinct patterns stored per counter (default 1000000)")
       ->check(integer(1));
@@ -272,11 +255,6 @@ void setup_probe(CLI::App& app) {
   cmd->add_option("--cw-tolerance", a->cw_tolerance,
                   "|a·s² - 1| counted as at the CW point up to this, > 0 (default 0.1)")
       ->check(real(0, kInf, Ends::kOpenLow));
-  cmd->add_option("--min-tail-fraction", a->recipe.min_tail_fraction,
-                  fmt::format("Each fit's tail holds at least this fraction of the values, in "
-                              "[0, 1) (default {:g}; 0 = CSN's plain x_min scan)",
-                              d.min_tail_fraction))
-      ->check(real(0, 1, Ends::kOpenHigh));
   add_tail_width_options(cmd, a->rule);
   cmd->add_flag("--no-fits", a->no_fits, "Skip the power-law fits (measures and CSVs only)");
   add_console_flags(cmd, a->console, "Print probe.json on stdout instead of the tables");

@@ -17,6 +17,7 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
+#include "commands/recipe_flags.h"
 #include "commands/validate.h"
 #include "commands/verdict_options.h"
 #include "console.h"
@@ -30,19 +31,16 @@ namespace critnet::cli {
 namespace {
 
 struct ReproduceArgs {
-  std::string data = "fashion-mnist";
-  std::string data_dir;
-  std::string activation = "relu";
-  std::string hidden;
+  TrainRecipeFlags recipe;        // the training recipe's flags (recipe_flags.h)
+  ProbeRecipeFlags probe_recipe;  // the probe recipe's
   std::string also;
   std::string arms = "paper,cw";
   std::string out;
-  double beta = 0, strength = 0, sweep_tolerance = 0, min_tail_fraction = 0;
-  int64_t epochs = 0, max_steps = 0, train_limit = 0, probe_limit = 0, batch_size = 0;
-  int64_t sweep_epochs = 0, sweep_train_limit = 0, sweep_max_steps = 0, max_candidates = 0;
-  int64_t synthetic_train = 0, synthetic_test = 0;
+  double beta = 0, strength = 0, sweep_tolerance = 0;
+  int64_t epochs = 0;
+  int64_t sweep_epochs = 0, sweep_train_limit = 0, sweep_max_steps = 0;
   std::string sweep_factors;
-  int bootstrap = 0, seeds = 0;
+  int seeds = 0;
   uint64_t seed = 0;
   int threads = 0;
   std::string device = "auto";
@@ -54,7 +52,7 @@ struct ReproduceArgs {
   ConsoleFlags console;
   // The options given explicitly override the defaults (and --full's settings); each value was
   // checked by its validator, so no value stands for "not given".
-  std::vector<std::pair<CLI::Option*, std::function<void(experiment::ReproduceOptions&)>>> given;
+  GivenFlags<experiment::ReproduceOptions> given;
 };
 
 std::vector<std::string> parse_names(const std::string& text) {
@@ -101,21 +99,17 @@ experiment::ReproduceExecution execution(const ReproduceArgs& a,
 
 void run_reproduce(const ReproduceArgs& a) {
   experiment::ReproduceOptions o;
-  o.data.source = a.data;
-  o.data.data_dir = a.data_dir;
   o.data.seed = a.seed;
   if (a.full) experiment::apply_full(o);
-  o.activation = nn::parse_activation(a.activation);
   o.arms = parse_names(a.arms);
   o.also = parse_names(a.also);
-  for (const auto& [option, apply] : a.given)
-    if (option->count() > 0) apply(o);
+  a.given.apply(o);
   o.seed = a.seed;
   o.threads = a.threads;
   o.device = a.device;
   o.png = !a.no_png;
   o.rule = a.rule;
-  std::string data_tag = a.data;
+  std::string data_tag = o.data.source;
   std::replace(data_tag.begin(), data_tag.end(), ':', '-');
   o.out_dir = a.out.empty() ? "runs/reproduce-" + data_tag : a.out;
 
@@ -203,20 +197,19 @@ void setup_reproduce(CLI::App& app) {
       "The paper's experiment end to end: train baseline, paper and cw arms over several seeds, "
       "probe them, fit every distribution, write figures and report.html into one run directory "
       "(resumable)");
-  cmd->add_option("--data", a->data,
-                  "fashion-mnist (default, embedded) | cifar10 (the paper's) | mnist | "
-                  "synthetic:D");
-  cmd->add_option("--data-dir", a->data_dir, "Directory of the data files (default per source)");
-  cmd->add_option("--activation", a->activation, "relu (default) | elu | tanh | linear");
   // An option applied to the options only when given: `o` is the resolved ReproduceOptions.
   ReproduceArgs& r = *a;
   using Options = experiment::ReproduceOptions;
   auto given = [&r](CLI::Option* option, std::function<void(Options&)> apply) {
-    r.given.emplace_back(option, std::move(apply));
+    r.given.add(option, std::move(apply));
   };
-  given(cmd->add_option("--hidden", r.hidden, "Hidden widths (default 600,400,200,100)")
-            ->check(integer_list(1, kMaxWidth, false)),
-        [&r](Options& o) { o.hidden_sizes = parse_list<int64_t>(r.hidden, "--hidden"); });
+  // The recipes' flags (data, model, optimisation; the probe), shared with train, probe, sweep.
+  add_train_recipe_flags(cmd, r.recipe, d);
+  r.given.include<train::TrainRecipe>(r.recipe.given,
+                                      [](Options& o) -> train::TrainRecipe& { return o; });
+  add_probe_recipe_flags(cmd, r.probe_recipe, d.probe, "--probe-limit");
+  r.given.include<probe::ProbeRecipe>(r.probe_recipe.given,
+                                      [](Options& o) -> probe::ProbeRecipe& { return o.probe; });
   cmd->add_option("--arms", a->arms,
                   "Penalised arms besides baseline, comma-separated (default paper,cw; any of "
                   "paper, cw, l2, l1, paper-eq33)");
@@ -239,20 +232,6 @@ void setup_reproduce(CLI::App& app) {
                         fmt::format("Epochs of every arm (default {}, --full 20)", d.epochs))
             ->check(integer(1)),
         [&r](Options& o) { o.epochs = r.epochs; });
-  given(cmd->add_option("--max-steps", r.max_steps,
-                        "Stop every arm after N optimiser steps (0 = none)")
-            ->check(integer(0)),
-        [&r](Options& o) { o.max_steps = r.max_steps; });
-  given(cmd->add_option("--train-limit", r.train_limit,
-                        fmt::format("Use only the first N train samples (default {}, 0 or "
-                                    "--full = all)",
-                                    experiment::kReproduceTrainLimit))
-            ->check(integer(0)),
-        [&r](Options& o) { o.data.train_limit = r.train_limit; });
-  given(cmd->add_option("--batch-size", r.batch_size,
-                        fmt::format("Samples per step (default {})", d.batch_size))
-            ->check(integer(1, kMaxBatchSize)),
-        [&r](Options& o) { o.batch_size = r.batch_size; });
   given(cmd->add_option("--sweep", r.sweep_factors,
                         "β sweep factors f > 0 (β = f·N₁, N₁ = input size), default 0.25,0.5,1")
             ->check(real_list(false, true)),
@@ -276,34 +255,6 @@ void setup_reproduce(CLI::App& app) {
                                     d.sweep_tolerance))
             ->check(real(0, 1)),
         [&r](Options& o) { o.sweep_tolerance = r.sweep_tolerance; });
-  given(cmd->add_option(
-               "--probe-limit", r.probe_limit,
-               fmt::format("Test samples probed (default {}, 0 or --full = all)", d.probe.limit))
-            ->check(integer(0)),
-        [&r](Options& o) { o.probe.limit = r.probe_limit; });
-  given(cmd->add_option("--bootstrap", r.bootstrap,
-                        fmt::format("Bootstrap replicates per power-law fit (default {}, --full "
-                                    "1000)",
-                                    d.probe.bootstrap))
-            ->check(integer(0, kMaxBootstrap)),
-        [&r](Options& o) { o.probe.bootstrap = r.bootstrap; });
-  given(cmd->add_option("--max-candidates", r.max_candidates,
-                        fmt::format("x_min candidates per fit (default {}, 0 or --full = all)",
-                                    d.probe.max_candidates))
-            ->check(integer(0)),
-        [&r](Options& o) { o.probe.max_candidates = r.max_candidates; });
-  given(cmd->add_option("--min-tail-fraction", r.min_tail_fraction,
-                        fmt::format("Each CSN fit's tail holds at least this fraction of the "
-                                    "values, in [0, 1) (default {:g}; 0 = CSN's plain x_min scan)",
-                                    d.probe.min_tail_fraction))
-            ->check(real(0, 1, Ends::kOpenHigh)),
-        [&r](Options& o) { o.probe.min_tail_fraction = r.min_tail_fraction; });
-  given(cmd->add_option("--synthetic-train", r.synthetic_train, "Train samples of synthetic:D")
-            ->check(integer(1)),
-        [&r](Options& o) { o.data.synthetic_train = r.synthetic_train; });
-  given(cmd->add_option("--synthetic-test", r.synthetic_test, "Test samples of synthetic:D")
-            ->check(integer(1)),
-        [&r](Options& o) { o.data.synthetic_test = r.synthetic_test; });
   cmd->add_option("--seed", a->seed, "Seed of everything (default 0)")->check(seed_value());
   cmd->add_option("--threads", a->threads, "CPU threads (default 0 = all cores)")
       ->check(threads_value());

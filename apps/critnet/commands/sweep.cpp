@@ -10,6 +10,7 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
+#include "commands/recipe_flags.h"
 #include "commands/validate.h"
 #include "console.h"
 #include "critnet/core/error.h"
@@ -29,12 +30,11 @@ using json = nlohmann::json;
 
 // The grid flags of the common case (no grid file); each is used only when given.
 struct GridFlags {
-  std::string presets, betas, beta_fractions, lambdas, epochs, hidden, data, data_dir;
+  std::string presets, betas, beta_fractions, lambdas, epochs;
   std::string seeds;
-  int64_t train_limit = 0, test_limit = 0, probe_limit = 0, max_steps = 0, batch_size = 0;
-  int64_t synthetic_train = 0, synthetic_test = 0, max_candidates = 0;
-  int bootstrap = 0;
-  std::vector<std::pair<CLI::Option*, std::function<void(json&)>>> given;
+  std::vector<std::pair<CLI::Option*, std::function<void(json&)>>> given;  // the grid's lists
+  TrainRecipeFlags recipe;                                                 // recipe_flags.h
+  ProbeRecipeFlags probe_recipe;
 };
 
 struct SweepRunArgs {
@@ -65,8 +65,10 @@ json status_json(const fs::path& dir, const study::SweepStatus& st) {
           {"not_done", not_done}};
 }
 
+// The grid file, or the grid of the flags: the lists (--presets, --betas, ...) parsed as a grid
+// document, then the recipes' flags applied to its recipes.
 study::Grid resolve_grid(const SweepRunArgs& a) {
-  bool any_flag = false;
+  bool any_flag = a.flags.recipe.given.any_given() || a.flags.probe_recipe.given.any_given();
   for (const auto& [option, apply] : a.flags.given) any_flag |= option->count() > 0;
   if (!a.grid.empty()) {
     if (any_flag)
@@ -78,7 +80,11 @@ study::Grid resolve_grid(const SweepRunArgs& a) {
   json doc = json::object();
   for (const auto& [option, apply] : a.flags.given)
     if (option->count() > 0) apply(doc);
-  return study::parse_grid(doc);
+  study::Grid grid = study::parse_grid(doc);
+  a.flags.recipe.given.apply(grid);
+  a.flags.probe_recipe.given.apply(grid.probe);
+  grid.validate();
+  return grid;
 }
 
 // Runs the cells of `shard` in this process (prefixing its log lines with the shard when
@@ -245,40 +251,9 @@ void add_grid_flags(CLI::App* cmd, GridFlags& f) {
   given(cmd->add_option("--epochs", f.epochs, "Epochs values")
             ->check(integer_list(1, kInt64Max, true)),
         [&f](json& d) { d["epochs"] = parse_list<int64_t>(f.epochs, "--epochs"); });
-  given(cmd->add_option("--hidden", f.hidden, "Hidden widths (default 600,400,200,100)")
-            ->check(integer_list(1, kMaxWidth, false)),
-        [&f](json& d) { d["hidden"] = parse_list<int64_t>(f.hidden, "--hidden"); });
-  given(cmd->add_option("--data", f.data, "fashion-mnist | cifar10 | mnist | synthetic:D"),
-        [&f](json& d) { d["data"]["source"] = f.data; });
-  given(cmd->add_option("--data-dir", f.data_dir, "Directory of the data files"),
-        [&f](json& d) { d["data"]["data_dir"] = f.data_dir; });
-  given(cmd->add_option("--train-limit", f.train_limit, "First N train samples (0 = all)")
-            ->check(integer(0)),
-        [&f](json& d) { d["data"]["train_limit"] = f.train_limit; });
-  given(cmd->add_option("--test-limit", f.test_limit, "First N test samples (0 = all)")
-            ->check(integer(0)),
-        [&f](json& d) { d["data"]["test_limit"] = f.test_limit; });
-  given(cmd->add_option("--synthetic-train", f.synthetic_train, "Train samples of synthetic:D")
-            ->check(integer(1)),
-        [&f](json& d) { d["data"]["synthetic_train"] = f.synthetic_train; });
-  given(cmd->add_option("--synthetic-test", f.synthetic_test, "Test samples of synthetic:D")
-            ->check(integer(1)),
-        [&f](json& d) { d["data"]["synthetic_test"] = f.synthetic_test; });
-  given(cmd->add_option("--max-steps", f.max_steps, "Stop each cell after N steps (0 = none)")
-            ->check(integer(0)),
-        [&f](json& d) { d["max_steps"] = f.max_steps; });
-  given(cmd->add_option("--batch-size", f.batch_size, "Samples per step")
-            ->check(integer(1, kMaxBatchSize)),
-        [&f](json& d) { d["batch_size"] = f.batch_size; });
-  given(cmd->add_option("--probe-limit", f.probe_limit, "Test samples probed (0 = all)")
-            ->check(integer(0)),
-        [&f](json& d) { d["probe"]["limit"] = f.probe_limit; });
-  given(cmd->add_option("--bootstrap", f.bootstrap, "Bootstrap replicates per fit")
-            ->check(integer(0, kMaxBootstrap)),
-        [&f](json& d) { d["probe"]["bootstrap"] = f.bootstrap; });
-  given(cmd->add_option("--max-candidates", f.max_candidates, "x_min candidates per fit (0 = all)")
-            ->check(integer(0)),
-        [&f](json& d) { d["probe"]["max_candidates"] = f.max_candidates; });
+  // The recipes' flags, shared with train, probe and reproduce.
+  add_train_recipe_flags(cmd, f.recipe, study::Grid());
+  add_probe_recipe_flags(cmd, f.probe_recipe, study::GridProbe(), "--probe-limit");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "commands/command.h"
 #include "commands/parse_list.h"
+#include "commands/recipe_flags.h"
 #include "commands/validate.h"
 #include "console.h"
 #include "critnet/core/coupling.h"
@@ -39,22 +40,16 @@ std::string default_out_dir() {
 struct TrainArgs {
   std::string config_file, resume, out;
   // Typed holders of every flag; applied to the options only when given explicitly.
-  std::string data, data_dir, hidden, activation, init, device, preset, gram_side, n_convention,
-      coeffs, reg_layers, cuda_graph;
-  int64_t synthetic_train = 0, synthetic_test = 0, train_limit = 0, test_limit = 0, batch_size = 0,
-          epochs = 0, max_steps = 0, reg_interval = 0, eval_batch_size = 0, probes = 0;
-  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, beta = 0, strength = 0;
+  TrainRecipeFlags recipe;  // the training recipe's flags (recipe_flags.h)
+  std::string init, device, preset, gram_side, n_convention, coeffs, reg_layers, cuda_graph;
+  int64_t epochs = 0, reg_interval = 0, eval_batch_size = 0, probes = 0;
+  double beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, beta = 0, strength = 0;
   uint64_t seed = 0;
   int threads = 0;
   bool no_checkpoint = false, no_eval = false, no_progress = false, autograd = false;
   ConsoleFlags console;
 
-  struct Applier {
-    CLI::Option* option;
-    std::function<void(TrainOptions&)> apply;
-    bool allowed_on_resume;
-  };
-  std::vector<Applier> appliers;
+  GivenFlags<TrainOptions> given;
 };
 
 TrainOptions resolve_options(TrainArgs& a) {
@@ -68,16 +63,15 @@ TrainOptions resolve_options(TrainArgs& a) {
     o = train::read_options_file(a.config_file);
     o.resume.clear();
   }
-  std::string allowed;  // the flags a resumed run may change, from the appliers themselves
-  for (const auto& ap : a.appliers)
-    if (ap.allowed_on_resume) allowed += (allowed.empty() ? "" : ", ") + ap.option->get_name();
-  for (const auto& ap : a.appliers) {
-    if (ap.option->count() == 0) continue;
-    CRITNET_CHECK(a.resume.empty() || ap.allowed_on_resume, "option ", ap.option->get_name(),
+  std::string allowed;  // the flags a resumed run may change, from the flags themselves
+  for (const auto& e : a.given.entries())
+    if (e.on_resume) allowed += (allowed.empty() ? "" : ", ") + e.option->get_name();
+  for (const auto& e : a.given.entries())
+    CRITNET_CHECK(a.resume.empty() || e.on_resume || e.option->count() == 0, "option ",
+                  e.option->get_name(),
                   " cannot be changed when resuming (the checkpoint's options are used; only ",
                   allowed, " may be given)");
-    ap.apply(o);
-  }
+  a.given.apply(o);
   if (o.out_dir.empty()) o.out_dir = default_out_dir();
   return o;
 }
@@ -146,9 +140,8 @@ void run_train(TrainArgs& a) {
 
 }  // namespace
 
-// Long: the command's option declarations, one statement each, in --help's order; the flag
-// groups shared with probe, reproduce and sweep (one add_..._flags per recipe) are issue 27's
-// item 1.
+// Long: the command's option declarations, one statement each, in --help's order (the
+// training recipe's come from recipe_flags.h).
 void setup_train(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand(
@@ -158,10 +151,7 @@ void setup_train(CLI::App& app) {
       "stdout a row per epoch on a terminal, else (or with --json) the epoch's JSON line");
   const TrainOptions d;  // defaults, for the help text
   auto add = [&](CLI::Option* opt, std::function<void(TrainOptions&)> apply,
-                 bool on_resume = false) {
-    a->appliers.push_back({opt, std::move(apply), on_resume});
-    return opt;
-  };
+                 bool on_resume = false) { return a->given.add(opt, std::move(apply), on_resume); };
   TrainArgs& r = *a;
 
   // Inputs and outputs.
@@ -197,59 +187,15 @@ void setup_train(CLI::App& app) {
                     "Each epoch's JSON line on stdout, as metrics.jsonl holds it (the default "
                     "when stdout is not a terminal)");
 
-  // Data.
-  add(cmd->add_option("--data", r.data,
-                      "fashion-mnist | mnist | cifar10 | synthetic:D (default fashion-mnist)")
-          ->group("Data"),
-      [&r](TrainOptions& o) { o.data.source = r.data; });
-  add(cmd->add_option(
-             "--data-dir", r.data_dir,
-             "Directory of the data files (fashion-mnist: /usr/share/datasets/fashion-mnist; "
-             "cifar10: ../shared/data/cifar-10-batches-bin; mnist: required)")
-          ->group("Data"),
-      [&r](TrainOptions& o) { o.data.data_dir = r.data_dir; });
-  add(cmd->add_option(
-             "--synthetic-train", r.synthetic_train,
-             fmt::format("Train samples of synthetic:D (default {})", d.data.synthetic_train))
-          ->check(integer(1))
-          ->group("Data"),
-      [&r](TrainOptions& o) { o.data.synthetic_train = r.synthetic_train; });
-  add(cmd->add_option(
-             "--synthetic-test", r.synthetic_test,
-             fmt::format("Test samples of synthetic:D (default {})", d.data.synthetic_test))
-          ->check(integer(1))
-          ->group("Data"),
-      [&r](TrainOptions& o) { o.data.synthetic_test = r.synthetic_test; });
-  add(cmd->add_option("--train-limit", r.train_limit,
-                      "Use only the first N train samples (0 = all)")
-          ->check(integer(0))
-          ->group("Data"),
-      [&r](TrainOptions& o) { o.data.train_limit = r.train_limit; });
-  add(cmd->add_option("--test-limit", r.test_limit, "Use only the first N test samples (0 = all)")
-          ->check(integer(0))
-          ->group("Data"),
-      [&r](TrainOptions& o) { o.data.test_limit = r.test_limit; });
-
-  // Model.
-  add(cmd->add_option("--hidden", r.hidden,
-                      "Hidden layer widths, input side first (default 600,400,200,100)")
-          ->check(integer_list(1, kMaxWidth, false, true))
-          ->group("Model"),
-      [&r](TrainOptions& o) {
-        o.hidden_sizes = parse_list_or_none<int64_t>(r.hidden, "--hidden");
-      });
-  add(cmd->add_option("--activation", r.activation, "relu | elu | tanh | linear (default relu)")
-          ->group("Model"),
-      [&r](TrainOptions& o) { o.activation = nn::parse_activation(r.activation); });
+  // Data, model and optimisation: the training recipe's flags (shared with reproduce and sweep).
+  add_train_recipe_flags(cmd, r.recipe, d);
+  a->given.include<train::TrainRecipe>(r.recipe.given,
+                                       [](TrainOptions& o) -> train::TrainRecipe& { return o; });
   add(cmd->add_option("--init", r.init, "default (LibTorch) | he | orthogonal (default default)")
           ->group("Model"),
       [&r](TrainOptions& o) { o.init = nn::parse_init(r.init); });
 
   // Optimisation.
-  add(cmd->add_option("--lr", r.lr, fmt::format("Adam learning rate (default {})", d.lr))
-          ->check(real(0, kInf, Ends::kOpenLow))
-          ->group("Optimisation"),
-      [&r](TrainOptions& o) { o.lr = r.lr; });
   add(cmd->add_option("--beta1", r.beta1, fmt::format("Adam beta1 (default {})", d.beta1))
           ->check(real(0, 1, Ends::kOpenHigh))
           ->group("Optimisation"),
@@ -266,23 +212,11 @@ void setup_train(CLI::App& app) {
           ->check(real(0))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.weight_decay = r.weight_decay; });
-  add(cmd->add_option("--batch-size", r.batch_size,
-                      fmt::format("Samples per step (default {})", d.batch_size))
-          ->check(integer(1, kMaxBatchSize))
-          ->group("Optimisation"),
-      [&r](TrainOptions& o) { o.batch_size = r.batch_size; });
   add(
       cmd->add_option("--epochs", r.epochs, fmt::format("Epochs (default {})", d.epochs))
           ->check(integer(1))
           ->group("Optimisation"),
       [&r](TrainOptions& o) { o.epochs = r.epochs; }, true);
-  add(
-      cmd->add_option("--max-steps", r.max_steps,
-                      "Stop after N optimiser steps in total (0 = no limit; the last epoch is then "
-                      "partial)")
-          ->check(integer(0))
-          ->group("Optimisation"),
-      [&r](TrainOptions& o) { o.max_steps = r.max_steps; }, true);
   add(cmd->add_option("--seed", r.seed,
                       "Seed of the initialisation, the data order and synthetic data (default 0)")
           ->check(seed_value())

@@ -19,6 +19,8 @@ inline constexpr int64_t kMaxBootstrap = 1000000;
 /// diagonalised).
 inline constexpr int64_t kMaxFlowSteps = 1000000;
 inline constexpr int64_t kMaxMeanFieldSize = 16384;
+/// Temperatures of a mean-field sweep (`critnet meanfield --steps`).
+inline constexpr int64_t kMaxMeanFieldSteps = 1000000;
 /// Largest number of seeds of a study (a count or a list).
 inline constexpr int64_t kMaxSeeds = 1000;
 /// Largest number of cells of one sweep grid, and so of entries in any of its lists: each cell

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,7 +103,7 @@ struct TemperatureRange {
   double t_min = 0.5;
   double t_max = 1.5;
   int64_t steps = 20;
-  /// InvalidArgument unless 0 < t_min < t_max and steps ≥ 2.
+  /// InvalidArgument unless 0 < t_min < t_max and 2 ≤ steps ≤ kMaxMeanFieldSteps.
   void validate() const;
 };
 
@@ -126,5 +127,30 @@ struct MeanFieldCurve {
 /// T_c is not beyond round-off of 0 (an all-zero layer has no ordered phase).
 MeanFieldCurve meanfield_curve(const MeanFieldSystem& system, const TemperatureRange& range,
                                double field, const MeanFieldOptions& options = {});
+
+/// A mean-field study (`critnet meanfield`, `critnet.rg.meanfield`): the Curie-Weiss system
+/// (coupling and size) or the layers of a network's weights, and the temperature sweep.
+struct MeanFieldStudyOptions {
+  std::optional<double> coupling;  ///< J > 0 of w = J·11ᵀ (T_c = J); with size
+  std::optional<int64_t> size;     ///< N in 1..kMaxMeanFieldSize; with coupling
+  /// Weights only: layer indices (0-based, each once; empty = every layer but the output one).
+  std::vector<int64_t> layers;
+  GramSide side = GramSide::kIn;
+  NConvention convention = NConvention::kFanIn;
+  TemperatureRange range;
+  double field = 0.0;  ///< h
+  MeanFieldOptions solver;
+
+  bool curie_weiss() const { return coupling.has_value() || size.has_value(); }
+  /// InvalidArgument naming the first bad value: weights (`have_weights`) or Curie-Weiss, not
+  /// both or neither; J > 0 (J ≤ 0 has no ordered phase); the size's bounds; a layer twice;
+  /// the range's and the solver's checks.
+  void validate(bool have_weights) const;
+};
+
+/// The systems of a study: "cw" for Curie-Weiss, else layer_systems of `weights` ([out, in],
+/// input side first; converted to float64). Validates first.
+std::vector<MeanFieldSystem> meanfield_systems(const MeanFieldStudyOptions& options,
+                                               const std::vector<torch::Tensor>& weights);
 
 }  // namespace critnet::rg
