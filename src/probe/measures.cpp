@@ -7,6 +7,7 @@
 
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
+#include "critnet/core/stats.h"
 #include "critnet/core/numerics.h"
 
 namespace critnet::probe {
@@ -202,8 +203,7 @@ Spectrum weight_spectrum(const torch::Tensor& weight, const ProbeOptions& option
   sp.cw_tolerance = options.cw_tolerance();
   sp.cw_distance_min = distance.front();
   const size_t nd = distance.size();
-  sp.cw_distance_median =
-      nd % 2 == 1 ? distance[nd / 2] : 0.5 * (distance[nd / 2 - 1] + distance[nd / 2]);
+  sp.cw_distance_median = median(distance);
   const auto within = std::count_if(distance.begin(), distance.end(),
                                     [&](double x) { return x <= options.cw_tolerance(); });
   sp.cw_fraction_within = static_cast<double>(within) / static_cast<double>(nd);

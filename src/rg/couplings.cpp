@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "critnet/core/error.h"
+#include "critnet/core/stats.h"
 
 namespace critnet::rg {
 
@@ -195,6 +196,16 @@ Phase classify(const torch::Tensor& x, const ClassifyOptions& o) {
   return Phase::kGeneric;
 }
 
+namespace {
+// A tensor's values as float64, in memory order.
+std::vector<double> values_of(const torch::Tensor& t) {
+  if (!t.defined()) return {};
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+}  // namespace
+
 LayerAnalysis analyse_layer(const torch::Tensor& weight, const CouplingOptions& options,
                             const ClassifyOptions& classify_options) {
   classify_options.validate();
@@ -216,17 +227,11 @@ LayerAnalysis analyse_layer(const torch::Tensor& weight, const CouplingOptions& 
   out.critical_temperature = c.lambda.max().item<double>() / static_cast<double>(c.n);
   const torch::Tensor dist = (x - 1.0).abs();
   out.distance_min = dist.min().item<double>();
-  out.distance_median = dist.slice(0, c.structural_zeros).median().item<double>();
+  out.distance_median = median(values_of(dist.slice(0, c.structural_zeros)));
   return out;
 }
 
 namespace {
-
-std::vector<double> values_of(const torch::Tensor& t) {
-  if (!t.defined()) return {};
-  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
 
 nlohmann::json finite_or_string(double v) {
   if (std::isnan(v)) return "nan";
@@ -240,7 +245,7 @@ nlohmann::json array_of(const torch::Tensor& t) {
   return a;
 }
 
-// The lower median of the finite values, and the counts of inf and NaN.
+// The median of the finite values (core/stats.h), and the counts of inf and NaN.
 struct XiSummary {
   double median = std::numeric_limits<double>::quiet_NaN();
   int64_t inf = 0, nan = 0;
@@ -258,8 +263,7 @@ XiSummary summarise_xi(const torch::Tensor& xi) {
       finite.push_back(v);
   }
   if (!finite.empty()) {
-    std::sort(finite.begin(), finite.end());
-    s.median = finite[(finite.size() - 1) / 2];
+    s.median = median(finite);
   }
   return s;
 }
@@ -286,7 +290,7 @@ nlohmann::json to_json(const LayerAnalysis& an) {
       {"structural_zeros", c.structural_zeros},
       {"phase", to_string(an.phase)},
       {"x_min", shared_x.numel() ? finite_or_string(shared_x.min().item<double>()) : nullptr},
-      {"x_median", shared_x.numel() ? finite_or_string(shared_x.median().item<double>()) : nullptr},
+      {"x_median", shared_x.numel() ? finite_or_string(median(values_of(shared_x))) : nullptr},
       {"x_max", finite_or_string(an.x_max)},
       {"distance_min", finite_or_string(an.distance_min)},
       {"distance_median", finite_or_string(an.distance_median)},

@@ -14,6 +14,7 @@
 #include "critnet/core/interrupt.h"
 #include "critnet/core/io.h"
 #include "critnet/core/runtime.h"
+#include "critnet/core/stats.h"
 #include "critnet/core/version.h"
 #include "critnet/report/csv.h"
 #include "critnet/report/verdict.h"
@@ -103,13 +104,6 @@ void write_training_curve(const fs::path& path, const std::vector<train::EpochMe
 }
 
 namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
 
 json number_or_null(double v) {
   return std::isfinite(v) ? json(v) : json(nullptr);

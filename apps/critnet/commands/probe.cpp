@@ -20,6 +20,7 @@
 #include "console.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
+#include "critnet/core/stats.h"
 #include "critnet/core/runtime.h"
 #include "critnet/probe/fits.h"
 #include "critnet/probe/recipe.h"
@@ -106,12 +107,11 @@ void print_subsets(const probe::LayerResult& layer,
     alpha.push_back(f.fit.alpha);
     if (short_verdict(f.fit, rule) == "scale-inv") ++scale_invariant;
   }
-  std::sort(alpha.begin(), alpha.end());
-  const double median = alpha.empty() ? std::nan("") : alpha[alpha.size() / 2];
+  const double alpha_median = median(alpha);
   fmt::print(
       "  subset_pattern_counts    {} subsets of {} units: {} fitted, median alpha {}, "
       "{} scale invariant\n",
-      layer.subset_units.size(), layer.subset_units[0].size(), alpha.size(), num(median),
+      layer.subset_units.size(), layer.subset_units[0].size(), alpha.size(), num(alpha_median),
       scale_invariant);
 }
 
