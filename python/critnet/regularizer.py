@@ -3,7 +3,7 @@ weights, to add to any loss (any torch.optim optimiser); thin Python over critne
 from __future__ import annotations
 
 import warnings
-from typing import List, Optional, Sequence, Set, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -42,29 +42,19 @@ class CriticalRegularizer:
             warnings.warn(warning, stacklevel=2)
         candidates: List[Tuple[str, torch.nn.Module]] = [(name, m) for name, m in model.named_modules()
                       if isinstance(m, _LAYER_TYPES)]
-        chosen: List[Tuple[str, torch.nn.Module]]
-        if layers is None:
-            chosen = candidates[:-1]
-        else:
-            by_name = dict(candidates)
-            chosen = []
-            seen: Set[str] = set()
-            for layer in layers:
-                if isinstance(layer, int):
-                    if not 0 <= layer < len(candidates):
-                        raise ValueError(f"layer {layer} out of range: the model has "
-                                         f"{len(candidates)} Linear/Conv layers")
-                    name = candidates[layer][0]
-                elif layer in by_name:
-                    name = layer
-                else:
+        # Names become indices here (the library knows no module names); which layers a
+        # schedule penalises, and its checks, are the library's (train::penalised_layers).
+        names = [name for name, _ in candidates]
+        indices: List[int] = []
+        for layer in layers or []:
+            if isinstance(layer, str):
+                if layer not in names:
                     raise ValueError(f"layer {layer!r} is not a Linear/Conv submodule of the "
-                                     f"model; those are: {', '.join(by_name) or 'none'}")
-                if name in seen:
-                    raise ValueError(f"layer {name!r} is listed twice (each layer is "
-                                     "penalised once)")
-                seen.add(name)
-                chosen.append((name, by_name[name]))
+                                     f"model; those are: {', '.join(names) or 'none'}")
+                indices.append(names.index(layer))
+            else:
+                indices.append(integer("layers", layer))
+        chosen = [candidates[i] for i in _critnet.penalised_layers(len(candidates), indices)]
         self.layers = [name for name, _ in chosen]
         self._modules = [m for _, m in chosen]
         self.preset, self.beta, self.strength = preset, beta, strength
@@ -80,7 +70,11 @@ class CriticalRegularizer:
     def __call__(self, step: Optional[int] = None) -> torch.Tensor:
         if step is None:
             step, self._calls = self._calls, self._calls + 1
-        if step % self.interval != 0 or not self._modules or self.strength == 0.0:
-            weight = weight_of(self._modules[0]) if self._modules else torch.zeros(())
-            return torch.zeros((), dtype=weight.dtype, device=weight.device)
-        return (self.strength * self.interval) * torch.stack(self.penalties()).sum()
+        # k·λ when the schedule applies the penalty at this step, else 0 (the trainer's rule,
+        # train::PenaltySchedule::applies_at).
+        weight = _critnet.penalty_weight(self.preset, self.strength, self.interval,
+                                         integer("step", step))
+        if weight == 0.0:
+            first = weight_of(self._modules[0])
+            return torch.zeros((), dtype=first.dtype, device=first.device)
+        return weight * torch.stack(self.penalties()).sum()

@@ -1,7 +1,8 @@
 """critnet.rg: the couplings and mode analysis of one layer weight, as `critnet rg`
 (critnet::rg::analyse_layer), the mean-field equation along a temperature sweep, as
 `critnet meanfield` (critnet::rg::meanfield_curve), and the Gaussian model's two-point
-function, as `critnet gaussian` (critnet::rg::gaussian_study); docs/theory.md."""
+function, as `critnet gaussian` (critnet::rg::gaussian_study), and the RG flow of a mode's
+eigenvalue, as `critnet rg-flow` (critnet::rg::flow_study); docs/theory.md."""
 from __future__ import annotations
 
 from typing import List, Optional, Sequence
@@ -24,6 +25,7 @@ def _int64(name: str, value: object) -> int:
 #: and of the Gaussian study (rg::GaussianStudyOptions), shared with the CLI.
 _MEANFIELD = _critnet.meanfield_defaults
 _GAUSSIAN = _critnet.gaussian_defaults
+_FLOW = _critnet.flow_defaults
 
 
 # The per-mode lists of the document, returned as tensors.
@@ -128,3 +130,27 @@ def gaussian(dim: int = _GAUSSIAN["dim"], size: int = _GAUSSIAN["size"],
     return _critnet.gaussian(_int64("dim", dim), _int64("size", size),
                              _checks.real("r", r), _checks.real("g", g),
                              _checks.real("fit_min", fit_min), _checks.real("fit_max", fit_max))
+
+
+def flow(lambdas: Sequence[float], a: float = _FLOW["a"], tau_max: float = _FLOW["tau_max"],
+         steps: int = _FLOW["steps"], rtol: float = _FLOW["rtol"]) -> Document:
+    """The RG flow of each initial eigenvalue lambda0 in `lambdas`, dlambda/dtau = 2 lambda
+    (1 - a lambda)/(1 - 2 a lambda) (eq. 26), by adaptive RK45 beside the closed form, over
+    tau = tau_max i/steps, i = 0 .. steps: the document of `critnet rg-flow --json`
+    (rg::FlowStudy::to_json).
+
+    lambdas: at least one finite lambda0. a: beta/N (1). tau_max: the RG time reached, finite
+    and not 0; < 0 integrates towards the UV (1). steps: output points after tau = 0, 1 ..
+    10**6 (100). rtol: RK45's relative tolerance in (0, 1) (1e-10).
+    Returns a, pole (lambda = 1/(2a), where the flow ends in finite tau), fixed_points
+    [{name, lambda, exponent}], tau, and per lambda0: lambda0, x0 = a lambda0, pole_time
+    (None: never), hit_pole, tau_reached, steps and rejected (RK45's), max_difference
+    (max |rk45 - closed| / max(1, |closed|)), lambda_rk45 and lambda_closed (None past the
+    pole).
+
+    Raises critnet.InvalidArgument (a ValueError) with the library's message for bad values,
+    TypeError for values of the wrong type.
+    """
+    return _critnet.flow([_checks.real("lambdas", x) for x in lambdas], _checks.real("a", a),
+                         _checks.real("tau_max", tau_max), _int64("steps", steps),
+                         _checks.real("rtol", rtol))

@@ -43,6 +43,7 @@
 #include "critnet/report/verdict.h"
 #include "critnet/rg/couplings.h"
 #include "critnet/rg/edge.h"
+#include "critnet/rg/flow.h"
 #include "critnet/rg/gaussian.h"
 #include "critnet/rg/meanfield.h"
 #include "critnet/train/checkpoint.h"
@@ -212,6 +213,27 @@ py::object verdict(const nlohmann::json& fit, double gof_p_min, double lr_p_max,
                    {"scale_invariant", v.scale_invariant()},
                    {"reason", v.reason},
                    {"rule", report::to_json(rule)}});
+}
+
+// train::penalised_layers: the layers a schedule with these `layers` (indices; empty = every
+// layer but the output layer) penalises in a model of `num_layers` weight layers, checked.
+std::vector<int64_t> penalised_layers(int64_t num_layers, const std::vector<int64_t>& layers) {
+  train::PenaltySchedule schedule;
+  schedule.layers(layers);
+  schedule.validate();
+  return train::penalised_layers(schedule, num_layers);
+}
+
+// The weight of the penalty in the loss of step `step` (0-based): k·λ when the schedule
+// applies it there (PenaltySchedule::applies_at), else 0.
+double penalty_weight(const std::string& preset, double strength, int64_t interval,
+                      int64_t step) {
+  CRITNET_CHECK(step >= 0, "step must be >= 0, got ", step);
+  train::PenaltySchedule schedule(reg::PenaltyOptions().preset(reg::parse_preset(preset)),
+                                  strength);
+  schedule.interval(interval);
+  schedule.validate();
+  return schedule.applies_at(step) ? schedule.weight() : 0.0;
 }
 
 // One observed layer for Python: (name, incoming weight, outgoing weight).
@@ -451,6 +473,24 @@ py::object gaussian(int64_t dim, int64_t size, double r, double g, double fit_mi
   return document_without_gil([&] { return rg::gaussian_study(o).to_json(); });
 }
 
+// rg::flow_study: the document of `critnet rg-flow --json`.
+py::object flow(const std::vector<double>& lambdas, double a, double tau_max, int64_t steps,
+                double rtol) {
+  rg::FlowStudyOptions o;
+  o.lambdas = lambdas;
+  o.a = a;
+  o.tau_max = tau_max;
+  o.steps = steps;
+  o.solver.rtol = rtol;
+  return document_without_gil([&] { return rg::flow_study(o).to_json(); });
+}
+
+// The defaults of rg::FlowStudyOptions.
+nlohmann::json flow_defaults() {
+  const rg::FlowStudyOptions o;
+  return {{"a", o.a}, {"tau_max", o.tau_max}, {"steps", o.steps}, {"rtol", o.solver.rtol}};
+}
+
 // The defaults of rg::GaussianStudyOptions (size, fit_min, fit_max 0: chosen by the study).
 nlohmann::json gaussian_defaults() {
   const rg::GaussianStudyOptions o;
@@ -551,6 +591,11 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("verdict", &verdict, py::arg("fit"), py::arg("gof_p_min"), py::arg("lr_p_max"),
         py::arg("min_decades"), py::arg("min_tail"),
         "report::assess of one fit: the verdict object");
+  m.def("penalised_layers", &penalised_layers, py::arg("num_layers"), py::arg("layers"),
+        "train::penalised_layers: the layers a penalty schedule acts on, checked");
+  m.def("penalty_weight", &penalty_weight, py::arg("preset"), py::arg("strength"),
+        py::arg("interval"), py::arg("step"),
+        "k·λ when the schedule applies the penalty at this step, else 0");
   m.def("choose_layers", &choose_layers, py::arg("tree"), py::arg("names"),
         "probe::choose_layers: [(name, incoming, outgoing)] of a module tree "
         "[(name, type, leaf, weight or None)]");
@@ -601,6 +646,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         py::arg("fit_min"), py::arg("fit_max"),
         "rg::gaussian_study: the document of `critnet gaussian --json`");
   m.attr("gaussian_defaults") = document(gaussian_defaults());
+  m.def("flow", &flow, py::arg("lambdas"), py::arg("a"), py::arg("tau_max"), py::arg("steps"),
+        py::arg("rtol"), "rg::flow_study: the document of `critnet rg-flow --json`");
+  m.attr("flow_defaults") = document(flow_defaults());
   m.def("load_data", &load_data, py::arg("source"), py::arg("split"), py::arg("limit"),
         py::arg("data_dir"), py::arg("seed"), py::arg("synthetic_train"), py::arg("synthetic_test"),
         py::arg("train_limit"), py::arg("test_limit"), "data::load_split: one split");

@@ -78,8 +78,8 @@ def test_paper_with_positive_beta_warns():
      "regulariser strength (lambda) must be finite and >= 0, got -1"),
     (dict(interval=0), ValueError, "regulariser interval must be >= 1, got 0"),
     (dict(layers=["nope"]), ValueError, "layer 'nope' is not a Linear/Conv submodule"),
-    (dict(layers=[7]), ValueError, "layer 7 out of range: the model has 3 Linear/Conv layers"),
-    (dict(layers=[0, "0"]), ValueError, "layer '0' is listed twice"),
+    (dict(layers=[7]), ValueError, "regularised layer index 7 out of range: the net has weight layers 0..2"),
+    (dict(layers=[0, "0"]), ValueError, "regulariser layer 0 is listed twice"),
 ])
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error) as info:

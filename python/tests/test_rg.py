@@ -159,8 +159,29 @@ def test_gaussian_equals_the_cli(critnet_binary, options):
     assert py["zero_mode_removed"] == (py["r"] == 0)
 
 
+@pytest.mark.parametrize("options", [
+    {},  # every default: a = 1, tau_max = 1, 100 steps
+    {"a": 0.5, "tau_max": -0.5, "steps": 7, "rtol": 1e-8},
+])
+def test_flow_equals_the_cli(critnet_binary, options):
+    """critnet.rg.flow and `critnet rg-flow --json`: one document (rg::FlowStudy::to_json),
+    defaults included; a flow into the pole ends in None."""
+    lambdas = [0.2, 0.9, 3.0]
+    flags = [f"--{key.replace('_', '-')}={value}" for key, value in options.items()]
+    py = critnet.rg.flow(lambdas, **options)
+    assert_same_document(cli_json(critnet_binary, "rg-flow", "--lambda", "0.2,0.9,3", *flags), py)
+    assert [t["lambda0"] for t in py["trajectories"]] == lambdas
+    for t in py["trajectories"]:
+        assert len(t["lambda_rk45"]) == len(py["tau"]) == options.get("steps", 100) + 1
+        if not t["hit_pole"]:
+            assert t["max_difference"] < 1e-6
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: critnet.rg.gaussian(dim=4), r"dim must be 1, 2 or 3, got 4"),
+    (lambda: critnet.rg.flow([]), r"lambdas: give at least one"),
+    (lambda: critnet.rg.flow([0.5], tau_max=0.0), r"tau_max must be finite and not 0, got 0"),
+    (lambda: critnet.rg.flow([0.5], steps=0), r"steps must be in 1..1000000, got 0"),
     (lambda: critnet.rg.gaussian(dim=1, size=1), r"size L must be >= 2, got 1"),
     (lambda: critnet.rg.gaussian(dim=1, size=64, fit_min=-1.0),
      r"fit_min and fit_max must be > 0 \(0 = the default\), got -1 and 0"),

@@ -22,7 +22,7 @@ FitReport fit_report(std::vector<double> data, const analysis::FitOptions& optio
   out.fit = analysis::analyse(std::move(data), options);
   rule.lr_p_max = options.significance;  // checked by analyse()
   out.rule = rule;
-  out.verdict = assess(parse_fit(analysis::to_json(out.fit)), rule);
+  out.verdict = assess(csn_fit(out.fit), rule);
   return out;
 }
 

@@ -106,6 +106,23 @@ std::string invalid_fit_reason(const CsnFit& f) {
   return "";
 }
 
+CsnFit csn_fit(const analysis::FitResult& r) {
+  CsnFit fit;
+  fit.x_min = r.xmin;
+  fit.alpha = r.alpha;
+  fit.alpha_se = r.alpha_se;
+  fit.ks = r.ks;
+  fit.p_value = r.p;
+  fit.n_tail = static_cast<long long>(r.n_tail);
+  fit.n = static_cast<long long>(r.n);
+  if (std::isfinite(r.tail_max)) fit.tail_max = r.tail_max;
+  if (std::isfinite(r.alpha_ci_low) && std::isfinite(r.alpha_ci_high))
+    fit.alpha_ci = {r.alpha_ci_low, r.alpha_ci_high};
+  for (const analysis::Comparison& c : r.comparisons)
+    fit.comparisons.push_back({c.alternative, c.log_likelihood_ratio, c.p, c.favoured});
+  return fit;
+}
+
 CsnFit parse_fit(const json& j, const std::string& where) {
   CRITNET_CHECK_DATA(j.is_object(), "results: ", where, " must be an object or null");
   CsnFit fit;

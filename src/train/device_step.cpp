@@ -33,7 +33,7 @@ DeviceMlpStep::DeviceMlpStep(nn::Mlp model, DeviceStepOptions options)
                                              detail::activation_backward_aten)) {
   const int64_t num_linears = net_->num_layers();
   penalty_on_ = options_.reg.enabled() && !options_.layers.empty();
-  penalty_scale_ = static_cast<double>(options_.reg.interval()) * options_.reg.strength();
+  penalty_scale_ = options_.reg.weight();
   for (auto l : options_.layers) {
     CRITNET_CHECK(l >= 0 && l < num_linears, "device step: penalised layer ", l,
                   " out of range: the net has Linear layers 0..", num_linears - 1);
@@ -243,17 +243,18 @@ void DeviceMlpStep::step_on(const torch::Tensor& x, const torch::Tensor& y, bool
   if (pen) ++totals_penalty_steps_;
 }
 
-DeviceStepTotals DeviceMlpStep::take_totals() {
+StepTotals DeviceMlpStep::take_totals() {
   torch::NoGradGuard no_grad;
   const torch::Tensor all =
       torch::cat({data_sum_.reshape({1}), reg_sum_.reshape({1}), penalty_sums_}).to(torch::kCPU);
   const double* v = all.data_ptr<double>();
-  DeviceStepTotals t;
+  StepTotals t;
   t.steps = totals_steps_;
   t.samples = totals_samples_;
   t.penalty_steps = totals_penalty_steps_;
   t.data_loss_sum = v[0];
   t.reg_term_sum = v[1];
+  t.loss_sum = t.data_loss_sum + t.reg_term_sum;
   t.penalty_sums.assign(v + 2, v + all.numel());
   data_sum_.zero_();
   reg_sum_.zero_();

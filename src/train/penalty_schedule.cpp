@@ -23,13 +23,13 @@ std::vector<int64_t> penalised_layers(const PenaltySchedule& schedule, int64_t n
   std::vector<int64_t> layers = schedule.layers();
   if (layers.empty()) {
     CRITNET_CHECK(num_linears > 1, "the penalty has no layer to act on: a net of ", num_linears,
-                  " Linear layer has only the output layer, which is penalised only when named "
+                  " weight layer has only the output layer, which is penalised only when named "
                   "(layers [0], --reg-layers 0)");
     for (int64_t l = 0; l + 1 < num_linears; ++l) layers.push_back(l);
   }
   for (auto l : layers) {
     CRITNET_CHECK(l >= 0 && l < num_linears, "regularised layer index ", l,
-                  " out of range: the net has Linear layers 0..", num_linears - 1);
+                  " out of range: the net has weight layers 0..", num_linears - 1);
   }
   return layers;
 }

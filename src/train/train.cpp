@@ -114,7 +114,7 @@ struct Run {
   int64_t step = 0, start_epoch = 1, first_batch = 0;
   // An interrupted epoch continued: the sums and training time of its steps before
   // first_batch (zeros otherwise).
-  detail::EpochTotals so_far;
+  StepTotals so_far;
   double so_far_train_s = 0;
   std::vector<EpochMetrics> history;
 };
@@ -225,7 +225,7 @@ void set_up(Run& run, const ResumePoint& resume) {
   // Checkpoints from before "epoch_totals" continue the epoch's sums from zero.
   if (!complete && state.contains("epoch_totals")) {
     const std::string file = resume.dir + "/state.json";
-    run.so_far = detail::EpochTotals::from_json(state.at("epoch_totals"), run.layers.size(), file);
+    run.so_far = StepTotals::from_json(state.at("epoch_totals"), run.layers.size(), file);
     run.so_far_train_s = state.value("epoch_train_s", 0.0);
   }
 }
@@ -272,7 +272,7 @@ auto noting_checkpoint(const detail::RunFiles& files, Fn&& fn) -> decltype(fn())
 struct EpochRun {
   EpochMetrics metrics;
   int64_t batches_done = 0;
-  detail::EpochTotals totals;  // the sums since the epoch's first batch (kept when partial)
+  StepTotals totals;  // the sums since the epoch's first batch (kept when partial)
 };
 
 std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
@@ -286,13 +286,13 @@ std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
   if (run.device != torch::Device(torch::kCPU)) order = order.to(run.device);
   const bool continued = (epoch == run.start_epoch);
   const int64_t first = continued ? run.first_batch : 0;
-  detail::EpochTotals so_far = continued ? run.so_far : detail::EpochTotals{};
+  StepTotals so_far = continued ? run.so_far : StepTotals{};
   int64_t b = first;
   auto t0 = Clock::now();
   stepper.begin_epoch(order, b, so_far);
   double train_s = (continued ? run.so_far_train_s : 0.0) + seconds_since(t0);
   for (; b < batches && !should_stop(); ++b) {
-    const bool penalty = opts.reg.enabled() && run.step % opts.reg.interval() == 0;
+    const bool penalty = opts.reg.applies_at(run.step);
     t0 = Clock::now();
     const detail::StepAt at{epoch, b, run.step};
     // Signals wait for the step's end: its oneDNN products must not take one
@@ -308,7 +308,7 @@ std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
     }
   }
   t0 = Clock::now();
-  const detail::EpochTotals t = noting_checkpoint(files, [&] { return stepper.end_epoch(); });
+  const StepTotals t = noting_checkpoint(files, [&] { return stepper.end_epoch(); });
   train_s += seconds_since(t0);
   if (b == first) return std::nullopt;  // stopped before this process's first step
 
@@ -338,14 +338,14 @@ std::optional<EpochRun> run_epoch(Run& run, const detail::RunFiles& files,
 // a partial epoch (batches_done steps of it) also its sums so far, which a resumed run
 // continues so that the finished epoch's record equals an uninterrupted run's.
 void save_checkpoint(Run& run, const detail::RunFiles& files, int64_t epoch, int64_t batches_done,
-                     bool complete, const detail::EpochTotals& totals, double train_s) {
+                     bool complete, const StepTotals& totals, double train_s) {
   run.stepper->sync(*run.optimizer);
   json state = {{"epoch", epoch},       {"step", run.step},
                 {"complete", complete}, {"batches_done", batches_done},
                 {"config", run.config}, {"history", json::array()}};
   for (const auto& h : run.history) state["history"].push_back(h.to_json());
   if (!complete) {
-    detail::EpochTotals t = totals;
+    StepTotals t = totals;
     t.penalty_sums.resize(run.layers.size(), 0.0);  // none yet before the first step
     state["epoch_totals"] = t.to_json();
     state["epoch_train_s"] = train_s;

@@ -197,114 +197,112 @@ void run_rg(const RgArgs& args) {
 }
 
 struct FlowArgs {
-  std::vector<double> lambdas;
-  double a = 1.0;
-  double tau_max = 1.0;
-  int64_t steps = 100;
-  double rtol = 1e-10;
+  rg::FlowStudyOptions study;  // the library's defaults
+  bool json = false;
   std::string out;
   std::string plot;
 };
 
-void run_rg_flow(const FlowArgs& args) {
-  // Each value's range was checked by its validator (setup_rg_flow).
-  CRITNET_CHECK(!args.lambdas.empty(), "--lambda needs at least one value");
-  std::vector<double> taus;
-  for (int64_t i = 0; i <= args.steps; ++i) {
-    taus.push_back(args.tau_max * static_cast<double>(i) / static_cast<double>(args.steps));
+// The figure data of one trajectory: τ, RK45 and closed form. A flow that ends on the pole at
+// τ* gets that end point too, so that it reaches the pole line in the figure even when τ* lies
+// between two output points.
+report::Series flow_series(const rg::FlowStudy& study, const rg::FlowTrajectory& t,
+                           const std::filesystem::path& csv) {
+  std::vector<double> t_col, rk_col, closed;
+  bool pole_added = false;
+  for (size_t i = 0; i < study.taus.size(); ++i) {
+    if (t.rk45.hit_pole && !pole_added && std::abs(study.taus[i]) > std::abs(t.rk45.tau_reached)) {
+      t_col.push_back(t.rk45.tau_reached);
+      rk_col.push_back(study.pole);
+      closed.push_back(study.pole);
+      pole_added = true;
+    }
+    t_col.push_back(study.taus[i]);
+    rk_col.push_back(t.rk45.lambda[i]);
+    closed.push_back(t.closed[i]);
   }
-  rg::FlowOptions fo;
-  fo.rtol = args.rtol;
-  TextOutput output(args.out);
-  std::ostream& os = output.stream();
-  prepare_plot_dir(args.plot);
+  report::write_csv(csv, {"tau", "lambda_rk45", "lambda_closed"}, {t_col, rk_col, closed});
+  report::Series series;
+  series.label = fmt::format("lambda0 = {:.4g} (a lambda0 = {:.4g})", t.lambda0, study.a * t.lambda0);
+  series.csv = csv;
+  series.x_column = "tau";
+  series.y_column = "lambda_rk45";
+  series.style = report::SeriesStyle::kLines;
+  return series;
+}
+
+// λ(τ) of every λ0 with the fixed points and the pole as grey lines.
+void plot_flow(const rg::FlowStudy& study, const std::filesystem::path& dir) {
   report::Panel panel;
-  fmt::print(stderr, "a = {}: fixed points", args.a);
-  for (const auto& fp : rg::fixed_points(args.a)) {
-    fmt::print(stderr, "  {} lambda = {} (exponent {})", fp.name, fp.lambda, fp.exponent);
+  for (const rg::FlowTrajectory& t : study.trajectories)
+    panel.series.push_back(
+        flow_series(study, t, dir / fmt::format("rg_flow_{}.csv", panel.series.size() + 1)));
+  const double t0 = std::min(0.0, study.taus.back()), t1 = std::max(0.0, study.taus.back());
+  const double a = study.a;
+  panel.series.push_back(reference_line(dir / "rg_flow_fixed_zero.csv",
+                                        "lambda = 0 (fixed point, trivial)", "#000000", t0, 0.0,
+                                        t1, 0.0));
+  if (a != 0.0) {
+    panel.series.push_back(
+        reference_line(dir / "rg_flow_fixed_cw.csv",
+                       fmt::format("lambda = 1/a = {:.4g} (fixed point, CW)", 1.0 / a), "#555555",
+                       t0, 1.0 / a, t1, 1.0 / a));
+    panel.series.push_back(reference_line(dir / "rg_flow_pole.csv",
+                                          fmt::format("lambda = 1/(2a) = {:.4g} (pole)", study.pole),
+                                          "#aaaaaa", t0, study.pole, t1, study.pole));
   }
-  fmt::print(stderr, "; pole lambda = 1/(2a) = {}\n", rg::pole(args.a));
-  os << "lambda0,tau,lambda_rk45,lambda_closed,x,r\n";
-  for (double l0 : args.lambdas) {
-    const rg::FlowSolution sol = rg::integrate_flow(l0, args.a, taus, fo);
-    double max_diff = 0.0;
-    if (!args.plot.empty()) {
-      const std::filesystem::path csv =
-          std::filesystem::path(args.plot) / fmt::format("rg_flow_{}.csv", panel.series.size() + 1);
-      // The flow ends on the pole at tau*: that end point goes in too, so that a flow which hits
-      // the pole between two output points still reaches the pole line in the figure.
-      std::vector<double> t_col, rk_col, closed;
-      bool pole_added = false;
-      for (size_t i = 0; i < taus.size(); ++i) {
-        if (sol.hit_pole && !pole_added && std::abs(taus[i]) > std::abs(sol.tau_reached)) {
-          t_col.push_back(sol.tau_reached);
-          rk_col.push_back(rg::pole(args.a));
-          closed.push_back(rg::pole(args.a));
-          pole_added = true;
-        }
-        t_col.push_back(taus[i]);
-        rk_col.push_back(sol.lambda[i]);
-        closed.push_back(rg::flow_closed_form(l0, args.a, taus[i]));
-      }
-      report::write_csv(csv, {"tau", "lambda_rk45", "lambda_closed"}, {t_col, rk_col, closed});
-      report::Series series;
-      series.label = fmt::format("lambda0 = {:.4g} (a lambda0 = {:.4g})", l0, args.a * l0);
-      series.csv = csv;
-      series.x_column = "tau";
-      series.y_column = "lambda_rk45";
-      series.style = report::SeriesStyle::kLines;
-      panel.series.push_back(series);
-    }
-    for (size_t i = 0; i < taus.size(); ++i) {
-      const double closed = rg::flow_closed_form(l0, args.a, taus[i]);
-      const double y = sol.lambda[i];
-      const double x = args.a * closed;
-      os << fmt::format("{},{},{},{},{},{}\n", l0, taus[i], y, closed, x, x * (1.0 - x));
-      if (std::isfinite(y) && std::isfinite(closed)) {
-        max_diff = std::max(max_diff, std::abs(y - closed) / std::max(1.0, std::abs(closed)));
-      }
-    }
+  panel.title = fmt::format("dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda), a = {}", a);
+  panel.x_label = "tau (RG time)";
+  panel.y_label = "lambda (RK45)";
+  panel.key = report::KeyPosition::kBelow;
+  report::Figure fig;
+  fig.name = "rg_flow";
+  fig.title = "critnet rg-flow (eq. 26)";
+  fig.caption = fmt::format(
+      "lambda(tau) by RK45 for each lambda0 (a = {}); grey lines: the fixed points lambda = 0 "
+      "and lambda = 1/a and the pole lambda = 1/(2a), where the flow ends in finite tau.",
+      a);
+  fig.panels.push_back(panel);
+  fig.panel_width_px = 760;
+  fig.height_px = 560;
+  render_figure(fig, dir);
+}
+
+// The fixed points and the pole, then one line per λ0 (stderr).
+void print_flow_summary(const rg::FlowStudy& study) {
+  fmt::print(stderr, "a = {}: fixed points", study.a);
+  for (const auto& fp : study.fixed_points)
+    fmt::print(stderr, "  {} lambda = {} (exponent {})", fp.name, fp.lambda, fp.exponent);
+  fmt::print(stderr, "; pole lambda = 1/(2a) = {}\n", study.pole);
+  for (const rg::FlowTrajectory& t : study.trajectories)
     fmt::print(stderr,
                "lambda0 = {}: x0 = {}, pole time {}, rk45 {} steps ({} rejected){}, max "
                "|rk45 - closed| / max(1, |closed|) = {:.3g}\n",
-               l0, args.a * l0, rg::pole_time(l0, args.a), sol.steps, sol.rejected,
-               sol.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", sol.tau_reached) : "",
-               max_diff);
+               t.lambda0, study.a * t.lambda0, t.pole_time, t.rk45.steps, t.rk45.rejected,
+               t.rk45.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", t.rk45.tau_reached)
+                               : "",
+               t.max_difference);
+}
+
+void run_rg_flow(const FlowArgs& args) {
+  prepare_plot_dir(args.plot);
+  const rg::FlowStudy study = rg::flow_study(args.study);
+  print_flow_summary(study);
+  TextOutput output(args.out);
+  std::ostream& os = output.stream();
+  if (args.json) {
+    os << study.to_json().dump(2) << "\n";
+  } else {
+    os << "lambda0,tau,lambda_rk45,lambda_closed,x,r\n";
+    for (const rg::FlowTrajectory& t : study.trajectories)
+      for (size_t i = 0; i < study.taus.size(); ++i) {
+        const double x = study.a * t.closed[i];
+        os << fmt::format("{},{},{},{},{},{}\n", t.lambda0, study.taus[i], t.rk45.lambda[i],
+                          t.closed[i], x, x * (1.0 - x));
+      }
   }
   output.commit();
-  if (!args.plot.empty()) {
-    const std::filesystem::path dir(args.plot);
-    const double t0 = std::min(0.0, args.tau_max), t1 = std::max(0.0, args.tau_max);
-    panel.series.push_back(reference_line(dir / "rg_flow_fixed_zero.csv",
-                                          "lambda = 0 (fixed point, trivial)", "#000000", t0, 0.0,
-                                          t1, 0.0));
-    if (args.a != 0.0) {
-      panel.series.push_back(
-          reference_line(dir / "rg_flow_fixed_cw.csv",
-                         fmt::format("lambda = 1/a = {:.4g} (fixed point, CW)", 1.0 / args.a),
-                         "#555555", t0, 1.0 / args.a, t1, 1.0 / args.a));
-      panel.series.push_back(
-          reference_line(dir / "rg_flow_pole.csv",
-                         fmt::format("lambda = 1/(2a) = {:.4g} (pole)", rg::pole(args.a)),
-                         "#aaaaaa", t0, rg::pole(args.a), t1, rg::pole(args.a)));
-    }
-    panel.title =
-        fmt::format("dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda), a = {}", args.a);
-    panel.x_label = "tau (RG time)";
-    panel.y_label = "lambda (RK45)";
-    panel.key = report::KeyPosition::kBelow;
-    report::Figure fig;
-    fig.name = "rg_flow";
-    fig.title = "critnet rg-flow (eq. 26)";
-    fig.caption = fmt::format(
-        "lambda(tau) by RK45 for each lambda0 (a = {}); grey lines: the fixed points lambda = 0 "
-        "and lambda = 1/a and the pole lambda = 1/(2a), where the flow ends in finite tau.",
-        args.a);
-    fig.panels.push_back(panel);
-    fig.panel_width_px = 760;
-    fig.height_px = 560;
-    render_figure(fig, dir);
-  }
+  if (!args.plot.empty()) plot_flow(study, args.plot);
 }
 
 }  // namespace
@@ -346,22 +344,26 @@ void setup_rg_flow(CLI::App& app) {
   auto args = std::make_shared<FlowArgs>();
   auto* cmd = app.add_subcommand(
       "rg-flow", "Integrate dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda) (eq. 26); CSV");
-  cmd->add_option("--lambda", args->lambdas, "Initial eigenvalues lambda0 (comma separated)")
+  cmd->add_option("--lambda", args->study.lambdas, "Initial eigenvalues lambda0 (comma separated)")
       ->delimiter(',')
       ->required()
       ->check(real());
-  cmd->add_option("--a", args->a, "a = beta/N")->capture_default_str()->check(real());
-  cmd->add_option("--tau-max", args->tau_max,
+  cmd->add_option("--a", args->study.a, "a = beta/N")->capture_default_str()->check(real());
+  cmd->add_option("--tau-max", args->study.tau_max,
                   "Integrate over [0, tau-max] (not 0; < 0: towards the UV)")
       ->capture_default_str()
       ->check(nonzero_real());
-  cmd->add_option("--steps", args->steps, "Output points after tau = 0, at most 1000000")
+  cmd->add_option("--steps", args->study.steps,
+                  fmt::format("Output points after tau = 0, at most {}", kMaxFlowSteps))
       ->capture_default_str()
       ->check(integer(1, kMaxFlowSteps));
-  cmd->add_option("--rtol", args->rtol, "RK45 relative tolerance, in (0, 1)")
+  cmd->add_option("--rtol", args->study.solver.rtol, "RK45 relative tolerance, in (0, 1)")
       ->capture_default_str()
       ->check(real(0, 1, Ends::kOpen));
   cmd->add_option("--out", args->out, "Write the CSV here instead of stdout");
+  cmd->add_flag("--json", args->json,
+                "Print the study as JSON (rg::FlowStudy::to_json: every trajectory) instead of "
+                "the CSV");
   add_plot_option(cmd, args->plot);
   cmd->callback([args] { run_rg_flow(*args); });
 }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "critnet/analysis/powerlaw.h"
 #include "critnet/report/figure.h"
 
 namespace critnet::report {
@@ -47,6 +48,11 @@ struct CsnFit {
   double p_value = 0.0;  ///< bootstrap goodness-of-fit p-value
   std::vector<Comparison> comparisons;
 };
+
+/// The CsnFit of an analysis (critnet/analysis/powerlaw.h), field by field as parse_fit reads
+/// analysis::to_json's document: non-finite tail_max or α interval are absent, a missing
+/// bootstrap p is NaN. The typed path from a fit to its verdict (no JSON in between).
+CsnFit csn_fit(const analysis::FitResult& result);
 
 /// Why a fit cannot be used ("" when it can): alpha, alpha_se, ks or x_min not finite, or
 /// alpha_se or ks not > 0 (a degenerate fit, e.g. a discrete MLE that ran off to its bound).

@@ -14,6 +14,7 @@
 /// τ → -∞, x(0) < 1/2 flows into 0 and x(0) > 1/2 into 1).
 #include <cstdint>
 #include <string>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace critnet::rg {
@@ -63,5 +64,45 @@ struct FlowSolution {
 /// inputs or bad options; NumericalError when max_steps is exceeded.
 FlowSolution integrate_flow(double lambda0, double a, const std::vector<double>& taus,
                             const FlowOptions& options = {});
+
+/// A flow study (`critnet rg-flow`, `critnet.rg.flow`): each λ0 integrated by RK45 over
+/// τ = tau_max·i/steps, i = 0 … steps, beside the closed form.
+struct FlowStudyOptions {
+  std::vector<double> lambdas;  ///< the λ0, at least one, each finite
+  double a = 1.0;               ///< a = β/N, finite
+  double tau_max = 1.0;         ///< finite and not 0 (< 0: towards the UV)
+  int64_t steps = 100;          ///< output points after τ = 0, 1 … kMaxFlowSteps
+  FlowOptions solver;           ///< rtol in (0, 1)
+  /// InvalidArgument naming the first bad value.
+  void validate() const;
+  /// The output τ values, 0 first.
+  std::vector<double> taus() const;
+};
+
+/// One λ0's flow.
+struct FlowTrajectory {
+  double lambda0 = 0.0;
+  FlowSolution rk45;
+  std::vector<double> closed;  ///< flow_closed_form at each τ
+  double pole_time = 0.0;      ///< τ* (+inf when the flow never reaches the pole)
+  /// max over the points where both are finite of |rk45 − closed| / max(1, |closed|).
+  double max_difference = 0.0;
+};
+
+struct FlowStudy {
+  double a = 0.0;
+  double pole = 0.0;  ///< 1/(2a)
+  std::vector<FixedPoint> fixed_points;
+  std::vector<double> taus;
+  std::vector<FlowTrajectory> trajectories;  ///< in the order of the λ0
+  /// {"a", "pole", "fixed_points": [{"name", "lambda", "exponent"}], "tau": [...],
+  /// "trajectories": [{"lambda0", "x0", "pole_time", "hit_pole", "tau_reached", "steps",
+  /// "rejected", "max_difference", "lambda_rk45": [...], "lambda_closed": [...]}]}; non-finite
+  /// numbers are null.
+  nlohmann::json to_json() const;
+};
+
+/// Validates and integrates every λ0. NumericalError when RK45 needs more than max_steps.
+FlowStudy flow_study(const FlowStudyOptions& options);
 
 }  // namespace critnet::rg

@@ -26,6 +26,7 @@
 #include <memory>
 #include <vector>
 
+#include "critnet/train/step_totals.h"
 #include "critnet/nn/mlp.h"
 #include "critnet/train/fast_step.h"
 #include "critnet/train/penalty_schedule.h"
@@ -54,19 +55,6 @@ struct DeviceStepOptions {
   /// penalty), run eagerly.
   bool cuda_graph = false;
   int64_t graph_warmup = 3;
-};
-
-/// What the steps since the last take_totals() added up (read from the device at once).
-struct DeviceStepTotals {
-  int64_t steps = 0;
-  int64_t samples = 0;
-  int64_t penalty_steps = 0;
-  /// Σ over steps of the batch's summed cross-entropy (Σ over samples of the per-sample loss).
-  double data_loss_sum = 0;
-  /// Σ over penalty steps of (interval·λ)·Σ_l R(V_l) × the batch size.
-  double reg_term_sum = 0;
-  /// Σ over penalty steps of R(V_l), one entry per penalised layer (options.layers order).
-  std::vector<double> penalty_sums;
 };
 
 /// Whether this critnet was built against a CUDA LibTorch (CUDA graphs available).
@@ -113,7 +101,7 @@ class DeviceMlpStep {
   void step_on(const torch::Tensor& x, const torch::Tensor& y, bool with_penalty);
 
   /// The totals of the steps since the last call (one device-to-host copy), and resets them.
-  DeviceStepTotals take_totals();
+  StepTotals take_totals();
 
   int64_t steps() const { return steps_; }
   /// Whether a graph was captured for steps with (true) or without (false) the penalty.

@@ -33,6 +33,11 @@ struct PenaltySchedule {
   void validate() const;
   /// Whether any step applies a penalty: a preset other than kNone and λ ≠ 0.
   bool enabled() const { return penalty_.preset() != reg::Preset::kNone && strength_ != 0.0; }
+  /// Whether the step with 0-based index `step` (counted over the whole run) applies it:
+  /// enabled and step % k == 0.
+  bool applies_at(int64_t step) const { return enabled() && step % interval_ == 0; }
+  /// The penalty's weight in the loss of a step that applies it: k·λ.
+  double weight() const { return static_cast<double>(interval_) * strength_; }
 };
 
 /// The Linear layers the schedule penalises in a net with `num_linears` layers: its layers, or

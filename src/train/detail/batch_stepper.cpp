@@ -52,11 +52,11 @@ BatchStepper::BatchStepper(const StepperSetup& setup)
     : options_(setup.options),
       train_set_(setup.train_set),
       layers_(setup.layers),
-      reg_scale_(static_cast<double>(setup.options.reg.interval()) * setup.options.reg.strength()) {
+      reg_scale_(setup.options.reg.weight()) {
 }
 
 void BatchStepper::begin_epoch(const torch::Tensor& order, int64_t /*first_batch*/,
-                               const EpochTotals& so_far) {
+                               const StepTotals& so_far) {
   order_ = order;
   totals_ = so_far;
   totals_.penalty_sums.resize(layers_.size(), 0.0);
@@ -83,7 +83,7 @@ double BatchStepper::step(const StepAt& at, bool with_penalty) {
   return loss.total;
 }
 
-EpochTotals BatchStepper::end_epoch() {
+StepTotals BatchStepper::end_epoch() {
   return totals_;
 }
 

@@ -16,9 +16,9 @@ namespace critnet::train::detail {
 class BatchStepper : public Stepper {
  public:
   void begin_epoch(const torch::Tensor& order, int64_t first_batch,
-                   const EpochTotals& so_far) override;
+                   const StepTotals& so_far) override;
   double step(const StepAt& at, bool with_penalty) override;
-  EpochTotals end_epoch() override;
+  StepTotals end_epoch() override;
 
  protected:
   explicit BatchStepper(const StepperSetup& setup);
@@ -53,7 +53,7 @@ class BatchStepper : public Stepper {
 
  private:
   torch::Tensor order_;
-  EpochTotals totals_;
+  StepTotals totals_;
 };
 
 }  // namespace critnet::train::detail

@@ -37,7 +37,7 @@ class DeviceStepper final : public Stepper {
   void sync(torch::optim::Adam& optimizer) override { step_.sync_state(optimizer); }
 
   void begin_epoch(const torch::Tensor& order, int64_t first_batch,
-                   const EpochTotals& so_far) override {
+                   const StepTotals& so_far) override {
     step_.begin_epoch(order, first_batch);
     epoch_steps_ = 0;
     so_far_ = so_far;
@@ -54,32 +54,17 @@ class DeviceStepper final : public Stepper {
     return std::numeric_limits<double>::quiet_NaN();
   }
 
-  EpochTotals end_epoch() override {
-    const DeviceStepTotals t = step_.take_totals();
-    EpochTotals e;
-    e.steps = t.steps;
-    e.samples = t.samples;
-    e.penalty_steps = t.penalty_steps;
-    e.data_loss_sum = t.data_loss_sum;
-    e.reg_term_sum = t.reg_term_sum;
-    e.loss_sum = e.data_loss_sum + e.reg_term_sum;
-    e.penalty_sums = t.penalty_sums;
+  StepTotals end_epoch() override {
     // A continued epoch: its earlier steps' sums, added once (the device sums its own steps
     // on the device, in another order than the host's running sums anyway).
-    e.steps += so_far_.steps;
-    e.samples += so_far_.samples;
-    e.penalty_steps += so_far_.penalty_steps;
-    e.data_loss_sum += so_far_.data_loss_sum;
-    e.reg_term_sum += so_far_.reg_term_sum;
-    e.loss_sum += so_far_.loss_sum;
-    for (size_t i = 0; i < so_far_.penalty_sums.size() && i < e.penalty_sums.size(); ++i)
-      e.penalty_sums[i] += so_far_.penalty_sums[i];
+    StepTotals e = step_.take_totals();
+    e += so_far_;
     if (e.steps > 0 && !std::isfinite(e.loss_sum)) throw_non_finite(e);
     return e;
   }
 
  private:
-  [[noreturn]] void throw_non_finite(const EpochTotals& e) const {
+  [[noreturn]] void throw_non_finite(const StepTotals& e) const {
     std::ostringstream out;
     out << "non-finite loss in epoch " << first_.epoch << " (steps " << first_.step + 1 << " to "
         << last_.step + 1 << "; the device step reads its losses once per epoch): summed data loss "
@@ -101,7 +86,7 @@ class DeviceStepper final : public Stepper {
   // The epoch's steps so far: how many, the first and the last.
   int64_t epoch_steps_ = 0;
   StepAt first_, last_;
-  EpochTotals so_far_;  // the sums before this process's first step of the epoch
+  StepTotals so_far_;  // the sums before this process's first step of the epoch
 };
 
 }  // namespace

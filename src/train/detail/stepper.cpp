@@ -8,39 +8,6 @@
 
 namespace critnet::train::detail {
 
-nlohmann::json EpochTotals::to_json() const {
-  return {{"steps", steps},
-          {"samples", samples},
-          {"penalty_steps", penalty_steps},
-          {"loss_sum", loss_sum},
-          {"data_loss_sum", data_loss_sum},
-          {"reg_term_sum", reg_term_sum},
-          {"penalty_sums", penalty_sums}};
-}
-
-EpochTotals EpochTotals::from_json(const nlohmann::json& j, size_t layers,
-                                   const std::string& file) {
-  EpochTotals t;
-  try {
-    t.steps = j.at("steps").get<int64_t>();
-    t.samples = j.at("samples").get<int64_t>();
-    t.penalty_steps = j.at("penalty_steps").get<int64_t>();
-    t.loss_sum = j.at("loss_sum").get<double>();
-    t.data_loss_sum = j.at("data_loss_sum").get<double>();
-    t.reg_term_sum = j.at("reg_term_sum").get<double>();
-    t.penalty_sums = j.at("penalty_sums").get<std::vector<double>>();
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(file + ": bad \"epoch_totals\" (" + e.what() + ")");
-  }
-  if (t.steps < 0 || t.samples < 0 || t.penalty_steps < 0 || t.penalty_steps > t.steps ||
-      t.penalty_sums.size() != layers) {
-    throw DataError(file + ": bad \"epoch_totals\" (negative counts, or " +
-                    std::to_string(t.penalty_sums.size()) + " penalty sums for " +
-                    std::to_string(layers) + " penalised layers)");
-  }
-  return t;
-}
-
 std::unique_ptr<Stepper> make_stepper(const StepperSetup& setup) {
   const TrainOptions& o = setup.options;
   if (!o.fast_step) return make_autograd_stepper(setup);

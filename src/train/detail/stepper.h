@@ -17,6 +17,7 @@
 #include "critnet/data/dataset.h"
 #include "critnet/nn/mlp.h"
 #include "critnet/train/fast_step.h"
+#include "critnet/train/step_totals.h"
 #include "critnet/train/train.h"
 
 namespace critnet::train::detail {
@@ -38,23 +39,6 @@ struct StepAt {
   int64_t step = 0;   ///< steps done before this one, in the whole run
 };
 
-/// An epoch's sums (EpochMetrics are their means).
-struct EpochTotals {
-  int64_t steps = 0;
-  int64_t samples = 0;
-  int64_t penalty_steps = 0;
-  double loss_sum = 0;       ///< Σ over steps of loss × batch size
-  double data_loss_sum = 0;  ///< Σ over steps of data loss × batch size
-  double reg_term_sum = 0;   ///< Σ over penalty steps of (k·λ)·Σ_l R(V_l) × batch size
-  std::vector<double> penalty_sums;  ///< per penalised layer: Σ over penalty steps of R(V_l)
-
-  /// state.json's "epoch_totals" of an interrupted epoch (doubles written exactly), and back;
-  /// from_json throws DataError naming `file` when the object is malformed or its
-  /// penalty_sums do not have `layers` entries.
-  nlohmann::json to_json() const;
-  static EpochTotals from_json(const nlohmann::json& j, size_t layers, const std::string& file);
-};
-
 class Stepper {
  public:
   virtual ~Stepper() = default;
@@ -68,7 +52,7 @@ class Stepper {
   /// first_batch (an interrupted epoch continued from its checkpoint; zeros otherwise), which
   /// end_epoch()'s sums continue, in the order an uninterrupted epoch adds them.
   virtual void begin_epoch(const torch::Tensor& order, int64_t first_batch,
-                           const EpochTotals& so_far) = 0;
+                           const StepTotals& so_far) = 0;
   /// One optimiser step on batch at.batch of the epoch (the penalty's gradient added when
   /// with_penalty). Returns its loss, or NaN from a stepper that reads its losses once per
   /// epoch. Throws NumericalError naming the step when its loss is not finite or a penalty
@@ -76,7 +60,7 @@ class Stepper {
   virtual double step(const StepAt& at, bool with_penalty) = 0;
   /// The sums of the steps since begin_epoch(). A stepper that reads its losses once per
   /// epoch throws NumericalError here when they are not finite.
-  virtual EpochTotals end_epoch() = 0;
+  virtual StepTotals end_epoch() = 0;
   /// Writes the step count into the optimizer's state before a checkpoint saves it.
   virtual void sync(torch::optim::Adam& optimizer) = 0;
 };

@@ -8,6 +8,7 @@
 
 #include "critnet/core/error.h"
 
+namespace rg = critnet::rg;
 using ::testing::HasSubstr;
 
 namespace {
@@ -116,4 +117,55 @@ TEST(RgFlow, RejectsBadTaus) {
   EXPECT_THAT(err({0.0, 0.5, 0.2}), HasSubstr("sorted by |tau|"));
   EXPECT_THAT(err({0.0, NAN}), HasSubstr("finite"));
   EXPECT_THROW(critnet::rg::flow_closed_form(NAN, 1.0, 0.0), critnet::InvalidArgument);
+}
+
+// The study of `critnet rg-flow`: every λ0 on the same τ grid, RK45 beside the closed form
+// (agreeing to RK45's tolerance, rtol 1e-10, far inside 1e-8), a flow into the pole ending in
+// NaN, and one document.
+TEST(RgFlowStudy, TrajectoriesAndDocument) {
+  rg::FlowStudyOptions o;
+  o.lambdas = {0.2, 3.0};
+  o.a = 0.5;
+  o.tau_max = 0.5;
+  o.steps = 5;
+  const rg::FlowStudy s = rg::flow_study(o);
+  ASSERT_EQ(s.taus.size(), 6u);
+  EXPECT_EQ(s.taus.front(), 0.0);
+  EXPECT_EQ(s.taus.back(), 0.5);
+  ASSERT_EQ(s.trajectories.size(), 2u);
+  for (const auto& t : s.trajectories) {
+    ASSERT_EQ(t.closed.size(), s.taus.size());
+    EXPECT_LT(t.max_difference, 1e-8);
+  }
+  EXPECT_EQ(s.pole, 1.0);
+  const nlohmann::json j = s.to_json();
+  EXPECT_EQ(j.at("tau").size(), 6u);
+  EXPECT_EQ(j.at("fixed_points").size(), 2u);
+  EXPECT_EQ(j.at("trajectories")[1].at("lambda0"), 3.0);
+  EXPECT_EQ(j.at("trajectories")[1].at("lambda_rk45").size(), 6u);
+  // x0 = 1.5 > 1/2 flows away from the pole; x0 = 0.4 < 1/2 into 0 without reaching it.
+  EXPECT_FALSE(j.at("trajectories")[0].at("hit_pole").get<bool>());
+  EXPECT_TRUE(j.at("trajectories")[0].at("pole_time").is_null());  // +inf: never
+}
+
+TEST(RgFlowStudy, BadOptionsNameThemselves) {
+  const auto error = [](const rg::FlowStudyOptions& o) {
+    try {
+      rg::flow_study(o);
+    } catch (const critnet::InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  rg::FlowStudyOptions o;
+  EXPECT_THAT(error(o), HasSubstr("lambdas: give at least one"));
+  o.lambdas = {0.5};
+  o.tau_max = 0;
+  EXPECT_THAT(error(o), HasSubstr("tau_max must be finite and not 0"));
+  o.tau_max = 1;
+  o.steps = 0;
+  EXPECT_THAT(error(o), HasSubstr("steps must be in 1.."));
+  o.steps = 10;
+  o.solver.rtol = 1;
+  EXPECT_THAT(error(o), HasSubstr("rtol must be in (0, 1)"));
 }

@@ -356,7 +356,7 @@ TEST(TrainOptionsTest, PenalisedLayers) {
     FAIL();
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(),
-                 "regularised layer index 5 out of range: the net has Linear layers 0..4");
+                 "regularised layer index 5 out of range: the net has weight layers 0..4");
   }
   r.layers({0});
   EXPECT_EQ(penalised_layers(r, 1), (std::vector<int64_t>{0}));
@@ -374,7 +374,7 @@ TEST_F(TrainTest, PenaltyOnANetWithoutHiddenLayersIsRejectedUpFront) {
     FAIL() << "no InvalidArgument";
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(),
-                 "the penalty has no layer to act on: a net of 1 Linear layer has only the "
+                 "the penalty has no layer to act on: a net of 1 weight layer has only the "
                  "output layer, which is penalised only when named (layers [0], --reg-layers 0)");
   }
   EXPECT_FALSE(std::filesystem::exists(path("run")));
