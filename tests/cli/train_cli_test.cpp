@@ -79,8 +79,8 @@ TEST_F(TrainCli, TinySyntheticRunWritesItsOutputs) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_EQ(refused.err,
             "critnet: error: option --lr cannot be changed when resuming (the checkpoint's options "
-            "are used; only --out, --no-checkpoint, --no-eval, --eval-batch-size, --epochs, "
-            "--max-steps, --device, --autograd, --cuda-graph, --threads may be given)\n");
+            "are used; only --out, --no-checkpoint, --no-eval, --eval-batch-size, --max-steps, "
+            "--epochs, --device, --autograd, --cuda-graph, --threads may be given)\n");
 }
 
 TEST_F(TrainCli, ConfigFileAndOverrides) {

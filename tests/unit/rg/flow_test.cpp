@@ -143,9 +143,12 @@ TEST(RgFlowStudy, TrajectoriesAndDocument) {
   EXPECT_EQ(j.at("fixed_points").size(), 2u);
   EXPECT_EQ(j.at("trajectories")[1].at("lambda0"), 3.0);
   EXPECT_EQ(j.at("trajectories")[1].at("lambda_rk45").size(), 6u);
-  // x0 = 1.5 > 1/2 flows away from the pole; x0 = 0.4 < 1/2 into 0 without reaching it.
+  // x0 = 0.1 < 1/2 grows towards the pole, reached at τ* = ln(1/(4·x0(1 − x0)))/2 ≈ 0.511,
+  // past tau_max; x0 = 1.5 > 1 never reaches it (pole_time +inf: null).
   EXPECT_FALSE(j.at("trajectories")[0].at("hit_pole").get<bool>());
-  EXPECT_TRUE(j.at("trajectories")[0].at("pole_time").is_null());  // +inf: never
+  EXPECT_NEAR(j.at("trajectories")[0].at("pole_time").get<double>(), 0.5 * std::log(1 / 0.36),
+              1e-12);
+  EXPECT_TRUE(j.at("trajectories")[1].at("pole_time").is_null());
 }
 
 TEST(RgFlowStudy, BadOptionsNameThemselves) {
