@@ -240,6 +240,48 @@ std::string band_clause(const ResolvedSeries& r) {
       quote_path(r.file), r.x_index + 1, y, b, r.color);
 }
 
+// The dashed fitted curves of a drawn series: their functions (named PREFIX_1, PREFIX_2, ...)
+// go to `functions`, their plot clauses to `clauses`; a fit that cannot be drawn is noted in
+// `out`.
+void fit_clauses(const ResolvedSeries& r, Scale scale, const std::string& prefix,
+                 std::ostringstream& out, std::string& functions,
+                 std::vector<std::string>& clauses) {
+  for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
+    const FitCurve& fit = r.series->fits[f];
+    if (!drawable(fit, scale)) {
+      out << "# fit " << gnuplot_quote(fit.legend) << " has an empty or invalid range: left out\n";
+      continue;
+    }
+    const std::string fn = fmt::format("{}_{}", prefix, f + 1);
+    const std::string body = fit.model == FitCurve::Model::kPowerLaw
+                                 ? fmt::format("{} * x**(-{})", num(fit.c), num(fit.exponent))
+                                 : fmt::format("{} * exp(-x / {})", num(fit.c), num(fit.exponent));
+    functions += fmt::format("{}(x) = (x >= {} && x <= {}) ? {} : 1/0\n", fn, num(fit.x_from),
+                             num(fit.x_to), body);
+    const char* dash = fit.model == FitCurve::Model::kPowerLaw ? "2" : "4";
+    clauses.push_back(fmt::format(
+        "{}(x) with lines lw 2.5 dt {} lc rgb '{}' {}", fn, dash, r.color,
+        fit.legend.empty() ? std::string("notitle") : "title " + gnuplot_quote(fit.legend)));
+  }
+}
+
+// A panel's x and y ranges: its own limits, else the shared ones (padded), else autoscale.
+std::string range_commands(const Panel& panel, const Bounds* shared) {
+  auto bound = [](const std::optional<double>& v) { return v ? num(*v) : std::string("*"); };
+  std::optional<double> x_min = panel.x_min, x_max = panel.x_max;
+  std::optional<double> y_min = panel.y_min, y_max = panel.y_max;
+  if (shared && !shared->empty()) {
+    const auto [xl, xh] = padded(shared->x_lo, shared->x_hi, log_x(panel.scale));
+    const auto [yl, yh] = padded(shared->y_lo, shared->y_hi, log_y(panel.scale));
+    if (!x_min) x_min = xl;
+    if (!x_max) x_max = xh;
+    if (!y_min) y_min = yl;
+    if (!y_max) y_max = yh;
+  }
+  return "set xrange [" + bound(x_min) + ":" + bound(x_max) + "]\nset yrange [" + bound(y_min) +
+         ":" + bound(y_max) + "]\n";
+}
+
 // The commands that draw one panel (within a multiplot).
 std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& dir,
                            std::string& functions, const Bounds* shared) {
@@ -255,19 +297,7 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
   out << "set ylabel " << gnuplot_quote(panel.y_label) << "\n";
   if (log_x(panel.scale)) out << "set logscale x 10; set format x '10^{%L}'\n";
   if (log_y(panel.scale)) out << "set logscale y 10; set format y '10^{%L}'\n";
-  auto bound = [](const std::optional<double>& v) { return v ? num(*v) : std::string("*"); };
-  std::optional<double> x_min = panel.x_min, x_max = panel.x_max;
-  std::optional<double> y_min = panel.y_min, y_max = panel.y_max;
-  if (shared && !shared->empty()) {
-    const auto [xl, xh] = padded(shared->x_lo, shared->x_hi, log_x(panel.scale));
-    const auto [yl, yh] = padded(shared->y_lo, shared->y_hi, log_y(panel.scale));
-    if (!x_min) x_min = xl;
-    if (!x_max) x_max = xh;
-    if (!y_min) y_min = yl;
-    if (!y_max) y_max = yh;
-  }
-  out << "set xrange [" << bound(x_min) << ":" << bound(x_max) << "]\n";
-  out << "set yrange [" << bound(y_min) << ":" << bound(y_max) << "]\n";
+  out << range_commands(panel, shared);
   const PanelTics tics = panel_tics(panel);
   out << tics.set;
   for (std::size_t i = 0; i < panel.labels.size(); ++i) {
@@ -323,25 +353,7 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
     clauses.push_back(fmt::format("{} skip 1 using {}:{} {} title {}", quote_path(r.file),
                                   r.x_index + 1, y, style_clause(r.series->style, r.color),
                                   gnuplot_quote(r.series->label)));
-    for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
-      const FitCurve& fit = r.series->fits[f];
-      if (!drawable(fit, panel.scale)) {
-        out << "# fit " << gnuplot_quote(fit.legend)
-            << " has an empty or invalid range: left out\n";
-        continue;
-      }
-      const std::string fn = fmt::format("fit_{}_{}_{}", p + 1, i + 1, f + 1);
-      const std::string body =
-          fit.model == FitCurve::Model::kPowerLaw
-              ? fmt::format("{} * x**(-{})", num(fit.c), num(fit.exponent))
-              : fmt::format("{} * exp(-x / {})", num(fit.c), num(fit.exponent));
-      functions += fmt::format("{}(x) = (x >= {} && x <= {}) ? {} : 1/0\n", fn, num(fit.x_from),
-                               num(fit.x_to), body);
-      const char* dash = fit.model == FitCurve::Model::kPowerLaw ? "2" : "4";
-      clauses.push_back(fmt::format(
-          "{}(x) with lines lw 2.5 dt {} lc rgb '{}' {}", fn, dash, r.color,
-          fit.legend.empty() ? std::string("notitle") : "title " + gnuplot_quote(fit.legend)));
-    }
+    fit_clauses(r, panel.scale, fmt::format("fit_{}_{}", p + 1, i + 1), out, functions, clauses);
   }
   out << "plot ";
   for (std::size_t i = 0; i < clauses.size(); ++i) {
