@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "critnet/report/figure.h"
 #include "support/cli.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -46,6 +47,8 @@ std::size_t count_lines(const std::string& text) {
 }  // namespace
 
 TEST(SweepCli, RunStatusCollectAndResume) {
+  if (!critnet::report::gnuplot_available())
+    GTEST_SKIP() << "gnuplot not installed (sweep collect needs it)";
   TempDir tmp("sweep");
   const std::string grid = write_grid(tmp);
   const std::string out = tmp.file("out");
@@ -116,6 +119,8 @@ TEST(SweepCli, RunStatusCollectAndResume) {
 }
 
 TEST(SweepCli, ShardsFromFlagAndSlurm) {
+  if (!critnet::report::gnuplot_available())
+    GTEST_SKIP() << "gnuplot not installed (sweep collect needs it)";
   TempDir tmp("sweep");
   const std::string grid = write_grid(tmp);
   const std::string out = tmp.file("out");
@@ -294,6 +299,8 @@ TEST(SweepCli, DeeplyNestedJsonIsRefused) {
 // notions against epochs with a band of ± one sd over seeds; --json gives one document from
 // sweep run, status and collect.
 TEST(SweepCli, CurvesOverEpochsWithSeedBandsAndJsonDocuments) {
+  if (!critnet::report::gnuplot_available())
+    GTEST_SKIP() << "gnuplot not installed (sweep collect needs it)";
   TempDir tmp("sweep_epochs");
   json g = json::parse(kGrid);
   g["beta"] = {4};
