@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "critnet/core/error.h"
@@ -99,10 +100,11 @@ struct ResolvedSeries {
   std::string file;  // relative to the figure's directory
   std::size_t x_index;
   std::size_t y_index;
-  std::size_t z_index;  // kHeatmap's colour column, else y_index
+  std::size_t z_index;  // kHeatmap and kTiles: the colour column, else y_index
   std::size_t points;
   std::string color;
-  Bounds bounds;  // of the plottable points and the fitted curves' end points
+  Bounds bounds;  // of the plottable points, their bands and the fitted curves' end points
+  std::optional<std::size_t> band_index;  // the band's half-width column, if any
 };
 
 double fit_value(const FitCurve& f, double x) {
@@ -119,11 +121,14 @@ ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir)
                    fs::absolute(csv).lexically_proximate(fs::absolute(dir)).generic_string(),
                    table.column(s.x_column, csv.string()),
                    table.column(s.y_column, csv.string()),
-                   s.style == SeriesStyle::kHeatmap ? table.column(s.z_column, csv.string())
-                                                    : table.column(s.y_column, csv.string()),
+                   s.style == SeriesStyle::kHeatmap || s.style == SeriesStyle::kTiles
+                       ? table.column(s.z_column, csv.string())
+                       : table.column(s.y_column, csv.string()),
                    0,
                    s.color,
-                   Bounds{}};
+                   Bounds{},
+                   std::nullopt};
+  if (!s.band_column.empty()) r.band_index = table.column(s.band_column, csv.string());
   for (const auto& row : table.rows) {
     const double x = row[r.x_index];
     const double y = row[r.y_index];
@@ -132,6 +137,9 @@ ResolvedSeries resolve(const Series& s, const Panel& panel, const fs::path& dir)
     if (log_y(panel.scale) && y <= 0) continue;
     ++r.points;
     r.bounds.add(x, y);
+    const double band = r.band_index ? row[*r.band_index] : NAN;
+    if (std::isfinite(band))
+      r.bounds.add(x, y + std::abs(band)), r.bounds.add(x, y - std::abs(band));
   }
   for (const auto& fit : s.fits) {
     if (!drawable(fit, panel.scale)) continue;
@@ -173,8 +181,105 @@ std::string style_clause(SeriesStyle style, const std::string& color) {
       return fmt::format("with steps lw 2 lc rgb '{}'", color);
     case SeriesStyle::kHeatmap:
       return "with image";
+    case SeriesStyle::kTiles:
+      return "with boxxyerror fs solid 1.0 border lc rgb '#ffffff' fc palette";
   }
   return "";
+}
+
+// "('2' 0, '4' 1)": explicit tics for `set xtics` and its kin.
+std::string tic_list(const std::vector<Tic>& tics) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < tics.size(); ++i)
+    out += (i ? ", " : "") + gnuplot_quote(tics[i].label) + " " + num(tics[i].at);
+  return out + ")";
+}
+
+// A panel's own tics and the commands that give the next panel gnuplot's again.
+struct PanelTics {
+  std::string set;
+  std::string restore;
+};
+
+PanelTics panel_tics(const Panel& panel) {
+  PanelTics t;
+  for (const auto& [axis, tics] :
+       {std::pair<const char*, const std::vector<Tic>*>{"x", &panel.x_tics},
+        {"y", &panel.y_tics}}) {
+    if (tics->empty()) continue;
+    t.set += fmt::format("set {0}tics {1}; unset m{0}tics\n", axis, tic_list(*tics));
+    t.restore += fmt::format("set {0}tics autofreq; set m{0}tics\n", axis);
+  }
+  if (!panel.z_tics.empty()) {
+    t.set += fmt::format("set cbtics {}; unset mcbtics\n", tic_list(panel.z_tics));
+    t.restore += "set cbtics autofreq\n";
+  }
+  return t;
+}
+
+// The colour scale of a heatmap or tiles series: palette, colour box, label and range.
+std::string colour_scale_commands(const Panel& panel, const std::string& label) {
+  std::string out = panel.palette == Palette::kLightToDark
+                        ? "set palette defined (0 '#f7fbff', 1 '#08306b')"
+                        : "set palette rgbformulae 33,13,10";
+  out += "; set colorbox; set cblabel " + gnuplot_quote(label) + "\n";
+  if (panel.z_min || panel.z_max) {
+    out += fmt::format("set cbrange [{}:{}]\n", panel.z_min ? num(*panel.z_min) : "*",
+                       panel.z_max ? num(*panel.z_max) : "*");
+  }
+  return out;
+}
+
+// The shaded band y ± half-width drawn under a series' line.
+std::string band_clause(const ResolvedSeries& r) {
+  const std::size_t y = r.y_index + 1, b = *r.band_index + 1;
+  return fmt::format(
+      "{0} skip 1 using {1}:(column({2}) - (valid({3}) ? abs(column({3})) : 0)):"
+      "(column({2}) + (valid({3}) ? abs(column({3})) : 0)) with filledcurves fs transparent "
+      "solid 0.15 noborder lc rgb '{4}' notitle",
+      quote_path(r.file), r.x_index + 1, y, b, r.color);
+}
+
+// The dashed fitted curves of a drawn series: their functions (named PREFIX_1, PREFIX_2, ...)
+// go to `functions`, their plot clauses to `clauses`; a fit that cannot be drawn is noted in
+// `out`.
+void fit_clauses(const ResolvedSeries& r, Scale scale, const std::string& prefix,
+                 std::ostringstream& out, std::string& functions,
+                 std::vector<std::string>& clauses) {
+  for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
+    const FitCurve& fit = r.series->fits[f];
+    if (!drawable(fit, scale)) {
+      out << "# fit " << gnuplot_quote(fit.legend) << " has an empty or invalid range: left out\n";
+      continue;
+    }
+    const std::string fn = fmt::format("{}_{}", prefix, f + 1);
+    const std::string body = fit.model == FitCurve::Model::kPowerLaw
+                                 ? fmt::format("{} * x**(-{})", num(fit.c), num(fit.exponent))
+                                 : fmt::format("{} * exp(-x / {})", num(fit.c), num(fit.exponent));
+    functions += fmt::format("{}(x) = (x >= {} && x <= {}) ? {} : 1/0\n", fn, num(fit.x_from),
+                             num(fit.x_to), body);
+    const char* dash = fit.model == FitCurve::Model::kPowerLaw ? "2" : "4";
+    clauses.push_back(fmt::format(
+        "{}(x) with lines lw 2.5 dt {} lc rgb '{}' {}", fn, dash, r.color,
+        fit.legend.empty() ? std::string("notitle") : "title " + gnuplot_quote(fit.legend)));
+  }
+}
+
+// A panel's x and y ranges: its own limits, else the shared ones (padded), else autoscale.
+std::string range_commands(const Panel& panel, const Bounds* shared) {
+  auto bound = [](const std::optional<double>& v) { return v ? num(*v) : std::string("*"); };
+  std::optional<double> x_min = panel.x_min, x_max = panel.x_max;
+  std::optional<double> y_min = panel.y_min, y_max = panel.y_max;
+  if (shared && !shared->empty()) {
+    const auto [xl, xh] = padded(shared->x_lo, shared->x_hi, log_x(panel.scale));
+    const auto [yl, yh] = padded(shared->y_lo, shared->y_hi, log_y(panel.scale));
+    if (!x_min) x_min = xl;
+    if (!x_max) x_max = xh;
+    if (!y_min) y_min = yl;
+    if (!y_max) y_max = yh;
+  }
+  return "set xrange [" + bound(x_min) + ":" + bound(x_max) + "]\nset yrange [" + bound(y_min) +
+         ":" + bound(y_max) + "]\n";
 }
 
 // The commands that draw one panel (within a multiplot).
@@ -192,19 +297,14 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
   out << "set ylabel " << gnuplot_quote(panel.y_label) << "\n";
   if (log_x(panel.scale)) out << "set logscale x 10; set format x '10^{%L}'\n";
   if (log_y(panel.scale)) out << "set logscale y 10; set format y '10^{%L}'\n";
-  auto bound = [](const std::optional<double>& v) { return v ? num(*v) : std::string("*"); };
-  std::optional<double> x_min = panel.x_min, x_max = panel.x_max;
-  std::optional<double> y_min = panel.y_min, y_max = panel.y_max;
-  if (shared && !shared->empty()) {
-    const auto [xl, xh] = padded(shared->x_lo, shared->x_hi, log_x(panel.scale));
-    const auto [yl, yh] = padded(shared->y_lo, shared->y_hi, log_y(panel.scale));
-    if (!x_min) x_min = xl;
-    if (!x_max) x_max = xh;
-    if (!y_min) y_min = yl;
-    if (!y_max) y_max = yh;
+  out << range_commands(panel, shared);
+  const PanelTics tics = panel_tics(panel);
+  out << tics.set;
+  for (std::size_t i = 0; i < panel.labels.size(); ++i) {
+    const PanelLabel& l = panel.labels[i];
+    out << fmt::format("set label {} {} at {},{} center front tc rgb '{}'\n", i + 2,
+                       gnuplot_quote(l.text), num(l.x), num(l.y), l.color);
   }
-  out << "set xrange [" << bound(x_min) << ":" << bound(x_max) << "]\n";
-  out << "set yrange [" << bound(y_min) << ":" << bound(y_max) << "]\n";
 
   std::vector<ResolvedSeries> drawn;
   int next_color = 0;
@@ -222,7 +322,7 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
   if (drawn.empty()) {
     out << "set xrange [0:1]; set yrange [0:1]; unset logscale; unset tics; unset grid\n";
     out << "set label 1 'no data' at graph 0.5,0.5 center font ',16' tc rgb '#888888'\n";
-    out << "plot -1 notitle\n";
+    out << "plot -1 notitle\n" << tics.restore;
     return out.str();
   }
   std::vector<std::string> clauses;
@@ -237,43 +337,29 @@ std::string panel_commands(const Panel& panel, std::size_t p, const fs::path& di
           "NaN)",
           r.series->max_per_decade, r.x_index + 1, r.y_index + 1);
     }
-    if (r.series->style == SeriesStyle::kHeatmap) {
+    if (r.series->style == SeriesStyle::kHeatmap || r.series->style == SeriesStyle::kTiles) {
       // The colour scale, labelled by the series (its cells have no key entry).
-      out << "set palette rgbformulae 33,13,10; set colorbox; set cblabel "
-          << gnuplot_quote(r.series->label) << "\n";
-      clauses.push_back(fmt::format("{} skip 1 using {}:{}:{} with image notitle",
-                                    quote_path(r.file), r.x_index + 1, r.y_index + 1,
-                                    r.z_index + 1));
+      out << colour_scale_commands(panel, r.series->label);
+      clauses.push_back(
+          r.series->style == SeriesStyle::kHeatmap
+              ? fmt::format("{} skip 1 using {}:{}:{} with image notitle", quote_path(r.file),
+                            r.x_index + 1, r.y_index + 1, r.z_index + 1)
+              : fmt::format("{} skip 1 using {}:{}:(0.5):(0.5):{} {} notitle", quote_path(r.file),
+                            r.x_index + 1, r.y_index + 1, r.z_index + 1,
+                            style_clause(SeriesStyle::kTiles, r.color)));
       continue;
     }
+    if (r.band_index) clauses.push_back(band_clause(r));
     clauses.push_back(fmt::format("{} skip 1 using {}:{} {} title {}", quote_path(r.file),
                                   r.x_index + 1, y, style_clause(r.series->style, r.color),
                                   gnuplot_quote(r.series->label)));
-    for (std::size_t f = 0; f < r.series->fits.size(); ++f) {
-      const FitCurve& fit = r.series->fits[f];
-      if (!drawable(fit, panel.scale)) {
-        out << "# fit " << gnuplot_quote(fit.legend)
-            << " has an empty or invalid range: left out\n";
-        continue;
-      }
-      const std::string fn = fmt::format("fit_{}_{}_{}", p + 1, i + 1, f + 1);
-      const std::string body =
-          fit.model == FitCurve::Model::kPowerLaw
-              ? fmt::format("{} * x**(-{})", num(fit.c), num(fit.exponent))
-              : fmt::format("{} * exp(-x / {})", num(fit.c), num(fit.exponent));
-      functions += fmt::format("{}(x) = (x >= {} && x <= {}) ? {} : 1/0\n", fn, num(fit.x_from),
-                               num(fit.x_to), body);
-      const char* dash = fit.model == FitCurve::Model::kPowerLaw ? "2" : "4";
-      clauses.push_back(fmt::format(
-          "{}(x) with lines lw 2.5 dt {} lc rgb '{}' {}", fn, dash, r.color,
-          fit.legend.empty() ? std::string("notitle") : "title " + gnuplot_quote(fit.legend)));
-    }
+    fit_clauses(r, panel.scale, fmt::format("fit_{}_{}", p + 1, i + 1), out, functions, clauses);
   }
   out << "plot ";
   for (std::size_t i = 0; i < clauses.size(); ++i) {
     out << (i ? ", \\\n     " : "") << clauses[i];
   }
-  out << "\n";
+  out << "\n" << tics.restore;
   return out.str();
 }
 

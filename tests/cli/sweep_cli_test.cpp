@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "critnet/report/figure.h"
 #include "support/cli.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -46,6 +47,8 @@ std::size_t count_lines(const std::string& text) {
 }  // namespace
 
 TEST(SweepCli, RunStatusCollectAndResume) {
+  if (!critnet::report::gnuplot_available())
+    GTEST_SKIP() << "gnuplot not installed (sweep collect needs it)";
   TempDir tmp("sweep");
   const std::string grid = write_grid(tmp);
   const std::string out = tmp.file("out");
@@ -74,14 +77,31 @@ TEST(SweepCli, RunStatusCollectAndResume) {
   for (const auto& row : table) ids.insert(row["cell_id"].get<std::string>());
   EXPECT_EQ(ids.size(), 5u);
   const std::string html = read_file(fs::path(out) / "report.html");
-  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_THAT(html,
+              HasSubstr("<figure><img alt=\"test accuracy\" src=\"data:image/svg+xml;base64,"));
   EXPECT_THAT(html, HasSubstr("median |a·s² − 1|"));
-  // Each heatmap carries its colour scale: a 16-step ramp.
-  std::size_t ramp_steps = 0;
-  for (auto at = html.find("width=\"12\""); at != std::string::npos;
-       at = html.find("width=\"12\"", at + 1))
-    ++ramp_steps;
-  EXPECT_GE(ramp_steps, 16u);
+  // Each heatmap (7 metrics of cw at 1 epoch) is drawn by gnuplot with its colour scale's ends
+  // labelled; its data and script sit in figures/.
+  std::size_t heatmaps = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(out) / "figures")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("heatmap.cw.e1.", 0) != 0 || e.path().extension() != ".gp") continue;
+    ++heatmaps;
+    EXPECT_THAT(read_file(e.path()), HasSubstr("set palette defined (0 '#f7fbff', 1 '#08306b')"));
+    EXPECT_TRUE(fs::exists(fs::path(e.path()).replace_extension(".svg"))) << name;
+    EXPECT_TRUE(fs::exists(fs::path(e.path()).replace_extension(".cells.csv"))) << name;
+  }
+  EXPECT_EQ(heatmaps, 7u);
+  EXPECT_THAT(read_file(fs::path(out) / "figures" / "heatmap.cw.e1.accuracy.gp"),
+              HasSubstr("set cbtics ('"));
+
+  // Without gnuplot, collect writes the tables and fails (exit 1), naming the package.
+  fs::remove(fs::path(out) / "table.csv");
+  r = run_critnet({"sweep", "collect", out}, {"", false, {"CRITNET_GNUPLOT=/nonexistent/gp"}});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the report's figures need gnuplot"));
+  EXPECT_THAT(r.err, HasSubstr("apt-get install gnuplot-nox"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "table.csv"));
 
   // A rerun skips every done cell.
   r = run_critnet({"sweep", "run", grid, "--out", out, "--threads", "1"});
@@ -99,6 +119,8 @@ TEST(SweepCli, RunStatusCollectAndResume) {
 }
 
 TEST(SweepCli, ShardsFromFlagAndSlurm) {
+  if (!critnet::report::gnuplot_available())
+    GTEST_SKIP() << "gnuplot not installed (sweep collect needs it)";
   TempDir tmp("sweep");
   const std::string grid = write_grid(tmp);
   const std::string out = tmp.file("out");
@@ -277,6 +299,8 @@ TEST(SweepCli, DeeplyNestedJsonIsRefused) {
 // notions against epochs with a band of ± one sd over seeds; --json gives one document from
 // sweep run, status and collect.
 TEST(SweepCli, CurvesOverEpochsWithSeedBandsAndJsonDocuments) {
+  if (!critnet::report::gnuplot_available())
+    GTEST_SKIP() << "gnuplot not installed (sweep collect needs it)";
   TempDir tmp("sweep_epochs");
   json g = json::parse(kGrid);
   g["beta"] = {4};
@@ -305,11 +329,14 @@ TEST(SweepCli, CurvesOverEpochsWithSeedBandsAndJsonDocuments) {
   for (const char* title : {"test accuracy", "fraction of measure × layer cases",
                             "median |a·s² − 1|", "HTSR α", "measured χ₁"})
     EXPECT_THAT(curves, HasSubstr(title));
-  EXPECT_THAT(curves, HasSubstr("fill-opacity=\"0.15\""));  // the seed bands
-  // One line per arm (baseline and the grid's presets) in each figure, and each notion layer
-  // by layer.
-  for (const char* arm : {">baseline</text>", ">cw β=4 λ=0.01</text>"})
-    EXPECT_THAT(curves, HasSubstr(arm));
+  // The seed bands and one line per arm (baseline and the grid's presets) in each figure, and
+  // each notion layer by layer.
+  for (const char* name : {"training.accuracy", "training.cw_distance_median.layer2"}) {
+    const std::string svg = read_file(fs::path(out) / "figures" / (std::string(name) + ".svg"));
+    EXPECT_THAT(svg, HasSubstr("fill-opacity")) << name;
+    for (const char* arm : {">baseline<", ">cw β=4 λ=0.01<"}) EXPECT_THAT(svg, HasSubstr(arm));
+    EXPECT_THAT(curves, HasSubstr("figures/" + std::string(name) + ".svg"));
+  }
   for (const char* title :
        {"median |a·s² − 1|, layer 1", "HTSR α, layer 2", "measured χ₁, layer 1"})
     EXPECT_THAT(curves, HasSubstr(title));

@@ -1,8 +1,10 @@
 #pragma once
 /// Figures over gnuplot: a plain description (panels side by side, series read from CSV
-/// columns, fitted curves drawn over the data) rendered to SVG and PNG by writing a gnuplot
-/// script beside the figure and running it. The script stays, so a person can edit and re-run
-/// it (`cd DIR && gnuplot NAME.gp`); the CSVs it reads stay too.
+/// columns, fitted curves drawn over the data, heatmaps with a colour scale) rendered to SVG and
+/// PNG by writing a gnuplot script beside the figure and running it. The script stays, so a
+/// person can edit and re-run it (`cd DIR && gnuplot NAME.gp`); the CSVs it reads stay too.
+/// Every critnet figure is drawn here: the run report's (critnet/report/report.h), the sweep
+/// report's (critnet/study/collect.h) and the theory commands' `--plot`.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,8 +16,29 @@ namespace critnet::report {
 enum class Scale { kLinear, kLogX, kLogY, kLogLog };
 
 /// How a series is drawn. kHeatmap colours the cells of a regular x-y grid by the series'
-/// `z_column` (gnuplot's `with image`), with a colour scale labelled by the series' label.
-enum class SeriesStyle { kPoints, kLines, kLinesPoints, kSteps, kHeatmap };
+/// `z_column` (gnuplot's `with image`, which needs at least 2 × 2 points), with a colour scale
+/// labelled by the series' label. kTiles colours a unit square centred at each (x, y) the same
+/// way and draws any grid, 1 × 1 included: for grids indexed 0, 1, 2, ... whose values are the
+/// panel's tic labels (Panel::x_tics, y_tics); non-finite z leaves the square blank.
+enum class SeriesStyle { kPoints, kLines, kLinesPoints, kSteps, kHeatmap, kTiles };
+
+/// The colours of a heatmap's scale: kRainbow is gnuplot's `rgbformulae 33,13,10`,
+/// kLightToDark runs from #f7fbff (low) to #08306b (high), a light-to-dark blue.
+enum class Palette { kRainbow, kLightToDark };
+
+/// A tic mark with its own text, at `at` in the axis' data units.
+struct Tic {
+  double at = 0.0;
+  std::string label;  ///< literal text
+};
+
+/// Text drawn in a panel, centred at (x, y) in data units, above the data.
+struct PanelLabel {
+  double x = 0.0;
+  double y = 0.0;
+  std::string text;               ///< literal text
+  std::string color = "#000000";  ///< "#rrggbb"
+};
 
 /// A fitted curve drawn over the data on [x_from, x_to] (dashed, in the series' colour):
 /// kPowerLaw: y = c * x^(-exponent); kExponential: y = c * exp(-x / exponent) (exponent is
@@ -45,8 +68,13 @@ struct Series {
   /// thousand points small; the CSV keeps every point.
   int max_per_decade = 0;
   std::vector<FitCurve> fits;
-  /// kHeatmap: the column whose values colour the grid's cells (non-finite cells are blank).
+  /// kHeatmap, kTiles: the column whose values colour the grid's cells (non-finite cells are
+  /// blank).
   std::string z_column;
+  /// kLines: the column of a half-width drawn as a shaded band, y ± band, around the line in
+  /// its colour (no key entry; a non-finite half-width narrows the band to the line there);
+  /// empty = no band.
+  std::string band_column;
 };
 
 /// Where a panel's legend goes.
@@ -59,8 +87,17 @@ struct Panel {
   std::string y_label;
   Scale scale = Scale::kLinear;
   KeyPosition key = KeyPosition::kTopRight;
-  std::optional<double> x_min, x_max, y_min, y_max;  ///< empty = autoscale
+  std::optional<double> x_min, x_max, y_min, y_max;  ///< empty = autoscale; min > max reverses
   std::vector<Series> series;
+  /// Tics with their own text in place of gnuplot's (and no minor tics); empty = gnuplot's.
+  std::vector<Tic> x_tics, y_tics;
+  /// The colour scale of kHeatmap and kTiles series: its range (empty = autoscale), its tics
+  /// (e.g. the values at both ends; empty = gnuplot's) and its colours.
+  std::optional<double> z_min, z_max;
+  std::vector<Tic> z_tics;
+  Palette palette = Palette::kRainbow;
+  /// Text over the data (e.g. each tile's value).
+  std::vector<PanelLabel> labels;
 };
 
 /// A figure: `name` is the file stem (NAME.svg, NAME.png, NAME.gp); [A-Za-z0-9._-] only.

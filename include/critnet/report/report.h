@@ -2,7 +2,11 @@
 /// Builds the report of a run: figures (SVG + PNG + gnuplot script + CSV data, in
 /// RUN_DIR/figures/), report.html (self-contained), summary.md and summary.json, from
 /// RUN_DIR/results.json. Nothing is retrained or refitted: the fits are read, the verdicts
-/// computed by the rule of critnet/report/verdict.h.
+/// computed by the rule of critnet/report/verdict.h. One writer per document (src/report/:
+/// figures.cpp plans the figures, html.cpp, summary_json.cpp and summary_md.cpp write the
+/// documents); the figures are drawn by critnet/report/figure.h, as the sweep report's are
+/// (critnet/study/collect.h), and both report.html pages share one page head, style sheet and
+/// figure embedding (src/report/detail/page.h).
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -66,6 +67,13 @@ std::string base64(std::string_view bytes) {
 std::string number(double v, int digits) {
   if (!std::isfinite(v)) return "–";
   return fmt::format("{:.{}g}", v, digits);
+}
+
+std::string value_pm(double v, double se) {
+  if (!std::isfinite(v)) return "–";
+  if (!std::isfinite(se) || se <= 0) return number(v, 3) + " ± " + number(se, 2);
+  const int decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(se))), 0, 6);
+  return fmt::format("{:.{}f} ± {:.{}f}", v, decimals, se, decimals);
 }
 
 std::string md_cell(std::string_view text) {

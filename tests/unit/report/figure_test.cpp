@@ -158,6 +158,94 @@ TEST(GnuplotScript, BadNamesAndEmptyFiguresAreRejected) {
   }
 }
 
+// The sweep report's heatmaps: a tile per (β, λ) index, the grid's values as tic labels, the
+// colour scale's range and its two ends labelled, each tile's value written on it; the next
+// panel gets gnuplot's own tics back.
+Figure tiles_figure(const std::filesystem::path& dir) {
+  write_csv(dir / "cells.csv", {"beta_index", "lambda_index", "value"},
+            {{0, 1, 0, 1}, {0, 0, 1, 1}, {0.5, NAN, 0.7, 0.9}});
+  Figure f;
+  f.name = "tiles";
+  Panel p;
+  Series tiles{"accuracy", dir / "cells.csv", "beta_index", "lambda_index", SeriesStyle::kTiles};
+  tiles.z_column = "value";
+  p.series = {tiles};
+  p.x_tics = {{0, "2"}, {1, "4"}};
+  p.y_tics = {{0, "0.01"}, {1, "0.1"}};
+  p.z_min = 0.5;
+  p.z_max = 0.9;
+  p.z_tics = {{0.5, "0.5"}, {0.9, "0.9"}};
+  p.palette = Palette::kLightToDark;
+  p.labels = {{0, 0, "0.5 ± 0.01", "#000000"}, {1, 1, "0.9", "#ffffff"}};
+  p.y_min = 1.5;  // λ down
+  p.y_max = -0.5;
+  f.panels = {p, Panel{}};
+  f.shared_axes = false;
+  return f;
+}
+
+TEST(GnuplotScript, TilesDrawAnyGridWithTicLabelsAndALabelledColourScale) {
+  const TempDir tmp("fig_tiles");
+  const std::string s = gnuplot_script(tiles_figure(tmp.path()), tmp.path());
+  EXPECT_THAT(s, HasSubstr("'cells.csv' skip 1 using 1:2:(0.5):(0.5):3 with boxxyerror fs solid "
+                           "1.0 border lc rgb '#ffffff' fc palette notitle"));
+  EXPECT_THAT(s, HasSubstr("set xtics ('2' 0, '4' 1); unset mxtics\n"));
+  EXPECT_THAT(s, HasSubstr("set ytics ('0.01' 0, '0.1' 1); unset mytics\n"));
+  EXPECT_THAT(s, HasSubstr("set palette defined (0 '#f7fbff', 1 '#08306b'); set colorbox; "
+                           "set cblabel 'accuracy'\nset cbrange [0.5:0.9]\n"));
+  EXPECT_THAT(s, HasSubstr("set cbtics ('0.5' 0.5, '0.9' 0.9); unset mcbtics\n"));
+  EXPECT_THAT(s, HasSubstr("set label 2 '0.5 ± 0.01' at 0,0 center front tc rgb '#000000'\n"));
+  EXPECT_THAT(s, HasSubstr("set label 3 '0.9' at 1,1 center front tc rgb '#ffffff'\n"));
+  EXPECT_THAT(s, HasSubstr("set yrange [1.5:-0.5]\n"));
+  // Restored after the panel's plot, before the next panel.
+  const auto second = s.find("# --- panel 2");
+  ASSERT_NE(second, std::string::npos);
+  const auto restore = s.find(
+      "set xtics autofreq; set mxtics\nset ytics autofreq; set mytics\n"
+      "set cbtics autofreq\n");
+  EXPECT_LT(restore, second);
+  EXPECT_GT(restore, s.find("'cells.csv' skip 1"));
+}
+
+TEST(GnuplotScript, ABandShadesTheLineByItsHalfWidth) {
+  const TempDir tmp("fig_band");
+  write_csv(tmp.path() / "arms.csv", {"epochs", "mean", "sd"},
+            {{1, 2, 5}, {0.5, 0.6, 0.7}, {0.1, NAN, 0.05}});
+  Figure f;
+  f.name = "band";
+  Panel p;
+  Series line{"baseline", tmp.path() / "arms.csv", "epochs", "mean", SeriesStyle::kLines};
+  line.color = "#1f77b4";
+  line.band_column = "sd";
+  p.series = {line};
+  f.panels = {p};
+  const std::string s = gnuplot_script(f, tmp.path());
+  const auto band = s.find(
+      "'arms.csv' skip 1 using 1:(column(2) - (valid(3) ? abs(column(3)) : 0)):(column(2) + "
+      "(valid(3) ? abs(column(3)) : 0)) with filledcurves fs transparent solid 0.15 noborder lc "
+      "rgb '#1f77b4' notitle");
+  ASSERT_NE(band, std::string::npos) << s;
+  EXPECT_LT(band, s.find("'arms.csv' skip 1 using 1:2 with lines"));  // the line on top
+  line.band_column = "missing";
+  f.panels[0].series = {line};
+  EXPECT_THROW(gnuplot_script(f, tmp.path()), critnet::DataError);
+}
+
+TEST(Render, TilesAndBandsRender) {
+  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  const TempDir tmp("fig_tiles_render");
+  Figure f = tiles_figure(tmp.path());
+  write_csv(tmp.path() / "one.csv", {"x", "y", "z"}, {{0}, {0}, {3}});  // a 1 × 1 grid
+  f.panels[1].series = {{"one", tmp.path() / "one.csv", "x", "y", SeriesStyle::kTiles}};
+  f.panels[1].series[0].z_column = "z";
+  const RenderedFigure r = render(f, tmp.path(), false);
+  const std::string svg = read_file(r.svg.string());
+  std::string why;
+  EXPECT_EQ(testing::xml_root(svg, &why), "svg") << why;
+  for (const char* text : {">0.5 ± 0.01<", ">0.9<", ">0.01<", ">0.1<", ">0.5<"})
+    EXPECT_THAT(svg, HasSubstr(text));
+}
+
 TEST(Render, WritesParsableSvgAndPngAndKeepsTheScript) {
   if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
   TempDir tmp;
