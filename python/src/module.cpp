@@ -208,7 +208,7 @@ py::object verdict(const nlohmann::json& fit, double gof_p_min, double lr_p_max,
   rule.min_decades = min_decades;
   rule.min_tail = min_tail;
   rule.validate();
-  const report::ArmVerdict v = report::assess(report::parse_fit(fit), rule);
+  const report::FitVerdict v = report::assess(report::parse_fit(fit), rule);
   return document({{"label", report::to_string(v.plausibility)},
                    {"scale_invariant", v.scale_invariant()},
                    {"reason", v.reason},
@@ -226,8 +226,7 @@ std::vector<int64_t> penalised_layers(int64_t num_layers, const std::vector<int6
 
 // The weight of the penalty in the loss of step `step` (0-based): k·λ when the schedule
 // applies it there (PenaltySchedule::applies_at), else 0.
-double penalty_weight(const std::string& preset, double strength, int64_t interval,
-                      int64_t step) {
+double penalty_weight(const std::string& preset, double strength, int64_t interval, int64_t step) {
   CRITNET_CHECK(step >= 0, "step must be >= 0, got ", step);
   train::PenaltySchedule schedule(reg::PenaltyOptions().preset(reg::parse_preset(preset)),
                                   strength);

@@ -73,7 +73,7 @@ std::string critnet_label(const HtsrRow& r, const report::VerdictRule& rule) {
   if (r.fit.xmin <= 0) return "no fit";
   if (r.mp_bulk()) return "MP bulk: no tail";
   if (!r.csn) return "no CSN fit: " + r.csn_error;
-  const report::ArmVerdict& v = r.csn->verdict;
+  const report::FitVerdict& v = r.csn->verdict;
   if (std::isnan(r.csn->fit.p)) return "untested (no bootstrap)";
   switch (v.plausibility) {
     case report::Plausibility::kScaleInvariant:

@@ -200,10 +200,12 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
                   "epoch(s) on {} train samples",
                   join_doubles(o.sweep_factors), input_size, o.strength, o.sweep_epochs, samples));
   study::init_sweep_dir(dir, grid, study::OtherGrid::kReplace);
-  std::map<std::string, std::string> failed;
-  for (const auto& [id, error] : runner_of(ex, o, cb)(grid, dir, ex.shard).failed)
-    failed[id] = error;
-  failed = study::finish_cells(grid, dir, run_options(o), cb, failed);
+  // This shard's cells, then every cell to an end. The shard's failures are not passed on: a
+  // cell another shard took first fails here with LockedError, and must be waited for, not
+  // counted as failed (a cell that failed for its own reason is tried once more).
+  runner_of(ex, o, cb)(grid, dir, ex.shard);
+  const std::map<std::string, std::string> failed =
+      study::finish_cells(grid, dir, run_options(o), cb, {});
 
   std::string base_error;
   const double base_acc =

@@ -7,8 +7,8 @@
 
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
-#include "critnet/core/stats.h"
 #include "critnet/core/numerics.h"
+#include "critnet/core/stats.h"
 
 namespace critnet::probe {
 namespace {

@@ -17,8 +17,8 @@
 #include "critnet/core/version.h"
 #include "critnet/data/dataset.h"
 #include "critnet/probe/fits.h"
+#include "critnet/probe/outputs.h"
 #include "critnet/probe/probe.h"
-#include "critnet/probe/report.h"
 #include "critnet/probe/scripted.h"
 #include "critnet/train/checkpoint.h"
 

@@ -17,14 +17,14 @@
 namespace critnet::report::detail {
 namespace {
 
-std::string alternative_html(const ArmVerdict& v) {
+std::string alternative_html(const FitVerdict& v) {
   if (!v.best_alternative) return "–";
   const auto& b = *v.best_alternative;
   return fmt::format("{}<br/><span class=\"nowrap\">R = {}, p = {}</span>",
                      html_escape(b.alternative), number(b.R, 3), number(b.p, 2));
 }
 
-std::string badge(const ArmVerdict& v, bool short_text = false) {
+std::string badge(const FitVerdict& v, bool short_text = false) {
   const char* cls = v.scale_invariant()                      ? "yes"
                     : v.plausibility == Plausibility::kNoFit ? "na"
                                                              : "no";

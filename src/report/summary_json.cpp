@@ -32,7 +32,7 @@ json case_json(const Results& results, const detail::Case& c) {
   jc["arms"] = json::object();
   for (std::size_t a = 0; a < results.arms.size(); ++a) {
     const MeasureResult* r = c.results[a];
-    const ArmVerdict& v = c.verdicts[a];
+    const FitVerdict& v = c.verdicts[a];
     json ja = {{"fit", r && r->fit ? to_json(*r->fit) : json()},
                {"verdict", to_string(v.plausibility)},
                {"scale_invariant", c.seeds[a].count.majority()},

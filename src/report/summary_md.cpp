@@ -16,7 +16,7 @@ namespace {
 using detail::md_cell;
 using detail::number;
 
-std::string alternative_text(const ArmVerdict& v) {
+std::string alternative_text(const FitVerdict& v) {
   if (!v.best_alternative) return "–";
   const auto& b = *v.best_alternative;
   return fmt::format("{}: R = {}, p = {}", b.alternative, number(b.R, 3), number(b.p, 2));
@@ -72,7 +72,7 @@ std::string fits_row_markdown(const Results& results, const detail::Case& c, boo
   std::string m = "| " + md_cell(detail::layer_name(c.layer)) + " |";
   for (std::size_t a = 0; a < results.arms.size(); ++a) {
     const MeasureResult* r = c.results[a];
-    const ArmVerdict& v = c.verdicts[a];
+    const FitVerdict& v = c.verdicts[a];
     if (r && r->fit) {
       m += fmt::format(" {} | {} | {} | {} |", detail::alpha_text(c.seeds[a]),
                        number(r->fit->x_min, 4), number(r->fit->p_value, 2),

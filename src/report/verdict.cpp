@@ -55,8 +55,8 @@ std::string narrowness(const CsnFit& fit, const VerdictRule& rule) {
 
 }  // namespace
 
-ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
-  ArmVerdict v;
+FitVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
+  FitVerdict v;
   if (!fit) {
     v.reason = "no fit";
     return v;
@@ -104,17 +104,17 @@ ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule) {
   return v;
 }
 
-ArmVerdict assess_entry(const EntryFit& entry, const VerdictRule& rule) {
-  ArmVerdict v = assess(entry.fit, rule);
+FitVerdict assess_entry(const EntryFit& entry, const VerdictRule& rule) {
+  FitVerdict v = assess(entry.fit, rule);
   if (!entry.fit && !entry.fit_error.empty()) v.reason = "no fit: " + entry.fit_error;
   return v;
 }
 
-Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment) {
+Contrast contrast(const FitVerdict& baseline, const FitVerdict& treatment) {
   return contrast(count_seeds({baseline}), count_seeds({treatment}));
 }
 
-SeedCount count_seeds(const std::vector<ArmVerdict>& per_seed) {
+SeedCount count_seeds(const std::vector<FitVerdict>& per_seed) {
   SeedCount c;
   for (const auto& v : per_seed) {
     ++c.seeds;

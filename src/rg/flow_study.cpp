@@ -68,7 +68,8 @@ FlowStudy flow_study(const FlowStudyOptions& options) {
 nlohmann::json FlowStudy::to_json() const {
   nlohmann::json fps = nlohmann::json::array();
   for (const FixedPoint& f : fixed_points)
-    fps.push_back({{"name", f.name}, {"lambda", number(f.lambda)}, {"exponent", number(f.exponent)}});
+    fps.push_back(
+        {{"name", f.name}, {"lambda", number(f.lambda)}, {"exponent", number(f.exponent)}});
   nlohmann::json trajs = nlohmann::json::array();
   for (const FlowTrajectory& t : trajectories)
     trajs.push_back({{"lambda0", t.lambda0},

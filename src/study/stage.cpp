@@ -118,7 +118,7 @@ json fit_row(const json& e, const std::string& where, const report::VerdictRule&
                                            : std::to_string(e.at("layer").get<long long>());
   const report::EntryFit entry = report::parse_entry_fit(e, where);
   const std::optional<report::CsnFit>& fit = entry.fit;
-  const report::ArmVerdict v = report::assess_entry(entry, rule);
+  const report::FitVerdict v = report::assess_entry(entry, rule);
   row["verdict"] = report::to_string(v.plausibility);
   row["scale_invariant"] = v.scale_invariant();
   row["reason"] = v.reason;

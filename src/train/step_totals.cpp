@@ -27,8 +27,7 @@ nlohmann::json StepTotals::to_json() const {
           {"penalty_sums", penalty_sums}};
 }
 
-StepTotals StepTotals::from_json(const nlohmann::json& j, size_t layers,
-                                   const std::string& file) {
+StepTotals StepTotals::from_json(const nlohmann::json& j, size_t layers, const std::string& file) {
   StepTotals t;
   try {
     t.steps = j.at("steps").get<int64_t>();

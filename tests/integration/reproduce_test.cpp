@@ -344,6 +344,14 @@ TEST(ReproduceCli, JobsAndShardsGiveTheSingleRunsResults) {
   EXPECT_FALSE(fs::exists(tmp.path() / "shards" / "results.json"));
   const CliResult second = run(shards + " --shard 1/2");
   ASSERT_EQ(second.exit_code, 0) << second.out;
+  // Both shards at once (a Slurm array's tasks): they share the β sweep, whose runs either may
+  // take first, and the one that finishes last writes the report.
+  const std::string together = tiny + " --out " + (tmp.path() / "together").string();
+  const CliResult both = run(
+      together + " --shard 0/2 & p=$!; " +
+      critnet::test_support::shell_quote(critnet::test_support::critnet_binary()) + " " + together +
+      " --shard 1/2; b=$?; wait $p; a=$?; [ $a -eq 0 ] "
+      "&& [ $b -eq 0 ]");
   const auto results = [&](const char* d) {
     json j = json::parse(read_file(tmp.path() / d / "results.json"));
     j["config"].erase("options");  // holds out_dir
@@ -355,6 +363,8 @@ TEST(ReproduceCli, JobsAndShardsGiveTheSingleRunsResults) {
   };
   EXPECT_TRUE(same(results("jobs"), results("single")));
   EXPECT_TRUE(same(results("shards"), results("single")));
+  ASSERT_EQ(both.exit_code, 0) << both.out;
+  EXPECT_TRUE(same(results("together"), results("single")));
   EXPECT_TRUE(same(verdicts("jobs"), verdicts("single")));
   EXPECT_TRUE(same(verdicts("shards"), verdicts("single")));
 }

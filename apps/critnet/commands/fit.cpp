@@ -63,7 +63,7 @@ std::string fmt_num(double v) {
 }
 
 void print_table(const analysis::FitResult& r, const std::string& name,
-                 const std::string& column_name, const report::ArmVerdict& verdict) {
+                 const std::string& column_name, const report::FitVerdict& verdict) {
   fmt::print("{} ({}): {} power law, n = {}\n", name, column_name,
              r.discrete ? "discrete" : "continuous", r.n);
   fmt::print(

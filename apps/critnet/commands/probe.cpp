@@ -20,8 +20,8 @@
 #include "console.h"
 #include "critnet/core/coupling.h"
 #include "critnet/core/error.h"
-#include "critnet/core/stats.h"
 #include "critnet/core/runtime.h"
+#include "critnet/core/stats.h"
 #include "critnet/probe/fits.h"
 #include "critnet/probe/recipe.h"
 #include "critnet/probe/workflow.h"
@@ -69,7 +69,7 @@ std::string num(double x, int digits = 3) {
 // Verdict rule 2 on one fit, in a word ("-" without a bootstrap p).
 std::string short_verdict(const analysis::FitResult& r, const report::VerdictRule& rule) {
   if (r.bootstrap == 0) return "-";
-  const report::ArmVerdict v = report::assess(report::csn_fit(r), rule);
+  const report::FitVerdict v = report::assess(report::csn_fit(r), rule);
   switch (v.plausibility) {
     case report::Plausibility::kScaleInvariant:
       return "scale-inv";

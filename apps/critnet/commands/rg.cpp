@@ -223,7 +223,8 @@ report::Series flow_series(const rg::FlowStudy& study, const rg::FlowTrajectory&
   }
   report::write_csv(csv, {"tau", "lambda_rk45", "lambda_closed"}, {t_col, rk_col, closed});
   report::Series series;
-  series.label = fmt::format("lambda0 = {:.4g} (a lambda0 = {:.4g})", t.lambda0, study.a * t.lambda0);
+  series.label =
+      fmt::format("lambda0 = {:.4g} (a lambda0 = {:.4g})", t.lambda0, study.a * t.lambda0);
   series.csv = csv;
   series.x_column = "tau";
   series.y_column = "lambda_rk45";
@@ -240,16 +241,16 @@ void plot_flow(const rg::FlowStudy& study, const std::filesystem::path& dir) {
   const double t0 = std::min(0.0, study.taus.back()), t1 = std::max(0.0, study.taus.back());
   const double a = study.a;
   panel.series.push_back(reference_line(dir / "rg_flow_fixed_zero.csv",
-                                        "lambda = 0 (fixed point, trivial)", "#000000", t0, 0.0,
-                                        t1, 0.0));
+                                        "lambda = 0 (fixed point, trivial)", "#000000", t0, 0.0, t1,
+                                        0.0));
   if (a != 0.0) {
     panel.series.push_back(
         reference_line(dir / "rg_flow_fixed_cw.csv",
                        fmt::format("lambda = 1/a = {:.4g} (fixed point, CW)", 1.0 / a), "#555555",
                        t0, 1.0 / a, t1, 1.0 / a));
-    panel.series.push_back(reference_line(dir / "rg_flow_pole.csv",
-                                          fmt::format("lambda = 1/(2a) = {:.4g} (pole)", study.pole),
-                                          "#aaaaaa", t0, study.pole, t1, study.pole));
+    panel.series.push_back(reference_line(
+        dir / "rg_flow_pole.csv", fmt::format("lambda = 1/(2a) = {:.4g} (pole)", study.pole),
+        "#aaaaaa", t0, study.pole, t1, study.pole));
   }
   panel.title = fmt::format("dlambda/dtau = 2 lambda (1 - a lambda)/(1 - 2 a lambda), a = {}", a);
   panel.x_label = "tau (RG time)";
@@ -275,13 +276,13 @@ void print_flow_summary(const rg::FlowStudy& study) {
     fmt::print(stderr, "  {} lambda = {} (exponent {})", fp.name, fp.lambda, fp.exponent);
   fmt::print(stderr, "; pole lambda = 1/(2a) = {}\n", study.pole);
   for (const rg::FlowTrajectory& t : study.trajectories)
-    fmt::print(stderr,
-               "lambda0 = {}: x0 = {}, pole time {}, rk45 {} steps ({} rejected){}, max "
-               "|rk45 - closed| / max(1, |closed|) = {:.3g}\n",
-               t.lambda0, study.a * t.lambda0, t.pole_time, t.rk45.steps, t.rk45.rejected,
-               t.rk45.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", t.rk45.tau_reached)
-                               : "",
-               t.max_difference);
+    fmt::print(
+        stderr,
+        "lambda0 = {}: x0 = {}, pole time {}, rk45 {} steps ({} rejected){}, max "
+        "|rk45 - closed| / max(1, |closed|) = {:.3g}\n",
+        t.lambda0, study.a * t.lambda0, t.pole_time, t.rk45.steps, t.rk45.rejected,
+        t.rk45.hit_pole ? fmt::format(", hit the pole at tau = {:.8g}", t.rk45.tau_reached) : "",
+        t.max_difference);
 }
 
 void run_rg_flow(const FlowArgs& args) {

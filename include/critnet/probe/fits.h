@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "critnet/analysis/powerlaw.h"
-#include "critnet/probe/report.h"
+#include "critnet/probe/outputs.h"
 
 namespace critnet::probe {
 

@@ -3,7 +3,7 @@
 /// sweep` and Python's critnet.probe): load a checkpoint and its data, stream a split through the
 /// probe, fit every distribution the Clauset-Shalizi-Newman way and write one output directory:
 ///   probe.json               schema kProbeSchema (docs/cli.md, `critnet probe`)
-///   layer{L}_*.csv, activation_frequency_pooled.csv   the raw CSVs (probe/report.h)
+///   layer{L}_*.csv, activation_frequency_pooled.csv   the raw CSVs (probe/outputs.h)
 ///   measures/*.csv           the report's figure data (probe/report_measures.h)
 /// The directory is locked (io::RunLock) while it is written, every file is written atomically
 /// and probe.json last, so a probe.json on disk means a complete probe. The library never

@@ -17,7 +17,7 @@ struct FitReport {
   /// The rule applied: the caller's thresholds with lr_p_max = FitOptions::significance (one
   /// threshold names the favoured model in the comparisons and in the verdict).
   VerdictRule rule;
-  ArmVerdict verdict;
+  FitVerdict verdict;
 
   /// analysis::to_json(fit) plus "verdict": {label, scale_invariant, reason, rule}; the
   /// document of `critnet fit --json` without its "file" and "column" keys.

@@ -60,7 +60,7 @@ enum class Plausibility {
 };
 
 /// The verdict on one fit.
-struct ArmVerdict {
+struct FitVerdict {
   Plausibility plausibility = Plausibility::kNoFit;
   /// The alternative with the smallest R (the strongest competitor), if any was tested.
   std::optional<Comparison> best_alternative;
@@ -72,19 +72,19 @@ struct ArmVerdict {
 };
 
 /// Applies the rule to one fit (an empty fit gives kNoFit).
-ArmVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule = {});
+FitVerdict assess(const std::optional<CsnFit>& fit, const VerdictRule& rule = {});
 
 /// The verdict on one measure × layer entry (parse_entry_fit): assess(entry.fit); without a
 /// fit the reason is "no fit: " + entry.fit_error when the entry says why. The report and the
 /// sweep's cell.json both judge entries with it.
-ArmVerdict assess_entry(const EntryFit& entry, const VerdictRule& rule = {});
+FitVerdict assess_entry(const EntryFit& entry, const VerdictRule& rule = {});
 
 enum class Contrast { kTreatmentOnly, kBoth, kNeither, kBaselineOnly, kIncomplete, kUntested };
 
 /// Compares a treatment arm's verdict with the baseline's: kIncomplete when one of the two
 /// has no fit, kUntested when neither has (e.g. a measure judged by other fits); untested
 /// cases are not counted in the report's tallies.
-Contrast contrast(const ArmVerdict& baseline, const ArmVerdict& treatment);
+Contrast contrast(const FitVerdict& baseline, const FitVerdict& treatment);
 
 /// One arm's verdicts on one measure and layer, counted over its seeds.
 struct SeedCount {
@@ -97,10 +97,10 @@ struct SeedCount {
 };
 
 /// Counts the per-seed verdicts of one arm.
-SeedCount count_seeds(const std::vector<ArmVerdict>& per_seed);
+SeedCount count_seeds(const std::vector<FitVerdict>& per_seed);
 
 /// The contrast over seeds (the seed rule above); with one seed per arm it equals
-/// contrast(ArmVerdict, ArmVerdict).
+/// contrast(FitVerdict, FitVerdict).
 Contrast contrast(const SeedCount& baseline, const SeedCount& treatment);
 
 /// The seed rule in one sentence, for the report.

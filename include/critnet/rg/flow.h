@@ -13,8 +13,8 @@
 /// d(dλ/dτ)/dλ = 2 (IR-unstable, relevant with y = 2, i.e. ν = 1/2; in the UV direction,
 /// τ → -∞, x(0) < 1/2 flows into 0 and x(0) > 1/2 into 1).
 #include <cstdint>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 namespace critnet::rg {

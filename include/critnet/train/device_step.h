@@ -26,10 +26,10 @@
 #include <memory>
 #include <vector>
 
-#include "critnet/train/step_totals.h"
 #include "critnet/nn/mlp.h"
 #include "critnet/train/fast_step.h"
 #include "critnet/train/penalty_schedule.h"
+#include "critnet/train/step_totals.h"
 
 namespace critnet::train {
 

@@ -96,7 +96,7 @@ ArmCase arm_case(const Arm& arm, const std::string& measure, const std::string& 
   ArmCase ac;
   for (const auto* seed : arm.seed_results()) {
     const MeasureResult* r = find_result(*seed, measure, layer);
-    ArmVerdict v = r ? assess_entry({r->fit, r->fit_error}, rule) : assess(std::nullopt, rule);
+    FitVerdict v = r ? assess_entry({r->fit, r->fit_error}, rule) : assess(std::nullopt, rule);
     if (!r) v.reason = "not measured";
     ac.results.push_back(r);
     ac.verdicts.push_back(v);

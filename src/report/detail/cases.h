@@ -39,7 +39,7 @@ std::string mean_sd_text(const std::vector<double>& values);
 // One arm in one case, over its seeds.
 struct ArmCase {
   std::vector<const MeasureResult*> results;  // per seed, nullptr when absent
-  std::vector<ArmVerdict> verdicts;           // per seed
+  std::vector<FitVerdict> verdicts;           // per seed
   SeedCount count;
   std::vector<double> alphas() const;  // α of the seeds with a usable fit
 };
@@ -48,7 +48,7 @@ struct Case {
   const MeasureSpec* spec;
   std::string layer;
   std::vector<const MeasureResult*> results;  // per arm, the first seed; nullptr when absent
-  std::vector<ArmVerdict> verdicts;           // per arm, the first seed
+  std::vector<FitVerdict> verdicts;           // per arm, the first seed
   std::vector<ArmCase> seeds;                 // per arm, every seed
   std::map<std::string, Contrast> contrasts;  // treatment arm -> contrast with the baseline
 };

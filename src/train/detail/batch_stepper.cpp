@@ -52,8 +52,7 @@ BatchStepper::BatchStepper(const StepperSetup& setup)
     : options_(setup.options),
       train_set_(setup.train_set),
       layers_(setup.layers),
-      reg_scale_(setup.options.reg.weight()) {
-}
+      reg_scale_(setup.options.reg.weight()) {}
 
 void BatchStepper::begin_epoch(const torch::Tensor& order, int64_t /*first_batch*/,
                                const StepTotals& so_far) {

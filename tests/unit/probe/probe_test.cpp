@@ -15,7 +15,7 @@
 
 #include "critnet/core/error.h"
 #include "critnet/core/numerics.h"
-#include "critnet/probe/report.h"
+#include "critnet/probe/outputs.h"
 #include "support/error_bounds.h"
 
 namespace critnet::probe {

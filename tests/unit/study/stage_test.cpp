@@ -50,7 +50,7 @@ TEST(Stage, CellRowsCarryTheReportsVerdictOnEachEntry) {
   ASSERT_EQ(rows.size(), 3u);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const report::EntryFit entry = report::parse_entry_fit(entries[i], "e");
-    const report::ArmVerdict v = report::assess_entry(entry, grid.rule);
+    const report::FitVerdict v = report::assess_entry(entry, grid.rule);
     EXPECT_EQ(rows[i].at("verdict"), report::to_string(v.plausibility)) << i;
     EXPECT_EQ(rows[i].at("scale_invariant"), v.scale_invariant()) << i;
     EXPECT_EQ(rows[i].at("reason"), v.reason) << i;

@@ -1,5 +1,6 @@
-// The probe's report helpers: distributions (positive values only), summaries and CSV files.
-#include "critnet/probe/report.h"
+// The probe's outputs (probe/outputs.h): distributions (positive values only), summaries and CSV
+// files.
+#include "critnet/probe/outputs.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "critnet/probe/report.h"
+#include "critnet/probe/outputs.h"
 
 #include <fmt/format.h>
 
