@@ -145,10 +145,9 @@ double cell_accuracy(const fs::path& dir, const study::Cell& cell,
 // The β sweep
 
 // sweep.json's runs (factor, β, cell directory, accuracy or error) and the (β, accuracy) points.
-json sweep_runs(const ReproduceOptions& o, const fs::path& dir, int64_t input_size,
+json sweep_runs(const std::vector<study::Cell>& cells, const fs::path& dir, int64_t input_size,
                 const std::map<std::string, std::string>& failed,
                 std::vector<std::pair<double, double>>& points, const ReproduceCallbacks& cb) {
-  const std::vector<study::Cell> cells = beta_sweep_grid(o).expand();
   json runs = json::array();
   for (const auto& c : cells) {
     if (c.preset == "none") continue;
@@ -207,13 +206,14 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
   const std::map<std::string, std::string> failed =
       study::finish_cells(grid, dir, run_options(o), cb, {});
 
+  const std::vector<study::Cell> cells = grid.expand();
+  const study::Cell& baseline = find_cell(cells, "none", o.seed);
   std::string base_error;
-  const double base_acc =
-      cell_accuracy(dir, find_cell(grid.expand(), "none", o.seed), failed, base_error);
+  const double base_acc = cell_accuracy(dir, baseline, failed, base_error);
   if (!std::isfinite(base_acc))
     throw Error(fmt::format("sweep: the unregularised run failed: {}", base_error));
   std::vector<std::pair<double, double>> points;
-  const json runs = sweep_runs(o, dir, input_size, failed, points, cb);
+  const json runs = sweep_runs(cells, dir, input_size, failed, points, cb);
   const auto [chosen, how] = sweep_choice(o, input_size, points, base_acc);
   json s = {
       {"rule", fmt::format("β = f·N₁ (N₁ = {} inputs) for f in the factors; each run trains {} "
@@ -229,7 +229,7 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
       {"tolerance", o.sweep_tolerance},
       {"strength", o.strength},
       {"baseline_test_accuracy", base_acc},
-      {"baseline_dir", "sweep/cells/" + find_cell(grid.expand(), "none", o.seed).id},
+      {"baseline_dir", "sweep/cells/" + baseline.id},
       {"runs", runs},
       {"chosen_beta", chosen},
       {"choice", how},
@@ -557,12 +557,11 @@ void run_arms(const ReproduceOptions& options, const fs::path& run_dir, Reproduc
   const study::Grid grid = arms_grid(options, out.beta);
   const fs::path dir = run_dir / "arms";
   study::init_sweep_dir(dir, grid, study::OtherGrid::kReplace);
-  log(cb, fmt::format("arms: {} runs ({} arms × {} seeds), shard {} runs {}", grid.expand().size(),
-                      grid.presets.size(), options.seeds, ex.shard.to_string(), [&] {
-                        std::size_t n = 0;
-                        for (const auto& c : grid.expand()) n += ex.shard.contains(c.index);
-                        return n;
-                      }()));
+  const std::vector<study::Cell> cells = grid.expand();
+  std::size_t mine = 0;
+  for (const auto& c : cells) mine += ex.shard.contains(c.index);
+  log(cb, fmt::format("arms: {} runs ({} arms × {} seeds), shard {} runs {}", cells.size(),
+                      grid.presets.size(), options.seeds, ex.shard.to_string(), mine));
   const study::ShardRun r = runner_of(ex, options, cb)(grid, dir, ex.shard);
   if (!r.failed.empty()) {
     std::string list;
