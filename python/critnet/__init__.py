@@ -25,7 +25,7 @@ from .probe import probe
 from .htsr import htsr
 from .edge import edge
 from .signal import signal
-from . import data, rg
+from . import data, options, rg
 
 
 def info() -> Dict[str, Any]:
@@ -63,6 +63,7 @@ __all__ = [
     "htsr",
     "info",
     "load_checkpoint",
+    "options",
     "penalty",
     "penalty_naive",
     "probe",

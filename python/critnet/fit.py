@@ -12,7 +12,12 @@ import numpy.typing as npt
 import torch
 
 from . import _critnet
-from ._checks import LIMITS, Document, integer, real
+from ._checks import Document
+
+#: The defaults of the fit (analysis::FitOptions) and of verdict rule 2 (report::VerdictRule),
+#: the library's, shared with `critnet fit`.
+_FIT = _critnet.FitOptions.defaults
+_RULE = _critnet.VerdictRule.defaults
 
 #: What fit() takes: numbers in a list, a numpy array or a tensor (any shape; flattened).
 Values = Union[Sequence[float], npt.ArrayLike, torch.Tensor]
@@ -72,35 +77,41 @@ def _as_array(values: Values) -> npt.NDArray[np.float64]:
     return np.ascontiguousarray(np.asarray(values, dtype=np.float64).ravel())
 
 
-def fit(values: Values, discrete: bool = False, xmin: Optional[float] = None,
-        xmax: Optional[float] = None, bootstrap: int = 0, seed: int = 42, threads: int = 0,
-        compare: bool = True, significance: float = 0.1, max_candidates: int = 0,
-        scan_min_tail: int = 5, min_decades: float = 1.0, min_tail: int = 50) -> FitResult:
+def fit(values: Values, discrete: bool = _FIT["discrete"], xmin: Optional[float] = None,
+        xmax: Optional[float] = None, bootstrap: int = _FIT["bootstrap"],
+        seed: int = _FIT["seed"], threads: int = _FIT["threads"],
+        compare: bool = _FIT["compare"], significance: float = _FIT["significance"],
+        max_candidates: int = _FIT["max_candidates"], scan_min_tail: int = _FIT["min_tail"],
+        min_decades: float = _RULE["min_decades"], min_tail: int = _RULE["min_tail"]
+        ) -> FitResult:
     """Fits a power law to `values` (a list, numpy array or tensor of numbers, any shape;
     flattened) the Clauset-Shalizi-Newman way, exactly as `critnet fit --json`:
 
-    discrete: the discrete power law (integers >= 1).
+    discrete: the discrete power law (integers >= 1) (False).
     xmin: a fixed x_min (None: the minimum-KS scan over the unique values).
     xmax: the largest x_min candidate (None: no cap).
     bootstrap: semi-parametric bootstrap replicates for the goodness-of-fit p (0: none).
-    seed, threads: the bootstrap's seed and worker threads (0: all cores); p does not depend on
-        the thread count.
-    compare: the likelihood-ratio tests against the alternatives.
-    significance, max_candidates, scan_min_tail, min_decades, min_tail: as `critnet fit`'s
-        --significance, --max-candidates, --scan-min-tail, --min-decades, --min-tail.
+    seed, threads: the bootstrap's seed (42) and worker threads (0: all cores); p does not
+        depend on the thread count.
+    compare: the likelihood-ratio tests against the alternatives (True).
+    significance (0.1), max_candidates (0: all), scan_min_tail (5), min_decades (1.0),
+        min_tail (50): as `critnet fit`'s --significance, --max-candidates, --scan-min-tail,
+        --min-decades, --min-tail.
+    The arguments become a critnet.options.FitOptions (xmin None = nan, xmax None = inf;
+    scan_min_tail is its min_tail) and a critnet.options.VerdictRule (min_decades, min_tail),
+    checked when they are built.
 
     Returns a FitResult. Raises ValueError (critnet.InvalidArgument) with the C++ core's message
-    for bad data or options, critnet.NumericalError when no x_min gives a valid fit.
+    for bad data or options, TypeError for a value of the wrong type, critnet.NumericalError
+    when no x_min gives a valid fit.
     """
-    document = _critnet.fit(
-        _as_array(values), bool(discrete), math.nan if xmin is None else real("xmin", xmin),
-        math.inf if xmax is None else real("xmax", xmax),
-        integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"]),
-        integer("seed", seed, 0, 2**64 - 1), integer("threads", threads, 0, LIMITS["max_threads"]),
-        bool(compare), real("significance", significance),
-        integer("max_candidates", max_candidates, 0), integer("scan_min_tail", scan_min_tail, 0),
-        real("min_decades", min_decades), integer("min_tail", min_tail, 0))
-    return FitResult(document)
+    options = _critnet.FitOptions(
+        discrete=discrete, xmin=math.nan if xmin is None else xmin,
+        xmax=math.inf if xmax is None else xmax, bootstrap=bootstrap, seed=seed,
+        threads=threads, compare=compare, significance=significance,
+        max_candidates=max_candidates, min_tail=scan_min_tail)
+    rule = _critnet.VerdictRule(min_decades=min_decades, min_tail=min_tail)
+    return FitResult(_critnet.fit(_as_array(values), options, rule))
 
 
 def read_column(path: Union[str, os.PathLike[str]], column: Union[int, str] = 1,
@@ -119,11 +130,14 @@ def read_column(path: Union[str, os.PathLike[str]], column: Union[int, str] = 1,
     return np.asarray(values, dtype=np.float64), column_name
 
 
-def verdict(fit: Union[FitResult, Document], gof_p_min: float = 0.1, lr_p_max: float = 0.1,
-            min_decades: float = 1.0, min_tail: int = 50) -> Document:
+def verdict(fit: Union[FitResult, Document], gof_p_min: float = _RULE["gof_p_min"],
+            lr_p_max: float = _RULE["lr_p_max"], min_decades: float = _RULE["min_decades"],
+            min_tail: int = _RULE["min_tail"]) -> Document:
     """Verdict rule 2 (critnet::report::assess, docs/methods.md) on one fit: a probe.json fit
     (the "fit" dict of an entry of layer["fits"], e.g. from critnet.probe) or a FitResult.
     Returns the dict of `critnet fit --json`'s "verdict": label ("scale-invariant",
     "too narrow", ...), scale_invariant, reason, rule."""
     document = fit.to_dict() if isinstance(fit, FitResult) else fit
-    return _critnet.verdict(document, gof_p_min, lr_p_max, min_decades, min_tail)
+    rule = _critnet.VerdictRule(gof_p_min=gof_p_min, lr_p_max=lr_p_max, min_decades=min_decades,
+                                min_tail=min_tail)
+    return _critnet.verdict(document, rule)

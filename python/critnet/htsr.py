@@ -11,13 +11,17 @@ from typing import List
 import torch
 
 from . import _critnet
-from ._checks import LIMITS, Document, integer, real
+from ._checks import Document
+
+#: The library's defaults (atlas::HtsrOptions), shared with `critnet htsr`.
+_HTSR = _critnet.HtsrOptions.defaults
 
 _LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
 
-def htsr(model: torch.nn.Module, bootstrap: int = 100, seed: int = 0, threads: int = 0,
-         eval_floor: float = 1e-5) -> List[Document]:
+def htsr(model: torch.nn.Module, bootstrap: int = _HTSR["bootstrap"], seed: int = _HTSR["seed"],
+         threads: int = _HTSR["threads"], eval_floor: float = _HTSR["eval_floor"]
+         ) -> List[Document]:
     """One dict per Linear/Conv layer of `model`, in named_modules() order: layer (the module's
     qualified name), type, N, M, rf, num_evals, alpha, xmin, D, sigma, num_pl_spikes,
     lambda_max, norm, log_norm, log_spectral_norm, alpha_weighted, log_alpha_norm, stable_rank,
@@ -28,12 +32,14 @@ def htsr(model: torch.nn.Module, bootstrap: int = 100, seed: int = 0, threads: i
     fit with its likelihood-ratio tests). A layer without a fit has "error" instead. The rows
     convert with pandas.DataFrame(rows).
 
+    bootstrap (100), seed (0), threads (0: all cores) and eval_floor (1e-5: eigenvalues at or
+    below it are dropped) make a critnet.options.HtsrOptions, checked when it is built.
+
     Raises ValueError for bad options or a model without Linear/Conv layers, TypeError for a
     value of the wrong type; KeyboardInterrupt when Ctrl-C stops a bootstrap.
     """
-    replicates = integer("bootstrap", bootstrap, 0, LIMITS["max_bootstrap"])
+    options = _critnet.HtsrOptions(bootstrap=bootstrap, seed=seed, threads=threads,
+                                   eval_floor=eval_floor)
     layers = [(name, type(m).__name__, m.weight.detach())
               for name, m in model.named_modules() if isinstance(m, _LAYER_TYPES)]
-    return _critnet.htsr(layers, real("eval_floor", eval_floor), replicates,
-                         integer("seed", seed, 0, 2**64 - 1),
-                         integer("threads", threads, 0, LIMITS["max_threads"]))
+    return _critnet.htsr(layers, options)

@@ -2,16 +2,21 @@
 from the C++ core (critnet::reg::penalty_add_gradient), not autograd through a Gram matrix."""
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import torch
 
 from . import _critnet
-from ._checks import integer, real
 
 
-def _coefficients(coefficients: Optional[Sequence[float]]) -> List[float]:
-    return [] if coefficients is None else [real("coefficients", c) for c in coefficients]
+def penalty_options(preset: str = "paper", beta: float = 1.0, side: str = "in",
+                    n: str = "fan-in", coefficients: Optional[Sequence[float]] = None,
+                    probes: int = 0) -> _critnet.PenaltyOptions:
+    """critnet.penalty's arguments as a critnet.options.PenaltyOptions, checked now
+    (ValueError with the library's message, TypeError for a value of the wrong type)."""
+    return _critnet.PenaltyOptions(preset=preset, beta=beta, gram_side=side, n_convention=n,
+                                   coefficients=[] if coefficients is None else coefficients,
+                                   probes=probes)
 
 
 class _Penalty(torch.autograd.Function):
@@ -20,10 +25,8 @@ class _Penalty(torch.autograd.Function):
 
     @staticmethod
     def forward(  # type: ignore[override]  # Function's forward takes *args
-            ctx: Any, weight: torch.Tensor, preset: str, beta: float, side: str, n: str,
-            coefficients: List[float], probes: int) -> torch.Tensor:
-        value, grad = _critnet.penalty_and_gradient(weight, preset, beta, side, n, coefficients,
-                                                    probes)
+            ctx: Any, weight: torch.Tensor, options: _critnet.PenaltyOptions) -> torch.Tensor:
+        value, grad = _critnet.penalty_and_gradient(weight, options)
         ctx.save_for_backward(grad)
         return value
 
@@ -31,13 +34,22 @@ class _Penalty(torch.autograd.Function):
     def backward(  # type: ignore[override]  # Function's backward takes *grad_outputs
             ctx: Any, grad_output: torch.Tensor) -> Tuple[Optional[torch.Tensor], ...]:
         (grad,) = ctx.saved_tensors
-        return grad_output * grad, None, None, None, None, None, None
+        return grad_output * grad, None
+
+
+def penalty_of(weight: torch.Tensor, options: _critnet.PenaltyOptions) -> torch.Tensor:
+    """R(V) of one weight under checked options: differentiable when `weight` requires grad
+    (critnet.penalty and CriticalRegularizer, which builds its options once)."""
+    if torch.is_grad_enabled() and weight.requires_grad:
+        value: torch.Tensor = _Penalty.apply(weight, options)
+        return value
+    return _critnet.penalty_value(weight, options)
 
 
 def penalty(weight: torch.Tensor, preset: str = "paper", beta: float = 1.0, side: str = "in",
             n: str = "fan-in", coefficients: Optional[Sequence[float]] = None,
             probes: int = 0) -> torch.Tensor:
-    """R(V) = ||P||_F^2 of one layer weight (docs/methods.md, "The critical penalty"; docs/methods.md).
+    """R(V) = ||P||_F^2 of one layer weight (docs/methods.md, "The critical penalty").
 
     weight: a float tensor [out, in] (Linear) or [out, in, k1, ...] (Conv), taken as
         [out, in*k1*...]; on the CPU, or CUDA where critnet was built with it.
@@ -48,15 +60,14 @@ def penalty(weight: torch.Tensor, preset: str = "paper", beta: float = 1.0, side
     n: N of a = beta / N: "fan-in", "fan-out" or "one".
     probes: 0 for the exact penalty; m > 0 for the Hutchinson estimate with m Rademacher probes
         (value and gradient unbiased, from the same probes; torch's global generator).
+    The options make a critnet.options.PenaltyOptions (side is its gram_side, n its
+    n_convention).
 
     Returns a 0-d tensor of the weight's dtype; differentiable with respect to `weight`.
-    Raises ValueError (critnet.InvalidArgument) with the C++ core's message for bad arguments.
+    Raises ValueError (critnet.InvalidArgument) with the C++ core's message for bad arguments,
+    TypeError for a value of the wrong type.
     """
-    b, c, m = real("beta", beta), _coefficients(coefficients), integer("probes", probes)
-    if torch.is_grad_enabled() and weight.requires_grad:
-        value: torch.Tensor = _Penalty.apply(weight, preset, b, side, n, c, m)
-        return value
-    return _critnet.penalty_value(weight, preset, b, side, n, c, m)
+    return penalty_of(weight, penalty_options(preset, beta, side, n, coefficients, probes))
 
 
 def penalty_naive(weight: torch.Tensor, preset: str = "paper", beta: float = 1.0,
@@ -64,5 +75,4 @@ def penalty_naive(weight: torch.Tensor, preset: str = "paper", beta: float = 1.0
                   coefficients: Optional[Sequence[float]] = None) -> torch.Tensor:
     """The literal formula with autograd through the full Gram matrix of the chosen side
     (critnet::reg::penalty_naive): the reference the fast path is tested against."""
-    return _critnet.penalty_naive(weight, preset, real("beta", beta), side, n,
-                                  _coefficients(coefficients))
+    return _critnet.penalty_naive(weight, penalty_options(preset, beta, side, n, coefficients))

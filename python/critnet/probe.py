@@ -17,11 +17,12 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Seq
 import torch
 
 from . import _critnet
-from ._checks import Document, integer
+from ._checks import LIMITS, Document, integer
 
 #: The probe recipe's defaults (critnet/probe/recipe.h), shared with `critnet probe`,
-#: `critnet reproduce` and sweep grids.
-_RECIPE = _critnet.probe_recipe_defaults
+#: `critnet reproduce` and sweep grids, and the probe's (probe::ProbeOptions).
+_RECIPE = _critnet.ProbeRecipe.defaults
+_PROBE = _critnet.ProbeOptions.defaults
 
 #: One observed layer: (name, incoming weight, outgoing weight).
 Layer = Tuple[str, torch.Tensor, torch.Tensor]
@@ -64,13 +65,14 @@ def _batches(data: Data, batch_size: int) -> Iterator[torch.Tensor]:
 
 
 def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], None] = None,
-          threshold: float = 0.0, subset_size: int = _RECIPE["subset_size"], subsets: int = 10,
-          seed: int = 0, bootstrap: int = _RECIPE["bootstrap"],
-          max_candidates: int = _RECIPE["max_candidates"],
+          threshold: float = _PROBE["threshold"], subset_size: int = _RECIPE["subset_size"],
+          subsets: int = _PROBE["num_subsets"], seed: int = _PROBE["seed"],
+          bootstrap: int = _RECIPE["bootstrap"], max_candidates: int = _RECIPE["max_candidates"],
           min_tail_fraction: float = _RECIPE["min_tail_fraction"],
-          beta: float = 1.0, gram_side: str = "in", n_convention: str = "fan-in",
-          max_patterns: int = 1000000, cw_tolerance: float = 0.1, fits: bool = True,
-          threads: int = 0, batch_size: int = 500, source: Optional[Dict[str, Any]] = None,
+          beta: float = _PROBE["beta"], gram_side: str = _PROBE["gram_side"],
+          n_convention: str = _PROBE["n_convention"], max_patterns: int = _PROBE["max_patterns"],
+          cw_tolerance: float = _PROBE["cw_tolerance"], fits: bool = True, threads: int = 0,
+          batch_size: int = 500, source: Optional[Dict[str, Any]] = None,
           out: Union[str, os.PathLike[str], None] = None) -> Document:
     """Probes `model` on `data` and returns probe.json's document as a dict.
 
@@ -82,9 +84,12 @@ def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], 
       activation module (ReLU, ELU, Tanh, Sigmoid, GELU, LeakyReLU, SiLU) with a Linear/Conv
       weight before and after it. Each observed module must be called once per forward pass.
       A unit of a convolution's output [B, C, ...] is a channel (averaged over positions).
-    The other arguments are `critnet probe`'s options, with its defaults (subset_size 10,
-    bootstrap 200, max_candidates 1000, min_tail_fraction 0.1: the probe recipe's, one source
-    for every caller; seed: the subsets' and the bootstrap's; threads: the bootstrap's).
+    The other arguments are `critnet probe`'s options, with its defaults: subset_size (10),
+    bootstrap (200), max_candidates (1000) and min_tail_fraction (0.1) make a
+    critnet.options.ProbeRecipe, the probe recipe every study shares; threshold (0), subsets
+    (10), seed (0: the subsets' and the bootstrap's), max_patterns, beta (1), gram_side ("in"),
+    n_convention ("fan-in") and cw_tolerance (0.1) a critnet.options.ProbeOptions; threads: the
+    bootstrap's (0: all cores).
     source: a dict merged into the document (default: "model" = the model's class, "data" =
     {"source": "python"}, "split" = "python").
     out: a directory (str or path-like; created) to write as `critnet probe --out` writes it:
@@ -96,13 +101,19 @@ def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], 
     Raises ValueError with the library's message for bad layers or options, OSError when `out`
     cannot be locked or written.
     """
-    batch_size = integer("batch_size", batch_size, 1, _critnet.limits["max_batch_size"])
+    # Every option is checked before the first batch, with the CLI's bounds.
+    batch_size = integer("batch_size", batch_size, 1, LIMITS["max_batch_size"])
+    recipe = _critnet.ProbeRecipe(subset_size=subset_size, bootstrap=bootstrap,
+                                  max_candidates=max_candidates,
+                                  min_tail_fraction=min_tail_fraction)
+    options = _critnet.ProbeOptions(threshold=threshold, subset_size=subset_size,
+                                    num_subsets=subsets, seed=seed, max_patterns=max_patterns,
+                                    beta=beta, gram_side=gram_side, n_convention=n_convention,
+                                    cw_tolerance=cw_tolerance)
+    threads = integer("threads", threads, 0, LIMITS["max_threads"])
     chosen = choose_layers(model, layers)
     names = [name for name, _, _ in chosen]
-    p = _critnet.Probe(chosen, threshold, subset_size, subsets, seed, max_patterns, beta,
-                       gram_side, n_convention, cw_tolerance)
-    # Every option is checked before the first batch, with the CLI's bounds.
-    p.set_fit_options(fits, bootstrap, seed, threads, max_candidates, min_tail_fraction)
+    p = _critnet.Probe(chosen, options, recipe, bool(fits), threads)
     if out is not None:
         p.lock_output(os.fspath(out))
     t0 = time.perf_counter()

@@ -9,7 +9,7 @@ import torch
 
 from . import _critnet
 from ._checks import integer, real, weight_of
-from .penalty import _coefficients, penalty
+from .penalty import penalty_of, penalty_options
 
 _LAYER_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
@@ -26,6 +26,8 @@ class CriticalRegularizer:
     interval: k >= 1; the penalty is applied every k-th call with strength k * lambda (the lazy
         schedule of `critnet train --reg-interval`); other calls return a zero.
 
+    reg.layers: the chosen submodules' names; reg.options: the penalty's
+    critnet.options.PenaltyOptions, checked once here; reg.strength, reg.interval.
     reg(step=None) returns the scalar to add to the loss; step (0-based) picks the calls that
     apply the penalty (step % interval == 0); without it the regulariser counts its calls.
     """
@@ -34,10 +36,9 @@ class CriticalRegularizer:
                  strength: float = 1e-3, layers: Optional[Sequence[Union[str, int]]] = None,
                  interval: int = 1, probes: int = 0, side: str = "in", n: str = "fan-in",
                  coefficients: Optional[Sequence[float]] = None) -> None:
-        beta, strength = real("beta", beta), real("strength", strength)
-        interval, probes = integer("interval", interval), integer("probes", probes)
-        warning = _critnet.check_regularizer(preset, beta, strength, side, n,
-                                             _coefficients(coefficients), interval, probes)
+        self.options = penalty_options(preset, beta, side, n, coefficients, probes)
+        strength, interval = real("strength", strength), integer("interval", interval)
+        warning = _critnet.check_regularizer(self.options, strength, interval)
         if warning is not None:
             warnings.warn(warning, stacklevel=2)
         candidates: List[Tuple[str, torch.nn.Module]] = [(name, m) for name, m in model.named_modules()
@@ -57,22 +58,19 @@ class CriticalRegularizer:
         chosen = [candidates[i] for i in _critnet.penalised_layers(len(candidates), indices)]
         self.layers = [name for name, _ in chosen]
         self._modules = [m for _, m in chosen]
-        self.preset, self.beta, self.strength = preset, beta, strength
-        self.side, self.n, self.coefficients = side, n, coefficients
-        self.interval, self.probes = interval, probes
+        self.strength, self.interval = strength, interval
         self._calls = 0
 
     def penalties(self) -> List[torch.Tensor]:
         """R(V_l) of each chosen layer (differentiable), in the order of self.layers."""
-        return [penalty(weight_of(m), self.preset, self.beta, self.side, self.n, self.coefficients,
-                        self.probes) for m in self._modules]
+        return [penalty_of(weight_of(m), self.options) for m in self._modules]
 
     def __call__(self, step: Optional[int] = None) -> torch.Tensor:
         if step is None:
             step, self._calls = self._calls, self._calls + 1
         # k·λ when the schedule applies the penalty at this step, else 0 (the trainer's rule,
         # train::PenaltySchedule::applies_at).
-        weight = _critnet.penalty_weight(self.preset, self.strength, self.interval,
+        weight = _critnet.penalty_weight(self.options, self.strength, self.interval,
                                          integer("step", step))
         if weight == 0.0:
             first = weight_of(self._modules[0])

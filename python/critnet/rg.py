@@ -9,32 +9,27 @@ from typing import List, Optional, Sequence
 
 import torch
 
-from . import _checks, _critnet
+from . import _critnet
 from ._checks import Document
 
-_INT64 = (-2**63, 2**63 - 1)
-
-
-def _int64(name: str, value: object) -> int:
-    """`value` as a C++ int64: TypeError unless an integer, ValueError outside int64's range
-    (the library checks the range it accepts, with its own message)."""
-    return _checks.integer(name, value, *_INT64)
-
-
-#: The library's defaults of the mean-field sweep (rg::TemperatureRange, rg::MeanFieldOptions)
-#: and of the Gaussian study (rg::GaussianStudyOptions), shared with the CLI.
-_MEANFIELD = _critnet.meanfield_defaults
-_GAUSSIAN = _critnet.gaussian_defaults
-_FLOW = _critnet.flow_defaults
+#: The library's defaults (rg::CouplingOptions, rg::ClassifyOptions, rg::MeanFieldStudyOptions,
+#: rg::GaussianStudyOptions, rg::FlowStudyOptions), shared with the CLI.
+_COUPLING = _critnet.CouplingOptions.defaults
+_CLASSIFY = _critnet.ClassifyOptions.defaults
+_MEANFIELD = _critnet.MeanFieldStudyOptions.defaults
+_GAUSSIAN = _critnet.GaussianStudyOptions.defaults
+_FLOW = _critnet.FlowStudyOptions.defaults
 
 
 # The per-mode lists of the document, returned as tensors.
 _PER_MODE = ("lambda", "x", "r", "u_modes", "u_sites", "xi")
 
 
-def analyse_layer(weight: torch.Tensor, beta: float = 1.0, field: float = 0.0, side: str = "in",
-                  n: str = "fan-in", tol_trivial: float = 1e-2, tol_critical: float = 1e-2,
-                  tol_near: float = 0.1) -> Document:
+def analyse_layer(weight: torch.Tensor, beta: float = _COUPLING["beta"],
+                  field: float = _COUPLING["field"], side: str = _COUPLING["gram_side"],
+                  n: str = _COUPLING["n_convention"], tol_trivial: float = _CLASSIFY["tol_trivial"],
+                  tol_critical: float = _CLASSIFY["tol_critical"],
+                  tol_near: float = _CLASSIFY["tol_near"]) -> Document:
     """The couplings of eq. 13 in the eigenbasis of w = V^T V (side "in") or V V^T ("out"),
     a = beta / N, each mode's class and the layer's phase (section 2.5).
 
@@ -45,11 +40,15 @@ def analyse_layer(weight: torch.Tensor, beta: float = 1.0, field: float = 0.0, s
     xi_median_finite, xi_inf, xi_nan, r_tolerance, mode_class (a name per mode), and per mode
     (ascending lambda) lambda, x (= a lambda), r, u_modes, u_sites and xi, which Python gets as
     float64 tensors (xi = inf for massless modes, nan where r < 0; the JSON's "inf" / "nan"
-    strings become floats everywhere). Raises ValueError with the C++ core's message for bad
-    arguments.
+    strings become floats everywhere). beta (1), field (0), side ("in") and n ("fan-in") make a
+    critnet.options.CouplingOptions, the tolerances (1e-2, 1e-2, 0.1) a
+    critnet.options.ClassifyOptions. Raises ValueError with the C++ core's message for bad
+    arguments, TypeError for a value of the wrong type.
     """
-    doc = _critnet.analyse_layer(weight, float(beta), float(field), side, n, float(tol_trivial),
-                                 float(tol_critical), float(tol_near))
+    couplings = _critnet.CouplingOptions(beta=beta, field=field, gram_side=side, n_convention=n)
+    classify = _critnet.ClassifyOptions(tol_trivial=tol_trivial, tol_critical=tol_critical,
+                                        tol_near=tol_near)
+    doc = _critnet.analyse_layer(weight, couplings, classify)
     for key, value in doc.items():
         if key in _PER_MODE:
             doc[key] = torch.tensor([float(v) for v in value], dtype=torch.float64)
@@ -60,10 +59,10 @@ def analyse_layer(weight: torch.Tensor, beta: float = 1.0, field: float = 0.0, s
 
 def meanfield(weights: Optional[Sequence[torch.Tensor]] = None, *,
               coupling: Optional[float] = None, size: Optional[int] = None,
-              layers: Optional[Sequence[int]] = None, gram_side: str = "in",
-              n_convention: str = "fan-in", t_min: float = _MEANFIELD["t_min"],
+              layers: Optional[Sequence[int]] = None, gram_side: str = _MEANFIELD["gram_side"],
+              n_convention: str = _MEANFIELD["n_convention"], t_min: float = _MEANFIELD["t_min"],
               t_max: float = _MEANFIELD["t_max"], steps: int = _MEANFIELD["steps"],
-              field: float = 0.0, damping: float = _MEANFIELD["damping"],
+              field: float = _MEANFIELD["field"], damping: float = _MEANFIELD["damping"],
               tolerance: float = _MEANFIELD["tolerance"],
               max_iterations: int = _MEANFIELD["max_iterations"]) -> List[Document]:
     """The mean-field equation (eq. 6) V = tanh(beta (w V / N + h)), T = 1/beta, solved by
@@ -94,15 +93,11 @@ def meanfield(weights: Optional[Sequence[torch.Tensor]] = None, *,
     """
     if isinstance(weights, torch.Tensor):
         raise TypeError("weights: must be a list of tensors, got one tensor")
-    return _critnet.meanfield(
-        list(weights or []),
-        None if coupling is None else _checks.real("coupling", coupling),
-        None if size is None else _int64("size", size),
-        [_int64("layers", layer) for layer in (layers or [])],
-        gram_side, n_convention, _checks.real("t_min", t_min), _checks.real("t_max", t_max),
-        _int64("steps", steps), _checks.real("field", field),
-        _checks.real("damping", damping), _checks.real("tolerance", tolerance),
-        _int64("max_iterations", max_iterations))
+    options = _critnet.MeanFieldStudyOptions(
+        coupling=coupling, size=size, layers=[] if layers is None else layers,
+        gram_side=gram_side, n_convention=n_convention, t_min=t_min, t_max=t_max, steps=steps,
+        field=field, damping=damping, tolerance=tolerance, max_iterations=max_iterations)
+    return _critnet.meanfield(list(weights or []), options)
 
 
 def gaussian(dim: int = _GAUSSIAN["dim"], size: int = _GAUSSIAN["size"],
@@ -127,9 +122,8 @@ def gaussian(dim: int = _GAUSSIAN["dim"], size: int = _GAUSSIAN["size"],
     Raises critnet.InvalidArgument (a ValueError) with the library's message for bad values,
     TypeError for values of the wrong type.
     """
-    return _critnet.gaussian(_int64("dim", dim), _int64("size", size),
-                             _checks.real("r", r), _checks.real("g", g),
-                             _checks.real("fit_min", fit_min), _checks.real("fit_max", fit_max))
+    return _critnet.gaussian(_critnet.GaussianStudyOptions(dim=dim, size=size, r=r, g=g,
+                                                           fit_min=fit_min, fit_max=fit_max))
 
 
 def flow(lambdas: Sequence[float], a: float = _FLOW["a"], tau_max: float = _FLOW["tau_max"],
@@ -151,6 +145,5 @@ def flow(lambdas: Sequence[float], a: float = _FLOW["a"], tau_max: float = _FLOW
     Raises critnet.InvalidArgument (a ValueError) with the library's message for bad values,
     TypeError for values of the wrong type.
     """
-    return _critnet.flow([_checks.real("lambdas", x) for x in lambdas], _checks.real("a", a),
-                         _checks.real("tau_max", tau_max), _int64("steps", steps),
-                         _checks.real("rtol", rtol))
+    return _critnet.flow(_critnet.FlowStudyOptions(lambdas=lambdas, a=a, tau_max=tau_max,
+                                                   steps=steps, rtol=rtol))

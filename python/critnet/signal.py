@@ -11,8 +11,8 @@ from ._checks import Document
 
 #: One leaf module call of a forward pass: (name, module, its inputs, its output).
 Call = Tuple[str, torch.nn.Module, Tuple[Any, ...], Any]
-#: The options measure_signal takes after the inputs, in the binding's order.
-Options = Tuple[int, int, int, int, float, int]
+#: The library's defaults (atlas::SignalOptions), shared with `critnet signal`.
+_SIGNAL = _critnet.SignalOptions.defaults
 
 # Elementwise activation modules and the name the C++ core knows them by.
 _ACTIVATIONS: Dict[Type[torch.nn.Module], str] = {
@@ -107,8 +107,10 @@ def _tapped_forward(model: torch.nn.Module, layers: Sequence[torch.nn.Module]
 
 
 def signal(model: torch.nn.Module, inputs: torch.Tensor, activation: Optional[str] = None,
-           jacobian_samples: int = 256, apjn_probes: int = 4, bootstrap: int = 200, seed: int = 0,
-           critical_tolerance: float = 0.05, batch_size: int = 500) -> Document:
+           jacobian_samples: int = _SIGNAL["jacobian_samples"],
+           apjn_probes: int = _SIGNAL["apjn_probes"], bootstrap: int = _SIGNAL["bootstrap"],
+           seed: int = _SIGNAL["seed"], critical_tolerance: float = _SIGNAL["critical_tolerance"],
+           batch_size: int = _SIGNAL["batch_size"]) -> Document:
     """Signal propagation through any `model` measured on `inputs` [n, ...] in eval mode.
 
     The layers are the Linear and Conv modules in the order a forward pass calls them, h^l the
@@ -138,13 +140,10 @@ def signal(model: torch.nn.Module, inputs: torch.Tensor, activation: Optional[st
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2 or inputs.shape[0] < 1:
         raise ValueError("inputs must be a tensor [n >= 1, ...]")
-    options: Options = (
-        _checks.integer("jacobian_samples", jacobian_samples, 0, 100000),
-        _checks.integer("apjn_probes", apjn_probes, 1, 1000),
-        _checks.integer("bootstrap", bootstrap, 0, _checks.LIMITS["max_bootstrap"]),
-        _checks.integer("seed", seed, 0, 2**64 - 1),
-        _checks.real("critical_tolerance", critical_tolerance),
-        _checks.integer("batch_size", batch_size, 1, _checks.LIMITS["max_batch_size"]))
+    options = _critnet.SignalOptions(
+        activation=activation, jacobian_samples=jacobian_samples, apjn_probes=apjn_probes,
+        bootstrap=bootstrap, seed=seed, critical_tolerance=critical_tolerance,
+        batch_size=batch_size)
     x = inputs.float()
     was_training = model.training
     model.eval()
@@ -154,16 +153,17 @@ def signal(model: torch.nn.Module, inputs: torch.Tensor, activation: Optional[st
         chain = _as_chain(calls, first, y)
         if chain is not None:
             linears, acts = chain
+            chosen = activation or (acts[0] if acts else "linear")
             return _critnet.signal(
                 [m.weight for m in linears], [_checks.bias_of(m) for m in linears],
-                activation or (acts[0] if acts else "linear"), x.flatten(1), *options)
+                x.flatten(1), options.replace(activation=chosen))
         return _measure_tapped(model, calls, x, activation, options)
     finally:
         model.train(was_training)
 
 
 def _measure_tapped(model: torch.nn.Module, calls: Sequence[Call], x: torch.Tensor,
-                    activation: Optional[str], options: Options) -> Document:
+                    activation: Optional[str], options: _critnet.SignalOptions) -> Document:
     names: List[str] = []
     layers: List[torch.nn.Module] = []
     for name, m, _, _ in calls:
@@ -180,6 +180,6 @@ def _measure_tapped(model: torch.nn.Module, calls: Sequence[Call], x: torch.Tens
                  if type(m).__module__ == "torch.nn.modules.activation"}
         activation = found.pop() if len(found) == 1 else None
     return _critnet.signal(
-        [_checks.weight_of(m) for m in layers], [_checks.bias_of(m) for m in layers], activation,
-        x, *options,
-        forward=_tapped_forward(model, layers), names=names)
+        [_checks.weight_of(m) for m in layers], [_checks.bias_of(m) for m in layers], x,
+        options.replace(activation=activation), forward=_tapped_forward(model, layers),
+        names=names)

@@ -197,7 +197,8 @@ def test_probe_out_is_refused_while_another_critnet_writes_it(run, tmp_path):
     x, _ = critnet.data.load(**ck["data"], split="test", limit=20)
     out = tmp_path / "busy"
     layers = importlib.import_module("critnet.probe").choose_layers(ck["model"])
-    holder = critnet._critnet.Probe(layers, 0.0, 4, 2, 0, 1000, 1.0, "in", "fan-in", 0.1)
+    holder = critnet._critnet.Probe(layers, critnet.options.ProbeOptions(subset_size=4),
+                                    critnet.options.ProbeRecipe(subset_size=4), False, 1)
     holder.lock_output(str(out))
     with pytest.raises(OSError, match="in use by another critnet process"):
         critnet.probe(ck["model"], x, fits=False, subset_size=4, out=out)

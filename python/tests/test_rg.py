@@ -108,7 +108,7 @@ def test_meanfield_curie_weiss_equals_the_cli_with_the_defaults(critnet_binary):
     assert_same_document(cli_json(critnet_binary, "meanfield", "--coupling", "1.5", "--size",
                                   "12"), py)
     [curve] = py
-    defaults = critnet._critnet.meanfield_defaults
+    defaults = critnet.options.MeanFieldStudyOptions.defaults
     assert curve["name"] == "cw" and curve["size"] == 12 and curve["n"] == 12.0
     assert len(curve["points"]) == defaults["steps"]
     assert curve["critical_temperature"] == pytest.approx(1.5, rel=1e-12)  # T_c = J

@@ -25,11 +25,13 @@ class _Untouched:
     ({"bootstrap": -1}, ValueError, "bootstrap"),
     ({"bootstrap": 2.7}, TypeError, ""),
     ({"max_candidates": -5}, ValueError, "max_candidates"),
-    ({"min_tail_fraction": 1.5}, ValueError, "min tail fraction"),
+    ({"min_tail_fraction": 1.5}, ValueError, "min_tail_fraction"),
     ({"batch_size": 0}, ValueError, "batch_size"),
     ({"batch_size": 2**40}, ValueError, "batch_size"),
     ({"batch_size": 10.0}, TypeError, "batch_size"),
-    ({"seed": -1}, TypeError, ""),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"subsets": 2.0}, TypeError, "num_subsets"),
+    ({"gram_side": "sideways"}, ValueError, "sideways"),
 ])
 def test_probe_refuses_bad_options_before_streaming(kwargs, error, words):
     with pytest.raises(error, match=words):

@@ -347,11 +347,20 @@ void validate_data(const std::vector<double>& data, bool discrete) {
   CRITNET_CHECK(*lo != *hi, "power-law data are all equal (", *lo, "); there is nothing to fit");
 }
 
+void FitOptions::validate() const {
+  CRITNET_CHECK(min_tail >= 5, "min_tail must be >= 5, got ", min_tail);
+  CRITNET_CHECK(xmax > 0, "x_max must be > 0 (inf = no cap), got ", xmax);
+  CRITNET_CHECK(std::isnan(xmin) || (std::isfinite(xmin) && xmin > 0),
+                "a fixed x_min must be finite and > 0 (NaN = scan), got ", xmin);
+  CRITNET_CHECK(bootstrap >= 0 && bootstrap <= kMaxBootstrap, "bootstrap replicates must be in 0..",
+                kMaxBootstrap, ", got ", bootstrap);
+  check_threads(threads);
+  CRITNET_CHECK(significance > 0 && significance < 1, "significance must be in (0, 1), got ",
+                significance);
+}
+
 FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
-  CRITNET_CHECK(options.min_tail >= 5, "min_tail must be >= 5, got ", options.min_tail);
-  CRITNET_CHECK(options.xmax > 0, "x_max must be > 0 (inf = no cap), got ", options.xmax);
-  CRITNET_CHECK(std::isnan(options.xmin) || (std::isfinite(options.xmin) && options.xmin > 0),
-                "a fixed x_min must be finite and > 0 (NaN = scan), got ", options.xmin);
+  options.validate();
   validate_data(data, options.discrete);
   const detail::SortedData d = detail::prepare(std::move(data));
   const detail::TailFit t = detail::fit_tail(d, options);
@@ -382,11 +391,7 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
 }
 
 FitResult analyse(std::vector<double> data, const FitOptions& options) {
-  CRITNET_CHECK(options.bootstrap >= 0 && options.bootstrap <= kMaxBootstrap,
-                "bootstrap replicates must be in 0..", kMaxBootstrap, ", got ", options.bootstrap);
-  check_threads(options.threads);
-  CRITNET_CHECK(options.significance > 0 && options.significance < 1,
-                "significance must be in (0, 1), got ", options.significance);
+  options.validate();
   FitResult r = fit_power_law(data, options);
   if (options.bootstrap > 0) bootstrap_p_value(data, options, r);
   if (options.compare) r.comparisons = compare_alternatives(data, r, options.significance);

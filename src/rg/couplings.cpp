@@ -17,8 +17,13 @@ int64_t unit_count(const torch::Tensor& weight, NConvention convention) {
   return ::critnet::unit_count(weight.size(0), weight.size(1), convention);
 }
 
+void CouplingOptions::validate() const {
+  CRITNET_CHECK(std::isfinite(beta()), "beta must be finite, got ", beta());
+  CRITNET_CHECK(std::isfinite(field()), "field must be finite, got ", field());
+}
+
 double coupling_scale(const torch::Tensor& weight, const CouplingOptions& options) {
-  CRITNET_CHECK(std::isfinite(options.beta()), "beta must be finite, got ", options.beta());
+  options.validate();
   const int64_t n = unit_count(weight, options.n_convention());
   CRITNET_CHECK(n > 0, "the unit count N must be > 0, got ", n);
   return ::critnet::coupling_scale(options.beta(), weight.size(0), weight.size(1),

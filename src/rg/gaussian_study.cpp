@@ -29,17 +29,28 @@ std::pair<double, double> fit_range(const GaussianStudyOptions& o, int64_t size)
   return {x_min, x_max};
 }
 
+// The axis profile's options of a study.
+GaussianOptions profile_options(const GaussianStudyOptions& o) {
+  GaussianOptions p;
+  p.dim(o.dim).size(o.resolved_size()).r(o.r).g(o.g);
+  return p;
+}
+
 }  // namespace
 
+void GaussianStudyOptions::validate() const {
+  profile_options(*this).validate_axis();  // d first, then L and L^d <= 2^30, r, g
+  fit_range(*this, resolved_size());
+}
+
 GaussianStudy gaussian_study(const GaussianStudyOptions& options) {
+  options.validate();
   GaussianStudy s;
   s.dim = options.dim;
-  s.size = options.size > 0 ? options.size : (options.dim == 3 ? 256 : 1024);
+  s.size = options.resolved_size();
   s.r = options.r;
   s.g = options.g;
-  GaussianOptions o;
-  o.dim(s.dim).size(s.size).r(s.r).g(s.g);
-  o.validate_axis();  // d first, then L and L^d <= 2^30, r, g
+  const GaussianOptions o = profile_options(options);
   std::tie(s.x_min, s.x_max) = fit_range(options, s.size);
   s.profile = two_point_axis(o);
   const TwoPointProfile& p = s.profile;

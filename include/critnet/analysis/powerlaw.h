@@ -62,6 +62,11 @@ struct FitOptions {
   /// Called on the calling thread as bootstrap replicates finish (done of total), for a
   /// progress line; empty: none.
   std::function<void(int64_t done, int64_t total)> on_replicate;
+
+  /// Throws critnet::InvalidArgument naming the first bad value (min_tail >= 5, x_max > 0, a
+  /// fixed x_min finite and > 0, bootstrap and threads within critnet/core/limits.h's bounds,
+  /// significance in (0, 1)). fit_power_law() and analyse() call it.
+  void validate() const;
 };
 
 /// One likelihood-ratio comparison of the power law with an alternative on the same tail.

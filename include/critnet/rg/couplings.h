@@ -31,13 +31,17 @@ struct CouplingOptions {
   TORCH_ARG(double, field) = 0.0;
   TORCH_ARG(GramSide, gram_side) = GramSide::kIn;
   TORCH_ARG(NConvention, n_convention) = NConvention::kFanIn;
+
+ public:  // TORCH_ARG leaves the section private
+  /// Throws critnet::InvalidArgument for a non-finite β or field.
+  void validate() const;
 };
 
 /// N of a weight [out, in] under the convention: in, out or 1 (critnet::unit_count). Throws
 /// InvalidArgument for a weight that is not 2-d.
 int64_t unit_count(const torch::Tensor& weight, NConvention convention);
-/// a = β / N (critnet::coupling_scale). Throws InvalidArgument for a non-finite β, a weight
-/// that is not 2-d, or N = 0.
+/// a = β / N (critnet::coupling_scale). Throws InvalidArgument for bad options (validate()), a
+/// weight that is not 2-d, or N = 0.
 double coupling_scale(const torch::Tensor& weight, const CouplingOptions& options);
 
 /// The couplings of eq. 13 in w's eigenbasis. Modes are ordered by ascending eigenvalue; the

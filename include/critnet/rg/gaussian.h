@@ -120,6 +120,12 @@ struct GaussianStudyOptions {
   /// the periodic box stay small).
   double fit_min = 0.0;
   double fit_max = 0.0;
+
+  /// L: size, or for 0 the default of d.
+  int64_t resolved_size() const { return size > 0 ? size : (dim == 3 ? 256 : 1024); }
+  /// Throws critnet::InvalidArgument naming the first bad value: d, then L and L^d <= 2^30, r,
+  /// g (GaussianOptions::validate_axis), then the fit range against the profile's end L/2.
+  void validate() const;
 };
 
 /// The study's result: the profile, and for r > 0 the Ornstein-Zernike fit A x^{-(d-1)/2}
