@@ -1,9 +1,11 @@
 // critnet._critnet: the pybind11 extension under the Python package critnet (python/critnet).
 // It binds library calls and adds no logic of its own (docs/python.md): the penalty's value and
 // analytic gradient, the CSN analysis with its verdict, the RG analysis of a layer, and the
-// library's error types as Python exceptions with the same one-line messages. Documents cross
-// as Python objects (dict, list, float, ...; pybind11_json converts nlohmann::json), never as
-// JSON text; _critnet.pyi beside the package has the signatures.
+// library's error types as Python exceptions with the same one-line messages. Settings cross
+// as the library's option structs, bound as Python classes (options.cpp: critnet.options),
+// never as rows of positional values; documents cross as Python objects (dict, list, float,
+// ...; pybind11_json converts nlohmann::json), never as JSON text; _critnet.pyi beside the
+// package has the signatures.
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
