@@ -38,9 +38,27 @@ auto member(F T::*m) {
   };
 }
 
+// A TORCH_ARG member (o.name() is a reference) as a field accessor.
+#define ARG(name)        \
+  [](auto& o) -> auto& { \
+    return o.name();     \
+  }
+
 template <class T>
 void validated(const T& o) {
   o.validate();
+}
+
+// β, the Gram side and the N convention of a = β / N: the fields every TORCH_ARG struct that
+// reads a weight's spectrum shares (probe, couplings, penalty).
+template <class T>
+OptionClass<T>& spectrum_fields(OptionClass<T>& c) {
+  return c.template field<double>("beta", ARG(beta), "inverse temperature; a = beta / N")
+      .template field<GramSide, SideConvert>("gram_side", ARG(gram_side),
+                                             "\"in\" (w = V^T V) or \"out\" (V V^T)")
+      .template field<NConvention, NConvert>(
+          "n_convention", ARG(n_convention),
+          "N of a = beta / N: \"fan-in\", \"fan-out\" or \"one\"");
 }
 
 void bind_fit(py::module_& m) {
@@ -82,36 +100,20 @@ void bind_fit(py::module_& m) {
 
 void bind_probe(py::module_& m) {
   using probe::ProbeOptions;
-  OptionClass<ProbeOptions>(m, "ProbeOptions", "probe::ProbeOptions: what a probe measures",
-                            validated<ProbeOptions>)
-      .field<double>(
-          "threshold", [](auto& o) -> auto& { return o.threshold(); },
-          "a unit is active on a sample when its activation is above this")
-      .field<int64_t>(
-          "subset_size", [](auto& o) -> auto& { return o.subset_size(); },
-          "units per random subset, 1..64")
-      .field<int64_t>(
-          "num_subsets", [](auto& o) -> auto& { return o.num_subsets(); },
-          "random subsets per layer (0: none)")
-      .field<std::uint64_t>(
-          "seed", [](auto& o) -> auto& { return o.seed(); }, "the subsets' seed")
-      .field<int64_t>(
-          "max_patterns", [](auto& o) -> auto& { return o.max_patterns(); },
-          "distinct patterns each counter stores")
-      .field<double>(
-          "beta", [](auto& o) -> auto& { return o.beta(); }, "a = beta / N")
-      .field<GramSide, SideConvert>(
-          "gram_side", [](auto& o) -> auto& { return o.gram_side(); },
-          "\"in\" (w = V^T V) or \"out\" (V V^T)")
-      .field<NConvention, NConvert>(
-          "n_convention", [](auto& o) -> auto& { return o.n_convention(); },
-          "N of a = beta / N: \"fan-in\", \"fan-out\" or \"one\"")
-      .field<double>(
-          "cw_tolerance", [](auto& o) -> auto& { return o.cw_tolerance(); },
-          "|a s^2 - 1| at most this is at the Curie-Weiss point")
-      .field<double>(
-          "fit_max_separation", [](auto& o) -> auto& { return o.fit_max_separation(); },
-          "the two-point decay fits' largest separation, a fraction of the units")
+  OptionClass<ProbeOptions> probe(m, "ProbeOptions", "probe::ProbeOptions: what a probe measures",
+                                  validated<ProbeOptions>);
+  probe
+      .field<double>("threshold", ARG(threshold),
+                     "a unit is active on a sample when its activation is above this")
+      .field<int64_t>("subset_size", ARG(subset_size), "units per random subset, 1..64")
+      .field<int64_t>("num_subsets", ARG(num_subsets), "random subsets per layer (0: none)")
+      .field<std::uint64_t>("seed", ARG(seed), "the subsets' seed")
+      .field<int64_t>("max_patterns", ARG(max_patterns), "distinct patterns each counter stores");
+  spectrum_fields(probe)
+      .field<double>("cw_tolerance", ARG(cw_tolerance),
+                     "|a s^2 - 1| at most this is at the Curie-Weiss point")
+      .field<double>("fit_max_separation", ARG(fit_max_separation),
+                     "the two-point decay fits' largest separation, a fraction of the units")
       .finish();
   using probe::ProbeRecipe;
   OptionClass<ProbeRecipe>(m, "ProbeRecipe",
@@ -131,56 +133,28 @@ void bind_probe(py::module_& m) {
 
 void bind_rg(py::module_& m) {
   using rg::CouplingOptions;
-  OptionClass<CouplingOptions>(m, "CouplingOptions",
-                               "rg::CouplingOptions: how a weight "
-                               "becomes (w, a, h)",
-                               validated<CouplingOptions>)
-      .field<double>(
-          "beta", [](auto& o) -> auto& { return o.beta(); },
-          "inverse temperature; a = beta / N (finite, any sign)")
-      .field<double>(
-          "field", [](auto& o) -> auto& { return o.field(); }, "external field h")
-      .field<GramSide, SideConvert>(
-          "gram_side", [](auto& o) -> auto& { return o.gram_side(); },
-          "\"in\" (w = V^T V) or \"out\" (V V^T)")
-      .field<NConvention, NConvert>(
-          "n_convention", [](auto& o) -> auto& { return o.n_convention(); },
-          "N of a = beta / N: \"fan-in\", \"fan-out\" or \"one\"")
-      .finish();
+  OptionClass<CouplingOptions> couplings(m, "CouplingOptions",
+                                         "rg::CouplingOptions: how a weight becomes (w, a, h)",
+                                         validated<CouplingOptions>);
+  spectrum_fields(couplings).field<double>("field", ARG(field), "external field h").finish();
   using rg::ClassifyOptions;
   OptionClass<ClassifyOptions>(m, "ClassifyOptions", "rg::ClassifyOptions: the modes' classes",
                                validated<ClassifyOptions>)
-      .field<double>(
-          "tol_trivial", [](auto& o) -> auto& { return o.tol_trivial(); },
-          "|x| at most this is trivial")
-      .field<double>(
-          "tol_critical", [](auto& o) -> auto& { return o.tol_critical(); },
-          "|x - 1| at most this is critical")
-      .field<double>(
-          "tol_near", [](auto& o) -> auto& { return o.tol_near(); },
-          "|x - 1| at most this is near-critical")
+      .field<double>("tol_trivial", ARG(tol_trivial), "|x| at most this is trivial")
+      .field<double>("tol_critical", ARG(tol_critical), "|x - 1| at most this is critical")
+      .field<double>("tol_near", ARG(tol_near), "|x - 1| at most this is near-critical")
       .finish();
   using reg::PenaltyOptions;
-  OptionClass<PenaltyOptions>(m, "PenaltyOptions", "reg::PenaltyOptions: the critical penalty",
-                              validated<PenaltyOptions>)
-      .field<reg::Preset, PresetConvert>(
-          "preset", [](auto& o) -> auto& { return o.preset(); },
-          "\"paper\", \"paper-eq33\", \"cw\", \"poly\", \"l1\", "
-          "\"l2\" or \"none\"")
-      .field<double>(
-          "beta", [](auto& o) -> auto& { return o.beta(); }, "inverse temperature; a = beta / N")
-      .field<GramSide, SideConvert>(
-          "gram_side", [](auto& o) -> auto& { return o.gram_side(); },
-          "\"in\" (w = V^T V) or \"out\" (V V^T)")
-      .field<NConvention, NConvert>(
-          "n_convention", [](auto& o) -> auto& { return o.n_convention(); },
-          "N of a = beta / N: \"fan-in\", \"fan-out\" or \"one\"")
-      .field<std::vector<double>>(
-          "coefficients", [](auto& o) -> auto& { return o.coefficients(); },
-          "c_0..c_K of \"poly\" (1 to 5); empty for the others")
-      .field<int64_t>(
-          "probes", [](auto& o) -> auto& { return o.probes(); },
-          "Rademacher probes of the Hutchinson estimate (0: exact)")
+  OptionClass<PenaltyOptions> penalty(
+      m, "PenaltyOptions", "reg::PenaltyOptions: the critical penalty", validated<PenaltyOptions>);
+  penalty.field<reg::Preset, PresetConvert>(
+      "preset", ARG(preset),
+      "\"paper\", \"paper-eq33\", \"cw\", \"poly\", \"l1\", \"l2\" or \"none\"");
+  spectrum_fields(penalty)
+      .field<std::vector<double>>("coefficients", ARG(coefficients),
+                                  "c_0..c_K of \"poly\" (1 to 5); empty for the others")
+      .field<int64_t>("probes", ARG(probes),
+                      "Rademacher probes of the Hutchinson estimate (0: exact)")
       .finish();
 }
 
@@ -313,6 +287,8 @@ void bind_data(py::module_& m) {
                       "the first n test samples (0: all)")
       .finish();
 }
+
+#undef ARG
 
 }  // namespace
 

@@ -19,7 +19,7 @@ int64_t unit_count(const torch::Tensor& weight, NConvention convention) {
 
 void CouplingOptions::validate() const {
   CRITNET_CHECK(std::isfinite(beta()), "beta must be finite, got ", beta());
-  CRITNET_CHECK(std::isfinite(field()), "field must be finite, got ", field());
+  CRITNET_CHECK(std::isfinite(field()), "field h must be finite, got ", field());
 }
 
 double coupling_scale(const torch::Tensor& weight, const CouplingOptions& options) {
@@ -36,7 +36,7 @@ Couplings couplings(const torch::Tensor& weight, const CouplingOptions& options)
                 " dimensions");
   CRITNET_CHECK(weight.numel() > 0, "weight must not be empty, got shape [", weight.size(0), ", ",
                 weight.size(1), "]");
-  CRITNET_CHECK(std::isfinite(options.field()), "field h must be finite, got ", options.field());
+  options.validate();
   torch::NoGradGuard no_grad;
   const torch::Tensor v = weight.detach().to(torch::kCPU, torch::kFloat64);
   CRITNET_CHECK_AS(NumericalError, torch::isfinite(v).all().item<bool>(),
