@@ -204,7 +204,7 @@ json run_sweep(const ReproduceOptions& o, const fs::path& run_dir, int64_t input
   // counted as failed (a cell that failed for its own reason is tried once more).
   runner_of(ex, o, cb)(grid, dir, ex.shard);
   const std::map<std::string, std::string> failed =
-      study::finish_cells(grid, dir, run_options(o), cb, {});
+      study::finish_cells(grid, dir, run_options(o), cb);
 
   const std::vector<study::Cell> cells = grid.expand();
   const study::Cell& baseline = find_cell(cells, "none", o.seed);

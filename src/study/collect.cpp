@@ -137,6 +137,12 @@ CollectResult collect(const fs::path& sweep_dir) {
                    "the report's figures need gnuplot (set CRITNET_GNUPLOT or apt-get install "
                    "gnuplot-nox); the tables are written: ",
                    out.csv.string(), ", ", out.json.string());
+  // Every figure is drawn anew: one of an earlier collect that this one does not draw (a preset
+  // or epochs gone from the grid) must not stay beside the report.
+  std::error_code ec;
+  fs::remove_all(sweep_dir / "figures", ec);
+  CRITNET_CHECK_AS(io::OutputError, !ec, "cannot clear ", (sweep_dir / "figures").string(), ": ",
+                   ec.message());
   detail::SweepReport report = detail::sweep_report(sweep_dir, to_json(grid), cells, out.missing);
   io::write_file_atomic(out.html, report.html);
   out.figures = std::move(report.figures);

@@ -392,9 +392,9 @@ ShardRun run_shard(const Grid& grid, const fs::path& sweep_dir, const Shard& sha
 }
 
 std::map<std::string, std::string> finish_cells(const Grid& grid, const fs::path& sweep_dir,
-                                                const RunOptions& run, const StageCallbacks& cb,
-                                                std::map<std::string, std::string> failed_here) {
+                                                const RunOptions& run, const StageCallbacks& cb) {
   const std::vector<Cell> cells = grid.expand();
+  std::map<std::string, std::string> failed_here;
   std::optional<int64_t> input_size;
   bool announced = false;
   for (;;) {

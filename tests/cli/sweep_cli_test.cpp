@@ -65,9 +65,15 @@ TEST(SweepCli, RunStatusCollectAndResume) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("5 cells: 5 done, 0 running, 0 failed, 0 missing"));
 
+  // A figure of an earlier collect that this one does not draw (a preset gone from the grid)
+  // does not stay beside the report.
+  const fs::path stale = fs::path(out) / "figures" / "heatmap.paper.e9.accuracy.svg";
+  fs::create_directories(stale.parent_path());
+  std::ofstream(stale) << "<svg/>";
   r = run_critnet({"sweep", "collect", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("collected 5 cells"));
+  EXPECT_FALSE(fs::exists(stale));
   const std::string csv = read_file(fs::path(out) / "table.csv");
   EXPECT_EQ(csv.rfind("cell_id,preset,beta,beta_fraction,lambda,epochs,seed,test_accuracy,", 0),
             0u);
@@ -322,6 +328,10 @@ TEST(SweepCli, CurvesOverEpochsWithSeedBandsAndJsonDocuments) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json collected = json::parse(r.out);
   EXPECT_EQ(collected["collected"], 8);
+  // Every figure's SVG, each one there.
+  const auto& figures = collected["figures"];
+  EXPECT_THAT(figures.dump(), HasSubstr("training.accuracy.svg"));
+  for (const auto& f : figures) EXPECT_TRUE(fs::exists(f.get<std::string>())) << f;
   const std::string html = read_file(collected["report"].get<std::string>());
   const auto over = html.find("<h2>Over training: every arm</h2>");
   ASSERT_NE(over, std::string::npos);

@@ -200,19 +200,22 @@ void sweep_collect(const std::string& dir_text, bool as_json) {
   const fs::path dir = fs::absolute(dir_text).lexically_normal();
   const study::CollectResult r = study::collect(dir);
   if (as_json) {
+    json figures = json::array();
+    for (const auto& f : r.figures) figures.push_back(f.svg.string());
     fmt::print("{}\n", json{{"sweep", dir.string()},
                             {"collected", r.done.size()},
                             {"rows", r.rows},
                             {"table_csv", r.csv.string()},
                             {"table_json", r.json.string()},
                             {"report", r.html.string()},
+                            {"figures", figures},
                             {"missing", r.missing}}
                            .dump(1));
     return;
   }
   fmt::print("sweep {}: collected {} cells ({} rows)\n", dir.string(), r.done.size(), r.rows);
-  fmt::print("table: {}\ntable: {}\nreport: {}\n", r.csv.string(), r.json.string(),
-             r.html.string());
+  fmt::print("table: {}\ntable: {}\nreport: {} ({} figures in {})\n", r.csv.string(),
+             r.json.string(), r.html.string(), r.figures.size(), (dir / "figures").string());
   if (!r.missing.empty()) {
     fmt::print("missing {} cells (not done; `critnet sweep status` tells why):\n",
                r.missing.size());

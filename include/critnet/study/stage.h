@@ -103,13 +103,11 @@ using ShardRunner =
 /// Brings every cell of the grid to an end, whichever process ran its shard: runs each cell that
 /// is neither done nor running in another process (one that failed elsewhere is tried once more
 /// here, so its error is known), then waits for the cells running elsewhere (polling every
-/// second). Cells in `failed_here` (id → error) failed in this process already and are not
-/// tried again. Returns every cell that failed here, id → error. For a stage that needs all
-/// cells of a grid before the next one starts (reproduce's β sweep). Interrupted and
-/// InvalidArgument stop it.
+/// second). A cell that fails here is not tried again by this call. Returns every cell that
+/// failed here, id → error. For a stage that needs all cells of a grid before the next one
+/// starts (reproduce's β sweep). Interrupted and InvalidArgument stop it.
 std::map<std::string, std::string> finish_cells(const Grid& grid,
                                                 const std::filesystem::path& sweep_dir,
-                                                const RunOptions& run, const StageCallbacks& cb,
-                                                std::map<std::string, std::string> failed_here);
+                                                const RunOptions& run, const StageCallbacks& cb);
 
 }  // namespace critnet::study
