@@ -106,9 +106,9 @@ def probe(model: torch.nn.Module, data: Data, layers: Union[str, Sequence[str], 
     recipe = _critnet.ProbeRecipe(subset_size=subset_size, bootstrap=bootstrap,
                                   max_candidates=max_candidates,
                                   min_tail_fraction=min_tail_fraction)
-    options = _critnet.ProbeOptions(threshold=threshold, subset_size=subset_size,
-                                    num_subsets=subsets, seed=seed, max_patterns=max_patterns,
-                                    beta=beta, gram_side=gram_side, n_convention=n_convention,
+    # The recipe sets the subset size (probe::ProbeRecipe::apply).
+    options = _critnet.ProbeOptions(threshold=threshold, num_subsets=subsets, seed=seed,
+                                    max_patterns=max_patterns, beta=beta, gram_side=gram_side, n_convention=n_convention,
                                     cw_tolerance=cw_tolerance)
     threads = integer("threads", threads, 0, LIMITS["max_threads"])
     chosen = choose_layers(model, layers)

@@ -391,8 +391,7 @@ FitResult fit_power_law(std::vector<double> data, const FitOptions& options) {
 }
 
 FitResult analyse(std::vector<double> data, const FitOptions& options) {
-  options.validate();
-  FitResult r = fit_power_law(data, options);
+  FitResult r = fit_power_law(data, options);  // validates the options first
   if (options.bootstrap > 0) bootstrap_p_value(data, options, r);
   if (options.compare) r.comparisons = compare_alternatives(data, r, options.significance);
   return r;
